@@ -1,0 +1,95 @@
+package dev.collab.api;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+
+/** Labels and annotations of DESIGN.md section 3: the contract shared by operator, router and local node. */
+public final class CollabLabels {
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY_VALUE = "collab-session-operator";
+    public static final String PART_OF = "app.kubernetes.io/part-of";
+    public static final String PART_OF_VALUE = "collab";
+    public static final String SESSION = "collab.dev/session";
+    public static final String OWNER = "collab.dev/owner";
+    public static final String ROLE = "collab.dev/role";
+    public static final String ROLE_ACCESS = "access";
+    public static final String ROLE_WORKER = "worker";
+
+    /** RFC 3339 time of the last request seen by the router; written only by the router (or kubectl). */
+    public static final String LAST_ACTIVITY = "collab.dev/last-activity";
+    /** Hash of the credential Secret data a pod is seeded from. */
+    public static final String CREDENTIALS_HASH = "collab.dev/credentials-hash";
+    /** Hash of the pod's desired spec; a different hash means the pod is replaced. */
+    public static final String SPEC_HASH = "collab.dev/spec-hash";
+
+    /** Keys of the access Secret. */
+    public static final String ACCESS_TOKEN_KEY = "token";
+    public static final String ACCESS_SERVER_PASSWORD_KEY = "server-password";
+
+    private static final int MAX_LABEL_VALUE = 63;
+
+    private CollabLabels() {
+    }
+
+    public static String accessSecretName(String session) {
+        return session + "-access";
+    }
+
+    public static String homeClaimName(String session) {
+        return session + "-home";
+    }
+
+    /** Labels every child of a session carries. */
+    public static Map<String, String> childLabels(String session, String owner, String role) {
+        return role == null
+                ? Map.of(MANAGED_BY, MANAGED_BY_VALUE, PART_OF, PART_OF_VALUE, SESSION, session, OWNER, ownerLabelValue(owner))
+                : Map.of(MANAGED_BY, MANAGED_BY_VALUE, PART_OF, PART_OF_VALUE, SESSION, session, OWNER, ownerLabelValue(owner),
+                        ROLE, role);
+    }
+
+    /**
+     * The owner as a valid label value: lowercase, characters outside [a-z0-9-_.] replaced by '-',
+     * trimmed to alphanumerics at both ends, and cut with a hash suffix when longer than 63 characters
+     * (so two long owners never share a value by truncation).
+     */
+    public static String ownerLabelValue(String owner) {
+        if (owner == null || owner.isBlank()) {
+            return "";
+        }
+        String value = owner.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
+        value = trimNonAlphanumeric(value);
+        if (value.length() > MAX_LABEL_VALUE) {
+            String suffix = sha256Hex(owner).substring(0, 10);
+            value = trimNonAlphanumeric(value.substring(0, MAX_LABEL_VALUE - suffix.length() - 1)) + "-" + suffix;
+        }
+        return value.isEmpty() ? "h-" + sha256Hex(owner).substring(0, 10) : value;
+    }
+
+    private static String trimNonAlphanumeric(String value) {
+        int start = 0;
+        int end = value.length();
+        while (start < end && !Character.isLetterOrDigit(value.charAt(start))) {
+            start++;
+        }
+        while (end > start && !Character.isLetterOrDigit(value.charAt(end - 1))) {
+            end--;
+        }
+        return value.substring(start, end);
+    }
+
+    public static String sha256Hex(String text) {
+        return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JRE", e);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.collab.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** One collaborative coding session: a dedicated opencode worker billed to its owner. */
+@Group(CollabSession.GROUP)
+@Version(CollabSession.VERSION)
+@Kind("CollabSession")
+@Plural("collabsessions")
+@Singular("collabsession")
+@ShortNames("collab")
+@Categories("collab")
+@AdditionalPrinterColumn(name = "Owner", jsonPath = ".spec.owner", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.stoppedReason", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Last-Activity", jsonPath = ".status.lastActivityTime", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class CollabSession extends CustomResource<CollabSessionSpec, CollabSessionStatus> implements Namespaced {
+    public static final String GROUP = "collab.dev";
+    public static final String VERSION = "v1alpha1";
+    public static final String API_VERSION = GROUP + "/" + VERSION;
+
+    public CollabSession() {
+    }
+
+    public CollabSession(String namespace, String name, CollabSessionSpec spec) {
+        getMetadata().setNamespace(namespace);
+        getMetadata().setName(name);
+        setSpec(spec);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.collab.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.ArrayList;
+import java.util.List;
+
+public class CollabSessionSpec {
+    /** Go-style duration ("90s", "1h30m") or "0" for never. */
+    public static final String DURATION_PATTERN = "^(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$";
+
+    @Required
+    @Size(min = 1)
+    @JsonPropertyDescription("The person this session runs and bills as.")
+    private String owner;
+
+    @Required
+    @JsonPropertyDescription("The Secret holding this session's own credentials.")
+    private CredentialsRef credentials;
+
+    @JsonPropertyDescription("opencode image; default from operator configuration (collab.session.image).")
+    private String image;
+
+    @Pattern(DURATION_PATTERN)
+    @JsonPropertyDescription("Go-style duration after which an inactive session is stopped; \"0\" never stops it.")
+    private String idleTimeout;
+
+    @JsonPropertyDescription("true: no pod runs, the HOME volume is kept.")
+    private boolean suspend;
+
+    private StorageSpec storage;
+
+    @JsonPropertyDescription("Resources of the opencode container; default from operator configuration.")
+    private ResourceRequirements resources;
+
+    @ValidationRule(value = "self.all(e, e.name != 'HOME' && !e.name.startsWith('XDG_') && !e.name.startsWith('OPENCODE_SERVER_'))",
+            message = "env may not set HOME, XDG_* or OPENCODE_SERVER_*: the operator owns them")
+    @JsonPropertyDescription("Extra environment variables; HOME, XDG_* and OPENCODE_SERVER_* are reserved.")
+    private List<EnvVar> env = new ArrayList<>();
+
+    public CollabSessionSpec() {
+    }
+
+    public CollabSessionSpec(String owner, String credentialsSecret) {
+        this.owner = owner;
+        this.credentials = new CredentialsRef(credentialsSecret);
+    }
+
+    public String getOwner() {
+        return owner;
+    }
+
+    public void setOwner(String owner) {
+        this.owner = owner;
+    }
+
+    public CredentialsRef getCredentials() {
+        return credentials;
+    }
+
+    public void setCredentials(CredentialsRef credentials) {
+        this.credentials = credentials;
+    }
+
+    public String getImage() {
+        return image;
+    }
+
+    public void setImage(String image) {
+        this.image = image;
+    }
+
+    public String getIdleTimeout() {
+        return idleTimeout;
+    }
+
+    public void setIdleTimeout(String idleTimeout) {
+        this.idleTimeout = idleTimeout;
+    }
+
+    public boolean isSuspend() {
+        return suspend;
+    }
+
+    public void setSuspend(boolean suspend) {
+        this.suspend = suspend;
+    }
+
+    public StorageSpec getStorage() {
+        return storage;
+    }
+
+    public void setStorage(StorageSpec storage) {
+        this.storage = storage;
+    }
+
+    public ResourceRequirements getResources() {
+        return resources;
+    }
+
+    public void setResources(ResourceRequirements resources) {
+        this.resources = resources;
+    }
+
+    public List<EnvVar> getEnv() {
+        return env;
+    }
+
+    public void setEnv(List<EnvVar> env) {
+        this.env = env == null ? new ArrayList<>() : env;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.collab.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** All collab.* keys of DESIGN.md section 6. */
+@ConfigMapping(prefix = "collab")
+public interface CollabConfig {
+
+    @WithDefault("operator")
+    Role role();
+
+    /** Namespaces watched; empty means the namespace of the process (or all, per JOSDK's configuration). */
+    Optional<List<String>> namespaces();
+
+    Session session();
+
+    /** Running sessions in the whole cluster; 0 = unlimited. */
+    @WithDefault("0")
+    int maxRunning();
+
+    /** Running sessions of one owner; 0 = unlimited. */
+    @WithDefault("0")
+    int maxRunningPerOwner();
+
+    Router router();
+
+    Local local();
+
+    interface Session {
+        @WithDefault("ghcr.io/anomalyco/opencode:1.18.33")
+        String image();
+
+        @WithDefault("4096")
+        int port();
+
+        /** Go-style duration; "0" disables idle eviction. */
+        @WithDefault("30m")
+        String idleTimeout();
+
+        @WithDefault("2Gi")
+        String storageSize();
+
+        Optional<String> storageClass();
+
+        /** Default container resources when the spec sets none. */
+        Resources resources();
+
+        /** A session not Ready this long after its pod was created says so in a condition. */
+        @WithDefault("5m")
+        Duration startTimeout();
+
+        /** uid/gid the session containers run as. */
+        @WithDefault("1000")
+        long runAsUser();
+    }
+
+    interface Resources {
+        @WithName("requests.cpu")
+        @WithDefault("100m")
+        Optional<String> requestsCpu();
+
+        @WithName("requests.memory")
+        @WithDefault("512Mi")
+        Optional<String> requestsMemory();
+
+        @WithName("limits.cpu")
+        Optional<String> limitsCpu();
+
+        @WithName("limits.memory")
+        @WithDefault("1Gi")
+        Optional<String> limitsMemory();
+    }
+
+    interface Router {
+        @WithDefault("30s")
+        Duration wakeWait();
+
+        /** Name of the router's own Secret holding the admin token (key "token"). */
+        @WithDefault("collab-router-admin")
+        String adminTokenSecret();
+
+        @WithDefault("10M")
+        String maxBody();
+
+        /** Upstream response timeout before 504. */
+        @WithDefault("60s")
+        Duration upstreamTimeout();
+    }
+
+    interface Local {
+        /** Where local mode keeps the API state and the session HOME folders. */
+        @WithDefault(".collab-local")
+        String dataDir();
+
+        /** The command a local worker runs in place of the container's "opencode". */
+        @WithDefault("opencode")
+        String opencodeCommand();
+
+        /** Port of the embedded Kubernetes API on 127.0.0.1; 0 picks a free one. */
+        @WithName("api-port")
+        @WithDefault("0")
+        int apiPort();
+    }
+}
