@@ -54,6 +54,9 @@ public interface CollabConfig {
         @WithDefault("5m")
         Duration startTimeout();
 
+        /** Service account of session pods (no permissions, token never mounted); empty = namespace default. */
+        Optional<String> serviceAccountName();
+
         /** uid/gid the session containers run as. */
         @WithDefault("1000")
         long runAsUser();
