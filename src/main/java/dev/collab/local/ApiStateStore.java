@@ -71,6 +71,7 @@ final class ApiStateStore {
         root.set("items", items);
         try {
             Files.createDirectories(file.getParent());
+            restrict(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.writeString(tmp, Serialization.asJson(root), StandardCharsets.UTF_8);
             restrict(tmp);
