@@ -26,6 +26,9 @@ public final class CollabLabels {
     /** Hash of the pod's desired spec; a different hash means the pod is replaced. */
     public static final String SPEC_HASH = "collab.dev/spec-hash";
 
+    /** On a pod: the port its endpoint listens on when a node maps ports (the local node); absent = container port. */
+    public static final String ENDPOINT_PORT = "collab.dev/endpoint-port";
+
     /** Keys of the access Secret. */
     public static final String ACCESS_TOKEN_KEY = "token";
     public static final String ACCESS_SERVER_PASSWORD_KEY = "server-password";
