@@ -18,6 +18,7 @@ public class CollabSessionStatus {
     private String credentialsHash;
     private String lastActivityTime;
     private String startedAt;
+    private String stoppedAt;
     private Integer restartCount;
     private String message;
 
@@ -101,6 +102,15 @@ public class CollabSessionStatus {
         this.startedAt = startedAt;
     }
 
+    /** When the pod was stopped for idleness or capacity: activity after this moment wakes the session. */
+    public String getStoppedAt() {
+        return stoppedAt;
+    }
+
+    public void setStoppedAt(String stoppedAt) {
+        this.stoppedAt = stoppedAt;
+    }
+
     public Integer getRestartCount() {
         return restartCount;
     }
@@ -142,7 +152,7 @@ public class CollabSessionStatus {
                 && Objects.equals(accessSecretName, other.accessSecretName)
                 && Objects.equals(credentialsHash, other.credentialsHash)
                 && Objects.equals(lastActivityTime, other.lastActivityTime)
-                && Objects.equals(startedAt, other.startedAt)
+                && Objects.equals(startedAt, other.startedAt) && Objects.equals(stoppedAt, other.stoppedAt)
                 && Objects.equals(restartCount, other.restartCount) && Objects.equals(message, other.message);
     }
 

@@ -1,0 +1,44 @@
+package dev.collab.api;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses Go-style durations ("90s", "1h30m", "1.5h", "0") as used by spec.idleTimeout. */
+public final class GoDuration {
+    private static final Pattern WHOLE = Pattern.compile(CollabSessionSpec.DURATION_PATTERN);
+    private static final Pattern PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ns|us|µs|ms|s|m|h)");
+
+    private GoDuration() {
+    }
+
+    /** The duration, ZERO for "0"; IllegalArgumentException with a readable message otherwise. */
+    public static Duration parse(String text) {
+        if (text == null || !WHOLE.matcher(text.trim()).matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration like 30m, 1h30m, 90s or 0");
+        }
+        String value = text.trim();
+        if (value.equals("0")) {
+            return Duration.ZERO;
+        }
+        BigDecimal nanos = BigDecimal.ZERO;
+        Matcher m = PART.matcher(value);
+        while (m.find()) {
+            nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit(m.group(2)))));
+        }
+        return Duration.ofNanos(nanos.longValue());
+    }
+
+    private static long nanosPerUnit(String unit) {
+        return switch (unit) {
+            case "ns" -> 1L;
+            case "us", "µs" -> 1_000L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            case "h" -> 3_600_000_000_000L;
+            default -> throw new IllegalArgumentException("unknown unit " + unit);
+        };
+    }
+}

@@ -1,0 +1,39 @@
+package dev.collab.operator;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.net.HttpURLConnection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Shared plumbing of the dependents: cache lookups and "create once, tolerate a concurrent create". */
+final class Children {
+
+    private Children() {
+    }
+
+    static <R extends HasMetadata> Optional<R> cached(InformerEventSource<R, CollabSession> source, String namespace,
+            String name) {
+        return source.get(new ResourceID(name, namespace));
+    }
+
+    /** Maps a child to its session through the collab.dev/session label (works for unowned PVCs too). */
+    static Set<ResourceID> sessionOf(HasMetadata child) {
+        Map<String, String> labels = child.getMetadata().getLabels();
+        String session = labels == null ? null : labels.get(CollabLabels.SESSION);
+        return session == null ? Set.of() : Set.of(new ResourceID(session, child.getMetadata().getNamespace()));
+    }
+
+    static boolean isConflict(KubernetesClientException e) {
+        return e.getCode() == HttpURLConnection.HTTP_CONFLICT;
+    }
+
+    static boolean isNotFound(KubernetesClientException e) {
+        return e.getCode() == HttpURLConnection.HTTP_NOT_FOUND;
+    }
+}

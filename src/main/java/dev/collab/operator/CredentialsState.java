@@ -1,0 +1,53 @@
+package dev.collab.operator;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CredentialKey;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the session's credential Secret offers: the known keys present and the digest of their content.
+ * The digest is the same one the seed-home script computes, so status.credentialsHash can be compared
+ * with ~/.collab/credentials.sha256 on the volume.
+ */
+public record CredentialsState(boolean ready, String reason, String message, List<CredentialKey> keys, String hash) {
+
+    public static CredentialsState of(String secretName, Secret secret) {
+        if (secret == null) {
+            return notReady("SecretNotFound", "Secret " + secretName + " does not exist in this namespace");
+        }
+        Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+        List<CredentialKey> keys = new ArrayList<>();
+        ByteArrayOutputStream digestInput = new ByteArrayOutputStream();
+        for (CredentialKey key : CredentialKey.values()) {
+            String encoded = data.get(key.secretKey());
+            if (encoded == null) {
+                continue;
+            }
+            keys.add(key);
+            digestInput.writeBytes((key.secretKey() + "\n").getBytes(StandardCharsets.UTF_8));
+            try {
+                digestInput.writeBytes(Base64.getDecoder().decode(encoded));
+            } catch (IllegalArgumentException e) {
+                return notReady("InvalidSecretData", "Secret " + secretName + " key " + key.secretKey()
+                        + " is not valid base64");
+            }
+        }
+        if (keys.isEmpty()) {
+            return notReady("NoKnownCredentialKeys", "Secret " + secretName
+                    + " holds none of the keys claude-credentials.json, auth.json, opencode.json");
+        }
+        String hash = "sha256:" + CollabLabels.sha256Hex(digestInput.toByteArray());
+        return new CredentialsState(true, "CredentialsFound",
+                "Secret " + secretName + " provides " + keys.stream().map(CredentialKey::secretKey).toList(), keys, hash);
+    }
+
+    private static CredentialsState notReady(String reason, String message) {
+        return new CredentialsState(false, reason, message, List.of(), null);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.collab.operator;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The `<name>-home` PVC. Created once (a claim's spec is immutable in practice); only its ownership
+ * follows spec.storage.retainOnDelete, so flipping that flag decides whether the HOME outlives the session.
+ */
+final class HomeClaimDependent {
+    private final InformerEventSource<PersistentVolumeClaim, CollabSession> claims;
+    private final OperatorSettings settings;
+
+    HomeClaimDependent(InformerEventSource<PersistentVolumeClaim, CollabSession> claims, OperatorSettings settings) {
+        this.claims = claims;
+        this.settings = settings;
+    }
+
+    PersistentVolumeClaim current(CollabSession session) {
+        return Children.cached(claims, session.getMetadata().getNamespace(),
+                CollabLabels.homeClaimName(session.getMetadata().getName())).orElse(null);
+    }
+
+    PersistentVolumeClaim reconcile(CollabSession session, KubernetesClient client) {
+        PersistentVolumeClaim existing = current(session);
+        boolean owned = HomeClaimBuilder.isOwned(session);
+        if (existing == null) {
+            try {
+                PersistentVolumeClaim created = client.persistentVolumeClaims()
+                        .resource(HomeClaimBuilder.desired(session, settings)).create();
+                claims.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+                return created;
+            } catch (KubernetesClientException e) {
+                if (Children.isConflict(e)) {
+                    return null;
+                }
+                throw e;
+            }
+        }
+        if (ChildMetadata.isOwnedBy(existing.getMetadata(), session) == owned) {
+            return existing;
+        }
+        PersistentVolumeClaim updated = client.persistentVolumeClaims().resource(existing).edit(claim -> {
+            List<io.fabric8.kubernetes.api.model.OwnerReference> refs = new ArrayList<>(
+                    claim.getMetadata().getOwnerReferences() == null ? List.of() : claim.getMetadata().getOwnerReferences());
+            refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()));
+            if (owned) {
+                refs.add(ChildMetadata.ownerReference(session));
+            }
+            claim.getMetadata().setOwnerReferences(refs);
+            return claim;
+        });
+        claims.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, existing);
+        return updated;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.collab.operator;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionStatus;
+import dev.collab.api.SessionPhase;
+import dev.collab.api.StoppedReason;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+/** Pure lifecycle rules of DESIGN.md section 4: when a session must be stopped, when it wakes, when it idles out. */
+public final class Lifecycle {
+
+    private Lifecycle() {
+    }
+
+    /** Newest of the router's activity annotation and the activity the operator itself recorded (busy agent). */
+    public static Instant lastActivity(CollabSession session) {
+        Map<String, String> annotations = session.getMetadata().getAnnotations();
+        Instant annotated = annotations == null ? null : parseOrNull(annotations.get(CollabLabels.LAST_ACTIVITY));
+        Instant recorded = session.getStatus() == null ? null : parseOrNull(session.getStatus().getLastActivityTime());
+        return max(annotated, recorded);
+    }
+
+    /** Why the session must have no pod right now, or null when it should run. */
+    public static Stop currentStop(CollabSession session, Instant lastActivity) {
+        if (session.getSpec().isSuspend()) {
+            return new Stop(StoppedReason.Suspended, null);
+        }
+        CollabSessionStatus status = session.getStatus();
+        if (status == null || status.getPhase() != SessionPhase.Stopped || status.getStoppedReason() == null
+                || !status.getStoppedReason().wakesOnActivity()) {
+            return null;
+        }
+        Instant stoppedAt = parseOrNull(status.getStoppedAt());
+        if (stoppedAt == null) {
+            return null;
+        }
+        boolean woken = lastActivity != null && lastActivity.isAfter(stoppedAt);
+        return woken ? null : new Stop(status.getStoppedReason(), stoppedAt);
+    }
+
+    /** True when the session was stopped for idleness or capacity and activity has come since. */
+    public static boolean isWake(CollabSession session, Stop stop) {
+        CollabSessionStatus status = session.getStatus();
+        return stop == null && status != null && status.getPhase() == SessionPhase.Stopped
+                && status.getStoppedReason() != null && status.getStoppedReason().wakesOnActivity();
+    }
+
+    /**
+     * The moment a running session becomes idle: its last activity (or, before any, its pod's start) plus
+     * the timeout; null when idle eviction is off.
+     */
+    public static Instant idleDeadline(Instant lastActivity, PodView pod, Duration timeout) {
+        if (timeout.isZero() || pod == null) {
+            return null;
+        }
+        Instant reference = max(lastActivity, max(parseOrNull(pod.startedAt()), pod.createdAt()));
+        return reference == null ? null : reference.plus(timeout);
+    }
+
+    static Instant max(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isAfter(b) ? a : b;
+    }
+
+    static Instant parseOrNull(String timestamp) {
+        if (timestamp == null || timestamp.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(timestamp);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+}

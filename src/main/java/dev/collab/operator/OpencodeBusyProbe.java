@@ -1,0 +1,62 @@
+package dev.collab.operator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * GET {endpoint}/session/status (opencode's busy/idle map per agent session), authenticated with the
+ * server password. Anything other than a 200 with every session idle is not "idle".
+ */
+public final class OpencodeBusyProbe implements BusyProbe {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public OpencodeBusyProbe(Duration timeout) {
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    @Override
+    public Answer check(String endpoint, String serverPassword) {
+        String basic = Base64.getEncoder().encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8));
+        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/session/status"))
+                .timeout(timeout)
+                .header("Authorization", "Basic " + basic)
+                .GET()
+                .build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return Answer.UNREACHABLE;
+            }
+            return anyBusy(JSON.readTree(response.body())) ? Answer.BUSY : Answer.IDLE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Answer.UNREACHABLE;
+        } catch (Exception e) {
+            return Answer.UNREACHABLE;
+        }
+    }
+
+    /** The body maps agent session id -> {"type": "idle" | "busy" | "retry", ...}. */
+    static boolean anyBusy(JsonNode statuses) {
+        if (statuses == null || !statuses.isObject()) {
+            return false;
+        }
+        for (JsonNode status : statuses) {
+            String type = status.path("type").asText("");
+            if (!type.equals("idle")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,181 @@
+package dev.collab.operator;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.CredentialKey;
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Desired worker Pod `<name>`: opencode serve with HOME on the session PVC, seeded from this session's
+ * own credential Secret and nothing else, under Pod Security "restricted".
+ */
+public final class WorkerPodBuilder {
+    public static final String HOME = "/home/collab";
+    public static final String CREDENTIALS_DIR = "/var/run/collab/credentials";
+    public static final String INIT_CONTAINER = "seed-home";
+    public static final String CONTAINER = "opencode";
+    static final String HOME_VOLUME = "home";
+    static final String CREDENTIALS_VOLUME = "credentials";
+    static final String TMP_VOLUME = "tmp";
+    /** opencode may ignore SIGTERM during a background install (DESIGN.md section 7). */
+    static final long GRACE_SECONDS = 15;
+
+    private WorkerPodBuilder() {
+    }
+
+    /** The pod for a valid spec and ready credentials, with its spec hash recorded in an annotation. */
+    public static Pod desired(CollabSession session, OperatorSettings settings, CredentialsState credentials) {
+        String name = session.getMetadata().getName();
+        CollabSessionSpec spec = session.getSpec();
+        PodSpec podSpec = podSpec(name, spec, settings, credentials);
+        return new PodBuilder()
+                .withMetadata(ChildMetadata.of(session, name, CollabLabels.ROLE_WORKER, true)
+                        .addToAnnotations(CollabLabels.CREDENTIALS_HASH, credentials.hash())
+                        .addToAnnotations(CollabLabels.SPEC_HASH, specHash(podSpec, credentials.hash()))
+                        .build())
+                .withSpec(podSpec)
+                .build();
+    }
+
+    /** Hash of everything that, when changed, requires a new pod (the credentials hash included). */
+    static String specHash(PodSpec podSpec, String credentialsHash) {
+        return CollabLabels.sha256Hex(Serialization.asJson(podSpec) + "\n" + credentialsHash).substring(0, 32);
+    }
+
+    private static PodSpec podSpec(String name, CollabSessionSpec spec, OperatorSettings settings,
+            CredentialsState credentials) {
+        String image = spec.getImage() == null || spec.getImage().isBlank() ? settings.image() : spec.getImage();
+        List<VolumeMount> mounts = List.of(
+                mount(HOME_VOLUME, HOME, false),
+                mount(TMP_VOLUME, "/tmp", false));
+        List<KeyToPath> items = credentials.keys().stream()
+                .map(k -> new KeyToPath(k.secretKey(), null, k.secretKey()))
+                .toList();
+        return new io.fabric8.kubernetes.api.model.PodSpecBuilder()
+                .withAutomountServiceAccountToken(false)
+                .withEnableServiceLinks(false)
+                .withServiceAccountName(settings.serviceAccountName())
+                .withRestartPolicy("Always")
+                .withTerminationGracePeriodSeconds(GRACE_SECONDS)
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true)
+                .withRunAsUser(settings.runAsUser())
+                .withRunAsGroup(settings.runAsUser())
+                .withFsGroup(settings.runAsUser())
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
+                .addNewInitContainer()
+                .withName(INIT_CONTAINER)
+                .withImage(image)
+                .withCommand("sh", "-c", SeedHomeScript.TEXT)
+                .withEnv(env("HOME", HOME), env("COLLAB_CREDENTIALS_DIR", CREDENTIALS_DIR))
+                .withVolumeMounts(concat(mounts, mount(CREDENTIALS_VOLUME, CREDENTIALS_DIR, true)))
+                .withSecurityContext(containerSecurity())
+                .withResources(seedResources())
+                .endInitContainer()
+                .addNewContainer()
+                .withName(CONTAINER)
+                .withImage(image)
+                .withCommand("opencode", "serve", "--hostname", "0.0.0.0", "--port", Integer.toString(settings.port()))
+                .withWorkingDir(HOME + "/workspace")
+                .withEnv(containerEnv(name, spec))
+                .addNewPort().withName("http").withContainerPort(settings.port()).withProtocol("TCP").endPort()
+                .withNewReadinessProbe()
+                .withNewTcpSocket().withPort(new IntOrString(settings.port())).endTcpSocket()
+                .withPeriodSeconds(2).withFailureThreshold(3)
+                .endReadinessProbe()
+                .withResources(resources(spec, settings))
+                .withVolumeMounts(mounts)
+                .withSecurityContext(containerSecurity())
+                .endContainer()
+                .addNewVolume().withName(HOME_VOLUME)
+                .withNewPersistentVolumeClaim().withClaimName(CollabLabels.homeClaimName(name)).endPersistentVolumeClaim()
+                .endVolume()
+                .addNewVolume().withName(CREDENTIALS_VOLUME)
+                .withNewSecret().withSecretName(spec.getCredentials().getSecretName()).withItems(items)
+                .withDefaultMode(0440).endSecret()
+                .endVolume()
+                .addNewVolume().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().endVolume()
+                .build();
+    }
+
+    private static List<EnvVar> containerEnv(String name, CollabSessionSpec spec) {
+        List<EnvVar> env = new ArrayList<>();
+        env.add(env("HOME", HOME));
+        env.add(new EnvVarBuilder().withName("OPENCODE_SERVER_PASSWORD")
+                .withNewValueFrom().withNewSecretKeyRef(CollabLabels.ACCESS_SERVER_PASSWORD_KEY,
+                        CollabLabels.accessSecretName(name), false).endValueFrom()
+                .build());
+        // Reserved names were rejected by SpecValidator; filter again so a bug there cannot override HOME.
+        spec.getEnv().stream().filter(e -> !SpecValidator.isReserved(e.getName())).forEach(env::add);
+        return env;
+    }
+
+    private static ResourceRequirements resources(CollabSessionSpec spec, OperatorSettings settings) {
+        ResourceRequirements own = spec.getResources();
+        boolean empty = own == null || ((own.getRequests() == null || own.getRequests().isEmpty())
+                && (own.getLimits() == null || own.getLimits().isEmpty()));
+        return empty ? settings.resources() : own;
+    }
+
+    /** The seed step copies a few small files. */
+    private static ResourceRequirements seedResources() {
+        return new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))
+                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("16Mi"))
+                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("64Mi"))
+                .build();
+    }
+
+    private static SecurityContext containerSecurity() {
+        Capabilities dropAll = new CapabilitiesBuilder().withDrop("ALL").build();
+        return new SecurityContextBuilder()
+                .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
+                .withRunAsNonRoot(true)
+                .withCapabilities(dropAll)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .build();
+    }
+
+    private static EnvVar env(String name, String value) {
+        return new EnvVarBuilder().withName(name).withValue(value).build();
+    }
+
+    private static VolumeMount mount(String volume, String path, boolean readOnly) {
+        return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly ? true : null).build();
+    }
+
+    private static List<VolumeMount> concat(List<VolumeMount> mounts, VolumeMount extra) {
+        List<VolumeMount> all = new ArrayList<>(mounts);
+        all.add(extra);
+        return all;
+    }
+
+    /** Keys of the credential Secret that the pod mounts, for tests and diagnostics. */
+    public static List<String> mountedCredentialKeys(Pod pod) {
+        return pod.getSpec().getVolumes().stream()
+                .filter(v -> CREDENTIALS_VOLUME.equals(v.getName()))
+                .flatMap(v -> v.getSecret().getItems().stream())
+                .map(KeyToPath::getKey)
+                .filter(k -> CredentialKey.fromSecretKey(k).isPresent())
+                .toList();
+    }
+}

@@ -1,0 +1,131 @@
+package dev.collab.operator;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The operator against the Fabric8 mock API server in CRUD mode, with a fake kubelet and a test clock.
+ * The mock server has no garbage collector: {@link #collectGarbage} deletes owned children explicitly.
+ */
+final class OperatorHarness implements AutoCloseable {
+    static final String NS = "collab";
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    final KubernetesMockServer server;
+    final KubernetesClient client;
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
+    final FakeKubelet kubelet;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final Operator operator;
+
+    OperatorHarness(OperatorSettings settings, BusyProbe probe) {
+        CustomResourceDefinitionContext crd = new CustomResourceDefinitionContext.Builder()
+                .withGroup(CollabSession.GROUP).withVersion(CollabSession.VERSION).withKind("CollabSession")
+                .withPlural("collabsessions").withScope("Namespaced").withStatusSubresource(true).build();
+        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(List.of(crd)), false);
+        server.init(java.net.InetAddress.getLoopbackAddress(), 0);
+        client = server.createClient();
+        kubelet = new FakeKubelet(client, clock);
+        operator = new Operator(o -> o.withKubernetesClient(client)
+                .withUseSSAToPatchPrimaryResource(false)
+                .withSSABasedCreateUpdateMatchForDependentResources(false)
+                .withCloseClientOnStop(false)
+                .withConcurrentReconciliationThreads(4));
+        operator.register(new CollabSessionReconciler(settings, clock, probe, registry), c -> c.settingNamespace(NS));
+        operator.start();
+    }
+
+    OperatorHarness(OperatorSettings settings) {
+        this(settings, (endpoint, password) -> BusyProbe.Answer.IDLE);
+    }
+
+    Secret credentials(String name, Map<String, String> files) {
+        Map<String, String> data = new HashMap<>();
+        files.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        Secret secret = new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+                .withData(data).build();
+        return client.secrets().resource(secret).createOr(existing -> existing.update());
+    }
+
+    CollabSession create(String name, String owner, String secretName) {
+        return create(name, new CollabSessionSpec(owner, secretName));
+    }
+
+    CollabSession create(String name, CollabSessionSpec spec) {
+        return client.resources(CollabSession.class).resource(new CollabSession(NS, name, spec)).create();
+    }
+
+    CollabSession session(String name) {
+        return client.resources(CollabSession.class).inNamespace(NS).withName(name).get();
+    }
+
+    /** Waits until the session satisfies the predicate and returns it. */
+    CollabSession awaitSession(String name, Predicate<CollabSession> condition) {
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+            CollabSession s = session(name);
+            return s != null && condition.test(s);
+        });
+        return session(name);
+    }
+
+    /** Edits the session (spec or metadata); every edit triggers a reconcile. */
+    CollabSession edit(String name, java.util.function.UnaryOperator<CollabSession> change) {
+        return client.resources(CollabSession.class).inNamespace(NS).withName(name).edit(change);
+    }
+
+    /** Triggers a reconcile without changing what the operator reads: used after moving the test clock. */
+    void nudge(String name) {
+        edit(name, s -> {
+            if (s.getMetadata().getLabels() == null) {
+                s.getMetadata().setLabels(new HashMap<>());
+            }
+            s.getMetadata().getLabels().put("test/nudge", Long.toString(System.nanoTime()));
+            return s;
+        });
+    }
+
+    /** What the garbage collector would do after a CollabSession is deleted (the mock server has none). */
+    void collectGarbage(String uid) {
+        client.pods().inNamespace(NS).list().getItems().stream().filter(p -> ownedBy(p, uid))
+                .forEach(p -> client.resource(p).delete());
+        client.secrets().inNamespace(NS).list().getItems().stream().filter(p -> ownedBy(p, uid))
+                .forEach(p -> client.resource(p).delete());
+        client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream().filter(p -> ownedBy(p, uid))
+                .forEach(p -> client.resource(p).delete());
+    }
+
+    private static boolean ownedBy(io.fabric8.kubernetes.api.model.HasMetadata o, String uid) {
+        return o.getMetadata().getOwnerReferences() != null
+                && o.getMetadata().getOwnerReferences().stream().anyMatch(r -> uid.equals(r.getUid()));
+    }
+
+    @Override
+    public void close() {
+        operator.stop();
+        kubelet.close();
+        client.close();
+        server.destroy();
+    }
+}
