@@ -26,6 +26,9 @@ public class CollabMain {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(LocalBootstrap::stopApiAfterQuarkus, "collab-local-api-stop"));
         Quarkus.run(null, (code, failure) -> {
+            if (failure != null) {
+                failure.printStackTrace();
+            }
             LocalBootstrap.stopApi();
             System.exit(code);
         }, args);

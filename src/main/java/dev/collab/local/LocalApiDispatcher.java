@@ -1,5 +1,7 @@
 package dev.collab.local;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.RootPathsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.VersionInfo;
@@ -10,6 +12,7 @@ import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -63,6 +66,9 @@ final class LocalApiDispatcher extends Dispatcher {
         if ("GET".equals(method) && ("/".equals(path) || "/version".equals(path) || "/version/".equals(path))) {
             return new MockResponse().setResponseCode(200).setBody("/".equals(path) ? rootPathsJson : versionJson);
         }
+        if ("POST".equals(method) && path.startsWith("/apis/authorization.k8s.io/v1/selfsubject")) {
+            return selfSubjectReview(request, path);
+        }
         RecordedRequest effective = request;
         var statusQuery = STATUS_WITH_QUERY.matcher(path);
         if (statusQuery.matches() && !"GET".equals(method)) {
@@ -76,6 +82,35 @@ final class LocalApiDispatcher extends Dispatcher {
             onPersistedWrite.run();
         }
         return response;
+    }
+
+    /**
+     * Everything is allowed: the API listens on loopback only and has no users. A real API server answers these
+     * reviews; JOSDK's leader election asks one before it starts.
+     */
+    private static MockResponse selfSubjectReview(RecordedRequest request, String path) {
+        ObjectNode review;
+        try {
+            review = (ObjectNode) Serialization.jsonMapper().readTree(new String(request.getBody().getBytes(), StandardCharsets.UTF_8));
+        } catch (IOException | ClassCastException e) {
+            return new MockResponse().setResponseCode(400);
+        }
+        ObjectNode status = review.putObject("status");
+        if (path.contains("selfsubjectrulesreviews")) {
+            ObjectNode rule = status.putArray("resourceRules").addObject();
+            rule.putArray("verbs").add("*").add("get").add("list").add("watch").add("create").add("update").add("patch")
+                    .add("delete");
+            rule.putArray("apiGroups").add("*").add("").add("coordination.k8s.io").add(CollabSession.GROUP);
+            rule.putArray("resources").add("*").add("leases");
+            status.putArray("nonResourceRules").addObject().putArray("verbs").add("*");
+            status.put("incomplete", false);
+        } else {
+            status.put("allowed", true);
+        }
+        if (!review.has("metadata")) {
+            review.putObject("metadata");
+        }
+        return new MockResponse().setResponseCode(201).setBody(Serialization.asJson(review));
     }
 
     static boolean isPersistedKind(String path) {
