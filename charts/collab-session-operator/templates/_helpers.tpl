@@ -54,14 +54,6 @@ readinessProbe:
   failureThreshold: 3
 {{- end }}
 
-{{/* env COLLAB_NAMESPACES, only when namespaces are listed (unset = all). */}}
-{{- define "collab.namespacesEnv" -}}
-{{- if .Values.watchNamespaces }}
-- name: COLLAB_NAMESPACES
-  value: {{ join "," .Values.watchNamespaces | quote }}
-{{- end }}
-{{- end }}
-
 {{/* Egress rules shared by operator and router: DNS and the API server. */}}
 {{- define "collab.controlPlaneEgress" -}}
 - ports:
@@ -69,18 +61,18 @@ readinessProbe:
       port: 53
     - protocol: TCP
       port: 53
-- {{- with .Values.networkPolicy.apiServer.cidrs }}
+- ports:
+    {{- range .Values.networkPolicy.apiServer.ports }}
+    - protocol: TCP
+      port: {{ . }}
+    {{- end }}
+  {{- with .Values.networkPolicy.apiServer.cidrs }}
   to:
     {{- range . }}
     - ipBlock:
         cidr: {{ . }}
     {{- end }}
   {{- end }}
-  ports:
-    {{- range .Values.networkPolicy.apiServer.ports }}
-    - protocol: TCP
-      port: {{ . }}
-    {{- end }}
 {{- end }}
 
 {{/* Egress to the session pods' opencode port, in the watched namespaces (or all). */}}
