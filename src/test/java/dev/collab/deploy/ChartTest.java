@@ -97,7 +97,7 @@ class ChartTest {
         assertEquals("768Mi", operatorEnv.get("COLLAB_SESSION_RESOURCES_REQUESTS_MEMORY"));
         assertEquals("40", operatorEnv.get("COLLAB_MAX_RUNNING"));
         assertEquals("2", operatorEnv.get("COLLAB_MAX_RUNNING_PER_OWNER"));
-        assertEquals("-XX:MaxRAMPercentage=70 -XX:+UseSerialGC", operatorEnv.get("JAVA_TOOL_OPTIONS"));
+        assertEquals("-XX:MaxRAMPercentage=70 -XX:+UseSerialGC", operatorEnv.get("JDK_JAVA_OPTIONS"));
         assertEquals("registry.example.com/platform/collab-session-operator:1.2.3",
                 DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-operator").getImage());
         Map<String, String> routerEnv = DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-router"));
