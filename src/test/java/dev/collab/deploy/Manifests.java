@@ -39,9 +39,52 @@ final class Manifests {
             if (!(resource instanceof HasMetadata object)) {
                 throw new AssertionError("not a Kubernetes object: " + document);
             }
+            assertNoUnknownFields(object, object.getKind() + "/" + object.getMetadata().getName());
             objects.add(object);
         }
         return objects;
+    }
+
+    /**
+     * Fabric8 keeps fields its model does not know in additionalProperties: a misspelt field
+     * (`readOnlyRootFileSystem`) would pass every other check while the API server drops it.
+     */
+    static void assertNoUnknownFields(Object value, String path) {
+        if (value == null || value instanceof io.fabric8.kubernetes.api.model.GenericKubernetesResource) {
+            return;
+        }
+        if (value instanceof java.util.Collection<?> items) {
+            int i = 0;
+            for (Object item : items) {
+                assertNoUnknownFields(item, path + "[" + i++ + "]");
+            }
+            return;
+        }
+        if (value instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> assertNoUnknownFields(v, path + "." + k));
+            return;
+        }
+        if (!value.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+            return;
+        }
+        for (java.lang.reflect.Method m : value.getClass().getMethods()) {
+            if (m.getParameterCount() != 0 || !m.getName().startsWith("get") || m.getDeclaringClass() == Object.class) {
+                continue;
+            }
+            Object child;
+            try {
+                child = m.invoke(value);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            if (m.getName().equals("getAdditionalProperties") && child instanceof Map<?, ?> unknown) {
+                if (!unknown.isEmpty()) {
+                    throw new AssertionError(path + ": unknown field(s) " + unknown.keySet());
+                }
+                continue;
+            }
+            assertNoUnknownFields(child, path + "." + m.getName().substring(3));
+        }
     }
 
     static String read(Path file) {
