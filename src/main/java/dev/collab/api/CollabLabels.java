@@ -29,6 +29,9 @@ public final class CollabLabels {
     /** On a pod: the port its endpoint listens on when a node maps ports (the local node); absent = container port. */
     public static final String ENDPOINT_PORT = "collab.dev/endpoint-port";
 
+    /** On a pod: when the operator created it, by the operator's clock (start-timeout and idle reference). */
+    public static final String CREATED_AT = "collab.dev/created-at";
+
     /** Keys of the access Secret. */
     public static final String ACCESS_TOKEN_KEY = "token";
     public static final String ACCESS_SERVER_PASSWORD_KEY = "server-password";

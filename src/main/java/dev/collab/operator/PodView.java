@@ -50,7 +50,8 @@ public record PodView(
         int restarts = main.map(c -> c.getRestartCount() == null ? 0 : c.getRestartCount()).orElse(0);
         String startedAt = status == null ? null : status.getStartTime();
         return new PodView(pod.getMetadata().getName(), pod.getMetadata().getDeletionTimestamp() != null, ready, endpoint,
-                restarts, startedAt, parse(pod.getMetadata().getCreationTimestamp()),
+                restarts, startedAt, parse(annotations.getOrDefault(CollabLabels.CREATED_AT,
+                        pod.getMetadata().getCreationTimestamp())),
                 annotations.get(CollabLabels.SPEC_HASH), annotations.get(CollabLabels.CREDENTIALS_HASH),
                 failure(pod).orElse(null));
     }
@@ -109,7 +110,7 @@ public record PodView(
     }
 
     private static Instant parse(String timestamp) {
-        return timestamp == null ? null : Instant.parse(timestamp);
+        return Lifecycle.parseOrNull(timestamp);
     }
 
     private static String orEmpty(String s) {

@@ -88,6 +88,7 @@ final class SessionReconciliation {
                 evictForCapacity(lastActivity);
             }
             Pod desired = WorkerPodBuilder.desired(session, settings, credentials);
+            desired.getMetadata().getAnnotations().put(dev.collab.api.CollabLabels.CREATED_AT, now.toString());
             WorkerPodDependent.Outcome outcome = owner.workerPod().reconcile(pod, desired, client);
             switch (outcome.action()) {
                 case CREATED -> {

@@ -83,16 +83,30 @@ final class OperatorHarness implements AutoCloseable {
 
     /** Waits until the session satisfies the predicate and returns it. */
     CollabSession awaitSession(String name, Predicate<CollabSession> condition) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
-            CollabSession s = session(name);
-            return s != null && condition.test(s);
-        });
+        try {
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+                CollabSession s = session(name);
+                return s != null && condition.test(s);
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("session " + name + " never reached the expected state; last seen: "
+                    + Serialization.asYaml(session(name)), e);
+        }
         return session(name);
     }
 
     /** Edits the session (spec or metadata); every edit triggers a reconcile. */
     CollabSession edit(String name, java.util.function.UnaryOperator<CollabSession> change) {
-        return client.resources(CollabSession.class).inNamespace(NS).withName(name).edit(change);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client.resources(CollabSession.class).inNamespace(NS).withName(name).edit(change);
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                // The operator wrote status between our read and write: read again, like kubectl edit would.
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Triggers a reconcile without changing what the operator reads: used after moving the test clock. */

@@ -1,0 +1,492 @@
+package dev.collab.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleRef;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The invariants of issue 6 that every install path (Helm chart with any values, kustomize base)
+ * must hold, checked on parsed Fabric8 objects.
+ */
+final class DeployInvariants {
+    static final String OPERATOR = "collab-operator";
+    static final String ROUTER = "collab-router";
+    static final String SESSION_SA = "collab-session";
+    static final String WORKER_ROLE = "worker";
+    static final Set<String> CLUSTER_INTERNAL = Set.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10");
+    static final String METADATA = "169.254.169.254/32";
+    /** Every scope key of a cluster-wide grant. */
+    static final String CLUSTER = "*cluster*";
+
+    /** What one rendering should contain. */
+    record Expectation(String controlNamespace, List<String> watchNamespaces, int sessionPort, String leaseName,
+            String adminSecretName, boolean adminSecretRendered, boolean operatorToSessions, int operatorReplicas,
+            int routerReplicas) {
+        boolean allNamespaces() {
+            return watchNamespaces.isEmpty();
+        }
+    }
+
+    private DeployInvariants() {
+    }
+
+    static void assertAll(List<HasMetadata> objects, Expectation e) {
+        assertNamesUnique(objects);
+        assertPodSecurity(objects);
+        assertServiceAccounts(objects, e);
+        assertRbac(objects, e);
+        assertWorkloads(objects, e);
+        assertNetworkPolicies(objects, e);
+    }
+
+    static void assertNamesUnique(List<HasMetadata> objects) {
+        Set<String> seen = new HashSet<>();
+        for (HasMetadata o : objects) {
+            String key = o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+            assertTrue(seen.add(key), "rendered twice: " + key);
+        }
+    }
+
+    // ---------------------------------------------------------------- pod security
+
+    /** Pod template of every kind of workload, by "Kind/namespace/name". */
+    static Map<String, PodTemplateSpec> podTemplates(List<HasMetadata> objects) {
+        Map<String, PodTemplateSpec> templates = new LinkedHashMap<>();
+        for (HasMetadata o : objects) {
+            PodTemplateSpec template = null;
+            if (o instanceof Deployment d) {
+                template = d.getSpec().getTemplate();
+            } else if (o instanceof StatefulSet s) {
+                template = s.getSpec().getTemplate();
+            } else if (o instanceof DaemonSet ds) {
+                template = ds.getSpec().getTemplate();
+            } else if (o instanceof Job j) {
+                template = j.getSpec().getTemplate();
+            } else if (o instanceof CronJob cj) {
+                template = cj.getSpec().getJobTemplate().getSpec().getTemplate();
+            } else if (o instanceof io.fabric8.kubernetes.api.model.Pod p) {
+                template = new PodTemplateSpec(p.getMetadata(), p.getSpec());
+            }
+            if (template != null) {
+                templates.put(o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName(), template);
+            }
+        }
+        return templates;
+    }
+
+    /** PSS restricted, plus a read-only root filesystem, for every container of every workload. */
+    static void assertPodSecurity(List<HasMetadata> objects) {
+        Map<String, PodTemplateSpec> templates = podTemplates(objects);
+        assertFalse(templates.isEmpty(), "no workload rendered");
+        templates.forEach((where, template) -> {
+            PodSpec pod = template.getSpec();
+            assertFalse(Boolean.TRUE.equals(pod.getHostNetwork()), where + ": hostNetwork");
+            assertFalse(Boolean.TRUE.equals(pod.getHostPID()), where + ": hostPID");
+            assertFalse(Boolean.TRUE.equals(pod.getHostIPC()), where + ": hostIPC");
+            for (Volume volume : Optional.ofNullable(pod.getVolumes()).orElse(List.of())) {
+                assertEquals(null, volume.getHostPath(), where + ": hostPath volume " + volume.getName());
+            }
+            PodSecurityContext podContext = pod.getSecurityContext();
+            assertNotNull(podContext, where + ": no pod securityContext");
+            assertEquals(Boolean.TRUE, podContext.getRunAsNonRoot(), where + ": runAsNonRoot");
+            if (podContext.getRunAsUser() != null) {
+                assertTrue(podContext.getRunAsUser() > 0, where + ": runs as uid 0");
+            }
+            String podSeccomp = podContext.getSeccompProfile() == null ? null : podContext.getSeccompProfile().getType();
+            List<Container> containers = new ArrayList<>(pod.getContainers());
+            containers.addAll(Optional.ofNullable(pod.getInitContainers()).orElse(List.of()));
+            for (Container c : containers) {
+                String at = where + " container " + c.getName();
+                assertNotNull(c.getImage(), at + ": no image");
+                SecurityContext sc = c.getSecurityContext();
+                assertNotNull(sc, at + ": no securityContext");
+                assertEquals(Boolean.FALSE, sc.getAllowPrivilegeEscalation(), at + ": allowPrivilegeEscalation");
+                assertEquals(Boolean.TRUE, sc.getReadOnlyRootFilesystem(), at + ": readOnlyRootFilesystem");
+                assertFalse(Boolean.TRUE.equals(sc.getPrivileged()), at + ": privileged");
+                Capabilities caps = sc.getCapabilities();
+                assertNotNull(caps, at + ": capabilities");
+                assertTrue(caps.getDrop() != null && caps.getDrop().contains("ALL"), at + ": capabilities.drop ALL");
+                assertTrue(caps.getAdd() == null || caps.getAdd().isEmpty(), at + ": capabilities.add");
+                if (sc.getRunAsNonRoot() != null) {
+                    assertEquals(Boolean.TRUE, sc.getRunAsNonRoot(), at + ": runAsNonRoot");
+                }
+                String seccomp = sc.getSeccompProfile() == null ? podSeccomp : sc.getSeccompProfile().getType();
+                assertEquals("RuntimeDefault", seccomp, at + ": seccomp profile");
+                for (var port : Optional.ofNullable(c.getPorts()).orElse(List.of())) {
+                    assertEquals(null, port.getHostPort(), at + ": hostPort");
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- service accounts
+
+    static void assertServiceAccounts(List<HasMetadata> objects, Expectation e) {
+        for (String name : List.of(OPERATOR, ROUTER)) {
+            ServiceAccount sa = Manifests.get(objects, ServiceAccount.class, e.controlNamespace(), name);
+            assertEquals(Boolean.FALSE, sa.getAutomountServiceAccountToken(), name + " SA: token mounted by the pod only");
+            PodSpec pod = Manifests.get(objects, Deployment.class, e.controlNamespace(), name).getSpec().getTemplate().getSpec();
+            assertEquals(name, pod.getServiceAccountName(), name + " pod service account");
+            assertEquals(Boolean.TRUE, pod.getAutomountServiceAccountToken(), name + " pod needs its API token");
+        }
+        List<ServiceAccount> sessionAccounts = Manifests.all(objects, ServiceAccount.class).stream()
+                .filter(sa -> SESSION_SA.equals(sa.getMetadata().getName())).toList();
+        if (e.allNamespaces()) {
+            assertTrue(sessionAccounts.isEmpty(), "session service accounts cannot be templated for all namespaces");
+        } else {
+            assertEquals(new TreeSet<>(e.watchNamespaces()),
+                    sessionAccounts.stream().map(sa -> sa.getMetadata().getNamespace()).collect(Collectors.toCollection(TreeSet::new)),
+                    "a session service account per watched namespace");
+        }
+        for (ServiceAccount sa : sessionAccounts) {
+            assertEquals(Boolean.FALSE, sa.getAutomountServiceAccountToken(), "session SA must not mount a token");
+        }
+        // The session service account has no permissions at all.
+        assertTrue(grants(objects, SESSION_SA, null).isEmpty(), "session service account is bound to a role");
+    }
+
+    // ---------------------------------------------------------------- RBAC
+
+    /** Verb sets granted to a service account: scope (namespace or CLUSTER) -> "group/resource[names]" -> verbs. */
+    static Map<String, Map<String, Set<String>>> grants(List<HasMetadata> objects, String saName, String saNamespace) {
+        Map<String, Map<String, Set<String>>> grants = new TreeMap<>();
+        for (RoleBinding binding : Manifests.all(objects, RoleBinding.class)) {
+            if (bindsTo(binding.getSubjects(), saName, saNamespace)) {
+                String ns = binding.getMetadata().getNamespace();
+                addRules(grants, ns, rulesOf(objects, binding.getRoleRef(), ns));
+            }
+        }
+        for (ClusterRoleBinding binding : Manifests.all(objects, ClusterRoleBinding.class)) {
+            if (bindsTo(binding.getSubjects(), saName, saNamespace)) {
+                addRules(grants, CLUSTER, rulesOf(objects, binding.getRoleRef(), null));
+            }
+        }
+        return grants;
+    }
+
+    private static boolean bindsTo(List<Subject> subjects, String saName, String saNamespace) {
+        return subjects != null && subjects.stream().anyMatch(s -> "ServiceAccount".equals(s.getKind())
+                && saName.equals(s.getName()) && (saNamespace == null || saNamespace.equals(s.getNamespace())));
+    }
+
+    private static List<PolicyRule> rulesOf(List<HasMetadata> objects, RoleRef ref, String namespace) {
+        assertEquals("rbac.authorization.k8s.io", ref.getApiGroup());
+        if ("Role".equals(ref.getKind())) {
+            return Manifests.get(objects, Role.class, namespace, ref.getName()).getRules();
+        }
+        assertEquals("ClusterRole", ref.getKind());
+        return Manifests.get(objects, ClusterRole.class, null, ref.getName()).getRules();
+    }
+
+    private static void addRules(Map<String, Map<String, Set<String>>> grants, String scope, List<PolicyRule> rules) {
+        Map<String, Set<String>> byResource = grants.computeIfAbsent(scope, k -> new TreeMap<>());
+        for (PolicyRule rule : rules) {
+            assertTrue(rule.getNonResourceURLs() == null || rule.getNonResourceURLs().isEmpty(), "nonResourceURLs granted");
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    assertFalse(group.equals("*") || resource.equals("*") || rule.getVerbs().contains("*"),
+                            "wildcard in RBAC rule " + rule);
+                    String names = rule.getResourceNames() == null || rule.getResourceNames().isEmpty() ? ""
+                            : new TreeSet<>(rule.getResourceNames()).toString();
+                    byResource.computeIfAbsent(group + "/" + resource + names, k -> new TreeSet<>()).addAll(rule.getVerbs());
+                }
+            }
+        }
+    }
+
+    static Map<String, Set<String>> operatorWatchedRules() {
+        Map<String, Set<String>> rules = new TreeMap<>();
+        rules.put("collab.dev/collabsessions", verbs("get", "list", "watch", "patch", "update"));
+        rules.put("collab.dev/collabsessions/status", verbs("get", "patch", "update"));
+        rules.put("/pods", verbs("get", "list", "watch", "create", "delete"));
+        rules.put("/persistentvolumeclaims", verbs("get", "list", "watch", "create", "delete"));
+        rules.put("/secrets", verbs("get", "list", "watch", "create"));
+        rules.put("/events", verbs("create", "patch"));
+        rules.put("events.k8s.io/events", verbs("create", "patch"));
+        return rules;
+    }
+
+    static Map<String, Set<String>> routerWatchedRules() {
+        Map<String, Set<String>> rules = new TreeMap<>();
+        rules.put("collab.dev/collabsessions", verbs("get", "list", "watch", "patch", "delete"));
+        rules.put("/secrets", verbs("get", "list", "watch", "create", "patch", "update"));
+        return rules;
+    }
+
+    private static Set<String> verbs(String... verbs) {
+        return new TreeSet<>(List.of(verbs));
+    }
+
+    static void assertRbac(List<HasMetadata> objects, Expectation e) {
+        // Operator: the watched namespaces (or the cluster, only for an all-namespaces watch) + its Lease.
+        Map<String, Map<String, Set<String>>> expectedOperator = new TreeMap<>();
+        Map<String, Map<String, Set<String>>> expectedRouter = new TreeMap<>();
+        for (String scope : e.allNamespaces() ? List.of(CLUSTER) : e.watchNamespaces()) {
+            expectedOperator.put(scope, operatorWatchedRules());
+            expectedRouter.put(scope, routerWatchedRules());
+        }
+        Map<String, Set<String>> lease = new TreeMap<>();
+        lease.put("coordination.k8s.io/leases", verbs("create"));
+        lease.put("coordination.k8s.io/leases[" + e.leaseName() + "]", verbs("get", "update"));
+        merge(expectedOperator, e.controlNamespace(), lease);
+        Map<String, Set<String>> admin = new TreeMap<>();
+        admin.put("/secrets[" + e.adminSecretName() + "]", verbs("get", "list", "watch"));
+        merge(expectedRouter, e.controlNamespace(), admin);
+
+        assertEquals(expectedOperator, grants(objects, OPERATOR, e.controlNamespace()), "operator RBAC");
+        assertEquals(expectedRouter, grants(objects, ROUTER, e.controlNamespace()), "router RBAC");
+
+        // Cluster-scoped rights only where a cluster-wide watch needs them.
+        List<HasMetadata> clusterRbac = Stream.concat(Manifests.all(objects, ClusterRole.class).stream(),
+                Manifests.all(objects, ClusterRoleBinding.class).stream()).map(HasMetadata.class::cast).toList();
+        assertEquals(e.allNamespaces(), !clusterRbac.isEmpty(), "ClusterRoles iff all namespaces are watched");
+        // Every binding grants to one of our service accounts, nobody else.
+        for (RoleBinding b : Manifests.all(objects, RoleBinding.class)) {
+            assertBoundOnlyTo(b.getSubjects(), e);
+        }
+        for (ClusterRoleBinding b : Manifests.all(objects, ClusterRoleBinding.class)) {
+            assertBoundOnlyTo(b.getSubjects(), e);
+        }
+    }
+
+    private static void merge(Map<String, Map<String, Set<String>>> target, String scope, Map<String, Set<String>> rules) {
+        Map<String, Set<String>> existing = target.computeIfAbsent(scope, k -> new TreeMap<>());
+        rules.forEach((k, v) -> existing.computeIfAbsent(k, x -> new TreeSet<>()).addAll(v));
+    }
+
+    private static void assertBoundOnlyTo(List<Subject> subjects, Expectation e) {
+        for (Subject s : subjects) {
+            assertEquals("ServiceAccount", s.getKind(), "binding subject " + s);
+            assertTrue(Set.of(OPERATOR, ROUTER).contains(s.getName()), "binding subject " + s);
+            assertEquals(e.controlNamespace(), s.getNamespace(), "binding subject " + s);
+        }
+    }
+
+    // ---------------------------------------------------------------- workloads
+
+    static Map<String, String> env(Container c) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (EnvVar v : Optional.ofNullable(c.getEnv()).orElse(List.of())) {
+            assertTrue(env.put(v.getName(), v.getValue()) == null, "env " + v.getName() + " set twice");
+        }
+        return env;
+    }
+
+    static Container container(List<HasMetadata> objects, String namespace, String deployment) {
+        List<Container> containers = Manifests.get(objects, Deployment.class, namespace, deployment)
+                .getSpec().getTemplate().getSpec().getContainers();
+        assertEquals(1, containers.size(), deployment + " containers");
+        return containers.get(0);
+    }
+
+    static void assertWorkloads(List<HasMetadata> objects, Expectation e) {
+        Set<String> knownEnv = ConfigKeys.envNames();
+        Map<String, Integer> replicas = Map.of(OPERATOR, e.operatorReplicas(), ROUTER, e.routerReplicas());
+        Map<String, String> roles = Map.of(OPERATOR, "operator", ROUTER, "router");
+        for (String name : List.of(OPERATOR, ROUTER)) {
+            Deployment d = Manifests.get(objects, Deployment.class, e.controlNamespace(), name);
+            assertEquals(replicas.get(name), d.getSpec().getReplicas(), name + " replicas");
+            assertEquals(Map.of("app.kubernetes.io/name", name), d.getSpec().getSelector().getMatchLabels(), name + " selector");
+            assertEquals(name, d.getSpec().getTemplate().getMetadata().getLabels().get("app.kubernetes.io/name"), name + " pod label");
+            Container c = container(objects, e.controlNamespace(), name);
+            Map<String, String> env = env(c);
+            assertEquals(roles.get(name), env.get("COLLAB_ROLE"), name + " role");
+            assertEquals(e.allNamespaces() ? null : String.join(",", e.watchNamespaces()), env.get("COLLAB_NAMESPACES"),
+                    name + " COLLAB_NAMESPACES");
+            for (String key : env.keySet()) {
+                if (key.startsWith("COLLAB_")) {
+                    assertTrue(knownEnv.contains(key), name + ": " + key + " is no key of CollabConfig");
+                }
+            }
+            assertEquals(8080, c.getPorts().get(0).getContainerPort(), name + " port");
+            assertEquals("http", c.getPorts().get(0).getName(), name + " port name");
+            assertEquals("/q/health/live", c.getLivenessProbe().getHttpGet().getPath(), name + " liveness");
+            assertEquals("/q/health/ready", c.getReadinessProbe().getHttpGet().getPath(), name + " readiness");
+            assertNotNull(c.getResources().getRequests().get("memory"), name + " memory request");
+            assertNotNull(c.getResources().getLimits().get("memory"), name + " memory limit");
+            assertTrue(c.getVolumeMounts().stream().anyMatch(m -> "/tmp".equals(m.getMountPath())),
+                    name + ": writable /tmp on a read-only root filesystem");
+        }
+        Map<String, String> operatorEnv = env(container(objects, e.controlNamespace(), OPERATOR));
+        assertEquals(String.valueOf(e.sessionPort()), operatorEnv.get("COLLAB_SESSION_PORT"), "session port");
+        if (!e.allNamespaces()) {
+            assertEquals(SESSION_SA, operatorEnv.get("COLLAB_SESSION_SERVICE_ACCOUNT_NAME"), "session service account");
+        }
+        Map<String, String> routerEnv = env(container(objects, e.controlNamespace(), ROUTER));
+        assertEquals(e.adminSecretName(), routerEnv.get("COLLAB_ROUTER_ADMIN_TOKEN_SECRET"), "admin Secret name");
+        if (e.adminSecretRendered()) {
+            var secret = Manifests.get(objects, io.fabric8.kubernetes.api.model.Secret.class, e.controlNamespace(),
+                    e.adminSecretName());
+            boolean hasToken = (secret.getData() != null && secret.getData().containsKey("token"))
+                    || (secret.getStringData() != null && secret.getStringData().containsKey("token"));
+            assertTrue(hasToken, "admin Secret has key token");
+        }
+
+        Service service = Manifests.get(objects, Service.class, e.controlNamespace(), ROUTER);
+        assertEquals(Map.of("app.kubernetes.io/name", ROUTER), service.getSpec().getSelector(), "router Service selector");
+        assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == 8080), "router Service port 8080");
+        PodDisruptionBudget pdb = Manifests.get(objects, PodDisruptionBudget.class, e.controlNamespace(), ROUTER);
+        assertEquals(Map.of("app.kubernetes.io/name", ROUTER), pdb.getSpec().getSelector().getMatchLabels(), "router PDB");
+    }
+
+    // ---------------------------------------------------------------- network policies
+
+    static void assertNetworkPolicies(List<HasMetadata> objects, Expectation e) {
+        List<NetworkPolicy> sessionPolicies = Manifests.all(objects, NetworkPolicy.class).stream()
+                .filter(p -> selects(p.getSpec().getPodSelector(), "collab.dev/role", WORKER_ROLE)).toList();
+        if (e.allNamespaces()) {
+            assertTrue(sessionPolicies.isEmpty(), "session NetworkPolicies cannot be templated for all namespaces");
+        } else {
+            assertEquals(new TreeSet<>(e.watchNamespaces()),
+                    sessionPolicies.stream().map(p -> p.getMetadata().getNamespace()).collect(Collectors.toCollection(TreeSet::new)),
+                    "a session NetworkPolicy per watched namespace");
+        }
+        for (NetworkPolicy p : sessionPolicies) {
+            assertSessionPolicy(p, e);
+        }
+        for (String name : List.of(OPERATOR, ROUTER)) {
+            NetworkPolicy p = Manifests.all(objects, NetworkPolicy.class).stream()
+                    .filter(np -> e.controlNamespace().equals(np.getMetadata().getNamespace()))
+                    .filter(np -> selects(np.getSpec().getPodSelector(), "app.kubernetes.io/name", name))
+                    .findFirst().orElseThrow(() -> new AssertionError("no NetworkPolicy for " + name));
+            assertEquals(Set.of("Ingress", "Egress"), new HashSet<>(p.getSpec().getPolicyTypes()), name + " policy types");
+            List<NetworkPolicyEgressRule> egress = p.getSpec().getEgress();
+            Set<Integer> apiPorts = egressPorts(p);
+            assertTrue(apiPorts.containsAll(Set.of(443, 53)), name + " egress reaches the API server and DNS: " + apiPorts);
+            boolean toSessions = egress.stream().anyMatch(r -> ports(r.getPorts()).equals(List.of(e.sessionPort()))
+                    && r.getTo() != null && !r.getTo().isEmpty()
+                    && r.getTo().stream().allMatch(peer -> selects(peer.getPodSelector(), "collab.dev/role", WORKER_ROLE)));
+            boolean expected = name.equals(ROUTER) || e.operatorToSessions();
+            assertEquals(expected, toSessions, name + " egress to session pods on " + e.sessionPort());
+            for (NetworkPolicyEgressRule r : egress) {
+                assertFalse(r.getPorts() == null || r.getPorts().isEmpty(), name + ": egress rule without ports (allows all) " + r);
+            }
+            for (NetworkPolicyIngressRule r : p.getSpec().getIngress()) {
+                assertEquals(List.of(8080), ports(r.getPorts()), name + ": ingress only on 8080");
+            }
+        }
+    }
+
+    /** Every port some egress rule of the policy opens. */
+    static Set<Integer> egressPorts(NetworkPolicy p) {
+        return p.getSpec().getEgress().stream().flatMap(r -> ports(r.getPorts()).stream()).collect(Collectors.toSet());
+    }
+
+    private static void assertSessionPolicy(NetworkPolicy p, Expectation e) {
+        String at = "session NetworkPolicy " + p.getMetadata().getNamespace();
+        assertEquals(Map.of("collab.dev/role", WORKER_ROLE), p.getSpec().getPodSelector().getMatchLabels(), at + " selector");
+        assertEquals(Set.of("Ingress", "Egress"), new HashSet<>(p.getSpec().getPolicyTypes()), at + " policy types");
+        // Ingress: only router pods (and operator pods when enabled), only on the opencode port.
+        Set<String> allowedSources = new HashSet<>();
+        assertFalse(p.getSpec().getIngress().isEmpty(), at + ": router must be allowed in");
+        for (NetworkPolicyIngressRule r : p.getSpec().getIngress()) {
+            assertEquals(List.of(e.sessionPort()), ports(r.getPorts()), at + ": ingress ports");
+            assertFalse(r.getFrom() == null || r.getFrom().isEmpty(), at + ": ingress from anywhere");
+            for (NetworkPolicyPeer peer : r.getFrom()) {
+                assertEquals(null, peer.getIpBlock(), at + ": ingress ipBlock");
+                assertNotNull(peer.getNamespaceSelector(), at + ": ingress peer without namespace (same namespace only)");
+                assertEquals(Map.of("kubernetes.io/metadata.name", e.controlNamespace()),
+                        peer.getNamespaceSelector().getMatchLabels(), at + ": ingress peer namespace");
+                assertNotNull(peer.getPodSelector(), at + ": ingress from a whole namespace");
+                assertEquals(1, peer.getPodSelector().getMatchLabels().size(), at + ": ingress pod selector");
+                allowedSources.add(peer.getPodSelector().getMatchLabels().get("app.kubernetes.io/name"));
+            }
+        }
+        assertEquals(e.operatorToSessions() ? Set.of(ROUTER, OPERATOR) : Set.of(ROUTER), allowedSources, at + ": ingress sources");
+        // Egress: DNS on port 53 anywhere; everything else only to ipBlocks that exclude internal ranges.
+        boolean dns = false;
+        boolean internet = false;
+        for (NetworkPolicyEgressRule r : p.getSpec().getEgress()) {
+            boolean noPeers = r.getTo() == null || r.getTo().isEmpty();
+            if (noPeers) {
+                assertFalse(r.getPorts() == null || r.getPorts().isEmpty(), at + ": egress to everything");
+                assertEquals(Set.of(53), new HashSet<>(ports(r.getPorts())), at + ": only DNS may go to any address");
+                dns = true;
+                continue;
+            }
+            for (NetworkPolicyPeer peer : r.getTo()) {
+                assertNotNull(peer.getIpBlock(), at + ": egress to pods/namespaces (cluster-internal) " + peer);
+                String cidr = peer.getIpBlock().getCidr();
+                List<String> except = Optional.ofNullable(peer.getIpBlock().getExcept()).orElse(List.of());
+                if (cidr.contains(":")) {
+                    assertTrue(except.contains("fc00::/7"), at + ": IPv6 egress must exclude unique-local addresses");
+                } else {
+                    assertEquals("0.0.0.0/0", cidr, at + ": IPv4 egress block");
+                    assertTrue(except.containsAll(CLUSTER_INTERNAL), at + ": egress must exclude " + CLUSTER_INTERNAL);
+                    assertTrue(except.contains(METADATA), at + ": egress must exclude the metadata address");
+                    internet = true;
+                }
+            }
+        }
+        assertTrue(dns, at + ": DNS egress");
+        assertTrue(internet, at + ": internet egress");
+    }
+
+    static boolean selects(LabelSelector selector, String key, String value) {
+        return selector != null && selector.getMatchLabels() != null && value.equals(selector.getMatchLabels().get(key));
+    }
+
+    static List<Integer> ports(Collection<NetworkPolicyPort> ports) {
+        if (ports == null) {
+            return List.of();
+        }
+        return ports.stream().map(p -> {
+            assertNotNull(p.getPort(), "port without number");
+            return p.getPort().getIntVal();
+        }).filter(Objects::nonNull).distinct().sorted().toList();
+    }
+
+    // ---------------------------------------------------------------- namespaces
+
+    static void assertRestrictedNamespace(List<HasMetadata> objects, String name) {
+        Namespace ns = Manifests.get(objects, Namespace.class, null, name);
+        assertEquals("restricted", ns.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"),
+                name + " enforces the restricted Pod Security Standard");
+    }
+}

@@ -1,0 +1,56 @@
+package dev.collab.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Dockerfiles cannot be built here (no Docker daemon): check what ties them to the rest, the
+ * Quarkus layout, the uid the manifests run as, and the opencode version the configuration names.
+ */
+class ImagesTest {
+    static final Path DOCKER = Manifests.ROOT.resolve("src/main/docker");
+
+    @Test
+    void jvmImageMatchesQuarkusLayoutAndManifests() {
+        String dockerfile = Manifests.read(DOCKER.resolve("Dockerfile.jvm"));
+        for (String part : List.of("target/quarkus-app/lib/", "target/quarkus-app/quarkus-run.jar", "target/quarkus-app/app/",
+                "target/quarkus-app/quarkus/")) {
+            assertTrue(dockerfile.contains("COPY " + part), "Dockerfile.jvm copies " + part);
+        }
+        assertTrue(dockerfile.contains("EXPOSE 8080"));
+        Matcher user = Pattern.compile("(?m)^USER (\\d+)").matcher(dockerfile);
+        assertTrue(user.find(), "numeric USER, so runAsNonRoot can be verified");
+        long uid = Long.parseLong(user.group(1));
+        assertTrue(uid > 0);
+        for (var objects : List.of(KustomizeBaseTest.base(), ChartTest.render(null))) {
+            for (Deployment d : Manifests.all(objects, Deployment.class)) {
+                assertEquals(uid, d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser(),
+                        d.getMetadata().getName() + " runs as the image's user");
+            }
+        }
+        assertTrue(dockerfile.contains("-XX:MaxRAMPercentage="), "heap sized from the container limit");
+    }
+
+    @Test
+    void sessionImageExtendsTheConfiguredOpencode() {
+        String dockerfile = Manifests.read(DOCKER.resolve("Dockerfile.session"));
+        String configured = Manifests.applicationProperties().get("collab.session.image"); // ghcr.io/anomalyco/opencode:1.18.33
+        String version = configured.substring(configured.lastIndexOf(':') + 1);
+        String repository = configured.substring(0, configured.lastIndexOf(':'));
+        assertTrue(dockerfile.contains("ARG OPENCODE_VERSION=" + version), "same opencode version as collab.session.image");
+        assertTrue(dockerfile.contains("FROM " + repository + ":${OPENCODE_VERSION}"), "stock image, no fork");
+        Matcher configDir = Pattern.compile("(?m)^ENV OPENCODE_CONFIG_DIR=(\\S+)").matcher(dockerfile);
+        assertTrue(configDir.find(), "plugin preinstalled in an opencode config directory");
+        assertFalse(configDir.group(1).startsWith("/home"), "outside HOME (the PVC hides whatever the image has there)");
+        assertFalse(Pattern.compile("(?m)^(USER|ENTRYPOINT|WORKDIR|ENV HOME)").matcher(
+                dockerfile.substring(dockerfile.lastIndexOf("FROM "))).find(), "the operator owns user, HOME and command");
+    }
+}
