@@ -289,15 +289,28 @@ class IsolationProofIT {
                         && r.path().startsWith("/" + e.getKey() + "/")))
                         .collect(Collectors.groupingBy(r -> "x-api-key=" + redact(r.apiKey()) + " authorization="
                                 + redact(r.authorization()), java.util.TreeMap::new, Collectors.counting()));
-                out.append(String.format("  %-5s worker pid %-7d %s%n", e.getKey(), pid, byHeader));
+                out.append(String.format("  %-5s worker pid %-7d requests by header: %s%n", e.getKey(), pid, byHeader));
             }
         }
+        long unattributed = anthropic.requests().stream().filter(r -> r.pid() == -1).count();
+        out.append("  requests whose process could not be told (attributed by base URL): ").append(unattributed).append('\n');
         System.out.print(out);
         Files.writeString(Path.of("target/isolation-proof/summary.txt"), out.toString());
     }
 
+    /** Up to the third '-' (at most 14 characters): "sk-alice-0001-…", "sk-ant-api03-…"; never the secret part. */
     static String redact(String value) {
-        return value == null ? "none" : value.substring(0, Math.min(value.length(), 9)) + "…";
+        if (value == null) {
+            return "none";
+        }
+        int cut = -1;
+        for (int i = 0, dashes = 0; i < value.length() && i < 14; i++) {
+            if (value.charAt(i) == '-' && ++dashes == 3) {
+                cut = i + 1;
+                break;
+            }
+        }
+        return value.substring(0, cut > 0 ? cut : Math.min(4, value.length())) + "…";
     }
 
     private static Optional<String> opencode() {
