@@ -419,7 +419,7 @@ final class PodRunner {
                 port = freePort();
                 annotatePort();
             }
-            words = opencodeArgs(words);
+            words = opencodeArgs(words, settings.opencodeCommand(), port);
         } else {
             for (int i = 1; i < words.size(); i++) {
                 String w = words.get(i);
@@ -479,9 +479,9 @@ final class PodRunner {
     }
 
     /** opencode's words with the configured binary, loopback hostname and this pod's local port. */
-    List<String> opencodeArgs(List<String> words) {
+    static List<String> opencodeArgs(List<String> words, String command, int port) {
         List<String> out = new ArrayList<>();
-        out.add(settings.opencodeCommand());
+        out.add(command);
         boolean host = false;
         boolean portSet = false;
         for (int i = 1; i < words.size(); i++) {
