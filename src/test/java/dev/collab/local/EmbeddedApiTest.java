@@ -31,6 +31,21 @@ class EmbeddedApiTest {
     @TempDir
     Path dataDir;
 
+    /** What README-local.md documents: the example YAML applied with a Fabric8 client built from the kubeconfig. */
+    @Test
+    void theExampleYamlCanBeCreatedWithTheKubeconfig() throws Exception {
+        try (EmbeddedApi api = EmbeddedApi.start(dataDir, "default", 0)) {
+            var config = io.fabric8.kubernetes.client.Config.fromKubeconfig(Files.readString(api.writeKubeconfig()));
+            try (KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build();
+                    var yaml = Files.newInputStream(Path.of("examples/collabsession.yaml"))) {
+                client.load(yaml).create();
+                assertNotNull(client.resources(CollabSession.class).inNamespace("collab").withName("example").get());
+                Secret secret = client.secrets().inNamespace("collab").withName("example-credentials").get();
+                assertTrue(secret.getData().containsKey("opencode.json"), "stringData folded into data");
+            }
+        }
+    }
+
     @Test
     void stateSurvivesARestartAndTheWorkaroundsHold() throws Exception {
         String uid;
