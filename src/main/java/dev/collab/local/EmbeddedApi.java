@@ -18,6 +18,9 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.fabric8.kubernetes.api.model.Event;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -39,6 +42,8 @@ public final class EmbeddedApi implements AutoCloseable {
             java.util.logging.Logger.getLogger("io.fabric8.mockwebserver"),
             java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.server.mock"));
     private static final long SAVE_DELAY_MILLIS = 200;
+    /** Like the API server's --event-ttl: Events older than this are deleted (the store is scanned on every lookup). */
+    static final Duration EVENT_TTL = Duration.ofHours(1);
 
     private final Path dataDir;
     private final String namespace;
@@ -73,6 +78,7 @@ public final class EmbeddedApi implements AutoCloseable {
         int loaded = api.store.load(api.crud);
         api.server.start(InetAddress.getLoopbackAddress(), port);
         api.registerCrd();
+        api.saver.scheduleWithFixedDelay(api::expireEvents, 5, 5, TimeUnit.MINUTES);
         LOG.infof("embedded Kubernetes API on %s (%d objects restored from %s)", api.url(), loaded, api.store.file());
         return api;
     }
@@ -95,6 +101,28 @@ public final class EmbeddedApi implements AutoCloseable {
                 client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
             }
         }
+    }
+
+    /** Deletes Events older than {@link #EVENT_TTL} through the API itself (so watchers see them go). */
+    int expireEvents() {
+        if (closed.get()) {
+            return 0;
+        }
+        Instant cutoff = Instant.now().minus(EVENT_TTL);
+        int deleted = 0;
+        try (KubernetesClient client = newClient()) {
+            for (Event event : client.v1().events().inAnyNamespace().list().getItems()) {
+                String last = event.getLastTimestamp() != null ? event.getLastTimestamp()
+                        : event.getMetadata().getCreationTimestamp();
+                if (last != null && Instant.parse(last).isBefore(cutoff)) {
+                    client.resource(event).delete();
+                    deleted++;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("event expiry: %s", e.getMessage());
+        }
+        return deleted;
     }
 
     /** http://127.0.0.1:port (no trailing slash). */

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
@@ -35,6 +37,12 @@ public final class LocalKubelet implements AutoCloseable {
     private final Map<String, PodRunner> runnersByUid = new ConcurrentHashMap<>();
     /** Completion of the last runner per namespace/name. */
     private final Map<String, CompletableFuture<Void>> lastByName = new ConcurrentHashMap<>();
+    /** Stops wait up to a grace period each: their own threads, not the common pool (1 thread on 2 cores). */
+    private final ExecutorService stopper = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "collab-local-pod-stop");
+        t.setDaemon(true);
+        return t;
+    });
     private SharedIndexInformer<Pod> informer;
     private volatile boolean closed;
 
@@ -91,7 +99,7 @@ public final class LocalKubelet implements AutoCloseable {
         if (runner != null) {
             LOG.infof("local node: stopping pod %s/%s", pod.getMetadata().getNamespace(), pod.getMetadata().getName());
             // terminate() waits up to the grace period: never on the informer's thread
-            CompletableFuture.runAsync(() -> runner.stop(!closed));
+            CompletableFuture.runAsync(() -> runner.stop(!closed), stopper);
         }
     }
 
@@ -116,7 +124,7 @@ public final class LocalKubelet implements AutoCloseable {
         List<PodRunner> runners = new ArrayList<>(runnersByUid.values());
         runnersByUid.clear();
         for (PodRunner r : runners) {
-            all.add(CompletableFuture.runAsync(() -> r.stop(false)).thenCompose(v -> r.stopped()));
+            all.add(CompletableFuture.runAsync(() -> r.stop(false), stopper).thenCompose(v -> r.stopped()));
         }
         try {
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(Duration.ofSeconds(40).toMillis(),
@@ -126,6 +134,7 @@ public final class LocalKubelet implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        stopper.shutdown();
         LOG.infof("local node stopped (%d workers)", runners.size());
     }
 

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,19 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedApiTest {
     @TempDir
     Path dataDir;
+
+    @Test
+    void oldEventsExpireLikeOnAnApiServer() {
+        try (EmbeddedApi api = EmbeddedApi.start(dataDir, "default", 0); KubernetesClient client = api.newClient()) {
+            String old = java.time.Instant.now().minus(EmbeddedApi.EVENT_TTL).minusSeconds(60).toString();
+            client.v1().events().resource(new io.fabric8.kubernetes.api.model.EventBuilder().withNewMetadata().withName("old")
+                    .endMetadata().withLastTimestamp(old).withReason("Started").build()).create();
+            client.v1().events().resource(new io.fabric8.kubernetes.api.model.EventBuilder().withNewMetadata().withName("new")
+                    .endMetadata().withLastTimestamp(java.time.Instant.now().toString()).withReason("Started").build()).create();
+            assertEquals(1, api.expireEvents());
+            assertEquals(List.of("new"), client.v1().events().list().getItems().stream().map(e -> e.getMetadata().getName()).toList());
+        }
+    }
 
     /** What README-local.md documents: the example YAML applied with a Fabric8 client built from the kubeconfig. */
     @Test
