@@ -4,12 +4,12 @@
 #                                  [--owner someone@example.com]
 # Writes the credential Secret NAME-credentials (the given files; without any, a minimal opencode.json) and the
 # CollabSession NAME, waits until it is Ready, then prints its router URL and session token.
-# Environment: COLLAB_LOCAL_DATA_DIR (default .collab-local), COLLAB_HTTP_PORT (default 8080).
+# Environment: COLLAB_LOCAL_DATA_DIR (default ~/.local/share/collab-local), COLLAB_HTTP_PORT (default 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name="${1:?usage: examples/local-session.sh NAME [--auth FILE] [--config FILE] [--claude FILE] [--owner EMAIL]}"
 shift
-data_dir="${COLLAB_LOCAL_DATA_DIR:-$PWD/.collab-local}"
+data_dir="${COLLAB_LOCAL_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/collab-local}"
 http_port="${COLLAB_HTTP_PORT:-8080}"
 owner="$name@example.com"
 auth="" config="" claude=""

@@ -2,12 +2,12 @@
 # The one command of local mode (README): builds the app, installs opencode into the data dir when none is on
 # the PATH, starts local mode (embedded Kubernetes API + operator + router + local node), creates a demo session
 # and prints its router URL with its token. Ctrl-C stops everything; sessions come back on the next start.
-# Environment: COLLAB_LOCAL_DATA_DIR (default .collab-local), COLLAB_HTTP_PORT (default 8080),
+# Environment: COLLAB_LOCAL_DATA_DIR (default ~/.local/share/collab-local), COLLAB_HTTP_PORT (default 8080),
 #   COLLAB_DEMO_SESSION (default demo), COLLAB_DEMO_AUTH (an opencode auth.json for the demo session; default:
 #   built from ANTHROPIC_API_KEY when set, else none), COLLAB_SKIP_BUILD=1 (reuse target/quarkus-app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export COLLAB_LOCAL_DATA_DIR="${COLLAB_LOCAL_DATA_DIR:-$PWD/.collab-local}"
+export COLLAB_LOCAL_DATA_DIR="${COLLAB_LOCAL_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/collab-local}"
 export COLLAB_HTTP_PORT="${COLLAB_HTTP_PORT:-8080}"
 session="${COLLAB_DEMO_SESSION:-demo}"
 data_dir="$COLLAB_LOCAL_DATA_DIR"
@@ -21,8 +21,13 @@ fi
 
 mkdir -p "$data_dir"
 rm -f "$data_dir/kubeconfig"
-if ! command -v opencode >/dev/null 2>&1 && [ ! -x "$data_dir/opencode/node_modules/.bin/opencode" ]; then
-  echo "opencode is not on the PATH: local mode installs opencode-ai@1.18.33 into $data_dir/opencode (once) ..."
+if [ -z "${COLLAB_LOCAL_OPENCODE_COMMAND:-}" ] && ! command -v opencode >/dev/null 2>&1 \
+   && [ ! -x "$data_dir/opencode/node_modules/.bin/opencode" ]; then
+  if [ -x .collab-local/opencode/node_modules/.bin/opencode ]; then   # installed by .ci/install-opencode.sh
+    export COLLAB_LOCAL_OPENCODE_COMMAND="$PWD/.collab-local/opencode/node_modules/.bin/opencode"
+  else
+    echo "opencode is not on the PATH: local mode installs opencode-ai@1.18.33 into $data_dir/opencode (once) ..."
+  fi
 fi
 log="$data_dir/collab.log"
 echo "starting local mode (log: $log) ..."

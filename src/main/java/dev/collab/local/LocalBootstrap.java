@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -43,8 +44,11 @@ public final class LocalBootstrap {
             return false;
         }
         SmallRyeConfig config = config();
-        Path dataDir = Path.of(config.getOptionalValue("collab.local.data-dir", String.class).orElse(".collab-local"))
-                .toAbsolutePath().normalize();
+        Path dataDir = config.getOptionalValue("collab.local.data-dir", String.class).map(Path::of)
+                .orElseGet(LocalBootstrap::defaultDataDir).toAbsolutePath().normalize();
+        gitWorkTreeAbove(dataDir).ifPresent(repo -> LOG.warnf("the data dir %s is inside the git work tree %s: opencode "
+                + "takes that repository as the project of every session (and scans it); set collab.local.data-dir "
+                + "(COLLAB_LOCAL_DATA_DIR) outside it", dataDir, repo));
         int apiPort = config.getOptionalValue("collab.local.api-port", Integer.class).orElse(0);
         String namespace = config.getOptionalValue("quarkus.kubernetes-client.namespace", String.class).orElse("default");
         String adminSecret = config.getOptionalValue("collab.router.admin-token-secret", String.class).orElse("collab-router-admin");
@@ -82,6 +86,26 @@ public final class LocalBootstrap {
         LOG.infof("local mode: API %s (kubeconfig %s), namespace %s, opencode %s, data %s", started.url(), kubeconfig,
                 namespace, opencode, dataDir);
         return true;
+    }
+
+    /**
+     * {@code $XDG_DATA_HOME/collab-local} (default {@code ~/.local/share/collab-local}): outside any repository, so a
+     * session's workspace is not inside a git work tree (opencode walks up to the nearest .git, as it would not in a pod).
+     */
+    static Path defaultDataDir() {
+        String xdg = System.getenv("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("collab-local");
+    }
+
+    /** The nearest ancestor holding a .git entry, if any. */
+    static Optional<Path> gitWorkTreeAbove(Path dir) {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve(".git"))) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The router's admin token (key "token"), created once and persisted with the API state; also in a 0600 file. */

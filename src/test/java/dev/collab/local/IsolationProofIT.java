@@ -75,8 +75,9 @@ class IsolationProofIT {
         anthropic = new FakeAnthropic();
         Path work = Path.of("target/isolation-proof").toAbsolutePath();
         PodFiles.deleteTree(work);
-        dataDir = work.resolve("data");
-        Files.createDirectories(dataDir);
+        Files.createDirectories(work);
+        // outside the repository: a session workspace inside a git work tree would make it opencode's project
+        dataDir = Files.createTempDirectory("collab-isolation-proof");
         int httpPort = PodRunner.freePort();
         routerUrl = "http://127.0.0.1:" + httpPort;
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -117,6 +118,16 @@ class IsolationProofIT {
         }
         if (anthropic != null) {
             anthropic.close();
+        }
+        if (dataDir != null) {
+            for (String session : List.of("alice", "bob")) { // worker logs for a failed CI run (fake keys only)
+                Path log = dataDir.resolve("sessions").resolve(session).resolve("opencode.log");
+                if (Files.isRegularFile(log)) {
+                    Files.copy(log, Path.of("target/isolation-proof", session + "-opencode.log"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            PodFiles.deleteTree(dataDir);
         }
     }
 
