@@ -57,6 +57,13 @@ final class PodRunner {
     /** In the session folder: pid of the running opencode, so a killed run's leftovers can be found. */
     static final String PID_FILE = "opencode.pid";
     private static final Duration PROBE_UNTIL_READY = Duration.ofMillis(500);
+    /**
+     * What a worker inherits from this machine: the command path, locale and the machine's network settings (proxy,
+     * extra CA certificates: without them a TLS-intercepting network breaks every provider call). Nothing else: no
+     * XDG_* (would move opencode's state out of the session HOME) and no provider keys of the user's shell.
+     */
+    static final List<String> NODE_ENV = List.of("PATH", "LANG", "LC_ALL", "TZ", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+            "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS");
     /** Same as the kubelet: a container that ran this long without crashing resets its backoff. */
     private static final Duration BACKOFF_RESET = Duration.ofMinutes(10);
 
@@ -431,7 +438,7 @@ final class PodRunner {
         ProcessBuilder pb = new ProcessBuilder(words);
         Map<String, String> env = pb.environment();
         env.clear(); // a container does not inherit the node's environment (no XDG_*, no ANTHROPIC_API_KEY of the user)
-        for (String inherited : List.of("PATH", "LANG", "LC_ALL", "TZ")) {
+        for (String inherited : NODE_ENV) {
             String v = System.getenv(inherited);
             if (v != null) {
                 env.put(inherited, v);

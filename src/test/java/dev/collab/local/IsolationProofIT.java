@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -222,8 +223,11 @@ class IsolationProofIT {
         Secret secret = new SecretBuilder().withNewMetadata().withName(name + "-credentials").withNamespace(NS).endMetadata()
                 .addToData("opencode.json", b64(config)).addToData("auth.json", b64(authJson(key))).build();
         client.secrets().inNamespace(NS).resource(secret).create();
-        client.resources(CollabSession.class).inNamespace(NS)
-                .resource(new CollabSession(NS, name, new CollabSessionSpec(name + "@example.com", name + "-credentials"))).create();
+        CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
+        // offline like the fake endpoint: a models.dev fetch that hangs on an unreachable network stalls a prompt
+        spec.setEnv(List.of(new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
+                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        client.resources(CollabSession.class).inNamespace(NS).resource(new CollabSession(NS, name, spec)).create();
     }
 
     private static String authJson(String key) {
