@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -48,7 +49,7 @@ final class HomeClaimDependent {
             return existing;
         }
         PersistentVolumeClaim updated = client.persistentVolumeClaims().resource(existing).edit(claim -> {
-            List<io.fabric8.kubernetes.api.model.OwnerReference> refs = new ArrayList<>(
+            List<OwnerReference> refs = new ArrayList<>(
                     claim.getMetadata().getOwnerReferences() == null ? List.of() : claim.getMetadata().getOwnerReferences());
             refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()));
             if (owned) {
