@@ -251,16 +251,15 @@ class ProxyHandler implements Handler<RoutingContext> {
                 return;
             }
             HttpClientRequest up = ar.result();
+            // Failures surface through the response future; resets we make ourselves are expected.
+            up.exceptionHandler(err -> LOG.debugf("upstream request of %s ended: %s", name, err.toString()));
             if (upgrade) {
                 tunnel(req, resp, up, cs);
                 return;
             }
             long[] timer = { vertx.setTimer(Math.max(1, settings.upstreamTimeout().toMillis()), id -> {
-                up.reset(0, new TimeoutException());
                 HttpErrors.send(resp, 504, "session did not answer in time", name);
-                if (!resp.ended() && !resp.closed()) {
-                    resp.reset();
-                }
+                up.reset(0, new TimeoutException());
             }) };
             up.response().onComplete(rar -> {
                 vertx.cancelTimer(timer[0]);
@@ -348,7 +347,6 @@ class ProxyHandler implements Handler<RoutingContext> {
             received[0] += buf.length();
             if (received[0] > settings.maxBody()) {
                 tooLarge[0] = true;
-                up.reset();
                 if (resp.headWritten()) {
                     resp.reset();
                 } else {
@@ -357,6 +355,7 @@ class ProxyHandler implements Handler<RoutingContext> {
                     HttpErrors.send(resp, 413, "request body larger than " + settings.maxBody() + " bytes", name);
                     vertx.setTimer(200, id -> req.connection().close());
                 }
+                up.reset();
                 return;
             }
             activity.mark(cs);
@@ -480,8 +479,8 @@ class ProxyHandler implements Handler<RoutingContext> {
     private void tunnel(HttpServerRequest req, HttpServerResponse resp, HttpClientRequest up, CollabSession cs) {
         String name = cs.getMetadata().getName();
         long[] timer = { vertx.setTimer(Math.max(1, settings.upstreamTimeout().toMillis()), id -> {
-            up.reset(0, new TimeoutException());
             HttpErrors.send(resp, 504, "session did not answer in time", name);
+            up.reset(0, new TimeoutException());
         }) };
         up.connect().onComplete(ar -> {
             vertx.cancelTimer(timer[0]);

@@ -43,7 +43,8 @@ final class FakeOpencode implements AutoCloseable {
                 ws.reject(401);
                 return;
             }
-            ws.handler(ws::write);
+            ws.textMessageHandler(ws::writeTextMessage);
+            ws.binaryMessageHandler(ws::writeBinaryMessage);
         }).requestHandler(this::handle);
         server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         return this;
