@@ -235,8 +235,7 @@ class ProxyHandler implements Handler<RoutingContext> {
             return;
         }
         boolean upgrade = isWebSocketUpgrade(req);
-        boolean redact = req.method() == HttpMethod.GET && (uri.equals("/config/providers") || uri.startsWith("/config/providers?")
-                || uri.startsWith("/config/providers/"));
+        boolean redact = req.method() == HttpMethod.GET && redacted(uri);
         RequestOptions options = new RequestOptions().setMethod(req.method()).setHost(endpoint.getHost())
                 .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80).setURI(uri);
         MultiMap headers = upstreamHeaders(req, name, access, upgrade);
@@ -524,6 +523,15 @@ class ProxyHandler implements Handler<RoutingContext> {
                 upstream.exceptionHandler(err -> closeBoth.handle(null));
             });
         });
+    }
+
+    /** GET /config/providers (and GET /config, which can carry provider options with an apiKey) are redacted. */
+    static boolean redacted(String uri) {
+        String path = uri.contains("?") ? uri.substring(0, uri.indexOf('?')) : uri;
+        if (path.endsWith("/") && path.length() > 1) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return path.equals("/config/providers") || path.equals("/config");
     }
 
     static boolean isWebSocketUpgrade(HttpServerRequest req) {

@@ -98,6 +98,9 @@ final class FakeOpencode implements AutoCloseable {
                             .add(new JsonObject().put("id", "openai").put("info", new JsonObject().put("type", "oauth")
                                     .put("access", "oauth-access-secret").put("refresh", "oauth-refresh-secret").put("expires", 1))))
                     .put("default", new JsonObject().put("anthropic", "claude")).encode());
+            case "/config" -> resp.putHeader("Content-Type", "application/json").end(new JsonObject().put("provider",
+                    new JsonObject().put("anthropic", new JsonObject().put("options", new JsonObject()
+                            .put("apiKey", "sk-config-secret").put("baseURL", "https://x/v1")))).encode());
             case "/slow" -> {
                 // never answers: the router's upstream timeout applies
             }

@@ -201,6 +201,12 @@ class RouterTest {
         assertEquals(ProxyHandler.REDACTED, body.getJsonArray("providers").getJsonObject(0).getString("key"));
         assertEquals("https://x/v1", body.getJsonArray("providers").getJsonObject(0).getJsonObject("options").getString("baseURL"));
         assertEquals("claude", body.getJsonObject("default").getString("anthropic"));
+
+        HttpResponse<String> config = send(get(router, "/s/sa/config", tokenA));
+        assertEquals(200, config.statusCode());
+        assertFalse(config.body().contains("sk-config-secret"));
+        assertEquals("https://x/v1", json(config).getJsonObject("provider").getJsonObject("anthropic").getJsonObject("options")
+                .getString("baseURL"));
     }
 
     @Test
