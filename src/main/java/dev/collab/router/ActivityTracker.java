@@ -32,6 +32,8 @@ public class ActivityTracker implements AutoCloseable {
     private final Clock clock;
     private final RouterMetrics metrics;
     private final Map<String, State> states = new ConcurrentHashMap<>();
+    /** Parsed spec.idleTimeout values (marks come for every chunk of a stream). */
+    private final Map<String, Duration> parsed = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private static final class State {
@@ -60,7 +62,8 @@ public class ActivityTracker implements AutoCloseable {
     /** The write interval of a session: min(60s, idleTimeout/10); 60s when idle eviction is off. */
     public Duration interval(CollabSession cs) {
         String spec = cs.getSpec() == null ? null : cs.getSpec().getIdleTimeout();
-        Duration idle = GoDuration.parseOr(spec, settings.defaultIdleTimeout());
+        Duration idle = spec == null ? settings.defaultIdleTimeout()
+                : parsed.computeIfAbsent(spec, t -> GoDuration.parseOr(t, settings.defaultIdleTimeout()));
         if (idle.isZero() || idle.isNegative()) {
             return MAX_INTERVAL;
         }

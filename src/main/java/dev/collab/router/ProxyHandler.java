@@ -50,6 +50,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
     private static final Set<HttpMethod> READ_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+    private static final Pattern REPEATED_SLASHES = Pattern.compile("/{2,}");
     private static final Pattern OAUTH_PATH = Pattern.compile("^/provider/[^/]+/oauth(/.*)?$");
     private static final Set<String> REDACTED_FIELDS = Set.of("key", "access", "refresh", "apiKey");
     static final String REDACTED = "[redacted]";
@@ -560,7 +561,9 @@ class ProxyHandler implements Handler<RoutingContext> {
     static String upstreamPath(String normalizedPath, String session) {
         String prefix = "/s/" + session;
         String rest = normalizedPath.startsWith(prefix) ? normalizedPath.substring(prefix.length()) : normalizedPath;
-        rest = rest.replaceAll("/{2,}", "/");
+        if (rest.contains("//")) {
+            rest = REPEATED_SLASHES.matcher(rest).replaceAll("/");
+        }
         return rest.isEmpty() ? "/" : rest.startsWith("/") ? rest : "/" + rest;
     }
 

@@ -23,7 +23,7 @@ public class RouterMetrics {
         }
         upstreamLatency = Timer.builder("collab.router.upstream.latency")
                 .description("Time from sending a request upstream to its response headers")
-                .publishPercentiles(0.5, 0.99).register(registry);
+                .register(registry);
         Gauge.builder("collab.router.open.streams", openStreams, AtomicInteger::get)
                 .description("Open SSE streams and WebSocket tunnels").register(registry);
         wakeWoken = Counter.builder("collab.router.wake.events").description("Requests that woke or waited for a session")
