@@ -32,8 +32,8 @@ public class ActivityTracker implements AutoCloseable {
     private final Clock clock;
     private final RouterMetrics metrics;
     private final Map<String, State> states = new ConcurrentHashMap<>();
-    /** Parsed spec.idleTimeout values (marks come for every chunk of a stream). */
-    private final Map<String, Duration> parsed = new ConcurrentHashMap<>();
+    /** Write interval in ms by spec.idleTimeout text ("" = unset); marks come for every chunk of a stream. */
+    private final Map<String, Long> intervals = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private static final class State {
@@ -61,19 +61,23 @@ public class ActivityTracker implements AutoCloseable {
 
     /** The write interval of a session: min(60s, idleTimeout/10); 60s when idle eviction is off. */
     public Duration interval(CollabSession cs) {
+        return Duration.ofMillis(intervalMillis(cs));
+    }
+
+    private long intervalMillis(CollabSession cs) {
         String spec = cs.getSpec() == null ? null : cs.getSpec().getIdleTimeout();
-        Duration idle = spec == null ? settings.defaultIdleTimeout()
-                : parsed.computeIfAbsent(spec, t -> GoDuration.parseOr(t, settings.defaultIdleTimeout()));
-        if (idle.isZero() || idle.isNegative()) {
-            return MAX_INTERVAL;
-        }
-        Duration tenth = idle.dividedBy(10);
-        return tenth.compareTo(MAX_INTERVAL) < 0 ? tenth : MAX_INTERVAL;
+        return intervals.computeIfAbsent(spec == null ? "" : spec, t -> {
+            Duration idle = GoDuration.parseOr(t, settings.defaultIdleTimeout());
+            if (idle.isZero() || idle.isNegative()) {
+                return MAX_INTERVAL.toMillis();
+            }
+            return Math.max(1, Math.min(MAX_INTERVAL.toMillis(), idle.toMillis() / 10));
+        });
     }
 
     /** Records activity; cheap enough to call for every chunk of a stream. */
     public void mark(CollabSession cs) {
-        long interval = Math.max(1, interval(cs).toMillis());
+        long interval = intervalMillis(cs);
         long now = clock.millis();
         State st = state(cs);
         boolean writeNow = false;

@@ -57,17 +57,17 @@ class ProxyHandler implements Handler<RoutingContext> {
     private static final int RETRY_AFTER_SECONDS = 5;
 
     private final Vertx vertx;
-    private final HttpClient client;
+    private final java.util.function.Supplier<HttpClient> clients;
     private final SessionDirectory directory;
     private final ActivityTracker activity;
     private final RouterSettings settings;
     private final RouterMetrics metrics;
     private final ObjectMapper mapper = new ObjectMapper();
 
-    ProxyHandler(Vertx vertx, HttpClient client, SessionDirectory directory, ActivityTracker activity, RouterSettings settings,
+    ProxyHandler(Vertx vertx, java.util.function.Supplier<HttpClient> clients, SessionDirectory directory, ActivityTracker activity, RouterSettings settings,
             RouterMetrics metrics) {
         this.vertx = vertx;
-        this.client = client;
+        this.clients = clients;
         this.directory = directory;
         this.activity = activity;
         this.settings = settings;
@@ -245,7 +245,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         }
         options.setHeaders(headers);
         long started = System.nanoTime();
-        client.request(options).onComplete(ar -> {
+        clients.get().request(options).onComplete(ar -> {
             if (ar.failed()) {
                 upstreamFailed(resp, name, ar.cause());
                 return;

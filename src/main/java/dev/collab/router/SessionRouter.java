@@ -8,6 +8,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The router role: session directory, activity, proxy and collab endpoints, mounted on a Vert.x Web router.
@@ -21,7 +23,12 @@ public class SessionRouter implements AutoCloseable {
     private final RouterMetrics metrics;
     private final SessionDirectory directory;
     private final ActivityTracker activity;
-    private final HttpClient httpClient;
+    private final Vertx vertx;
+    /**
+     * One upstream client (and connection pool) per event-loop thread: a pooled connection then lives on the
+     * event loop of the requests that use it, and no request hops threads.
+     */
+    private final Map<Thread, HttpClient> httpClients = new ConcurrentHashMap<>();
     private final ProxyHandler proxy;
     private final SessionApi api;
 
@@ -30,11 +37,15 @@ public class SessionRouter implements AutoCloseable {
         this.metrics = new RouterMetrics(registry);
         this.directory = new SessionDirectory(client, settings);
         this.activity = new ActivityTracker(vertx, client, settings, clock, metrics);
-        this.httpClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-                .setConnectTimeout(10_000).setKeepAliveTimeout(60).setDecompressionSupported(false),
-                new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_ENDPOINT));
-        this.proxy = new ProxyHandler(vertx, httpClient, directory, activity, settings, metrics);
+        this.vertx = vertx;
+        this.proxy = new ProxyHandler(vertx, this::httpClient, directory, activity, settings, metrics);
         this.api = new SessionApi(vertx, client, directory, settings, metrics);
+    }
+
+    private HttpClient httpClient() {
+        return httpClients.computeIfAbsent(Thread.currentThread(), t -> vertx.createHttpClient(new HttpClientOptions()
+                .setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(10_000).setKeepAliveTimeout(60)
+                .setDecompressionSupported(false), new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_ENDPOINT)));
     }
 
     /** Starts the informers (non-blocking; {@link #ready()} says when they have synced). */
@@ -69,6 +80,7 @@ public class SessionRouter implements AutoCloseable {
     public void close() {
         directory.close();
         activity.close();
-        httpClient.close();
+        httpClients.values().forEach(HttpClient::close);
+        httpClients.clear();
     }
 }
