@@ -42,6 +42,7 @@ public class SessionDirectory implements AutoCloseable {
     private volatile byte[] adminToken;
     /** namespace/name of a session -> listeners told about every change of it. */
     private final Map<String, List<Consumer<CollabSession>>> listeners = new ConcurrentHashMap<>();
+    private final List<Consumer<CollabSession>> removalListeners = new CopyOnWriteArrayList<>();
 
     public SessionDirectory(KubernetesClient client, RouterSettings settings) {
         this.client = client;
@@ -112,6 +113,12 @@ public class SessionDirectory implements AutoCloseable {
             return byNs.isEmpty() ? null : byNs;
         });
         notifyListeners(cs);
+        removalListeners.forEach(l -> l.accept(cs));
+    }
+
+    /** Calls the listener with every session deleted from the cache. */
+    public void onRemoved(Consumer<CollabSession> listener) {
+        removalListeners.add(listener);
     }
 
     private void putAccess(Secret s) {

@@ -38,6 +38,7 @@ public class SessionRouter implements AutoCloseable {
         this.directory = new SessionDirectory(client, settings);
         this.activity = new ActivityTracker(vertx, client, settings, clock, metrics);
         this.vertx = vertx;
+        directory.onRemoved(cs -> activity.forget(cs.getMetadata().getNamespace(), cs.getMetadata().getName()));
         this.proxy = new ProxyHandler(vertx, this::httpClient, directory, activity, settings, metrics);
         this.api = new SessionApi(vertx, client, directory, settings, metrics);
     }
