@@ -393,6 +393,30 @@ class RouterTest {
     }
 
     @Test
+    void openStreamCountsAsActivityWhileBytesFlow() throws Exception {
+        String token = createSession(client, "team-a", "streamer", "30m", backendA.password);
+        setStatus(client, "team-a", "streamer", SessionPhase.Running, null, backendA.endpoint());
+        await("streamer session known", () -> endpointKnown(router, "streamer"));
+        backendA.sseStreams.clear();
+        HttpResponse<InputStream> r = http.send(get(router, "/s/streamer/event", token).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        HttpServerResponse upstream = backendA.sseStreams.poll(60, TimeUnit.SECONDS);
+        assertNotNull(upstream);
+        String opened = clock.instant().toString();
+        await("activity of the request", () -> opened.equals(annotation(client, "team-a", "streamer")));
+
+        // An hour passes on an idle stream: no bytes, no activity.
+        clock.advance(Duration.ofHours(1));
+        assertEquals(opened, annotation(client, "team-a", "streamer"));
+        // One event flows: the session is active again, without any new request.
+        upstream.write("data: {\"type\":\"message.updated\"}\n\n");
+        String flowed = clock.instant().toString();
+        await("activity of the stream", () -> flowed.equals(annotation(client, "team-a", "streamer")));
+        upstream.end();
+        r.body().close();
+    }
+
+    @Test
     void requestWakesAnIdleStoppedSession() throws Exception {
         String token = createSession(client, "team-a", "sleepy", "10m", backendA.password);
         setStatus(client, "team-a", "sleepy", SessionPhase.Stopped, StoppedReason.IdleTimeout, null);
