@@ -27,7 +27,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** Shared set-up: the mock API server in CRUD mode (with the CollabSession status subresource) and routers on loopback. */
+/**
+ * Shared set-up: the mock API server in CRUD mode (with the CollabSession status subresource) and routers on loopback.
+ * Mock server limits met here (STYLE.md): it knows the status subresource only through {@code expectCustomResource}
+ * (so creating a session drops its status and the tests write status with {@code updateStatus()}, playing the
+ * operator); it does not fold Secret {@code stringData} into {@code data}, so every Secret is written with base64 data;
+ * there is no garbage collection, so nothing here relies on owner references.
+ */
 final class RouterTestSupport {
     static final String ROUTER_NS = "collab-system";
     static final String ADMIN_TOKEN = "admin-token-0123456789";
