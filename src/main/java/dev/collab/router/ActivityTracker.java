@@ -1,5 +1,6 @@
 package dev.collab.router;
 
+import dev.collab.api.GoDuration;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.client.KubernetesClient;

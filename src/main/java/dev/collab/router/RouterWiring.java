@@ -1,5 +1,6 @@
 package dev.collab.router;
 
+import dev.collab.api.GoDuration;
 import dev.collab.config.CollabConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;

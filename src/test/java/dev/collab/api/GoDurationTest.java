@@ -1,4 +1,4 @@
-package dev.collab.router;
+package dev.collab.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,15 +27,5 @@ class GoDurationTest {
         }
         assertEquals(Duration.ofMinutes(30), GoDuration.parseOr("bogus", Duration.ofMinutes(30)));
         assertEquals(Duration.ofMinutes(30), GoDuration.parseOr(null, Duration.ofMinutes(30)));
-    }
-
-    @Test
-    void parsesSizes() {
-        assertEquals(10L << 20, ByteSize.parse("10M"));
-        assertEquals(10L << 20, ByteSize.parse("10MiB"));
-        assertEquals(512L << 10, ByteSize.parse("512Ki"));
-        assertEquals(2048, ByteSize.parse("2048"));
-        assertEquals(1L << 30, ByteSize.parse("1G"));
-        assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("ten"));
     }
 }
