@@ -10,6 +10,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -20,6 +22,7 @@ import org.jboss.logging.Logger;
 public class OperatorStarter {
     private static final Logger LOG = Logger.getLogger(OperatorStarter.class);
     public static final String LEASE_NAME = "collab-session-operator";
+    private static final AtomicBoolean STOPPING = new AtomicBoolean();
 
     void onStart(@Observes StartupEvent event, CollabConfig config, Operator operator) {
         if (!config.role().runsOperator()) {
@@ -32,6 +35,7 @@ public class OperatorStarter {
 
     void onStop(@Observes ShutdownEvent event, CollabConfig config, Operator operator) {
         if (config.role().runsOperator()) {
+            STOPPING.set(true);
             operator.stop();
         }
     }
@@ -39,6 +43,19 @@ public class OperatorStarter {
     @Produces
     @Singleton
     LeaderElectionConfiguration leaderElection() {
-        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME).build();
+        // JOSDK 5.1.5 calls System.exit when it stops leading, also when Operator.stop() runs inside the JVM
+        // shutdown hook (SIGTERM): System.exit then blocks forever (operator-framework/java-operator-sdk#3376).
+        // Exit only when the lease is lost while running.
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
+                .withExitOnStopLeading(false)
+                .withLeaderCallbacks(new LeaderCallbacks(() -> {
+                }, () -> {
+                    if (!STOPPING.get()) {
+                        LOG.error("lost the operator lease: exiting so that only one operator reconciles");
+                        System.exit(1);
+                    }
+                }, identity -> {
+                }))
+                .build();
     }
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The one command of local mode (README): builds the app, installs opencode into the data dir when none is on
+# the PATH, starts local mode (embedded Kubernetes API + operator + router + local node), creates a demo session
+# and prints its router URL with its token. Ctrl-C stops everything; sessions come back on the next start.
+# Environment: COLLAB_LOCAL_DATA_DIR (default ~/.local/share/collab-local), COLLAB_HTTP_PORT (default 8080),
+#   COLLAB_DEMO_SESSION (default demo), COLLAB_DEMO_AUTH (an opencode auth.json for the demo session; default:
+#   built from ANTHROPIC_API_KEY when set, else none), COLLAB_SKIP_BUILD=1 (reuse target/quarkus-app).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export COLLAB_LOCAL_DATA_DIR="${COLLAB_LOCAL_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/collab-local}"
+export COLLAB_HTTP_PORT="${COLLAB_HTTP_PORT:-8080}"
+session="${COLLAB_DEMO_SESSION:-demo}"
+data_dir="$COLLAB_LOCAL_DATA_DIR"
+command -v java >/dev/null || { echo "local mode needs Java 17+" >&2; exit 1; }
+command -v curl >/dev/null || { echo "local mode's demo needs curl" >&2; exit 1; }
+
+if [ "${COLLAB_SKIP_BUILD:-}" != 1 ] || [ ! -f target/quarkus-app/quarkus-run.jar ]; then
+  echo "building (./mvnw package) ..."
+  ./mvnw -B -q package -DskipTests
+fi
+
+mkdir -p "$data_dir"
+rm -f "$data_dir/kubeconfig"
+if [ -z "${COLLAB_LOCAL_OPENCODE_COMMAND:-}" ] && ! command -v opencode >/dev/null 2>&1 \
+   && [ ! -x "$data_dir/opencode/node_modules/.bin/opencode" ]; then
+  if [ -x .collab-local/opencode/node_modules/.bin/opencode ]; then   # installed by .ci/install-opencode.sh
+    export COLLAB_LOCAL_OPENCODE_COMMAND="$PWD/.collab-local/opencode/node_modules/.bin/opencode"
+  else
+    echo "opencode is not on the PATH: local mode installs opencode-ai@1.18.33 into $data_dir/opencode (once) ..."
+  fi
+fi
+log="$data_dir/collab.log"
+echo "starting local mode (log: $log) ..."
+COLLAB_ROLE=local QUARKUS_HTTP_PORT="$COLLAB_HTTP_PORT" java -jar target/quarkus-app/quarkus-run.jar >"$log" 2>&1 &
+pid=$!
+stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+trap 'echo; echo "stopping local mode ..."; stop; exit 0' INT TERM
+trap 'stop' EXIT
+
+for _ in $(seq 1 600); do
+  kill -0 "$pid" 2>/dev/null || { echo "local mode exited; last lines of $log:" >&2; tail -30 "$log" >&2; exit 1; }
+  if [ -f "$data_dir/kubeconfig" ] && \
+     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$COLLAB_HTTP_PORT/q/health/live")" = 200 ]; then
+    break
+  fi
+  sleep 1
+done
+
+args=()
+demo_auth="${COLLAB_DEMO_AUTH:-}"
+if [ -z "$demo_auth" ] && [ -n "${ANTHROPIC_API_KEY:-}" ]; then
+  demo_auth="$data_dir/demo-auth.json"
+  (umask 077; printf '{"anthropic":{"type":"api","key":"%s"}}\n' "$ANTHROPIC_API_KEY" >"$demo_auth")
+fi
+[ -n "$demo_auth" ] && args+=(--auth "$demo_auth")
+examples/local-session.sh "$session" ${args[@]+"${args[@]}"}
+cat <<TXT
+
+Local mode is running (Ctrl-C stops it; sessions and their HOME folders stay in $data_dir).
+  Kubernetes API for Fabric8 clients: kubeconfig $data_dir/kubeconfig
+  Router admin token (credential upload, delete): $data_dir/admin-token
+  More sessions: examples/local-session.sh NAME [--auth auth.json] [--config opencode.json]
+TXT
+wait "$pid"

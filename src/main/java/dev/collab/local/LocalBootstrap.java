@@ -1,0 +1,171 @@
+package dev.collab.local;
+
+import dev.collab.api.CollabLabels;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Role local, before Quarkus starts: resolves (or installs) opencode, starts the embedded Kubernetes API and
+ * points the Quarkus Kubernetes client at it with system properties, writes {@code <data-dir>/kubeconfig} and
+ * makes sure the router's admin-token Secret exists. Quarkus configuration is not up yet in main(), so the
+ * collab.* keys are read with a private SmallRye config (system properties, env, application.properties).
+ */
+public final class LocalBootstrap {
+    private static final Logger LOG = Logger.getLogger(LocalBootstrap.class);
+    private static volatile EmbeddedApi api;
+    private static final CountDownLatch API_CLOSED = new CountDownLatch(1);
+
+    private LocalBootstrap() {
+    }
+
+    /** The role as configured (collab.role), before Quarkus is up. */
+    public static String role() {
+        return config().getOptionalValue("collab.role", String.class).orElse("operator").trim();
+    }
+
+    /** In role local: starts everything Quarkus needs before it starts; otherwise does nothing. */
+    public static boolean startIfLocal() {
+        if (!"local".equals(role())) {
+            return false;
+        }
+        SmallRyeConfig config = config();
+        Path dataDir = config.getOptionalValue("collab.local.data-dir", String.class).map(Path::of)
+                .orElseGet(LocalBootstrap::defaultDataDir).toAbsolutePath().normalize();
+        gitWorkTreeAbove(dataDir).ifPresent(repo -> LOG.warnf("the data dir %s is inside the git work tree %s: opencode "
+                + "takes that repository as the project of every session (and scans it); set collab.local.data-dir "
+                + "(COLLAB_LOCAL_DATA_DIR) outside it", dataDir, repo));
+        int apiPort = config.getOptionalValue("collab.local.api-port", Integer.class).orElse(0);
+        String namespace = config.getOptionalValue("quarkus.kubernetes-client.namespace", String.class).orElse("default");
+        String adminSecret = config.getOptionalValue("collab.router.admin-token-secret", String.class).orElse("collab-router-admin");
+        try {
+            Files.createDirectories(dataDir);
+            ApiStateStore.restrict(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data dir " + dataDir, e);
+        }
+        String opencode = OpencodeInstaller.resolve(
+                config.getOptionalValue("collab.local.opencode-command", String.class).orElse("opencode"), dataDir);
+
+        EmbeddedApi started = EmbeddedApi.start(dataDir, namespace, apiPort);
+        api = started;
+        Path kubeconfig;
+        try {
+            kubeconfig = started.writeKubeconfig();
+            ensureAdminToken(started, adminSecret, dataDir);
+        } catch (IOException e) {
+            started.close();
+            throw new UncheckedIOException(e);
+        }
+        System.setProperty("collab.local.data-dir", dataDir.toString());
+        System.setProperty("collab.local.opencode-command", opencode);
+        System.setProperty("quarkus.kubernetes-client.api-server-url", started.url());
+        System.setProperty("quarkus.kubernetes-client.trust-certs", "true");
+        System.setProperty("quarkus.kubernetes-client.namespace", namespace);
+        if (config.getOptionalValue("quarkus.http.host", String.class).isEmpty()) {
+            // the router of local mode serves this machine only, unless quarkus.http.host says otherwise
+            System.setProperty("quarkus.http.host", "127.0.0.1");
+        }
+        // never pick up the user's ~/.kube/config credentials (exec plugins, tokens) or a pod service account
+        System.setProperty("kubernetes.auth.tryKubeConfig", "false");
+        System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+        LOG.infof("local mode: API %s (kubeconfig %s), namespace %s, opencode %s, data %s", started.url(), kubeconfig,
+                namespace, opencode, dataDir);
+        return true;
+    }
+
+    /**
+     * {@code $XDG_DATA_HOME/collab-local} (default {@code ~/.local/share/collab-local}): outside any repository, so a
+     * session's workspace is not inside a git work tree (opencode walks up to the nearest .git, as it would not in a pod).
+     */
+    static Path defaultDataDir() {
+        String xdg = System.getenv("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("collab-local");
+    }
+
+    /** The nearest ancestor holding a .git entry, if any. */
+    static Optional<Path> gitWorkTreeAbove(Path dir) {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve(".git"))) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The router's admin token (key "token"), created once and persisted with the API state; also in a 0600 file. */
+    private static void ensureAdminToken(EmbeddedApi started, String name, Path dataDir) throws IOException {
+        try (KubernetesClient client = started.newClient()) {
+            var existing = client.secrets().inNamespace(started.namespace()).withName(name).get();
+            String token;
+            if (existing == null || existing.getData() == null || existing.getData().get(CollabLabels.ACCESS_TOKEN_KEY) == null) {
+                byte[] bytes = new byte[32];
+                new SecureRandom().nextBytes(bytes);
+                token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+                client.secrets().inNamespace(started.namespace()).resource(new SecretBuilder()
+                        .withNewMetadata().withName(name).addToLabels(CollabLabels.PART_OF, CollabLabels.PART_OF_VALUE).endMetadata()
+                        .addToData(CollabLabels.ACCESS_TOKEN_KEY,
+                                Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8)))
+                        .build()).createOr(r -> r.update());
+            } else {
+                token = new String(Base64.getDecoder().decode(existing.getData().get(CollabLabels.ACCESS_TOKEN_KEY)),
+                        StandardCharsets.UTF_8);
+            }
+            Path file = dataDir.resolve("admin-token");
+            Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
+            ApiStateStore.restrict(file);
+        }
+        started.flush();
+    }
+
+    /** Saves the API state and stops the embedded API (idempotent); called last on shutdown. */
+    public static void stopApi() {
+        EmbeddedApi running = api;
+        if (running != null) {
+            running.close();
+        }
+        API_CLOSED.countDown();
+    }
+
+    /**
+     * For the JVM shutdown hook: on SIGTERM Quarkus stops itself (operator, router, local node) and
+     * {@link LocalApiLifecycle} closes the API last; this waits for that, then closes it anyway.
+     */
+    public static void stopApiAfterQuarkus() {
+        try {
+            API_CLOSED.await(45, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopApi();
+    }
+
+    static SmallRyeConfig config() {
+        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors();
+        URL properties = Thread.currentThread().getContextClassLoader().getResource("application.properties");
+        if (properties != null) {
+            try {
+                builder.withSources(new PropertiesConfigSource(properties, 250));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        String profile = System.getProperty("quarkus.profile", System.getenv().getOrDefault("QUARKUS_PROFILE", "prod"));
+        return builder.withProfile(profile).build();
+    }
+}

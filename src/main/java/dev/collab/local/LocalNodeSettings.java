@@ -1,0 +1,44 @@
+package dev.collab.local;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What the local node needs to know.
+ *
+ * @param dataDir           root of everything local mode keeps ({@code sessions/<name>/home} stands for the PVC)
+ * @param opencodeCommand   executable run in place of the container command word {@code opencode}
+ * @param defaultNamespace  sessions of this namespace live in {@code sessions/<name>}, others in
+ *                          {@code namespaces/<ns>/sessions/<name>}
+ * @param backoffBase       first CrashLoopBackOff delay (kubelet: 10 s), doubled per crash
+ * @param backoffMax        longest CrashLoopBackOff delay (kubelet: 5 min)
+ * @param retryDelay        wait before retrying a pod whose volumes or env cannot be prepared yet
+ */
+public record LocalNodeSettings(Path dataDir, String opencodeCommand, String defaultNamespace, Duration backoffBase,
+        Duration backoffMax, Duration retryDelay) {
+
+    public static LocalNodeSettings of(Path dataDir, String opencodeCommand, String defaultNamespace) {
+        return new LocalNodeSettings(dataDir, opencodeCommand, defaultNamespace, Duration.ofSeconds(10), Duration.ofMinutes(5),
+                Duration.ofSeconds(2));
+    }
+
+    public LocalNodeSettings withBackoff(Duration base, Duration max, Duration retry) {
+        return new LocalNodeSettings(dataDir, opencodeCommand, defaultNamespace, base, max, retry);
+    }
+
+    /** Folder of one session: HOME, materialised secrets, per-pod folders and the worker log. */
+    public Path sessionDir(String namespace, String name) {
+        return defaultNamespace.equals(namespace)
+                ? dataDir.resolve("sessions").resolve(name)
+                : dataDir.resolve("namespaces").resolve(namespace).resolve("sessions").resolve(name);
+    }
+
+    /** The delay before restart number {@code crashes} (1-based): base * 2^(crashes-1), capped at max. */
+    public Duration backoff(int crashes) {
+        Duration delay = backoffBase;
+        for (int i = 1; i < crashes && delay.compareTo(backoffMax) < 0; i++) {
+            delay = delay.multipliedBy(2);
+        }
+        return delay.compareTo(backoffMax) > 0 ? backoffMax : delay;
+    }
+}
