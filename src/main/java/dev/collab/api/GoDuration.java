@@ -30,6 +30,18 @@ public final class GoDuration {
         return Duration.ofNanos(nanos.longValue());
     }
 
+    /** The duration, or the fallback when the text is absent or not a duration. */
+    public static Duration parseOr(String text, Duration fallback) {
+        if (text == null || text.isBlank()) {
+            return fallback;
+        }
+        try {
+            return parse(text);
+        } catch (IllegalArgumentException e) {
+            return fallback;
+        }
+    }
+
     private static long nanosPerUnit(String unit) {
         return switch (unit) {
             case "ns" -> 1L;

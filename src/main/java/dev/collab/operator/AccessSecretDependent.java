@@ -4,8 +4,6 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /** Create-only dependent: the `<name>-access` Secret is generated once and never rewritten. */
@@ -27,17 +25,6 @@ final class AccessSecretDependent {
         if (existing != null) {
             return existing;
         }
-        Secret desired = AccessSecretBuilder.desired(session);
-        try {
-            Secret created = client.secrets().resource(desired).create();
-            secrets.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-            return created;
-        } catch (KubernetesClientException e) {
-            if (Children.isConflict(e)) {
-                // Created by an earlier reconcile whose event has not reached the cache yet: never overwrite it.
-                return null;
-            }
-            throw e;
-        }
+        return Children.createOnce(client, secrets, AccessSecretBuilder.desired(session));
     }
 }

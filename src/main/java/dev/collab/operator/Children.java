@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -27,6 +28,24 @@ final class Children {
         Map<String, String> labels = child.getMetadata().getLabels();
         String session = labels == null ? null : labels.get(CollabLabels.SESSION);
         return session == null ? Set.of() : Set.of(new ResourceID(session, child.getMetadata().getNamespace()));
+    }
+
+    /**
+     * Creates the child and puts it in the informer's cache so the next reconcile sees it. Null when it
+     * already exists (created by an earlier reconcile whose event has not reached the cache): never overwritten.
+     */
+    static <R extends HasMetadata> R createOnce(KubernetesClient client, InformerEventSource<R, CollabSession> source,
+            R desired) {
+        try {
+            R created = client.resource(desired).create();
+            source.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+            return created;
+        } catch (KubernetesClientException e) {
+            if (isConflict(e)) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     static boolean isConflict(KubernetesClientException e) {

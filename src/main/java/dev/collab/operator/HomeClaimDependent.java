@@ -2,9 +2,9 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.ArrayList;
@@ -32,23 +32,13 @@ final class HomeClaimDependent {
         PersistentVolumeClaim existing = current(session);
         boolean owned = HomeClaimBuilder.isOwned(session);
         if (existing == null) {
-            try {
-                PersistentVolumeClaim created = client.persistentVolumeClaims()
-                        .resource(HomeClaimBuilder.desired(session, settings)).create();
-                claims.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-                return created;
-            } catch (KubernetesClientException e) {
-                if (Children.isConflict(e)) {
-                    return null;
-                }
-                throw e;
-            }
+            return Children.createOnce(client, claims, HomeClaimBuilder.desired(session, settings));
         }
         if (ChildMetadata.isOwnedBy(existing.getMetadata(), session) == owned) {
             return existing;
         }
         PersistentVolumeClaim updated = client.persistentVolumeClaims().resource(existing).edit(claim -> {
-            List<io.fabric8.kubernetes.api.model.OwnerReference> refs = new ArrayList<>(
+            List<OwnerReference> refs = new ArrayList<>(
                     claim.getMetadata().getOwnerReferences() == null ? List.of() : claim.getMetadata().getOwnerReferences());
             refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()));
             if (owned) {

@@ -1,7 +1,9 @@
 package dev.collab.operator;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
+import dev.collab.api.ConditionTypes;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -88,7 +90,7 @@ final class SessionReconciliation {
                 evictForCapacity(lastActivity);
             }
             Pod desired = WorkerPodBuilder.desired(session, settings, credentials);
-            desired.getMetadata().getAnnotations().put(dev.collab.api.CollabLabels.CREATED_AT, now.toString());
+            desired.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
             WorkerPodDependent.Outcome outcome = owner.workerPod().reconcile(pod, desired, client);
             switch (outcome.action()) {
                 case CREATED -> {
@@ -226,9 +228,9 @@ final class SessionReconciliation {
             }
         }
         if (status.getPhase() == SessionPhase.Failed) {
-            var ready = status.condition(dev.collab.api.ConditionTypes.READY);
+            var ready = status.condition(ConditionTypes.READY);
             var previous = session.getStatus() == null ? null
-                    : session.getStatus().condition(dev.collab.api.ConditionTypes.READY);
+                    : session.getStatus().condition(ConditionTypes.READY);
             if (before != SessionPhase.Failed || previous == null || !Objects.equals(previous.getReason(), ready.getReason())) {
                 event("Failed", ready.getReason() + ": " + ready.getMessage(), true);
             }

@@ -125,8 +125,4 @@ public final class StatusBuilder {
             case CapacityEvicted -> "stopped to make room under the running-session cap; the next request wakes it";
         };
     }
-
-    static Duration orZero(Duration d) {
-        return d == null ? Duration.ZERO : d;
-    }
 }

@@ -13,7 +13,10 @@ import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -68,7 +71,7 @@ public final class WorkerPodBuilder {
         List<KeyToPath> items = credentials.keys().stream()
                 .map(k -> new KeyToPath(k.secretKey(), null, k.secretKey()))
                 .toList();
-        return new io.fabric8.kubernetes.api.model.PodSpecBuilder()
+        return new PodSpecBuilder()
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
                 .withServiceAccountName(settings.serviceAccountName())
@@ -137,10 +140,10 @@ public final class WorkerPodBuilder {
 
     /** The seed step copies a few small files. */
     private static ResourceRequirements seedResources() {
-        return new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
-                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))
-                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("16Mi"))
-                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("64Mi"))
+        return new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("10m"))
+                .addToRequests("memory", new Quantity("16Mi"))
+                .addToLimits("memory", new Quantity("64Mi"))
                 .build();
     }
 

@@ -5,7 +5,6 @@ import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /**
@@ -32,16 +31,8 @@ final class WorkerPodDependent {
 
     Outcome reconcile(Pod existing, Pod desired, KubernetesClient client) {
         if (existing == null) {
-            try {
-                Pod created = client.pods().resource(desired).create();
-                pods.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-                return new Outcome(Action.CREATED, created);
-            } catch (KubernetesClientException e) {
-                if (Children.isConflict(e)) {
-                    return new Outcome(Action.WAITING_FOR_TERMINATION, null);
-                }
-                throw e;
-            }
+            Pod created = Children.createOnce(client, pods, desired);
+            return created == null ? new Outcome(Action.WAITING_FOR_TERMINATION, null) : new Outcome(Action.CREATED, created);
         }
         if (existing.getMetadata().getDeletionTimestamp() != null) {
             return new Outcome(Action.WAITING_FOR_TERMINATION, existing);

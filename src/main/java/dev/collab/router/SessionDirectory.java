@@ -1,0 +1,244 @@
+package dev.collab.router;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import dev.collab.api.SessionPhase;
+import dev.collab.api.StoppedReason;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * In-memory view of the sessions the router serves, fed by Fabric8 informers: CollabSessions, the access
+ * Secrets (label {@code collab.dev/role=access}) and the router's own admin-token Secret. Lookups never call
+ * the Kubernetes API.
+ */
+public class SessionDirectory implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SessionDirectory.class);
+
+    /** Access credentials of one session, decoded from its {@code <name>-access} Secret. */
+    public record Access(byte[] token, String serverPassword) {
+    }
+
+    private final KubernetesClient client;
+    private final RouterSettings settings;
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    /** session name -> namespace -> session. */
+    private final Map<String, Map<String, CollabSession>> sessions = new ConcurrentHashMap<>();
+    /** namespace/name of the access Secret -> access. */
+    private final Map<String, Access> access = new ConcurrentHashMap<>();
+    private volatile byte[] adminToken;
+    /** namespace/name of a session -> listeners told about every change of it. */
+    private final Map<String, List<Consumer<CollabSession>>> listeners = new ConcurrentHashMap<>();
+    private final List<Consumer<CollabSession>> removalListeners = new CopyOnWriteArrayList<>();
+
+    public SessionDirectory(KubernetesClient client, RouterSettings settings) {
+        this.client = client;
+        this.settings = settings;
+    }
+
+    /** Starts the informers without waiting for them to sync (readiness reports the sync). */
+    public void start() {
+        if (settings.namespaces().isEmpty()) {
+            startSessionInformers(client.resources(CollabSession.class).inAnyNamespace().runnableInformer(0),
+                    client.secrets().inAnyNamespace().withLabel(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS).runnableInformer(0));
+        } else {
+            for (String ns : settings.namespaces()) {
+                startSessionInformers(client.resources(CollabSession.class).inNamespace(ns).runnableInformer(0),
+                        client.secrets().inNamespace(ns).withLabel(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS).runnableInformer(0));
+            }
+        }
+        SharedIndexInformer<Secret> admin = client.secrets().inNamespace(settings.routerNamespace())
+                .withName(settings.adminTokenSecret()).runnableInformer(0);
+        admin.addEventHandler(handler(s -> adminToken = decode(s, CollabLabels.ACCESS_TOKEN_KEY), s -> adminToken = null));
+        begin(admin);
+    }
+
+    private void startSessionInformers(SharedIndexInformer<CollabSession> sessionInformer, SharedIndexInformer<Secret> secretInformer) {
+        sessionInformer.addEventHandler(handler(this::putSession, this::removeSession));
+        secretInformer.addEventHandler(handler(this::putAccess, s -> access.remove(key(s))));
+        begin(sessionInformer);
+        begin(secretInformer);
+    }
+
+    private void begin(SharedIndexInformer<?> informer) {
+        informer.exceptionHandler((started, t) -> {
+            LOG.warnf("informer error (retrying): %s", t.toString());
+            return true;
+        });
+        informers.add(informer);
+        informer.start();
+    }
+
+    private static <T> ResourceEventHandler<T> handler(Consumer<T> put, Consumer<T> remove) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                put.accept(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                put.accept(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                remove.accept(obj);
+            }
+        };
+    }
+
+    private void putSession(CollabSession cs) {
+        sessions.computeIfAbsent(cs.getMetadata().getName(), n -> new ConcurrentHashMap<>())
+                .put(cs.getMetadata().getNamespace(), cs);
+        notifyListeners(cs);
+    }
+
+    private void removeSession(CollabSession cs) {
+        sessions.computeIfPresent(cs.getMetadata().getName(), (n, byNs) -> {
+            byNs.remove(cs.getMetadata().getNamespace());
+            return byNs.isEmpty() ? null : byNs;
+        });
+        notifyListeners(cs);
+        removalListeners.forEach(l -> l.accept(cs));
+    }
+
+    /** Calls the listener with every session deleted from the cache. */
+    public void onRemoved(Consumer<CollabSession> listener) {
+        removalListeners.add(listener);
+    }
+
+    private void putAccess(Secret s) {
+        byte[] token = decode(s, CollabLabels.ACCESS_TOKEN_KEY);
+        byte[] password = decode(s, CollabLabels.ACCESS_SERVER_PASSWORD_KEY);
+        if (token == null || password == null) {
+            access.remove(key(s));
+        } else {
+            access.put(key(s), new Access(token, new String(password, StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static byte[] decode(Secret s, String key) {
+        if (s.getData() != null && s.getData().get(key) != null) {
+            try {
+                return Base64.getDecoder().decode(s.getData().get(key).trim());
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        if (s.getStringData() != null && s.getStringData().get(key) != null) {
+            return s.getStringData().get(key).getBytes(StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    private static String key(HasMetadata o) {
+        return key(o.getMetadata().getNamespace(), o.getMetadata().getName());
+    }
+
+    private static String key(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+
+    /** Every session with this name in the watched namespaces (more than one is a naming conflict). */
+    public List<CollabSession> find(String name) {
+        Map<String, CollabSession> byNs = sessions.get(name);
+        return byNs == null ? List.of() : List.copyOf(byNs.values());
+    }
+
+    /** The session's current state in the cache, or empty when it was deleted. */
+    public Optional<CollabSession> get(String namespace, String name) {
+        Map<String, CollabSession> byNs = sessions.get(name);
+        return Optional.ofNullable(byNs == null ? null : byNs.get(namespace));
+    }
+
+    public Optional<Access> access(CollabSession cs) {
+        String secret = cs.getStatus() != null && cs.getStatus().getAccessSecretName() != null
+                ? cs.getStatus().getAccessSecretName()
+                : CollabLabels.accessSecretName(cs.getMetadata().getName());
+        return Optional.ofNullable(access.get(key(cs.getMetadata().getNamespace(), secret)));
+    }
+
+    public Optional<byte[]> adminToken() {
+        return Optional.ofNullable(adminToken);
+    }
+
+    public boolean synced() {
+        return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    /** Sessions that should run: not suspended and not stopped. */
+    public long desiredCount() {
+        return all().stream().filter(SessionDirectory::desired).count();
+    }
+
+    /** Sessions running with a published endpoint. */
+    public long runningCount() {
+        return all().stream().filter(cs -> cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Running
+                && cs.getStatus().getEndpoint() != null).count();
+    }
+
+    private static boolean desired(CollabSession cs) {
+        boolean suspended = cs.getSpec() != null && cs.getSpec().isSuspend();
+        boolean stopped = cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Stopped;
+        return !suspended && !stopped;
+    }
+
+    private List<CollabSession> all() {
+        List<CollabSession> all = new ArrayList<>();
+        sessions.values().forEach(byNs -> all.addAll(byNs.values()));
+        return all;
+    }
+
+    /** Calls the listener with every later state of the session (a deleted session is passed once more, then never). */
+    public AutoCloseable listen(String namespace, String name, Consumer<CollabSession> listener) {
+        String k = key(namespace, name);
+        listeners.computeIfAbsent(k, x -> new CopyOnWriteArrayList<>()).add(listener);
+        return () -> listeners.computeIfPresent(k, (x, list) -> {
+            list.remove(listener);
+            return list.isEmpty() ? null : list;
+        });
+    }
+
+    private void notifyListeners(CollabSession cs) {
+        List<Consumer<CollabSession>> list = listeners.get(key(cs));
+        if (list != null) {
+            for (Consumer<CollabSession> l : list) {
+                try {
+                    l.accept(cs);
+                } catch (RuntimeException e) {
+                    LOG.warn("session listener failed", e);
+                }
+            }
+        }
+    }
+
+    public static boolean wakes(CollabSession cs) {
+        return cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Stopped
+                && cs.getStatus().getStoppedReason() != null && cs.getStatus().getStoppedReason().wakesOnActivity();
+    }
+
+    public static boolean suspended(CollabSession cs) {
+        return (cs.getSpec() != null && cs.getSpec().isSuspend())
+                || (cs.getStatus() != null && cs.getStatus().getStoppedReason() == StoppedReason.Suspended);
+    }
+
+    @Override
+    public void close() {
+        informers.forEach(SharedIndexInformer::close);
+        informers.clear();
+    }
+}
