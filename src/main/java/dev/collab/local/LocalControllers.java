@@ -25,7 +25,7 @@ import org.jboss.logging.Logger;
  * <li>garbage collection: when a CollabSession is deleted, its pods, Secrets and PVCs owned by it (owner
  * reference with its uid) are deleted;</li>
  * <li>volume binding: a session PVC is marked Bound at once (its volume is the folder
- * {@code <session-dir>/home}); when the PVC is deleted, that folder is deleted (reclaim policy Delete).</li>
+ * {@code <session-dir>/home}); when the PVC is deleted, the session folder is deleted (reclaim policy Delete).</li>
  * </ul>
  */
 public final class LocalControllers implements AutoCloseable {
@@ -123,9 +123,9 @@ public final class LocalControllers implements AutoCloseable {
         if (session == null || !pvc.getMetadata().getName().equals(CollabLabels.homeClaimName(session))) {
             return;
         }
-        var home = settings.sessionDir(pvc.getMetadata().getNamespace(), session).resolve("home");
-        LOG.infof("local volume binder: claim %s deleted, deleting %s", pvc.getMetadata().getName(), home);
-        PodFiles.deleteTree(home);
+        var dir = settings.sessionDir(pvc.getMetadata().getNamespace(), session);
+        LOG.infof("local volume binder: claim %s deleted, deleting the session folder %s", pvc.getMetadata().getName(), dir);
+        PodFiles.deleteTree(dir);
     }
 
     @Override

@@ -213,9 +213,17 @@ final class PodFiles {
         return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
     }
 
-    /** Removes the per-pod folder (emptyDirs); HOME and the log stay. */
+    /**
+     * Removes the per-pod folder (emptyDirs) and the materialised Secret and ConfigMap volumes: credentials stay on
+     * disk only while a pod runs (and in HOME, the PVC). HOME and the log stay.
+     */
     void cleanUp() {
         deleteTree(podDir);
+        for (Volume v : volumes()) {
+            if (v.getSecret() != null || v.getConfigMap() != null) {
+                deleteTree(volumeDirs.get(v.getName()));
+            }
+        }
     }
 
     static void deleteTree(Path dir) {

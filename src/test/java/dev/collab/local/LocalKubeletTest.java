@@ -128,6 +128,9 @@ class LocalKubeletTest {
         long pid = Long.parseLong(main.getContainerID().substring("local://".length()));
         client.pods().withName("alice").delete();
         await("worker process gone", () -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? null : true);
+        await("credential files removed with the pod",
+                () -> Files.exists(dataDir.resolve("sessions/alice/secrets/credentials")) ? null : true);
+        assertTrue(Files.isRegularFile(home.resolve(".local/share/opencode/auth.json")), "HOME (the PVC) stays");
     }
 
     @Test
