@@ -59,6 +59,7 @@ class IsolationProofIT {
 
     private static FakeAnthropic anthropic;
     private static Process app;
+    private static ProcessBuilder launch;
     private static KubernetesClient client;
     private static Path dataDir;
     private static String routerUrl;
@@ -85,15 +86,20 @@ class IsolationProofIT {
         dataDir = Files.createTempDirectory("collab-isolation-proof");
         int httpPort = PodRunner.freePort();
         routerUrl = "http://127.0.0.1:" + httpPort;
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-jar", jar.toAbsolutePath().toString());
-        pb.environment().put("COLLAB_ROLE", "local");
-        pb.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
-        pb.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode.get());
-        pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
-        pb.redirectErrorStream(true).redirectOutput(work.resolve("collab.log").toFile());
-        app = pb.start();
+        launch.environment().put("COLLAB_ROLE", "local");
+        launch.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
+        launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode.get());
+        launch.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+        launch.redirectErrorStream(true);
+        startApp();
+    }
 
+    private static void startApp() throws Exception {
+        Files.deleteIfExists(dataDir.resolve("kubeconfig"));
+        launch.redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target/isolation-proof/collab.log").toFile()));
+        app = launch.start();
         await("local mode up", () -> {
             if (!app.isAlive()) {
                 throw new AssertionError("local mode exited; see target/isolation-proof/collab.log");
@@ -104,22 +110,24 @@ class IsolationProofIT {
                 .withConfig(Config.fromKubeconfig(Files.readString(dataDir.resolve("kubeconfig")))).build();
     }
 
+    /** SIGTERM: Quarkus stops the operator, router and local node (workers get SIGTERM); no worker may outlive it. */
+    private static void stopApp() throws Exception {
+        client.close();
+        app.destroy();
+        if (!app.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)) {
+            app.destroyForcibly();
+            app.waitFor();
+            throw new AssertionError("local mode did not stop within 90 s of SIGTERM");
+        }
+        for (long pid : WORKER_PIDS) {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "worker " + pid + " outlived local mode");
+        }
+    }
+
     @AfterAll
     static void stopLocalMode() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (app != null) {
-            app.destroy(); // SIGTERM: Quarkus stops the operator, router and local node (workers get SIGTERM)
-            if (!app.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)) {
-                app.destroyForcibly();
-                app.waitFor();
-                throw new AssertionError("local mode did not stop within 90 s of SIGTERM");
-            }
-            for (long pid : WORKER_PIDS) {
-                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
-                        "worker " + pid + " outlived local mode");
-            }
+        if (app != null && app.isAlive()) {
+            stopApp();
         }
         if (anthropic != null) {
             anthropic.close();
@@ -194,6 +202,21 @@ class IsolationProofIT {
         assertOnlyOwnCredential("alice", aliceNewPid, ALICE_NEW_KEY);
         assertOnlyOwnCredential("bob", bobPid, BOB_KEY);
         printSummary(Map.of("alice", List.of(alicePid, aliceNewPid), "bob", List.of(bobPid)));
+
+        // local mode restarted: the sessions come back with the same tokens and their HOME (opencode's own sessions)
+        String bobOpencodeSession = prompt("bob", bobToken);
+        stopApp();
+        startApp();
+        assertEquals(aliceToken, await("alice's token after restart", () -> accessToken("alice")));
+        assertEquals(bobToken, await("bob's token after restart", () -> accessToken("bob")));
+        long bobRestartedPid = await("bob Ready after restart", () -> readyPid("bob"));
+        WORKER_PIDS.add(bobRestartedPid);
+        HttpResponse<String> bobSessions = HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/session"))
+                .header("Authorization", "Bearer " + bobToken).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, bobSessions.statusCode());
+        assertTrue(bobSessions.body().contains(bobOpencodeSession), "bob's opencode sessions survived in his HOME");
+        prompt("bob", bobToken);
+        assertOnlyOwnCredential("bob", bobRestartedPid, BOB_KEY);
     }
 
     /**
@@ -239,7 +262,7 @@ class IsolationProofIT {
     }
 
     /** opencode's HTTP API through the router: create an opencode session, send one message, expect the fake reply. */
-    private static void prompt(String session, String token) throws Exception {
+    private static String prompt(String session, String token) throws Exception {
         String base = routerUrl + "/s/" + session;
         HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/session"))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
@@ -256,6 +279,7 @@ class IsolationProofIT {
         assertEquals(200, reply.statusCode(), reply.body());
         JsonNode body = Serialization.jsonMapper().readTree(reply.body());
         assertTrue(body.toString().contains(FakeAnthropic.text()), "opencode answered with the fake completion: " + reply.body());
+        return id;
     }
 
     private static String accessToken(String session) {
