@@ -82,6 +82,7 @@ final class PodRunner {
     private volatile boolean stopping;
     private volatile boolean report = true;
     private volatile Process process;
+    private volatile Process lastOpencode;
     private volatile int port;
     private Thread thread;
 
@@ -178,6 +179,7 @@ final class PodRunner {
                 terminate(p, grace());
             }
             files.cleanUp();
+            forgetPid();
             stopped.complete(null);
         }
     }
@@ -470,6 +472,7 @@ final class PodRunner {
             Process p = pb.start();
             process = p;
             if (opencode) {
+                lastOpencode = p;
                 Files.writeString(files.sessionDir().resolve(PID_FILE), Long.toString(p.pid()), StandardCharsets.UTF_8);
             }
             if (stopping) { // stop() ran between the check and the assignment
@@ -478,6 +481,20 @@ final class PodRunner {
             return p;
         } catch (IOException e) {
             throw new PodSetupException("RunContainerError", "cannot start " + words.get(0) + ": " + e.getMessage());
+        }
+    }
+
+    /** The pid file names a live worker only (a stale one could name a reused pid after a crash of this JVM). */
+    private void forgetPid() {
+        Path pidFile = files.sessionDir().resolve(PID_FILE);
+        try {
+            Process last = lastOpencode;
+            if (last != null && Files.isRegularFile(pidFile)
+                    && Long.toString(last.pid()).equals(Files.readString(pidFile, StandardCharsets.UTF_8).trim())) {
+                Files.delete(pidFile);
+            }
+        } catch (IOException e) {
+            LOG.debugf("cannot remove %s: %s", pidFile, e.getMessage());
         }
     }
 
