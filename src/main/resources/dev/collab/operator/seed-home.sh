@@ -6,6 +6,11 @@ set -eu
 creds="${COLLAB_CREDENTIALS_DIR:?COLLAB_CREDENTIALS_DIR is not set}"
 umask 077
 mkdir -p "$HOME/workspace" "$HOME/.collab"
+# opencode takes directory locks under ~/.local/state/opencode/locks (e.g. while it installs its config-dir
+# dependencies in the background, where it also ignores SIGTERM); a worker stopped in that window leaves the lock
+# behind and the next worker waits on it for minutes before it answers. No opencode runs on this HOME while the
+# init container does: every lock found here is stale.
+rm -rf "$HOME/.local/state/opencode/locks"
 keys="claude-credentials.json auth.json opencode.json"
 
 # Same digest as the operator's status.credentialsHash: for each known key present, "key\n" + content.
