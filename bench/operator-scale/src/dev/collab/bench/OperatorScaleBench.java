@@ -94,6 +94,8 @@ public final class OperatorScaleBench implements AutoCloseable {
         }
         System.out.println(Result.table(results));
         Files.writeString(out.resolve("table.md"), Result.table(results));
+        // Vert.x (mock server, client) leaves non-daemon threads behind: the bench is done.
+        System.exit(0);
     }
 
     private final Path app;
@@ -106,6 +108,7 @@ public final class OperatorScaleBench implements AutoCloseable {
     private final HttpServer opencode;
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
     private final ExecutorService kubeletWorkers = Executors.newFixedThreadPool(2);
+    private final ExecutorService opencodeWorkers = Executors.newFixedThreadPool(2);
     private final Map<String, Instant> runningAt = new ConcurrentHashMap<>();
     private final Map<String, Instant> idleStoppedAt = new ConcurrentHashMap<>();
     private final AtomicLong lastRunningNanos = new AtomicLong();
@@ -140,7 +143,7 @@ public final class OperatorScaleBench implements AutoCloseable {
                 os.write(body);
             }
         });
-        opencode.setExecutor(Executors.newFixedThreadPool(2));
+        opencode.setExecutor(opencodeWorkers);
         opencode.start();
     }
 
@@ -496,6 +499,7 @@ public final class OperatorScaleBench implements AutoCloseable {
         timers.shutdownNow();
         kubeletWorkers.shutdownNow();
         opencode.stop(0);
+        opencodeWorkers.shutdownNow();
         server.destroy();
     }
 }
