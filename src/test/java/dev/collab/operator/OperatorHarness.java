@@ -1,5 +1,6 @@
 package dev.collab.operator;
 
+import dev.collab.testing.MutableClock;
 import static org.awaitility.Awaitility.await;
 
 import dev.collab.api.CollabSession;

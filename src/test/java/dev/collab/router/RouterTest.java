@@ -1,5 +1,6 @@
 package dev.collab.router;
 
+import dev.collab.testing.MutableClock;
 import static dev.collab.router.RouterTestSupport.ADMIN_TOKEN;
 import static dev.collab.router.RouterTestSupport.annotation;
 import static dev.collab.router.RouterTestSupport.await;
