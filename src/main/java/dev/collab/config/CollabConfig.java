@@ -96,7 +96,10 @@ public interface CollabConfig {
     }
 
     interface Local {
-        /** Where local mode keeps the API state and the session HOME folders. */
+        /**
+         * Where local mode keeps the API state and the session HOME folders. Unset, the local bootstrap uses
+         * ~/.local/share/collab-local (outside any git work tree) and sets this key before Quarkus starts.
+         */
         @WithDefault(".collab-local")
         String dataDir();
 
