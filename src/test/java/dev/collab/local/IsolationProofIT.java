@@ -92,6 +92,10 @@ class IsolationProofIT {
         launch.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
         launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode.get());
         launch.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+        // opencode 1.18.33 sometimes answers its first request on a reused HOME only after about a minute
+        // (upstream: anomalyco/opencode#36763, seen here after a worker replacement or restart): let the router
+        // wait for it as long as the test's own prompt timeout, so that stall is a delay, not a 504.
+        launch.environment().put("COLLAB_ROUTER_UPSTREAM_TIMEOUT", "140s");
         launch.redirectErrorStream(true);
         startApp();
     }
