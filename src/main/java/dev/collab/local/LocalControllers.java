@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
@@ -40,37 +39,10 @@ public final class LocalControllers implements AutoCloseable {
     }
 
     public void start() {
-        informers.add(client.resources(CollabSession.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(CollabSession s) {
-            }
-
-            @Override
-            public void onUpdate(CollabSession o, CollabSession s) {
-            }
-
-            @Override
-            public void onDelete(CollabSession s, boolean unknown) {
-                collect(s);
-            }
-        }, 0));
+        informers.add(client.resources(CollabSession.class).inAnyNamespace()
+                .inform(Handlers.<CollabSession>of(s -> { }, this::collect), 0));
         informers.add(client.persistentVolumeClaims().inAnyNamespace().withLabel(CollabLabels.SESSION)
-                .inform(new ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(PersistentVolumeClaim pvc) {
-                        bind(pvc);
-                    }
-
-                    @Override
-                    public void onUpdate(PersistentVolumeClaim o, PersistentVolumeClaim pvc) {
-                        bind(pvc);
-                    }
-
-                    @Override
-                    public void onDelete(PersistentVolumeClaim pvc, boolean unknown) {
-                        reclaim(pvc);
-                    }
-                }, 0));
+                .inform(Handlers.of(this::bind, this::reclaim), 0));
     }
 
     /** Deletes the children of a deleted session (background propagation, as the garbage collector would). */

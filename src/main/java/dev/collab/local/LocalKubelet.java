@@ -3,7 +3,6 @@ package dev.collab.local;
 import dev.collab.api.CollabLabels;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,22 +53,7 @@ public final class LocalKubelet implements AutoCloseable {
     public synchronized void start() {
         killLeftovers();
         informer = client.pods().inAnyNamespace().withLabel(CollabLabels.ROLE, CollabLabels.ROLE_WORKER)
-                .inform(new ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(Pod pod) {
-                        sync(pod);
-                    }
-
-                    @Override
-                    public void onUpdate(Pod oldPod, Pod pod) {
-                        sync(pod);
-                    }
-
-                    @Override
-                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                        remove(pod);
-                    }
-                }, 0);
+                .inform(Handlers.of(this::sync, this::remove), 0);
         LOG.infof("local node started: worker pods run as local processes, data under %s", settings.dataDir());
     }
 
