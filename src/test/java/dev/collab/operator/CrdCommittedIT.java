@@ -6,8 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The CRD the build generates is the one committed under crds/: a schema change must be committed on purpose. */
-class CrdCommittedTest {
+/**
+ * The CRD the build generates is the one committed under crds/: a schema change must be committed on purpose.
+ * An integration test because the Quarkus build (package phase) generates the CRD after the unit tests ran.
+ */
+class CrdCommittedIT {
     static final String CRD = "collabsessions.collab.dev-v1.yml";
 
     @Test
