@@ -92,10 +92,8 @@ class IsolationProofIT {
         launch.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
         launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode.get());
         launch.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
-        // opencode 1.18.33 sometimes answers its first request on a reused HOME only after about a minute
-        // (upstream: anomalyco/opencode#36763, seen here after a worker replacement or restart): let the router
-        // wait for it as long as the test's own prompt timeout, so that stall is a delay, not a 504.
-        launch.environment().put("COLLAB_ROUTER_UPSTREAM_TIMEOUT", "140s");
+        // A worker that hangs gets 504 after 45 s and is restarted (promptOnLiveWorker).
+        launch.environment().put("COLLAB_ROUTER_UPSTREAM_TIMEOUT", "45s");
         launch.redirectErrorStream(true);
         startApp();
     }
@@ -211,18 +209,19 @@ class IsolationProofIT {
         WORKER_PIDS.add(aliceNewPid);
         assertFalse(ProcessHandle.of(alicePid).map(ProcessHandle::isAlive).orElse(false), "alice's old worker stopped");
         int before = anthropic.requests().size();
-        prompt("alice", aliceToken);
+        long aliceServing = promptOnLiveWorker("alice", aliceToken, aliceNewPid);
         prompt("bob", bobToken);
         assertEquals(bobPid, readyPid("bob"), "bob's worker kept running, untouched");
         assertTrue(ProcessHandle.of(bobPid).map(ProcessHandle::isAlive).orElse(false));
 
         List<FakeAnthropic.Recorded> after = anthropic.requests().subList(before, anthropic.requests().size());
-        List<FakeAnthropic.Recorded> aliceAfter = after.stream().filter(r -> from("alice", r, aliceNewPid)).toList();
+        List<FakeAnthropic.Recorded> aliceAfter = after.stream().filter(r -> from("alice", r, aliceServing)).toList();
         assertFalse(aliceAfter.isEmpty(), "alice's next prompt reached the endpoint");
         aliceAfter.forEach(r -> assertEquals(ALICE_NEW_KEY, r.apiKey(), "alice's next request carries the new key"));
-        assertOnlyOwnCredential("alice", aliceNewPid, ALICE_NEW_KEY);
+        assertOnlyOwnCredential("alice", aliceServing, ALICE_NEW_KEY);
         assertOnlyOwnCredential("bob", bobPid, BOB_KEY);
-        printSummary(Map.of("alice", List.of(alicePid, aliceNewPid), "bob", List.of(bobPid)));
+        printSummary(Map.of("alice", aliceServing == aliceNewPid ? List.of(alicePid, aliceNewPid)
+                : List.of(alicePid, aliceNewPid, aliceServing), "bob", List.of(bobPid)));
 
         // local mode restarted: the sessions come back with the same tokens and their HOME (opencode's own sessions)
         String bobOpencodeSession = prompt("bob", bobToken);
@@ -231,13 +230,13 @@ class IsolationProofIT {
         startApp();
         assertEquals(aliceToken, await("alice's token after restart", () -> accessToken("alice")));
         assertEquals(bobToken, await("bob's token after restart", () -> accessToken("bob")));
-        long bobRestartedPid = await("bob Ready after restart", () -> readyPid("bob"));
-        WORKER_PIDS.add(bobRestartedPid);
+        long bobStarted = await("bob Ready after restart", () -> readyPid("bob"));
+        WORKER_PIDS.add(bobStarted);
+        long bobRestartedPid = promptOnLiveWorker("bob", bobToken, bobStarted);
         HttpResponse<String> bobSessions = HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/session"))
                 .header("Authorization", "Bearer " + bobToken).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, bobSessions.statusCode());
         assertTrue(bobSessions.body().contains(bobOpencodeSession), "bob's opencode sessions survived in his HOME");
-        prompt("bob", bobToken);
         assertOnlyOwnCredential("bob", bobRestartedPid, BOB_KEY);
     }
 
@@ -283,13 +282,46 @@ class IsolationProofIT {
         return "{\"anthropic\":{\"type\":\"api\",\"key\":\"" + key + "\"}}";
     }
 
+    /**
+     * A prompt on the session's worker `pid`, restarting it once if it hangs, and the pid that answered.
+     * opencode 1.18.33 sometimes never answers the first request of a process started on a reused HOME (it stops
+     * right after loading its config; looks like anomalyco/opencode#36763; seen here about once in three runs
+     * after a worker replacement, and cleared by starting the process again). In a cluster a liveness check
+     * would restart such a container; the test does it explicitly: it deletes the stuck worker's pod, the
+     * operator recreates it, the local node starts a fresh process on the same HOME, and the prompt is repeated.
+     */
+    private static long promptOnLiveWorker(String session, String token, long pid) throws Exception {
+        HttpResponse<String> created = createOpencodeSession(session, token);
+        if (created.statusCode() != 504) {
+            sendMessage(session, token, created);
+            return pid;
+        }
+        System.out.println("ISOLATION PROOF: worker " + pid + " of " + session + " did not answer (opencode start-up hang): "
+                + "restarting it, as a liveness check would");
+        client.pods().inNamespace(NS).withName(session).delete();
+        long restarted = await(session + "'s stalled worker restarted", () -> {
+            Long p = readyPid(session);
+            return p != null && p != pid ? p : null;
+        });
+        WORKER_PIDS.add(restarted);
+        prompt(session, token);
+        return restarted;
+    }
+
     /** opencode's HTTP API through the router: create an opencode session, send one message, expect the fake reply. */
     private static String prompt(String session, String token) throws Exception {
-        String base = routerUrl + "/s/" + session;
-        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/session"))
+        return sendMessage(session, token, createOpencodeSession(session, token));
+    }
+
+    private static HttpResponse<String> createOpencodeSession(String session, String token) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/" + session + "/session"))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"isolation proof\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String sendMessage(String session, String token, HttpResponse<String> created) throws Exception {
+        String base = routerUrl + "/s/" + session;
         assertEquals(200, created.statusCode(), created.body());
         String id = Serialization.jsonMapper().readTree(created.body()).get("id").asText();
         HttpResponse<String> reply = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/message"))
@@ -305,12 +337,14 @@ class IsolationProofIT {
     }
 
     private static void awaitConfigInstall(String session) throws InterruptedException {
-        Path installed = dataDir.resolve("sessions").resolve(session).resolve("home/.config/opencode/node_modules/@opencode-ai/plugin");
+        // package.json and package-lock.json are written when the install is complete (node_modules fills first)
+        Path config = dataDir.resolve("sessions").resolve(session).resolve("home/.config/opencode");
         Instant end = Instant.now().plusSeconds(90);
-        while (!Files.isDirectory(installed) && Instant.now().isBefore(end)) {
+        while (!(Files.isRegularFile(config.resolve("package-lock.json")) && Files.isRegularFile(config.resolve("package.json")))
+                && Instant.now().isBefore(end)) {
             Thread.sleep(250);
         }
-        Thread.sleep(500); // the package manager writes its lock file after the package folders
+        Thread.sleep(500);
     }
 
     private static String accessToken(String session) {
