@@ -42,10 +42,13 @@ public final class Lifecycle {
         return woken ? null : new Stop(status.getStoppedReason(), stoppedAt);
     }
 
-    /** True when the session was stopped for idleness or capacity and activity has come since. */
-    public static boolean isWake(CollabSession session, Stop stop) {
+    /**
+     * True when the status still says stopped for idleness or capacity: called once {@link #currentStop} found
+     * no stop, it means activity has come since, and this start is a wake.
+     */
+    public static boolean isWake(CollabSession session) {
         CollabSessionStatus status = session.getStatus();
-        return stop == null && status != null && status.getPhase() == SessionPhase.Stopped
+        return status != null && status.getPhase() == SessionPhase.Stopped
                 && status.getStoppedReason() != null && status.getStoppedReason().wakesOnActivity();
     }
 

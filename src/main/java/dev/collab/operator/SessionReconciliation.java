@@ -70,7 +70,7 @@ final class SessionReconciliation {
         } else {
             owner.capacity().settled(id);
         }
-        boolean waking = stop == null && Lifecycle.isWake(session, null);
+        boolean waking = stop == null && Lifecycle.isWake(session);
 
         if (stop == null && problem == null && view != null && !view.terminating()) {
             IdleCheck idle = checkIdle(view, access, lastActivity);

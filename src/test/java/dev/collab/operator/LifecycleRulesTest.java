@@ -30,7 +30,7 @@ class LifecycleRulesTest {
         assertThat(Lifecycle.currentStop(idle, T0.minusSeconds(1)).reason()).isEqualTo(StoppedReason.IdleTimeout);
         assertThat(Lifecycle.currentStop(idle, T0)).as("activity at the stop moment is not newer").isNotNull();
         assertThat(Lifecycle.currentStop(idle, T0.plusSeconds(1))).isNull();
-        assertThat(Lifecycle.isWake(idle, null)).isTrue();
+        assertThat(Lifecycle.isWake(idle)).isTrue();
     }
 
     @Test
