@@ -56,6 +56,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     private final MeterRegistry registry;
     private final Map<ResourceID, Integer> unreachableProbes = new ConcurrentHashMap<>();
     private final CapacityLedger capacity = new CapacityLedger();
+    private final AnswerWatch answers = new AnswerWatch();
 
     private OperatorMetrics metrics;
     private InformerEventSource<Secret, CollabSession> secrets;
@@ -175,6 +176,10 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
 
     CapacityLedger capacity() {
         return capacity;
+    }
+
+    AnswerWatch answers() {
+        return answers;
     }
 
     OperatorMetrics metrics() {

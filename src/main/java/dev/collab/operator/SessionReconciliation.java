@@ -23,6 +23,7 @@ import org.jboss.logging.Logger;
 /** One reconcile of one session: observe caches, decide, apply children, then status and events. */
 final class SessionReconciliation {
     private static final Logger LOG = Logger.getLogger(SessionReconciliation.class);
+    private static final Duration UNRESPONSIVE_RETRY = Duration.ofSeconds(15);
 
     private final CollabSession session;
     private final Context<CollabSession> context;
@@ -107,6 +108,10 @@ final class SessionReconciliation {
                     view = view.terminatingCopy();
                 }
                 default -> {
+                    if (view != null && view.ready() && !view.terminating()
+                            && restartIfUnresponsive(outcome.pod(), view, access)) {
+                        view = view.terminatingCopy();
+                    }
                 }
             }
         }
@@ -166,6 +171,36 @@ final class SessionReconciliation {
                 return new IdleCheck(new Stop(StoppedReason.IdleTimeout, now), lastActivity);
             }
         }
+    }
+
+    /**
+     * A pod that accepts connections (Ready by its tcpSocket probe) but whose opencode never answers HTTP (seen
+     * with opencode 1.18.33 started on a reused HOME right after a replacement; a restart clears it) is restarted,
+     * as an HTTP liveness probe would, once it has not answered for start-timeout. The probe carries the server
+     * password, which a pod-spec probe could not. Each pod is checked until it answers once.
+     */
+    private boolean restartIfUnresponsive(Pod pod, PodView view, Secret access) {
+        String uid = pod.getMetadata().getUid();
+        String password = CollabSessionReconciler.serverPassword(access);
+        if (uid == null || password == null || owner.answers().hasAnswered(id, uid)) {
+            return false;
+        }
+        if (owner.busyProbe().check(view.endpoint(), password) != BusyProbe.Answer.UNREACHABLE) {
+            owner.answers().answered(id, uid);
+            return false;
+        }
+        Duration patience = owner.settings().startTimeout();
+        Instant deadline = owner.answers().failingSince(id, uid, now).plus(patience);
+        if (now.isBefore(deadline)) {
+            Instant retry = now.plus(UNRESPONSIVE_RETRY);
+            requeue(retry.isBefore(deadline) ? retry : deadline);
+            return false;
+        }
+        owner.workerPod().delete(pod, client);
+        owner.answers().forget(id);
+        event("Unresponsive", "opencode accepted connections but answered no HTTP request for "
+                + patience.toSeconds() + "s: restarting its pod", true);
+        return true;
     }
 
     private void evictForCapacity(Instant lastActivity) {

@@ -107,6 +107,33 @@ class LifecycleTest {
     }
 
     @Test
+    void readyPodWhoseOpencodeNeverAnswersIsRestartedAfterStartTimeout() throws Exception {
+        h = new OperatorHarness(OperatorSettings.defaults().withStartTimeout(Duration.ofMinutes(2)),
+                new OpencodeBusyProbe(Duration.ofSeconds(1)));
+        int closedPort;
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        h.kubelet.serveOnLoopback("mute", closedPort);   // Ready by the kubelet's TCP probe, no HTTP answer
+        startSession("mute", "alice", "0");
+        String firstPod = h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid();
+
+        h.clock.advance(Duration.ofMinutes(1));
+        h.nudge("mute");
+        waitBriefly("mute", SessionPhase.Starting);
+        assertThat(h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid())
+                .as("not restarted before start-timeout").isEqualTo(firstPod);
+
+        h.clock.advance(Duration.ofMinutes(2));
+        h.nudge("mute");
+        await().atMost(OperatorHarness.WAIT).until(() -> {
+            Pod pod = h.client.pods().inNamespace(NS).withName("mute").get();
+            return pod != null && !pod.getMetadata().getUid().equals(firstPod);
+        });
+        assertThat(eventReasons("mute")).contains("Unresponsive");
+    }
+
+    @Test
     void activityAfterAnIdleStopWakesTheSession() {
         h = new OperatorHarness(OperatorSettings.defaults());
         startSession("wake", "alice", "1m");
