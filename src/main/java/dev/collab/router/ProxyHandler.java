@@ -257,12 +257,9 @@ class ProxyHandler implements Handler<RoutingContext> {
                 tunnel(req, resp, up, cs);
                 return;
             }
-            long[] timer = { vertx.setTimer(Math.max(1, settings.upstreamTimeout().toMillis()), id -> {
-                HttpErrors.send(resp, 504, "session did not answer in time", name);
-                up.reset(0, new TimeoutException());
-            }) };
+            long timer = upstreamTimer(resp, up, name);
             up.response().onComplete(rar -> {
-                vertx.cancelTimer(timer[0]);
+                vertx.cancelTimer(timer);
                 if (rar.failed()) {
                     upstreamFailed(resp, name, rar.cause());
                     return;
@@ -475,15 +472,20 @@ class ProxyHandler implements Handler<RoutingContext> {
         });
     }
 
+    /** 504 and an upstream reset when opencode sends no response headers within collab.router.upstream-timeout. */
+    private long upstreamTimer(HttpServerResponse resp, HttpClientRequest up, String name) {
+        return vertx.setTimer(Math.max(1, settings.upstreamTimeout().toMillis()), id -> {
+            HttpErrors.send(resp, 504, "session did not answer in time", name);
+            up.reset(0, new TimeoutException());
+        });
+    }
+
     /** WebSocket: forwards the upgrade, then splices the two TCP streams. */
     private void tunnel(HttpServerRequest req, HttpServerResponse resp, HttpClientRequest up, CollabSession cs) {
         String name = cs.getMetadata().getName();
-        long[] timer = { vertx.setTimer(Math.max(1, settings.upstreamTimeout().toMillis()), id -> {
-            HttpErrors.send(resp, 504, "session did not answer in time", name);
-            up.reset(0, new TimeoutException());
-        }) };
+        long timer = upstreamTimer(resp, up, name);
         up.connect().onComplete(ar -> {
-            vertx.cancelTimer(timer[0]);
+            vertx.cancelTimer(timer);
             if (ar.failed()) {
                 upstreamFailed(resp, name, ar.cause());
                 return;
