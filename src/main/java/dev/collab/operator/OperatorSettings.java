@@ -45,11 +45,6 @@ public record OperatorSettings(
                 runAsUser, startTimeout, maxRunning, maxRunningPerOwner);
     }
 
-    public OperatorSettings withIdleTimeout(Duration timeout) {
-        return new OperatorSettings(image, port, timeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, startTimeout, maxRunning, maxRunningPerOwner);
-    }
-
     public OperatorSettings withStartTimeout(Duration timeout) {
         return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
                 runAsUser, timeout, maxRunning, maxRunningPerOwner);

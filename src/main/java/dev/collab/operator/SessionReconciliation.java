@@ -210,13 +210,17 @@ final class SessionReconciliation {
         }
         var victims = owner.capacity().admit(session, context.getPrimaryCache().list(),
                 s -> owner.workerPod().current(s) != null,
-                s -> Lifecycle.lastActivity(s) != null ? Lifecycle.lastActivity(s)
-                        : s.getMetadata().getCreationTimestamp() == null ? null
-                        : Instant.parse(s.getMetadata().getCreationTimestamp()),
+                SessionReconciliation::lastActiveForCapacity,
                 settings.maxRunning(), settings.maxRunningPerOwner(), now);
         for (CollabSession victim : victims) {
             markEvicted(victim);
         }
+    }
+
+    /** A running session's last activity, or its creation before any: what least-recently-active compares. */
+    private static Instant lastActiveForCapacity(CollabSession s) {
+        Instant activity = Lifecycle.lastActivity(s);
+        return activity != null ? activity : Lifecycle.parseOrNull(s.getMetadata().getCreationTimestamp());
     }
 
     /** Records the capacity stop in the victim's status; its own reconcile then deletes its pod. */

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -124,10 +123,6 @@ final class FakeKubelet implements AutoCloseable {
     private static io.fabric8.kubernetes.api.model.PodCondition condition(String type, String status, String reason,
             String message) {
         return new PodConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message).build();
-    }
-
-    List<Pod> pods(String namespace) {
-        return client.pods().inNamespace(namespace).list().getItems();
     }
 
     @Override
