@@ -26,12 +26,7 @@ public final class OpencodeBusyProbe implements BusyProbe {
 
     @Override
     public Answer check(String endpoint, String serverPassword) {
-        String basic = Base64.getEncoder().encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/session/status"))
-                .timeout(timeout)
-                .header("Authorization", "Basic " + basic)
-                .GET()
-                .build();
+        HttpRequest request = request(endpoint + "/session/status", serverPassword);
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
@@ -44,6 +39,28 @@ public final class OpencodeBusyProbe implements BusyProbe {
         } catch (Exception e) {
             return Answer.UNREACHABLE;
         }
+    }
+
+    /**
+     * {@code GET /global/health} with the server password: answered by opencode's global routes without loading the
+     * project instance (which waits for a plugin install), so only a hung process stays silent.
+     */
+    @Override
+    public boolean answers(String endpoint, String serverPassword) {
+        try {
+            http.send(request(endpoint + "/global/health", serverPassword), HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private HttpRequest request(String url, String serverPassword) {
+        String basic = Base64.getEncoder().encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(URI.create(url)).timeout(timeout).header("Authorization", "Basic " + basic).GET().build();
     }
 
     /** The body maps agent session id -> {"type": "idle" | "busy" | "retry", ...}. */

@@ -23,7 +23,6 @@ import org.jboss.logging.Logger;
 /** One reconcile of one session: observe caches, decide, apply children, then status and events. */
 final class SessionReconciliation {
     private static final Logger LOG = Logger.getLogger(SessionReconciliation.class);
-    private static final Duration UNRESPONSIVE_RETRY = Duration.ofSeconds(15);
 
     private final CollabSession session;
     private final Context<CollabSession> context;
@@ -174,10 +173,12 @@ final class SessionReconciliation {
     }
 
     /**
-     * A pod that accepts connections (Ready by its tcpSocket probe) but whose opencode never answers HTTP (seen
-     * with opencode 1.18.33 started on a reused HOME right after a replacement; a restart clears it) is restarted,
-     * as an HTTP liveness probe would, once it has not answered for start-timeout. The probe carries the server
-     * password, which a pod-spec probe could not. Each pod is checked until it answers once.
+     * A Ready pod (its handler answered the readiness probe) whose opencode then answers no authenticated request
+     * is hung: it is restarted after {@link AnswerWatch#TRIES} unanswered requests {@link AnswerWatch#RETRY} apart
+     * (about 10 s after Ready, plus the probe timeout), as an HTTP liveness probe would. The request is
+     * {@code GET /global/health}, which opencode answers without loading the project instance, so a slow plugin
+     * install (that blocks the first session request) does not count as a hang. It carries the server password,
+     * which a pod-spec probe could not. Each pod is checked until it answers once.
      */
     private boolean restartIfUnresponsive(Pod pod, PodView view, Secret access) {
         String uid = pod.getMetadata().getUid();
@@ -185,21 +186,23 @@ final class SessionReconciliation {
         if (uid == null || password == null || owner.answers().hasAnswered(id, uid)) {
             return false;
         }
-        if (owner.busyProbe().check(view.endpoint(), password) != BusyProbe.Answer.UNREACHABLE) {
+        Instant next = owner.answers().nextTry(id, uid, now);
+        if (next != null) {
+            requeue(next);
+            return false;
+        }
+        if (owner.busyProbe().answers(view.endpoint(), password)) {
             owner.answers().answered(id, uid);
             return false;
         }
-        Duration patience = owner.settings().startTimeout();
-        Instant deadline = owner.answers().failingSince(id, uid, now).plus(patience);
-        if (now.isBefore(deadline)) {
-            Instant retry = now.plus(UNRESPONSIVE_RETRY);
-            requeue(retry.isBefore(deadline) ? retry : deadline);
+        if (owner.answers().unanswered(id, uid, now) < AnswerWatch.TRIES) {
+            requeue(now.plus(AnswerWatch.RETRY));
             return false;
         }
         owner.workerPod().delete(pod, client);
         owner.answers().forget(id);
-        event("Unresponsive", "opencode accepted connections but answered no HTTP request for "
-                + patience.toSeconds() + "s: restarting its pod", true);
+        event("Unresponsive", "opencode was Ready but answered none of " + AnswerWatch.TRIES + " authenticated requests "
+                + AnswerWatch.RETRY.toSeconds() + "s apart: restarting its pod", true);
         return true;
     }
 
