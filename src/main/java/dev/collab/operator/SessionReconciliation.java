@@ -153,9 +153,17 @@ final class SessionReconciliation {
                 : owner.busyProbe().check(view.endpoint(), password);
         switch (answer) {
             case BUSY -> {
-                // A working agent counts as activity: recorded in status.lastActivityTime.
                 owner.unreachableProbes().remove(id);
-                requeue(now.plus(timeout));
+                Duration busyMax = owner.settings().busyMax();
+                Instant limit = Lifecycle.busyLimit(session, view, timeout, busyMax);
+                if (limit != null && !now.isBefore(limit)) {
+                    event("BusyLimitReached", "opencode has reported a busy agent for " + busyMax.toMinutes()
+                            + "m past the idle timeout without client activity: stopping the session anyway", true);
+                    return new IdleCheck(new Stop(StoppedReason.IdleTimeout, now), lastActivity);
+                }
+                // A working agent counts as activity: recorded in status.lastActivityTime.
+                Instant next = now.plus(timeout);
+                requeue(limit != null && limit.isBefore(next) ? limit : next);
                 return new IdleCheck(null, now);
             }
             case IDLE -> {

@@ -94,6 +94,34 @@ class LifecycleTest {
     }
 
     @Test
+    void anAgentBusyForeverKeepsTheSessionOnlyUntilBusyMax() throws Exception {
+        h = new OperatorHarness(OperatorSettings.defaults().withBusyMax(Duration.ofMinutes(30)),
+                new OpencodeBusyProbe(Duration.ofSeconds(2)));
+        try (FakeOpencodeStatus opencode = new FakeOpencodeStatus()) {
+            opencode.busy(); // stuck busy (opencode #35472)
+            h.kubelet.serveOnLoopback("stuck", opencode.port());
+            startSession("stuck", "alice", "10m");
+
+            h.clock.advance(Duration.ofMinutes(11));
+            Instant busyAt = h.clock.instant();
+            h.nudge("stuck");
+            h.awaitSession("stuck", cs -> busyAt.toString().equals(cs.getStatus().getLastActivityTime()));
+            h.clock.advance(Duration.ofMinutes(20)); // 31 min after start: still within 10m + 30m
+            Instant stillBusyAt = h.clock.instant();
+            h.nudge("stuck");
+            CollabSession held = h.awaitSession("stuck", cs -> stillBusyAt.toString().equals(cs.getStatus().getLastActivityTime()));
+            assertThat(held.getStatus().getPhase()).isEqualTo(SessionPhase.Running);
+
+            h.clock.advance(Duration.ofMinutes(10)); // 41 min: past the limit, still busy
+            h.nudge("stuck");
+            CollabSession stopped = h.awaitSession("stuck", cs -> cs.getStatus().getPhase() == SessionPhase.Stopped);
+            assertThat(stopped.getStatus().getStoppedReason()).isEqualTo(StoppedReason.IdleTimeout);
+            awaitNoPod("stuck");
+            assertThat(eventReasons("stuck")).contains("BusyLimitReached", "IdleStopped");
+        }
+    }
+
+    @Test
     void unreachableOpencodeDoesNotBlockEvictionForever() throws Exception {
         h = new OperatorHarness(OperatorSettings.defaults(), new OpencodeBusyProbe(Duration.ofSeconds(1)));
         int closedPort;
