@@ -41,6 +41,12 @@ final class AnswerWatch {
         return now.isBefore(next) ? next : null;
     }
 
+    /** How many requests in a row this pod has left unanswered so far. */
+    int unansweredSoFar(ResourceID session, String podUid) {
+        Failing f = failing.get(session);
+        return f == null || !f.podUid().equals(podUid) ? 0 : f.failures();
+    }
+
     /** Records an unanswered request to this pod; returns how many in a row it has not answered. */
     int unanswered(ResourceID session, String podUid, Instant now) {
         return failing.compute(session, (k, f) -> f != null && f.podUid().equals(podUid)

@@ -2,13 +2,12 @@ package dev.collab.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.collab.api.AccessSecrets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 
 /**
  * GET {endpoint}/session/status (opencode's busy/idle map per agent session), authenticated with the
@@ -26,7 +25,11 @@ public final class OpencodeBusyProbe implements BusyProbe {
 
     @Override
     public Answer check(String endpoint, String serverPassword) {
-        HttpRequest request = request(endpoint + "/session/status", serverPassword);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/session/status"))
+                .timeout(timeout)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
+                .GET()
+                .build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
@@ -43,12 +46,17 @@ public final class OpencodeBusyProbe implements BusyProbe {
 
     /**
      * {@code GET /global/health} with the server password: answered by opencode's global routes without loading the
-     * project instance (which waits for a plugin install), so only a hung process stays silent.
+     * project instance (which waits for a plugin install), so only a hung process stays silent. Any status counts.
      */
     @Override
     public boolean answers(String endpoint, String serverPassword) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/global/health"))
+                .timeout(timeout)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
+                .GET()
+                .build();
         try {
-            http.send(request(endpoint + "/global/health", serverPassword), HttpResponse.BodyHandlers.discarding());
+            http.send(request, HttpResponse.BodyHandlers.discarding());
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -56,11 +64,6 @@ public final class OpencodeBusyProbe implements BusyProbe {
         } catch (Exception e) {
             return false;
         }
-    }
-
-    private HttpRequest request(String url, String serverPassword) {
-        String basic = Base64.getEncoder().encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8));
-        return HttpRequest.newBuilder(URI.create(url)).timeout(timeout).header("Authorization", "Basic " + basic).GET().build();
     }
 
     /** The body maps agent session id -> {"type": "idle" | "busy" | "retry", ...}. */

@@ -20,6 +20,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -98,13 +99,36 @@ class FirstRequestAtReadinessIT {
                 Pod pod = ready.get(3, TimeUnit.MINUTES);
                 int port = Integer.parseInt(pod.getMetadata().getAnnotations().get(CollabLabels.ENDPOINT_PORT));
                 long start = System.nanoTime();
-                assertEquals(200, firstRequest(port), "start " + attempt + ": the request sent at readiness was answered");
+                int first = firstRequest(port);
+                if (first != 200) {
+                    int next = firstRequest(port);
+                    keepLogs();
+                    assertEquals(200, first, "start " + attempt + ": the request sent at readiness was not answered within "
+                            + ANSWER_TIMEOUT.toSeconds() + " s; the next request got " + next
+                            + " (worker logs in target/first-request)");
+                }
                 answerMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             }
             client.pods().withName(NAME).delete(); // the next pod of this name starts once this process is gone
         }
         System.out.println("FIRST REQUEST AT READINESS: " + TRIES + " of " + TRIES + " answered; ms from Ready to answer: "
                 + answerMillis);
+    }
+
+    /** The worker's output and opencode's own logs (no credentials here), for a failed run. */
+    private void keepLogs() throws Exception {
+        Path out = Path.of("target/first-request");
+        Files.createDirectories(out);
+        Path session = dataDir.resolve("sessions").resolve(NAME);
+        Files.copy(session.resolve("opencode.log"), out.resolve("opencode.log"), StandardCopyOption.REPLACE_EXISTING);
+        Path internal = session.resolve("home/.local/share/opencode/log");
+        if (Files.isDirectory(internal)) {
+            try (var logs = Files.list(internal)) {
+                for (Path l : logs.toList()) {
+                    Files.copy(l, out.resolve("internal-" + l.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     /** {@code GET /session} with the server password, like the first thing a client asks; -1 when never answered. */

@@ -117,7 +117,7 @@ class LifecycleTest {
             CollabSession stopped = h.awaitSession("stuck", cs -> cs.getStatus().getPhase() == SessionPhase.Stopped);
             assertThat(stopped.getStatus().getStoppedReason()).isEqualTo(StoppedReason.IdleTimeout);
             awaitNoPod("stuck");
-            assertThat(eventReasons("stuck")).contains("BusyLimitReached", "IdleStopped");
+            assertThat(eventReasons("stuck")).contains("BusyLimitReached");
         }
     }
 
@@ -131,7 +131,7 @@ class LifecycleTest {
         h.kubelet.serveOnLoopback("gone", closedPort);
         startSession("gone", "alice", "1m");
         h.clock.advance(Duration.ofMinutes(2));
-        for (int attempt = 1; attempt <= CollabSessionReconciler.MAX_UNREACHABLE_PROBES + 2; attempt++) {
+        for (int attempt = 1; attempt <= SessionDecision.MAX_UNREACHABLE_PROBES + 2; attempt++) {
             h.nudge("gone");
             if (waitBriefly("gone", SessionPhase.Stopped)) {
                 break;
@@ -182,7 +182,8 @@ class LifecycleTest {
                 Pod pod = h.client.pods().inNamespace(NS).withName("mute").get();
                 return pod != null && !pod.getMetadata().getUid().equals(firstPod);
             });
-            assertThat(asked.get()).isEqualTo(AnswerWatch.TRIES);
+            // the third unanswered request restarted it; the new pod (same hung port here) may have been asked once
+            assertThat(asked.get()).isBetween(AnswerWatch.TRIES, AnswerWatch.TRIES + 1);
             assertThat(eventReasons("mute")).contains("Unresponsive");
             for (var s : held) {
                 s.close();
