@@ -95,5 +95,5 @@ Session $name is running (worker log: $data_dir/sessions/$name/opencode.log).
   URL:     $url
   Token:   $token
   Try:     curl -H "Authorization: Bearer $token" "$url/global/health"
-  Browser: $url/?token=$token
+  Browser: http://$name.localhost:$http_port/?token=$token
 TXT

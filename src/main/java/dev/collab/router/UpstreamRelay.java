@@ -65,7 +65,7 @@ final class UpstreamRelay {
         boolean upgrade = WebSocketTunnel.isUpgrade(req);
         RequestOptions options = new RequestOptions().setMethod(req.method()).setHost(endpoint.getHost())
                 .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80).setURI(ex.uri);
-        MultiMap headers = HeaderRewrite.upstream(req, name, ex.access, upgrade);
+        MultiMap headers = HeaderRewrite.upstream(req, ex.prefix, ex.access, upgrade);
         if (ex.transform != null) {
             headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
         }
