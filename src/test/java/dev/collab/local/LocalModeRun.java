@@ -80,7 +80,7 @@ final class LocalModeRun {
     private LocalModeRun(Path work, Path dataDir, Map<String, String> env) {
         this.work = work;
         this.dataDir = dataDir;
-        int httpPort = PodRunner.freePort();
+        int httpPort = ContainerLauncher.freePort();
         routerUrl = "http://127.0.0.1:" + httpPort;
         launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
