@@ -111,8 +111,8 @@ final class FakeAnthropic implements AutoCloseable {
     }
 
     /**
-     * Up to the third '-' (at most 14 characters): "sk-alice-0001-…", "sk-ant-api03-…", "Bearer oat-al…"; never the
-     * secret part.
+     * Up to the third '-' (at most 16 characters): "sk-alice-0001-…", "sk-ant-api03-…", "Bearer oat-alice-0002-…";
+     * never the secret part.
      */
     static String redact(String value) {
         if (value == null) {
@@ -122,7 +122,7 @@ final class FakeAnthropic implements AutoCloseable {
             return "Bearer " + redact(value.substring(7));
         }
         int cut = -1;
-        for (int i = 0, dashes = 0; i < value.length() && i < 14; i++) {
+        for (int i = 0, dashes = 0; i < value.length() && i < 16; i++) {
             if (value.charAt(i) == '-' && ++dashes == 3) {
                 cut = i + 1;
                 break;
