@@ -44,6 +44,28 @@ public final class OpencodeBusyProbe implements BusyProbe {
         }
     }
 
+    /**
+     * {@code GET /global/health} with the server password: answered by opencode's global routes without loading the
+     * project instance (which waits for a plugin install), so only a hung process stays silent. Any status counts.
+     */
+    @Override
+    public boolean answers(String endpoint, String serverPassword) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/global/health"))
+                .timeout(timeout)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
+                .GET()
+                .build();
+        try {
+            http.send(request, HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     /** The body maps agent session id -> {"type": "idle" | "busy" | "retry", ...}. */
     static boolean anyBusy(JsonNode statuses) {
         if (statuses == null || !statuses.isObject()) {

@@ -1,6 +1,7 @@
 package dev.collab.router;
 
 import dev.collab.api.CollabSession;
+import dev.collab.router.RouteTable.RouteClass;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -22,15 +23,17 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final WakeWait wakeWait;
     private final UpstreamRelay relay;
     private final List<ResponseTransform> transforms;
+    private final PathPolicy pathPolicy;
 
     ProxyHandler(Vertx vertx, Supplier<HttpClient> clients, SessionLookup sessions, ActivityTracker activity,
-            RouterSettings settings, RouterMetrics metrics, List<ResponseTransform> transforms) {
+            RouterSettings settings, RouterMetrics metrics, RouteTable routes, List<ResponseTransform> transforms) {
         this.sessions = sessions;
         this.metrics = metrics;
         this.bodyCap = new RequestBodyCap(vertx, settings.maxBody(), activity);
         this.wakeWait = new WakeWait(vertx, sessions.directory(), activity, metrics, settings.wakeWait());
         this.relay = new UpstreamRelay(vertx, clients, activity, metrics, bodyCap, settings.upstreamTimeout());
         this.transforms = List.copyOf(transforms);
+        this.pathPolicy = new PathPolicy(routes);
     }
 
     @Override
@@ -62,17 +65,18 @@ class ProxyHandler implements Handler<RoutingContext> {
             return;
         }
         String rest = PathPolicy.upstreamPath(ctx.normalizedPath(), name);
-        if (!PathPolicy.allows(req.method(), rest, resp, name)) {
+        RouteClass routeClass = pathPolicy.check(req.method(), rest, resp, name);
+        if (routeClass == null) {
             return;
         }
-        ResponseTransform transform = transformFor(req, rest);
+        ResponseTransform transform = transformFor(req, routeClass);
         ProxyExchange ex = new ProxyExchange(ctx, cs, access, rest + (query == null ? "" : "?" + query), transform);
         wakeWait.whenRunning(ex, relay::forward);
     }
 
-    private ResponseTransform transformFor(HttpServerRequest req, String path) {
+    private ResponseTransform transformFor(HttpServerRequest req, RouteClass routeClass) {
         for (ResponseTransform t : transforms) {
-            if (t.appliesTo(req.method(), path)) {
+            if (t.appliesTo(req.method(), routeClass)) {
                 return t;
             }
         }

@@ -42,7 +42,7 @@ public class SessionRouter implements AutoCloseable {
         directory.onRemoved(cs -> activity.forget(cs.getMetadata().getNamespace(), cs.getMetadata().getName()));
         SessionLookup sessions = new SessionLookup(directory);
         this.proxy = new ProxyHandler(vertx, this::httpClient, sessions, activity, settings, metrics,
-                List.of(new SecretRedaction()));
+                RouteTable.opencode(), List.of(new SecretRedaction()));
         this.api = new SessionApi(vertx, client, sessions, settings, metrics);
     }
 

@@ -173,16 +173,18 @@ final class UpstreamRelay {
                 HttpErrors.send(resp, 502, "session response failed", ex.name);
                 return;
             }
-            Buffer body;
-            try {
-                body = ex.transform.transform(bar.result());
-            } catch (Exception e) {
-                HttpErrors.send(resp, 502, ex.transform.failure(), ex.name);
-                return;
-            }
-            HeaderRewrite.copyResponseHead(upResp, resp);
-            resp.headers().remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_ENCODING);
-            resp.end(body);
+            vertx.executeBlocking(() -> ex.transform.transform(bar.result()), false).onComplete(tar -> {
+                if (resp.closed()) {
+                    return;
+                }
+                if (tar.failed()) {
+                    HttpErrors.send(resp, 502, ex.transform.failure(), ex.name);
+                    return;
+                }
+                HeaderRewrite.copyResponseHead(upResp, resp);
+                resp.headers().remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_ENCODING);
+                resp.end(tar.result());
+            });
         });
     }
 

@@ -58,7 +58,7 @@ final class LocalModeRun {
      */
     static Optional<String> skipReason(String proof) {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        String skip = opencode().isEmpty() ? proof + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, "
+        String skip = RealOpencode.find().isEmpty() ? proof + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, "
                 + "put opencode on the PATH or set -Dcollab.it.opencode)"
                 : !Files.isRegularFile(jar) ? proof + " SKIPPED: " + jar + " is missing (runs in ./mvnw verify)" : null;
         if (skip != null) {
@@ -86,7 +86,7 @@ final class LocalModeRun {
                 "-Xmx512m", "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
         launch.environment().put("COLLAB_ROLE", "local");
         launch.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
-        launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode().orElseThrow());
+        launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", RealOpencode.find().orElseThrow());
         launch.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
         launch.environment().putAll(env);
         launch.redirectErrorStream(true);
@@ -233,14 +233,14 @@ final class LocalModeRun {
         return sendMessage(session, token, createOpencodeSession(session, token));
     }
 
-    HttpResponse<String> createOpencodeSession(String session, String token) throws Exception {
+    private HttpResponse<String> createOpencodeSession(String session, String token) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/" + session + "/session"))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"isolation proof\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    String sendMessage(String session, String token, HttpResponse<String> created) throws Exception {
+    private String sendMessage(String session, String token, HttpResponse<String> created) throws Exception {
         String base = routerUrl + "/s/" + session;
         assertEquals(200, created.statusCode(), created.body());
         String id = Serialization.jsonMapper().readTree(created.body()).get("id").asText();
@@ -286,19 +286,6 @@ final class LocalModeRun {
         } catch (IOException e) {
             return Optional.empty(); // not Linux: the HOME check is covered by LocalKubeletTest
         }
-    }
-
-    static Optional<String> opencode() {
-        String configured = System.getProperty("collab.it.opencode");
-        if (configured != null && !configured.isBlank()) {
-            return Optional.of(configured);
-        }
-        Optional<Path> onPath = OpencodeInstaller.findOnPath("opencode");
-        if (onPath.isPresent()) {
-            return Optional.of(onPath.get().toString());
-        }
-        Path installed = OpencodeInstaller.installedBinary(Path.of(".collab-local").toAbsolutePath());
-        return Files.isExecutable(installed) ? Optional.of(installed.toString()) : Optional.empty();
     }
 
     int status(String url) {
