@@ -119,8 +119,9 @@ def med(rows, key):
     return statistics.median(r[key] for r in rows)
 
 
-def report(rows, header):
+def report(data, header):
     """Markdown: medians per (backend, connections, route), router/nginx ratios, every round."""
+    rows = data["rounds"]
     cell = {}
     for r in rows:
         cell.setdefault((r["backend"], r["conns"], r["via"]), []).append(r)
@@ -151,6 +152,8 @@ def report(rows, header):
             cats = {k: statistics.median(r["proxy_split_us"][k] for r in rs) for k in rs[0]["proxy_split_us"]}
             parts.append(f"{b} c{c}: " + ", ".join(f"{k} {x:.1f}" for k, x in cats.items()))
     print("; ".join(parts) + ".")
+    print("\nWarm-up of the router, 5 s slices at 64 connections (req/s, CPU us/req of which JIT compiler threads): "
+          + "; ".join(f"{r['rps']:.0f}, {r['proxy_us']:.0f} ({r['proxy_split_us']['jit']:.0f})" for r in data["warmup"]) + ".")
     errors = sum(r["errors"] for r in rows)
     print(f"\nNon-2xx responses and socket errors over all runs: {errors}.")
     print("\nAll rounds (req/s, proxy us/req, backend us/req, load average):\n")
@@ -167,6 +170,17 @@ def main():
     plan = json.load(sys.stdin)
     targets = plan["targets"]
     rows = []
+    # Warm-up: the router in 5 s slices (alternating backends), each measured like a run: shows how long the JIT needs.
+    routed = [t for t in targets if t["via"] == "router"]
+    slices = []
+    for i in range(max(1, plan["warmup"] // 5)):
+        row = run_once(plan, routed[i % len(routed)], 64, 5)
+        slices.append(row)
+        print(f"warm-up {5 * (i + 1)}s: router {row['rps']:.0f} req/s, {row['proxy_us']:.1f} us/req "
+              f"(JIT threads {row['proxy_split_us']['jit']:.1f})", file=sys.stderr, flush=True)
+    for t in targets:
+        if t["via"] != "router":
+            run_once(plan, t, 64, 2)
     for r in range(plan["rounds"]):
         for run in plan["runs"]:
             for i in range(len(targets)):
@@ -178,7 +192,7 @@ def main():
                       f"{row['rps']:>8.0f} req/s  proxy {row.get('proxy_us', 0):6.1f} us/req  "
                       f"server {row['server_us']:5.1f} us/req  load {row['load']}", file=sys.stderr, flush=True)
     with open(plan["out"], "w") as f:
-        json.dump(rows, f, indent=1)
+        json.dump({"warmup": slices, "rounds": rows}, f, indent=1)
 
 
 if __name__ == "__main__":

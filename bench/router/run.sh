@@ -99,24 +99,18 @@ start_nginx proxy "$(proxy_server $NGINX_VERTX_PORT $VERTX_PORT) $(proxy_server 
 wait_for "http://127.0.0.1:$NGINX_VERTX_PORT/global/health"
 wait_for "http://127.0.0.1:$NGINX_NGBACK_PORT/global/health"
 
-# 5. Warm-up: WARMUP seconds on the router (both backends), a few on the others.
-echo "warming up: ${WARMUP}s on the router ..." >&2
+# 5. Warm-up and interleaved rounds (rounds.py): WARMUP seconds on the router in 5 s slices, each measured (the JIT
+#    takes that long), 2 s on every other target, then the rounds. HOLD=1: a plain warm-up, then wait.
 R="http://127.0.0.1:$ROUTER_PORT/s"
-wrk -t2 -c64 -d"$((WARMUP / 2))s" -H "Authorization: Bearer $TOKEN" "$R/benchng/global/health" >/dev/null
-wrk -t2 -c64 -d"$((WARMUP - WARMUP / 2))s" -H "Authorization: Bearer $TOKEN" "$R/bench/global/health" >/dev/null
-wrk -t2 -c64 -d3s -H "Authorization: $BASIC" "http://127.0.0.1:$VERTX_PORT/global/health" >/dev/null
-wrk -t2 -c64 -d3s "http://127.0.0.1:$NGINX_VERTX_PORT/global/health" >/dev/null
-wrk -t2 -c64 -d3s "http://127.0.0.1:$NGINX_NGBACK_PORT/global/health" >/dev/null
-
 if [ "${HOLD:-0}" = 1 ]; then
+  wrk -t2 -c64 -d"${WARMUP}s" -H "Authorization: Bearer $TOKEN" "$R/benchng/global/health" >/dev/null
   echo "HOLD router pid $ROUTER_PID: $R/bench/global/health (Vert.x backend), $R/benchng/global/health (nginx backend)," \
     "header 'Authorization: Bearer $TOKEN'; nginx proxy on :$NGINX_VERTX_PORT and :$NGINX_NGBACK_PORT; work dir $WORK"
   sleep infinity
 fi
 
-# 6. Interleaved rounds.
 python3 bench/router/rounds.py <<JSON
-{"rounds": $ROUNDS, "out": "$WORK/rounds.json",
+{"rounds": $ROUNDS, "warmup": $WARMUP, "out": "$WORK/rounds.json",
  "runs": [{"conns": 64, "duration": $DURATION}, {"conns": 1, "duration": $DURATION_C1}],
  "groups": {"router": {"pid": $ROUTER_PID, "jvm": true}, "env": {"pid": $ENV_PID},
             "nginx": {"pid": $(cat "$WORK/nginx-proxy.pid"), "children": true},
@@ -130,7 +124,7 @@ python3 bench/router/rounds.py <<JSON
   {"backend": "nginx", "via": "router", "url": "$R/benchng/global/health", "header": "Authorization: Bearer $TOKEN", "proxy": "router", "server": "ngback"}]}
 JSON
 
-# 7. Idle SSE streams through the router: each holds a client and an upstream connection (2 fds in the router).
+# 6. Idle SSE streams through the router: each holds a client and an upstream connection (2 fds in the router).
 LIMIT=$(awk '/Max open files/ {print $4}' /proc/$ROUTER_PID/limits)
 MAX_STREAMS=$(( (LIMIT - 1000) / 2 ))
 STREAMS=$SSE_STREAMS
