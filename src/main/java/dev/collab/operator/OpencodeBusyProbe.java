@@ -2,13 +2,12 @@ package dev.collab.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.collab.api.AccessSecrets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 
 /**
  * GET {endpoint}/session/status (opencode's busy/idle map per agent session), authenticated with the
@@ -26,10 +25,9 @@ public final class OpencodeBusyProbe implements BusyProbe {
 
     @Override
     public Answer check(String endpoint, String serverPassword) {
-        String basic = Base64.getEncoder().encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/session/status"))
                 .timeout(timeout)
-                .header("Authorization", "Basic " + basic)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
                 .GET()
                 .build();
         try {

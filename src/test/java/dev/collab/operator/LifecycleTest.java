@@ -97,7 +97,7 @@ class LifecycleTest {
         h.kubelet.serveOnLoopback("gone", closedPort);
         startSession("gone", "alice", "1m");
         h.clock.advance(Duration.ofMinutes(2));
-        for (int attempt = 1; attempt <= CollabSessionReconciler.MAX_UNREACHABLE_PROBES + 2; attempt++) {
+        for (int attempt = 1; attempt <= SessionDecision.MAX_UNREACHABLE_PROBES + 2; attempt++) {
             h.nudge("gone");
             if (waitBriefly("gone", SessionPhase.Stopped)) {
                 break;
