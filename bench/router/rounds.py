@@ -135,25 +135,27 @@ def report(data, header):
         proxy = f"{med(rs, 'proxy_us'):.1f}" if v != "direct" else "-"
         print(f"| {b} | {c} | {v} | {med(rs, 'rps'):.0f} | {med(rs, 'p50'):.3f} | {med(rs, 'p99'):.3f} | {proxy} | "
               f"{med(rs, 'server_us'):.1f} | {med(rs, 'wrk_us'):.1f} |")
-    print("\n| backend | conns | router/nginx CPU per request | router/nginx req/s | p50 added ms: router, nginx | "
+    print("\n| backend | conns | CPU per request | req/s | p50 added ms: router, nginx | "
           "p99 added ms: router, nginx |")
     print("|---|---:|---:|---:|---|---|")
     for (b, c, v), rs in cell.items():
-        if v != "router" or (b, c, "nginx") not in cell:
+        if not v.startswith("router") or (b, c, "nginx") not in cell:
             continue
         ng, d = cell[(b, c, "nginx")], cell[(b, c, "direct")]
-        print(f"| {b} | {c} | {med(rs, 'proxy_us') / med(ng, 'proxy_us'):.2f}x | {med(rs, 'rps') / med(ng, 'rps'):.2f}x | "
+        print(f"| {b} | {c} | {v}/nginx: {med(rs, 'proxy_us') / med(ng, 'proxy_us'):.2f}x | {med(rs, 'rps') / med(ng, 'rps'):.2f}x | "
               f"{med(rs, 'p50') - med(d, 'p50'):.3f}, {med(ng, 'p50') - med(d, 'p50'):.3f} | "
               f"{med(rs, 'p99') - med(d, 'p99'):.3f}, {med(ng, 'p99') - med(d, 'p99'):.3f} |")
     print("\nRouter CPU per request by thread (us, median): ", end="")
     parts = []
     for (b, c, v), rs in cell.items():
-        if v == "router":
+        if v.startswith("router"):
             cats = {k: statistics.median(r["proxy_split_us"][k] for r in rs) for k in rs[0]["proxy_split_us"]}
-            parts.append(f"{b} c{c}: " + ", ".join(f"{k} {x:.1f}" for k, x in cats.items()))
+            parts.append(f"{v} {b} c{c}: " + ", ".join(f"{k} {x:.1f}" for k, x in cats.items()))
     print("; ".join(parts) + ".")
-    print("\nWarm-up of the router, 5 s slices at 64 connections (req/s, CPU us/req of which JIT compiler threads): "
-          + "; ".join(f"{r['rps']:.0f}, {r['proxy_us']:.0f} ({r['proxy_split_us']['jit']:.0f})" for r in data["warmup"]) + ".")
+    for v in sorted({r["via"] for r in data["warmup"]}):
+        print(f"\nWarm-up of {v}, 5 s slices at 64 connections (req/s, CPU us/req of which JIT compiler threads): "
+              + "; ".join(f"{r['rps']:.0f}, {r['proxy_us']:.0f} ({r['proxy_split_us']['jit']:.0f})"
+                          for r in data["warmup"] if r["via"] == v) + ".")
     errors = sum(r["errors"] for r in rows)
     print(f"\nNon-2xx responses and socket errors over all runs: {errors}.")
     print("\nAll rounds (req/s, proxy us/req, backend us/req, load average):\n")
@@ -171,15 +173,15 @@ def main():
     targets = plan["targets"]
     rows = []
     # Warm-up: the router in 5 s slices (alternating backends), each measured like a run: shows how long the JIT needs.
-    routed = [t for t in targets if t["via"] == "router"]
+    routed = [t for t in targets if t["via"].startswith("router")]
     slices = []
-    for i in range(max(1, plan["warmup"] // 5)):
+    for i in range(max(1, plan["warmup"] // 5) * len(routed) // 2):
         row = run_once(plan, routed[i % len(routed)], 64, 5)
         slices.append(row)
-        print(f"warm-up {5 * (i + 1)}s: router {row['rps']:.0f} req/s, {row['proxy_us']:.1f} us/req "
+        print(f"warm-up slice {i + 1}: {row['via']} {row['rps']:.0f} req/s, {row['proxy_us']:.1f} us/req "
               f"(JIT threads {row['proxy_split_us']['jit']:.1f})", file=sys.stderr, flush=True)
     for t in targets:
-        if t["via"] != "router":
+        if not t["via"].startswith("router"):
             run_once(plan, t, 64, 2)
     for r in range(plan["rounds"]):
         for run in plan["runs"]:

@@ -7,7 +7,8 @@
 # Env: WARMUP (seconds of load on the router before the rounds, default 30), ROUNDS (5), DURATION (seconds per run
 #      at 64 connections, 10), DURATION_C1 (seconds per run at 1 connection, 5), SSE_STREAMS (10000, capped by the
 #      fd limit), ROUTER_JAVA_OPTS (default: the image's flags with the chart's 768Mi memory limit), SKIP_BUILD=1,
-#      HOLD=1 (after the warm-up, print the router's pid and URLs and keep everything running for a profiler)
+#      ROUTER_B_JAVA_OPTS and/or ROUTER_B_APP (a second router, "router-b", with other JVM flags or another build's
+#      quarkus-app directory, measured in the same rounds), HOLD=1 (after the warm-up, print the router's pid and URLs and keep everything running for a profiler)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -19,6 +20,7 @@ SSE_STREAMS="${SSE_STREAMS:-10000}"
 # src/main/docker/Dockerfile.jvm: MaxRAMPercentage=60 of the chart's 768Mi limit, SerialGC.
 ROUTER_JAVA_OPTS="${ROUTER_JAVA_OPTS:--Xms154m -Xmx460m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}"
 API_PORT=17001 VERTX_PORT=17002 NGBACK_PORT=17003 ROUTER_PORT=17080 NGINX_VERTX_PORT=17081 NGINX_NGBACK_PORT=17082
+ROUTER_B_PORT=17090
 TOKEN=bench-session-token-0123456789 PASSWORD=bench-server-password ADMIN=bench-admin-token
 WORK="$(mktemp -d /tmp/collab-router-bench.XXXXXX)"
 PIDS=()
@@ -75,17 +77,29 @@ BASIC="Basic $(printf 'opencode:%s' "$PASSWORD" | base64 -w0)"
 start_nginx backend "server { listen 127.0.0.1:$NGBACK_PORT; location / { default_type application/json;
     return 200 '{\"healthy\":true,\"version\":\"bench\"}'; } }"
 
-# 3. The router (packaged app), with the image's JVM flags.
-# shellcheck disable=SC2086
-java $ROUTER_JAVA_OPTS -Dcollab.role=router -Dcollab.namespaces=bench \
-  -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$ROUTER_PORT \
-  -Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:$API_PORT \
-  -Dquarkus.kubernetes-client.namespace=collab-system -Dquarkus.log.level=WARN \
-  -jar target/quarkus-app/quarkus-run.jar >"$WORK/router.log" 2>&1 &
-ROUTER_PID=$!
-PIDS+=($ROUTER_PID)
-wait_for "http://127.0.0.1:$ROUTER_PORT/s/bench/global/health" "Authorization: Bearer $TOKEN"
-wait_for "http://127.0.0.1:$ROUTER_PORT/s/benchng/global/health" "Authorization: Bearer $TOKEN"
+# 3. The router (packaged app), with the image's JVM flags; optionally a second one to compare.
+start_router() { # port, quarkus-app dir, JVM options
+  # shellcheck disable=SC2086
+  java $3 -Dcollab.role=router -Dcollab.namespaces=bench \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$1 \
+    -Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:$API_PORT \
+    -Dquarkus.kubernetes-client.namespace=collab-system -Dquarkus.log.level=WARN \
+    -jar "$2/quarkus-run.jar" >"$WORK/router-$1.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "http://127.0.0.1:$1/s/bench/global/health" "Authorization: Bearer $TOKEN"
+  wait_for "http://127.0.0.1:$1/s/benchng/global/health" "Authorization: Bearer $TOKEN"
+}
+start_router $ROUTER_PORT target/quarkus-app "$ROUTER_JAVA_OPTS"
+ROUTER_PID=${PIDS[-1]}
+ROUTER_B=""
+if [ -n "${ROUTER_B_JAVA_OPTS:-}${ROUTER_B_APP:-}" ]; then
+  start_router $ROUTER_B_PORT "${ROUTER_B_APP:-target/quarkus-app}" "${ROUTER_B_JAVA_OPTS:-$ROUTER_JAVA_OPTS}"
+  RB="http://127.0.0.1:$ROUTER_B_PORT/s"
+  ROUTER_B=", \"router-b\": {\"pid\": ${PIDS[-1]}, \"jvm\": true}"
+  ROUTER_B_TARGETS=",
+  {\"backend\": \"vertx\", \"via\": \"router-b\", \"url\": \"$RB/bench/global/health\", \"header\": \"Authorization: Bearer $TOKEN\", \"proxy\": \"router-b\", \"server\": \"env\"},
+  {\"backend\": \"nginx\", \"via\": \"router-b\", \"url\": \"$RB/benchng/global/health\", \"header\": \"Authorization: Bearer $TOKEN\", \"proxy\": \"router-b\", \"server\": \"ngback\"}"
+fi
 
 # 4. nginx as a plain reverse proxy to each backend: keep-alive upstream, sets the Authorization opencode needs
 #    (no token check of its own).
@@ -114,14 +128,14 @@ python3 bench/router/rounds.py <<JSON
  "runs": [{"conns": 64, "duration": $DURATION}, {"conns": 1, "duration": $DURATION_C1}],
  "groups": {"router": {"pid": $ROUTER_PID, "jvm": true}, "env": {"pid": $ENV_PID},
             "nginx": {"pid": $(cat "$WORK/nginx-proxy.pid"), "children": true},
-            "ngback": {"pid": $(cat "$WORK/nginx-backend.pid"), "children": true}},
+            "ngback": {"pid": $(cat "$WORK/nginx-backend.pid"), "children": true}$ROUTER_B},
  "targets": [
   {"backend": "vertx", "via": "direct", "url": "http://127.0.0.1:$VERTX_PORT/global/health", "header": "Authorization: $BASIC", "proxy": null, "server": "env"},
   {"backend": "vertx", "via": "nginx", "url": "http://127.0.0.1:$NGINX_VERTX_PORT/global/health", "header": "X-Bench: 1", "proxy": "nginx", "server": "env"},
   {"backend": "vertx", "via": "router", "url": "$R/bench/global/health", "header": "Authorization: Bearer $TOKEN", "proxy": "router", "server": "env"},
   {"backend": "nginx", "via": "direct", "url": "http://127.0.0.1:$NGBACK_PORT/global/health", "header": "X-Bench: 1", "proxy": null, "server": "ngback"},
   {"backend": "nginx", "via": "nginx", "url": "http://127.0.0.1:$NGINX_NGBACK_PORT/global/health", "header": "X-Bench: 1", "proxy": "nginx", "server": "ngback"},
-  {"backend": "nginx", "via": "router", "url": "$R/benchng/global/health", "header": "Authorization: Bearer $TOKEN", "proxy": "router", "server": "ngback"}]}
+  {"backend": "nginx", "via": "router", "url": "$R/benchng/global/health", "header": "Authorization: Bearer $TOKEN", "proxy": "router", "server": "ngback"}${ROUTER_B_TARGETS:-}]}
 JSON
 
 # 6. Idle SSE streams through the router: each holds a client and an upstream connection (2 fds in the router).
@@ -143,7 +157,7 @@ kill $SSE_PID 2>/dev/null || true
 COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml || echo '+changes')"
 python3 bench/router/rounds.py report "$WORK/rounds.json" "## Router benchmark: commit $COMMIT, $(date -u +%F), \
 warm-up ${WARMUP}s, wrk -t2 GET /global/health on loopback (${DURATION}s at 64 connections, ${DURATION_C1}s at 1), \
-2 shared cores, router JVM: $ROUTER_JAVA_OPTS"
+2 shared cores, router JVM: $ROUTER_JAVA_OPTS${ROUTER_B:+; router-b: ${ROUTER_B_APP:-target/quarkus-app} ${ROUTER_B_JAVA_OPTS:-$ROUTER_JAVA_OPTS}}"
 python3 - "$STREAMS" "$SSE_RESULT" "$OPEN" "$RSS_BEFORE" "$RSS_SSE" "$LIMIT" <<'PY'
 import sys
 streams, sse, open_streams, rss0, rss1, limit = sys.argv[1:]
