@@ -154,7 +154,9 @@ public class ActivityTracker implements AutoCloseable {
         if (closed) {
             return;
         }
-        String time = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(markMillis).truncatedTo(ChronoUnit.SECONDS));
+        // Milliseconds, not seconds: the operator wakes a session only for activity after its stoppedAt, and a
+        // request in the same second as the idle stop was otherwise lost (OperatorAndRouterControlPlaneIT).
+        String time = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(markMillis).truncatedTo(ChronoUnit.MILLIS));
         String patch = "{\"metadata\":{\"annotations\":{\"" + CollabLabels.LAST_ACTIVITY + "\":\"" + time + "\"}}}";
         metrics.activityWrite();
         vertx.executeBlocking(() -> {
