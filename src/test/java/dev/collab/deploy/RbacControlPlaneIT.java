@@ -37,7 +37,8 @@ class RbacControlPlaneIT {
                 "create persistentvolumeclaims -n collab", "delete persistentvolumeclaims -n collab",
                 "watch secrets -n collab", "create secrets -n collab", "create events -n collab",
                 "create leases.coordination.k8s.io -n collab-system",
-                "update leases.coordination.k8s.io/collab-session-operator -n collab-system");
+                "update leases.coordination.k8s.io/collab-session-operator -n collab-system",
+                "patch leases.coordination.k8s.io/collab-session-operator -n collab-system");
         assertAnswers(plane, OPERATOR, false,
                 "create pods --subresource=exec -n collab", "create pods --subresource=attach -n collab",
                 "create pods --subresource=portforward -n collab", "update secrets -n collab", "delete secrets -n collab",
