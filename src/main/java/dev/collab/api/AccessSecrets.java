@@ -15,8 +15,7 @@ import java.util.Map;
 public final class AccessSecrets {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private AccessSecrets() {
-    }
+    private AccessSecrets() {}
 
     /** 32 random bytes, base64url without padding: safe in URLs, cookies and headers. */
     public static String newToken() {

@@ -22,10 +22,22 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Categories("collab")
 @AdditionalPrinterColumn(name = "Owner", jsonPath = ".spec.owner", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.stoppedReason", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Last-Activity", jsonPath = ".status.lastActivityTime", type = AdditionalPrinterColumn.Type.DATE)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+        name = "Ready",
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+        type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+        name = "Reason",
+        jsonPath = ".status.stoppedReason",
+        type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+        name = "Last-Activity",
+        jsonPath = ".status.lastActivityTime",
+        type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class CollabSession extends CustomResource<CollabSessionSpec, CollabSessionStatus> implements Namespaced {
     public static final String GROUP = "collab.dev";
     public static final String VERSION = "v1alpha1";
@@ -33,8 +45,7 @@ public class CollabSession extends CustomResource<CollabSessionSpec, CollabSessi
     public static final String KIND = "CollabSession";
     public static final String PLURAL = "collabsessions";
 
-    public CollabSession() {
-    }
+    public CollabSession() {}
 
     public CollabSession(String namespace, String name, CollabSessionSpec spec) {
         getMetadata().setNamespace(namespace);
@@ -45,7 +56,12 @@ public class CollabSession extends CustomResource<CollabSessionSpec, CollabSessi
     /** The resource as a client without the generated CRD sees it (mock and embedded API servers). */
     public static CustomResourceDefinitionContext crdContext() {
         return new CustomResourceDefinitionContext.Builder()
-                .withGroup(GROUP).withVersion(VERSION).withKind(KIND).withPlural(PLURAL)
-                .withScope("Namespaced").withStatusSubresource(true).build();
+                .withGroup(GROUP)
+                .withVersion(VERSION)
+                .withKind(KIND)
+                .withPlural(PLURAL)
+                .withScope("Namespaced")
+                .withStatusSubresource(true)
+                .build();
     }
 }

@@ -49,7 +49,8 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
         this(OperatorSettings.from(config), Clock.systemUTC(), new OpencodeBusyProbe(Duration.ofSeconds(3)), registry);
     }
 
-    public CollabSessionReconciler(OperatorSettings settings, Clock clock, BusyProbe busyProbe, MeterRegistry registry) {
+    public CollabSessionReconciler(
+            OperatorSettings settings, Clock clock, BusyProbe busyProbe, MeterRegistry registry) {
         this.settings = settings;
         this.clock = clock;
         this.busyProbe = busyProbe;
@@ -59,43 +60,65 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     @Override
     public List<EventSource<?, CollabSession>> prepareEventSources(EventSourceContext<CollabSession> context) {
         var sessions = context.getPrimaryCache();
-        sessions.addIndexer(BY_CREDENTIALS_SECRET, cs -> cs.getSpec() == null || cs.getSpec().getCredentials() == null
-                ? List.of()
-                : List.of(key(cs.getMetadata().getNamespace(), cs.getSpec().getCredentials().getSecretName())));
+        sessions.addIndexer(
+                BY_CREDENTIALS_SECRET,
+                cs -> cs.getSpec() == null || cs.getSpec().getCredentials() == null
+                        ? List.of()
+                        : List.of(key(
+                                cs.getMetadata().getNamespace(),
+                                cs.getSpec().getCredentials().getSecretName())));
         String managed = CollabLabels.MANAGED_BY + "=" + CollabLabels.MANAGED_BY_VALUE;
-        var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
-                .withName("worker-pods")
-                .withNamespacesInheritedFromController()
-                .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
-                .withSecondaryToPrimaryMapper(Children::sessionOf)
-                .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
-                .build(), context);
+        var pods = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
+                        .withName("worker-pods")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
+                        .withSecondaryToPrimaryMapper(Children::sessionOf)
+                        .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
+                        .build(),
+                context);
         var claims = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, CollabSession.class)
                         .withName("home-claims")
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(managed)
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
-                        .build(), context);
+                        .build(),
+                context);
         // Credential Secrets are the user's and carry no label: watch the namespace's Secrets and map a
         // Secret to the sessions naming it (index), or to its session by label (access Secrets).
-        var secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
-                .withName("secrets")
-                .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(secret -> {
-                    Set<ResourceID> bySession = Children.sessionOf(secret);
-                    if (!bySession.isEmpty()) {
-                        return bySession;
-                    }
-                    return sessions.byIndex(BY_CREDENTIALS_SECRET,
-                                    key(secret.getMetadata().getNamespace(), secret.getMetadata().getName()))
-                            .stream().map(ResourceID::fromResource).collect(Collectors.toSet());
-                })
-                .build(), context);
+        var secrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
+                        .withName("secrets")
+                        .withNamespacesInheritedFromController()
+                        .withSecondaryToPrimaryMapper(secret -> {
+                            Set<ResourceID> bySession = Children.sessionOf(secret);
+                            if (!bySession.isEmpty()) {
+                                return bySession;
+                            }
+                            return sessions
+                                    .byIndex(
+                                            BY_CREDENTIALS_SECRET,
+                                            key(
+                                                    secret.getMetadata().getNamespace(),
+                                                    secret.getMetadata().getName()))
+                                    .stream()
+                                    .map(ResourceID::fromResource)
+                                    .collect(Collectors.toSet());
+                        })
+                        .build(),
+                context);
         metrics = new OperatorMetrics(registry, sessions::list);
-        reconciliation = new SessionReconciliation(new SessionCollaborators(settings, clock, secrets,
-                new AccessSecretDependent(secrets), new HomeClaimDependent(claims), new WorkerPodDependent(pods),
-                new SessionProbes(busyProbe), new CapacityLedger(), metrics));
+        reconciliation = new SessionReconciliation(new SessionCollaborators(
+                settings,
+                clock,
+                secrets,
+                new AccessSecretDependent(secrets),
+                new HomeClaimDependent(claims),
+                new WorkerPodDependent(pods),
+                new SessionProbes(busyProbe),
+                new CapacityLedger(),
+                metrics));
         return List.of(pods, claims, secrets);
     }
 
@@ -106,9 +129,16 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
      * bench/operator-scale at 5,000 sessions.
      */
     static ItemStore<Pod> podStore(KubernetesSerialization serialization) {
-        return new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Pod.class, serialization,
-                "metadata.labels", "metadata.annotations", "metadata.creationTimestamp", "metadata.deletionTimestamp",
-                "metadata.uid", "status");
+        return new ReducedStateItemStore<>(
+                ReducedStateItemStore.NAME_KEY_STATE,
+                Pod.class,
+                serialization,
+                "metadata.labels",
+                "metadata.annotations",
+                "metadata.creationTimestamp",
+                "metadata.deletionTimestamp",
+                "metadata.uid",
+                "status");
     }
 
     @Override
@@ -117,8 +147,8 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     }
 
     @Override
-    public ErrorStatusUpdateControl<CollabSession> updateErrorStatus(CollabSession session, Context<CollabSession> context,
-            Exception e) {
+    public ErrorStatusUpdateControl<CollabSession> updateErrorStatus(
+            CollabSession session, Context<CollabSession> context, Exception e) {
         metrics.reconcileError();
         return ErrorStatusUpdateControl.defaultErrorProcessing();
     }

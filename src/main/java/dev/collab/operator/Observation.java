@@ -24,5 +24,4 @@ record Observation(
         PersistentVolumeClaim claim,
         Pod pod,
         PodView view,
-        Stop pendingStop) {
-}
+        Stop pendingStop) {}

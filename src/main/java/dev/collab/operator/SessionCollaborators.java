@@ -22,5 +22,4 @@ record SessionCollaborators(
         WorkerPodDependent workerPod,
         SessionProbes probes,
         CapacityLedger capacity,
-        OperatorMetrics metrics) {
-}
+        OperatorMetrics metrics) {}

@@ -22,7 +22,8 @@ final class SessionProbes {
     ProbeFindings run(ProbeFindings.Request request, ResourceID session, Instant now, ProbeFindings sofar) {
         return switch (request.kind()) {
             case BUSY -> sofar.with(busy(session, request.endpoint(), request.serverPassword()));
-            case ANSWER -> sofar.with(answer(session, request.podUid(), request.endpoint(), request.serverPassword(), now));
+            case ANSWER ->
+                sofar.with(answer(session, request.podUid(), request.endpoint(), request.serverPassword(), now));
         };
     }
 
@@ -38,7 +39,8 @@ final class SessionProbes {
     }
 
     /** A pod is checked until it answers once; after that no request is sent for it. */
-    private ProbeFindings.Answer answer(ResourceID session, String podUid, String endpoint, String password, Instant now) {
+    private ProbeFindings.Answer answer(
+            ResourceID session, String podUid, String endpoint, String password, Instant now) {
         if (answers.hasAnswered(session, podUid)) {
             return ProbeFindings.Answer.ANSWERED;
         }

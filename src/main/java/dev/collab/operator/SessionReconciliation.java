@@ -41,12 +41,23 @@ final class SessionReconciliation {
         CredentialsState credentials = null;
         if (problem == null) {
             String secretName = session.getSpec().getCredentials().getSecretName();
-            credentials = CredentialsState.of(secretName, with.secrets()
-                    .get(new ResourceID(secretName, session.getMetadata().getNamespace())).orElse(null));
+            credentials = CredentialsState.of(
+                    secretName,
+                    with.secrets()
+                            .get(new ResourceID(
+                                    secretName, session.getMetadata().getNamespace()))
+                            .orElse(null));
         }
         Secret access = with.accessSecret().current(session);
         Pod pod = with.workerPod().current(session);
-        return new Observation(session, now, problem, credentials, access, with.homeClaim().current(session), pod,
+        return new Observation(
+                session,
+                now,
+                problem,
+                credentials,
+                access,
+                with.homeClaim().current(session),
+                pod,
                 pod == null ? null : PodView.of(pod, with.settings().port()),
                 with.capacity().pendingStop(ResourceID.fromResource(session)));
     }
@@ -65,7 +76,8 @@ final class SessionReconciliation {
     private static UpdateControl<CollabSession> requeue(SessionPlan plan, Instant now) {
         UpdateControl<CollabSession> control = UpdateControl.noUpdate();
         if (plan.requeueAt() != null) {
-            control.rescheduleAfter(Math.max(100, Duration.between(now, plan.requeueAt()).toMillis()));
+            control.rescheduleAfter(
+                    Math.max(100, Duration.between(now, plan.requeueAt()).toMillis()));
         }
         return control;
     }

@@ -58,7 +58,12 @@ class LifecycleTest {
         assertThat(stopped.getStatus().getLastActivityTime()).isEqualTo(activity.toString());
         assertThat(stopped.getStatus().getEndpoint()).isNull();
         awaitNoPod("idle");
-        assertThat(h.client.persistentVolumeClaims().inNamespace(NS).withName("idle-home").get()).isNotNull();
+        assertThat(h.client
+                        .persistentVolumeClaims()
+                        .inNamespace(NS)
+                        .withName("idle-home")
+                        .get())
+                .isNotNull();
         assertThat(eventReasons("idle")).contains("Started", "Ready", "IdleStopped");
     }
 
@@ -73,12 +78,24 @@ class LifecycleTest {
             h.clock.advance(Duration.ofMinutes(11));
             Instant busyAt = h.clock.instant();
             h.nudge("busy");
-            CollabSession s = h.awaitSession("busy", cs -> busyAt.toString().equals(cs.getStatus().getLastActivityTime()));
+            CollabSession s = h.awaitSession(
+                    "busy", cs -> busyAt.toString().equals(cs.getStatus().getLastActivityTime()));
             assertThat(s.getStatus().getPhase()).isEqualTo(SessionPhase.Running);
-            String password = new String(Base64.getDecoder().decode(h.client.secrets().inNamespace(NS)
-                    .withName("busy-access").get().getData().get("server-password")), StandardCharsets.UTF_8);
-            assertThat(opencode.authorizations).first().isEqualTo("Basic " + Base64.getEncoder()
-                    .encodeToString(("opencode:" + password).getBytes(StandardCharsets.UTF_8)));
+            String password = new String(
+                    Base64.getDecoder()
+                            .decode(h.client
+                                    .secrets()
+                                    .inNamespace(NS)
+                                    .withName("busy-access")
+                                    .get()
+                                    .getData()
+                                    .get("server-password")),
+                    StandardCharsets.UTF_8);
+            assertThat(opencode.authorizations)
+                    .first()
+                    .isEqualTo("Basic "
+                            + Base64.getEncoder()
+                                    .encodeToString(("opencode:" + password).getBytes(StandardCharsets.UTF_8)));
 
             opencode.idle();
             h.clock.advance(Duration.ofMinutes(11));
@@ -108,21 +125,35 @@ class LifecycleTest {
 
     @Test
     void readyPodWhoseOpencodeNeverAnswersIsRestartedAfterStartTimeout() throws Exception {
-        h = new OperatorHarness(OperatorSettings.defaults().withStartTimeout(Duration.ofMinutes(2)),
+        h = new OperatorHarness(
+                OperatorSettings.defaults().withStartTimeout(Duration.ofMinutes(2)),
                 new OpencodeBusyProbe(Duration.ofSeconds(1)));
         int closedPort;
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        h.kubelet.serveOnLoopback("mute", closedPort);   // Ready by the kubelet's TCP probe, no HTTP answer
+        h.kubelet.serveOnLoopback("mute", closedPort); // Ready by the kubelet's TCP probe, no HTTP answer
         startSession("mute", "alice", "0");
-        String firstPod = h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid();
+        String firstPod = h.client
+                .pods()
+                .inNamespace(NS)
+                .withName("mute")
+                .get()
+                .getMetadata()
+                .getUid();
 
         h.clock.advance(Duration.ofMinutes(1));
         h.nudge("mute");
         waitBriefly("mute", SessionPhase.Starting);
-        assertThat(h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid())
-                .as("not restarted before start-timeout").isEqualTo(firstPod);
+        assertThat(h.client
+                        .pods()
+                        .inNamespace(NS)
+                        .withName("mute")
+                        .get()
+                        .getMetadata()
+                        .getUid())
+                .as("not restarted before start-timeout")
+                .isEqualTo(firstPod);
 
         h.clock.advance(Duration.ofMinutes(2));
         h.nudge("mute");
@@ -143,7 +174,7 @@ class LifecycleTest {
         awaitNoPod("wake");
 
         h.clock.advance(Duration.ofSeconds(30));
-        annotateActivity("wake", h.clock.instant());   // what the router (or kubectl annotate) writes
+        annotateActivity("wake", h.clock.instant()); // what the router (or kubectl annotate) writes
 
         CollabSession woken = h.awaitSession("wake", cs -> cs.getStatus().getPhase() == SessionPhase.Running);
         assertThat(woken.getStatus().getStoppedReason()).isNull();
@@ -186,8 +217,10 @@ class LifecycleTest {
         startSession("own-b1", "bob", null);
         startSession("own-a2", "alice", null);
 
-        h.awaitSession("own-a1", cs -> cs.getStatus().getPhase() == SessionPhase.Stopped
-                && cs.getStatus().getStoppedReason() == StoppedReason.CapacityEvicted);
+        h.awaitSession(
+                "own-a1",
+                cs -> cs.getStatus().getPhase() == SessionPhase.Stopped
+                        && cs.getStatus().getStoppedReason() == StoppedReason.CapacityEvicted);
         await().atMost(OperatorHarness.WAIT).until(() -> runningPods().size() == 2);
         assertThat(runningPods()).containsExactlyInAnyOrder("own-b1", "own-a2");
         assertThat(h.session("own-b1").getStatus().getPhase()).isEqualTo(SessionPhase.Running);
@@ -201,17 +234,32 @@ class LifecycleTest {
                 "pull", FakeKubelet.Behaviour.IMAGE_PULL,
                 "sched", FakeKubelet.Behaviour.UNSCHEDULABLE,
                 "init", FakeKubelet.Behaviour.INIT_FAILS);
-        Map<String, String> reasons = Map.of("crash", "CrashLoopBackOff", "pull", "ImagePullBackOff",
-                "sched", "Unschedulable", "init", "InitContainerFailed");
-        Map<String, String> messages = Map.of("crash", "back-off 1m20s", "pull", "Back-off pulling image",
-                "sched", "Insufficient memory", "init", "exit code 1");
+        Map<String, String> reasons = Map.of(
+                "crash",
+                "CrashLoopBackOff",
+                "pull",
+                "ImagePullBackOff",
+                "sched",
+                "Unschedulable",
+                "init",
+                "InitContainerFailed");
+        Map<String, String> messages = Map.of(
+                "crash",
+                "back-off 1m20s",
+                "pull",
+                "Back-off pulling image",
+                "sched",
+                "Insufficient memory",
+                "init",
+                "exit code 1");
         cases.forEach((name, behaviour) -> {
             h.kubelet.behave(name, behaviour);
             h.credentials(name + "-creds", Map.of("auth.json", "{}"));
             h.create(name, "alice", name + "-creds");
         });
         for (String name : cases.keySet()) {
-            CollabSession s = h.awaitSession(name, cs -> cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Failed);
+            CollabSession s = h.awaitSession(
+                    name, cs -> cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Failed);
             var ready = s.getStatus().condition(ConditionTypes.READY);
             assertThat(ready.getReason()).as(name).isEqualTo(reasons.get(name));
             assertThat(ready.getMessage()).as(name).contains(messages.get(name));
@@ -219,7 +267,7 @@ class LifecycleTest {
         }
         for (String name : cases.keySet()) {
             h.kubelet.behave(name, FakeKubelet.Behaviour.READY);
-            h.kubelet.restatus(NS, name);   // the cause went away: the kubelet's own backoff restarted it
+            h.kubelet.restatus(NS, name); // the cause went away: the kubelet's own backoff restarted it
             h.awaitSession(name, cs -> cs.getStatus().getPhase() == SessionPhase.Running);
         }
     }
@@ -230,14 +278,22 @@ class LifecycleTest {
         h.kubelet.behave("slow", FakeKubelet.Behaviour.NEVER_READY);
         h.credentials("slow-creds", Map.of("auth.json", "{}"));
         h.create("slow", "alice", "slow-creds");
-        CollabSession starting = h.awaitSession("slow", cs -> cs.getStatus() != null
-                && cs.getStatus().condition(ConditionTypes.READY) != null
-                && "PodStarting".equals(cs.getStatus().condition(ConditionTypes.READY).getReason()));
+        CollabSession starting = h.awaitSession(
+                "slow",
+                cs -> cs.getStatus() != null
+                        && cs.getStatus().condition(ConditionTypes.READY) != null
+                        && "PodStarting"
+                                .equals(cs.getStatus()
+                                        .condition(ConditionTypes.READY)
+                                        .getReason()));
         assertThat(starting.getStatus().getPhase()).isEqualTo(SessionPhase.Starting);
 
         h.clock.advance(Duration.ofMinutes(3));
         h.nudge("slow");
-        h.awaitSession("slow", cs -> "StartTimeout".equals(cs.getStatus().condition(ConditionTypes.READY).getReason()));
+        h.awaitSession(
+                "slow",
+                cs -> "StartTimeout"
+                        .equals(cs.getStatus().condition(ConditionTypes.READY).getReason()));
     }
 
     @Test
@@ -253,7 +309,8 @@ class LifecycleTest {
     }
 
     private void startSession(String name, String owner, String idleTimeout) {
-        h.credentials(name + "-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"k-" + name + "\"}}"));
+        h.credentials(
+                name + "-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"k-" + name + "\"}}"));
         CollabSessionSpec spec = new CollabSessionSpec(owner, name + "-creds");
         spec.setIdleTimeout(idleTimeout);
         h.create(name, spec);
@@ -272,7 +329,8 @@ class LifecycleTest {
 
     private boolean waitBriefly(String name, SessionPhase phase) {
         try {
-            await().atMost(Duration.ofSeconds(3)).until(() -> h.session(name).getStatus().getPhase() == phase);
+            await().atMost(Duration.ofSeconds(3))
+                    .until(() -> h.session(name).getStatus().getPhase() == phase);
             return true;
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             return false;
@@ -280,17 +338,22 @@ class LifecycleTest {
     }
 
     private void awaitNoPod(String name) {
-        await().atMost(OperatorHarness.WAIT).until(() -> h.client.pods().inNamespace(NS).withName(name).get() == null);
+        await().atMost(OperatorHarness.WAIT)
+                .until(() -> h.client.pods().inNamespace(NS).withName(name).get() == null);
     }
 
     private List<String> runningPods() {
         return h.client.pods().inNamespace(NS).list().getItems().stream()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .map(Pod::getMetadata).map(m -> m.getName()).toList();
+                .map(Pod::getMetadata)
+                .map(m -> m.getName())
+                .toList();
     }
 
     private List<String> eventReasons(String name) {
         return h.client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
+                .filter(e -> name.equals(e.getInvolvedObject().getName()))
+                .map(Event::getReason)
+                .toList();
     }
 }
