@@ -7,7 +7,7 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 
-/** Labels and annotations of DESIGN.md section 3: the contract shared by operator, router and local node. */
+/** Labels and annotations of docs/DESIGN.md section 3: the contract shared by operator, router and local node. */
 public final class CollabLabels {
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGED_BY_VALUE = "collab-session-operator";

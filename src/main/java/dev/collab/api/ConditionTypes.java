@@ -1,6 +1,6 @@
 package dev.collab.api;
 
-/** Condition types and reasons of a CollabSession (DESIGN.md section 2). */
+/** Condition types and reasons of a CollabSession (docs/DESIGN.md section 2). */
 public final class ConditionTypes {
     public static final String READY = "Ready";
     public static final String CREDENTIALS_READY = "CredentialsReady";

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 /**
  * Front of the embedded API: the Fabric8 CRUD dispatcher plus the fixes a long-running local mode needs
- * (STYLE.md, "Fabric8 Mock Server: what it does not do"):
+ * (docs/STYLE.md, "Fabric8 Mock Server: what it does not do"):
  * <ul>
  * <li>the request log of {@link MockWebServer} is drained after every request (it keeps every request forever);</li>
  * <li>{@code .../status?fieldManager=x} is routed to the status subresource instead of the main object;</li>

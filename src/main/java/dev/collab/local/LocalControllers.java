@@ -18,7 +18,7 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * What a cluster's control plane does and the embedded API does not (STYLE.md: no garbage collection, no
+ * What a cluster's control plane does and the embedded API does not (docs/STYLE.md: no garbage collection, no
  * provisioner), for the objects of CollabSessions only:
  * <ul>
  * <li>garbage collection: when a CollabSession is deleted, its pods, Secrets and PVCs owned by it (owner

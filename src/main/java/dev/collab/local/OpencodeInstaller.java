@@ -16,7 +16,7 @@ import org.jboss.logging.Logger;
  */
 public final class OpencodeInstaller {
     private static final Logger LOG = Logger.getLogger(OpencodeInstaller.class);
-    /** The version DESIGN.md section 7 was measured with; also the session image's version. */
+    /** The version docs/DESIGN.md section 7 was measured with; also the session image's version. */
     public static final String PACKAGE = "opencode-ai@1.18.33";
 
     private OpencodeInstaller() {

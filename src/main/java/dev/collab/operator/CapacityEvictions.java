@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
+import dev.collab.api.EventReasons;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -71,7 +72,7 @@ final class CapacityEvictions {
         SessionEvents.emit(
                 client,
                 victim,
-                "CapacityEvicted",
+                EventReasons.CAPACITY_EVICTED,
                 "stopped to make room for " + starting.getMetadata().getName() + " under the running-session cap",
                 false,
                 now);

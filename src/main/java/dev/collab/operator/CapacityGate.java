@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Pure capacity rule of DESIGN.md section 4: if starting this session would exceed a cap, which running
+ * Pure capacity rule of docs/DESIGN.md section 4: if starting this session would exceed a cap, which running
  * session (least recently active, of the same owner for the per-owner cap) must stop first.
  */
 public final class CapacityGate {

@@ -1,6 +1,7 @@
 package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
+import dev.collab.api.ConditionReasons;
 import dev.collab.api.CredentialKey;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.ByteArrayOutputStream;
@@ -19,7 +20,8 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
 
     public static CredentialsState of(String secretName, Secret secret) {
         if (secret == null) {
-            return notReady("SecretNotFound", "Secret " + secretName + " does not exist in this namespace");
+            return notReady(
+                    ConditionReasons.SECRET_NOT_FOUND, "Secret " + secretName + " does not exist in this namespace");
         }
         Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
         List<CredentialKey> keys = new ArrayList<>();
@@ -34,17 +36,25 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
             try {
                 digestInput.writeBytes(Base64.getDecoder().decode(encoded));
             } catch (IllegalArgumentException e) {
-                return notReady("InvalidSecretData", "Secret " + secretName + " key " + key.secretKey()
-                        + " is not valid base64");
+                return notReady(
+                        ConditionReasons.INVALID_SECRET_DATA,
+                        "Secret " + secretName + " key " + key.secretKey() + " is not valid base64");
             }
         }
         if (keys.isEmpty()) {
-            return notReady("NoKnownCredentialKeys", "Secret " + secretName
-                    + " holds none of the keys claude-credentials.json, auth.json, opencode.json");
+            return notReady(
+                    ConditionReasons.NO_KNOWN_CREDENTIAL_KEYS,
+                    "Secret " + secretName
+                            + " holds none of the keys claude-credentials.json, auth.json, opencode.json");
         }
         String hash = "sha256:" + CollabLabels.sha256Hex(digestInput.toByteArray());
-        return new CredentialsState(true, "CredentialsFound",
-                "Secret " + secretName + " provides " + keys.stream().map(CredentialKey::secretKey).toList(), keys, hash);
+        return new CredentialsState(
+                true,
+                ConditionReasons.CREDENTIALS_FOUND,
+                "Secret " + secretName + " provides "
+                        + keys.stream().map(CredentialKey::secretKey).toList(),
+                keys,
+                hash);
     }
 
     private static CredentialsState notReady(String reason, String message) {

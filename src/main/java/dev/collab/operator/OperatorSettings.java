@@ -26,28 +26,53 @@ public record OperatorSettings(
 
     public static OperatorSettings from(CollabConfig config) {
         CollabConfig.Session s = config.session();
-        return new OperatorSettings(s.image(), s.port(), GoDuration.parse(s.idleTimeout()), s.storageSize(),
-                s.storageClass().orElse(null), resources(s.resources()), s.serviceAccountName().orElse(null),
-                s.runAsUser(), s.startTimeout(), config.maxRunning(), config.maxRunningPerOwner());
+        return new OperatorSettings(
+                s.image(),
+                s.port(),
+                GoDuration.parse(s.idleTimeout()),
+                s.storageSize(),
+                s.storageClass().orElse(null),
+                resources(s.resources()),
+                s.serviceAccountName().orElse(null),
+                s.runAsUser(),
+                s.startTimeout(),
+                config.maxRunning(),
+                config.maxRunningPerOwner());
     }
 
-    /** Defaults used by tests: the DESIGN.md values. */
+    /** Every key at its default ({@link CollabConfig#defaults()}): what tests run with. */
     public static OperatorSettings defaults() {
-        return new OperatorSettings("ghcr.io/anomalyco/opencode:1.18.33", 4096, Duration.ofMinutes(30), "2Gi", null,
-                new ResourceRequirementsBuilder()
-                        .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("512Mi"))
-                        .addToLimits("memory", new Quantity("1Gi")).build(),
-                null, 1000, Duration.ofMinutes(5), 0, 0);
+        return from(CollabConfig.defaults());
     }
 
     public OperatorSettings withCaps(int maxRunning, int maxRunningPerOwner) {
-        return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, startTimeout, maxRunning, maxRunningPerOwner);
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                startTimeout,
+                maxRunning,
+                maxRunningPerOwner);
     }
 
     public OperatorSettings withStartTimeout(Duration timeout) {
-        return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, timeout, maxRunning, maxRunningPerOwner);
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                timeout,
+                maxRunning,
+                maxRunningPerOwner);
     }
 
     private static ResourceRequirements resources(CollabConfig.Resources r) {

@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.EventReasons;
 import dev.collab.api.SessionStates;
 import dev.collab.api.StoppedReason;
 import dev.collab.operator.SessionPlan.Event;
@@ -103,9 +104,10 @@ final class SessionDecision {
                 plan.podAction = PodAction.CREATE;
                 plan.admitUnderCaps = settings.maxRunning() > 0 || settings.maxRunningPerOwner() > 0;
                 plan.event = waking
-                        ? new Event("Woken", "activity after the stop: starting the session pod again", false)
+                        ? new Event(
+                                EventReasons.WOKEN, "activity after the stop: starting the session pod again", false)
                         : new Event(
-                                "Started",
+                                EventReasons.STARTED,
                                 "created pod " + desired.getMetadata().getName(),
                                 false);
                 view = PodView.of(desired, settings.port());
@@ -118,10 +120,10 @@ final class SessionDecision {
                         !Objects.equals(view.credentialsHash(), in.credentials().hash());
                 plan.event = rotated
                         ? new Event(
-                                "CredentialsRotated",
+                                EventReasons.CREDENTIALS_ROTATED,
                                 "credential Secret changed: replacing the pod so seed-home writes the new credentials",
                                 false)
-                        : new Event("PodReplaced", "pod spec changed: replacing the pod", false);
+                        : new Event(EventReasons.POD_REPLACED, "pod spec changed: replacing the pod", false);
                 view = view.terminatingCopy();
             } else if (view.ready()) {
                 String uid = in.pod().getMetadata().getUid();
@@ -134,7 +136,7 @@ final class SessionDecision {
                     if (unresponsive(found.answer(), now, plan)) {
                         plan.podAction = PodAction.RESTART_UNRESPONSIVE;
                         plan.event = new Event(
-                                "Unresponsive",
+                                EventReasons.UNRESPONSIVE,
                                 "opencode accepted connections but answered no HTTP request for "
                                         + settings.startTimeout().toSeconds() + "s: restarting its pod",
                                 true);
@@ -173,8 +175,11 @@ final class SessionDecision {
     private static Event stopEvent(Stop stop) {
         return switch (stop.reason()) {
             case IdleTimeout ->
-                new Event("IdleStopped", "no activity within the idle timeout: pod stopped, HOME kept", false);
-            case Suspended -> new Event("Suspended", "spec.suspend is true: pod stopped, HOME kept", false);
+                new Event(
+                        EventReasons.IDLE_STOPPED,
+                        "no activity within the idle timeout: pod stopped, HOME kept",
+                        false);
+            case Suspended -> new Event(EventReasons.SUSPENDED, "spec.suspend is true: pod stopped, HOME kept", false);
             // Announced by the session whose start caused it.
             case CapacityEvicted -> null;
         };

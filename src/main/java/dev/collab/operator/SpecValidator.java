@@ -1,6 +1,7 @@
 package dev.collab.operator;
 
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.ConditionReasons;
 import dev.collab.api.GoDuration;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -13,44 +14,52 @@ import java.util.Optional;
  */
 public final class SpecValidator {
 
-    private SpecValidator() {
-    }
+    private SpecValidator() {}
 
     public static Optional<SpecProblem> validate(CollabSessionSpec spec) {
         if (spec == null) {
-            return Optional.of(new SpecProblem("MissingSpec", "the CollabSession has no spec"));
+            return Optional.of(new SpecProblem(ConditionReasons.MISSING_SPEC, "the CollabSession has no spec"));
         }
         if (spec.getOwner() == null || spec.getOwner().isBlank()) {
-            return Optional.of(new SpecProblem("MissingOwner", "spec.owner is required: the person this session bills as"));
+            return Optional.of(new SpecProblem(
+                    ConditionReasons.MISSING_OWNER, "spec.owner is required: the person this session bills as"));
         }
-        if (spec.getCredentials() == null || spec.getCredentials().getSecretName() == null
+        if (spec.getCredentials() == null
+                || spec.getCredentials().getSecretName() == null
                 || spec.getCredentials().getSecretName().isBlank()) {
-            return Optional.of(new SpecProblem("MissingCredentialsSecret", "spec.credentials.secretName is required"));
+            return Optional.of(new SpecProblem(
+                    ConditionReasons.MISSING_CREDENTIALS_SECRET, "spec.credentials.secretName is required"));
         }
         if (spec.getIdleTimeout() != null) {
             try {
                 GoDuration.parse(spec.getIdleTimeout());
             } catch (IllegalArgumentException e) {
-                return Optional.of(new SpecProblem("InvalidIdleTimeout", "spec.idleTimeout: " + e.getMessage()));
+                return Optional.of(
+                        new SpecProblem(ConditionReasons.INVALID_IDLE_TIMEOUT, "spec.idleTimeout: " + e.getMessage()));
             }
         }
         for (EnvVar env : spec.getEnv()) {
             String name = env.getName();
             if (name == null || name.isBlank()) {
-                return Optional.of(new SpecProblem("InvalidEnv", "spec.env has an entry without a name"));
+                return Optional.of(
+                        new SpecProblem(ConditionReasons.INVALID_ENV, "spec.env has an entry without a name"));
             }
             if (isReserved(name)) {
-                return Optional.of(new SpecProblem("ForbiddenEnv",
-                        "spec.env may not set " + name + ": HOME, XDG_* and OPENCODE_SERVER_* are set by the operator"));
+                return Optional.of(new SpecProblem(
+                        ConditionReasons.FORBIDDEN_ENV,
+                        "spec.env may not set " + name
+                                + ": HOME, XDG_* and OPENCODE_SERVER_* are set by the operator"));
             }
         }
         if (spec.getStorage() != null && spec.getStorage().getSize() != null) {
             try {
                 if (Quantity.getAmountInBytes(spec.getStorage().getSize()).signum() <= 0) {
-                    return Optional.of(new SpecProblem("InvalidStorageSize", "spec.storage.size must be positive"));
+                    return Optional.of(new SpecProblem(
+                            ConditionReasons.INVALID_STORAGE_SIZE, "spec.storage.size must be positive"));
                 }
             } catch (RuntimeException e) {
-                return Optional.of(new SpecProblem("InvalidStorageSize",
+                return Optional.of(new SpecProblem(
+                        ConditionReasons.INVALID_STORAGE_SIZE,
                         "spec.storage.size '" + spec.getStorage().getSize() + "' is not a quantity like 2Gi"));
             }
         }

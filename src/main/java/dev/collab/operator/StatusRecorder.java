@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.ConditionTypes;
+import dev.collab.api.EventReasons;
 import dev.collab.api.SessionPhase;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
@@ -46,7 +47,7 @@ final class StatusRecorder {
             SessionEvents.emit(
                     context.getClient(),
                     session,
-                    "Ready",
+                    EventReasons.READY,
                     "opencode is serving at " + status.getEndpoint(),
                     false,
                     in.now());
@@ -64,7 +65,7 @@ final class StatusRecorder {
                 SessionEvents.emit(
                         context.getClient(),
                         session,
-                        "Failed",
+                        EventReasons.FAILED,
                         ready.getReason() + ": " + ready.getMessage(),
                         true,
                         in.now());

@@ -37,7 +37,7 @@ public final class WorkerPodBuilder {
     static final String HOME_VOLUME = "home";
     static final String CREDENTIALS_VOLUME = "credentials";
     static final String TMP_VOLUME = "tmp";
-    /** opencode may ignore SIGTERM during a background install (DESIGN.md section 7). */
+    /** opencode may ignore SIGTERM during a background install (docs/DESIGN.md section 7). */
     static final long GRACE_SECONDS = 15;
 
     private WorkerPodBuilder() {

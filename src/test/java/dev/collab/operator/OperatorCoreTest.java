@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Issue 3: a CollabSession becomes exactly the PVC, access Secret and Pod of DESIGN.md section 3. */
+/** Issue 3: a CollabSession becomes exactly the PVC, access Secret and Pod of docs/DESIGN.md section 3. */
 class OperatorCoreTest {
     private OperatorHarness h;
 
