@@ -84,7 +84,7 @@ class IsolationProofIT {
         Files.createDirectories(work);
         // outside the repository: a session workspace inside a git work tree would make it opencode's project
         dataDir = Files.createTempDirectory("collab-isolation-proof");
-        int httpPort = PodRunner.freePort();
+        int httpPort = ContainerLauncher.freePort();
         routerUrl = "http://127.0.0.1:" + httpPort;
         launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-jar", jar.toAbsolutePath().toString());

@@ -130,7 +130,7 @@ class LocalKubeletTest {
         await("worker process gone", () -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? null : true);
         await("credential files removed with the pod",
                 () -> Files.exists(dataDir.resolve("sessions/alice/secrets/credentials")) ? null : true);
-        await("pid file removed", () -> Files.exists(dataDir.resolve("sessions/alice/" + PodRunner.PID_FILE)) ? null : true);
+        await("pid file removed", () -> Files.exists(dataDir.resolve("sessions/alice/" + LocalNodeSettings.PID_FILE)) ? null : true);
         assertTrue(Files.isRegularFile(home.resolve(".local/share/opencode/auth.json")), "HOME (the PVC) stays");
     }
 

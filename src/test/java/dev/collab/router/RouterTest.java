@@ -199,7 +199,7 @@ class RouterTest {
             assertFalse(providers.body().contains(secret), secret);
         }
         JsonObject body = json(providers);
-        assertEquals(ProxyHandler.REDACTED, body.getJsonArray("providers").getJsonObject(0).getString("key"));
+        assertEquals(SecretRedaction.REDACTED, body.getJsonArray("providers").getJsonObject(0).getString("key"));
         assertEquals("https://x/v1", body.getJsonArray("providers").getJsonObject(0).getJsonObject("options").getString("baseURL"));
         assertEquals("claude", body.getJsonObject("default").getString("anthropic"));
 
