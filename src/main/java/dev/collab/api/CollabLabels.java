@@ -34,12 +34,12 @@ public final class CollabLabels {
 
     /** Keys of the access Secret. */
     public static final String ACCESS_TOKEN_KEY = "token";
+
     public static final String ACCESS_SERVER_PASSWORD_KEY = "server-password";
 
     private static final int MAX_LABEL_VALUE = 63;
 
-    private CollabLabels() {
-    }
+    private CollabLabels() {}
 
     public static String accessSecretName(String session) {
         return session + "-access";
@@ -52,9 +52,26 @@ public final class CollabLabels {
     /** Labels every child of a session carries. */
     public static Map<String, String> childLabels(String session, String owner, String role) {
         return role == null
-                ? Map.of(MANAGED_BY, MANAGED_BY_VALUE, PART_OF, PART_OF_VALUE, SESSION, session, OWNER, ownerLabelValue(owner))
-                : Map.of(MANAGED_BY, MANAGED_BY_VALUE, PART_OF, PART_OF_VALUE, SESSION, session, OWNER, ownerLabelValue(owner),
-                        ROLE, role);
+                ? Map.of(
+                        MANAGED_BY,
+                        MANAGED_BY_VALUE,
+                        PART_OF,
+                        PART_OF_VALUE,
+                        SESSION,
+                        session,
+                        OWNER,
+                        ownerLabelValue(owner))
+                : Map.of(
+                        MANAGED_BY,
+                        MANAGED_BY_VALUE,
+                        PART_OF,
+                        PART_OF_VALUE,
+                        SESSION,
+                        session,
+                        OWNER,
+                        ownerLabelValue(owner),
+                        ROLE,
+                        role);
     }
 
     /**

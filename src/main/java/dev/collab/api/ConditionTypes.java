@@ -7,6 +7,5 @@ public final class ConditionTypes {
     public static final String STORAGE_READY = "StorageReady";
     public static final String IDLE = "Idle";
 
-    private ConditionTypes() {
-    }
+    private ConditionTypes() {}
 }

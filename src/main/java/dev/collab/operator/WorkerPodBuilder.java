@@ -40,8 +40,7 @@ public final class WorkerPodBuilder {
     /** opencode may ignore SIGTERM during a background install (docs/DESIGN.md section 7). */
     static final long GRACE_SECONDS = 15;
 
-    private WorkerPodBuilder() {
-    }
+    private WorkerPodBuilder() {}
 
     /** The pod for a valid spec and ready credentials, with its spec hash recorded in an annotation. */
     public static Pod desired(CollabSession session, OperatorSettings settings, CredentialsState credentials) {
@@ -59,15 +58,14 @@ public final class WorkerPodBuilder {
 
     /** Hash of everything that, when changed, requires a new pod (the credentials hash included). */
     static String specHash(PodSpec podSpec, String credentialsHash) {
-        return CollabLabels.sha256Hex(Serialization.asJson(podSpec) + "\n" + credentialsHash).substring(0, 32);
+        return CollabLabels.sha256Hex(Serialization.asJson(podSpec) + "\n" + credentialsHash)
+                .substring(0, 32);
     }
 
-    private static PodSpec podSpec(String name, CollabSessionSpec spec, OperatorSettings settings,
-            CredentialsState credentials) {
+    private static PodSpec podSpec(
+            String name, CollabSessionSpec spec, OperatorSettings settings, CredentialsState credentials) {
         String image = spec.getImage() == null || spec.getImage().isBlank() ? settings.image() : spec.getImage();
-        List<VolumeMount> mounts = List.of(
-                mount(HOME_VOLUME, HOME, false),
-                mount(TMP_VOLUME, "/tmp", false));
+        List<VolumeMount> mounts = List.of(mount(HOME_VOLUME, HOME, false), mount(TMP_VOLUME, "/tmp", false));
         List<KeyToPath> items = credentials.keys().stream()
                 .map(k -> new KeyToPath(k.secretKey(), null, k.secretKey()))
                 .toList();
@@ -82,7 +80,9 @@ public final class WorkerPodBuilder {
                 .withRunAsUser(settings.runAsUser())
                 .withRunAsGroup(settings.runAsUser())
                 .withFsGroup(settings.runAsUser())
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
                 .endSecurityContext()
                 .addNewInitContainer()
                 .withName(INIT_CONTAINER)
@@ -99,42 +99,66 @@ public final class WorkerPodBuilder {
                 .withCommand("opencode", "serve", "--hostname", "0.0.0.0", "--port", Integer.toString(settings.port()))
                 .withWorkingDir(HOME + "/workspace")
                 .withEnv(containerEnv(name, spec))
-                .addNewPort().withName("http").withContainerPort(settings.port()).withProtocol("TCP").endPort()
+                .addNewPort()
+                .withName("http")
+                .withContainerPort(settings.port())
+                .withProtocol("TCP")
+                .endPort()
                 .withNewReadinessProbe()
-                .withNewTcpSocket().withPort(new IntOrString(settings.port())).endTcpSocket()
-                .withPeriodSeconds(2).withFailureThreshold(3)
+                .withNewTcpSocket()
+                .withPort(new IntOrString(settings.port()))
+                .endTcpSocket()
+                .withPeriodSeconds(2)
+                .withFailureThreshold(3)
                 .endReadinessProbe()
                 .withResources(resources(spec, settings))
                 .withVolumeMounts(mounts)
                 .withSecurityContext(containerSecurity())
                 .endContainer()
-                .addNewVolume().withName(HOME_VOLUME)
-                .withNewPersistentVolumeClaim().withClaimName(CollabLabels.homeClaimName(name)).endPersistentVolumeClaim()
+                .addNewVolume()
+                .withName(HOME_VOLUME)
+                .withNewPersistentVolumeClaim()
+                .withClaimName(CollabLabels.homeClaimName(name))
+                .endPersistentVolumeClaim()
                 .endVolume()
-                .addNewVolume().withName(CREDENTIALS_VOLUME)
-                .withNewSecret().withSecretName(spec.getCredentials().getSecretName()).withItems(items)
-                .withDefaultMode(0440).endSecret()
+                .addNewVolume()
+                .withName(CREDENTIALS_VOLUME)
+                .withNewSecret()
+                .withSecretName(spec.getCredentials().getSecretName())
+                .withItems(items)
+                .withDefaultMode(0440)
+                .endSecret()
                 .endVolume()
-                .addNewVolume().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().endVolume()
+                .addNewVolume()
+                .withName(TMP_VOLUME)
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .endVolume()
                 .build();
     }
 
     private static List<EnvVar> containerEnv(String name, CollabSessionSpec spec) {
         List<EnvVar> env = new ArrayList<>();
         env.add(env("HOME", HOME));
-        env.add(new EnvVarBuilder().withName("OPENCODE_SERVER_PASSWORD")
-                .withNewValueFrom().withNewSecretKeyRef(CollabLabels.ACCESS_SERVER_PASSWORD_KEY,
-                        CollabLabels.accessSecretName(name), false).endValueFrom()
+        env.add(new EnvVarBuilder()
+                .withName("OPENCODE_SERVER_PASSWORD")
+                .withNewValueFrom()
+                .withNewSecretKeyRef(
+                        CollabLabels.ACCESS_SERVER_PASSWORD_KEY, CollabLabels.accessSecretName(name), false)
+                .endValueFrom()
                 .build());
         // Reserved names were rejected by SpecValidator; filter again so a bug there cannot override HOME.
-        spec.getEnv().stream().filter(e -> !SpecValidator.isReserved(e.getName())).forEach(env::add);
+        spec.getEnv().stream()
+                .filter(e -> !SpecValidator.isReserved(e.getName()))
+                .forEach(env::add);
         return env;
     }
 
     private static ResourceRequirements resources(CollabSessionSpec spec, OperatorSettings settings) {
         ResourceRequirements own = spec.getResources();
-        boolean empty = own == null || ((own.getRequests() == null || own.getRequests().isEmpty())
-                && (own.getLimits() == null || own.getLimits().isEmpty()));
+        boolean empty = own == null
+                || ((own.getRequests() == null || own.getRequests().isEmpty())
+                        && (own.getLimits() == null || own.getLimits().isEmpty()));
         return empty ? settings.resources() : own;
     }
 
@@ -154,7 +178,9 @@ public final class WorkerPodBuilder {
                 .withReadOnlyRootFilesystem(true)
                 .withRunAsNonRoot(true)
                 .withCapabilities(dropAll)
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
                 .build();
     }
 
@@ -163,7 +189,11 @@ public final class WorkerPodBuilder {
     }
 
     private static VolumeMount mount(String volume, String path, boolean readOnly) {
-        return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly ? true : null).build();
+        return new VolumeMountBuilder()
+                .withName(volume)
+                .withMountPath(path)
+                .withReadOnly(readOnly ? true : null)
+                .build();
     }
 
     private static List<VolumeMount> concat(List<VolumeMount> mounts, VolumeMount extra) {

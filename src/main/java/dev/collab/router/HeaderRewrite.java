@@ -1,12 +1,11 @@
 package dev.collab.router;
 
+import dev.collab.api.AccessSecrets;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -18,15 +17,38 @@ import java.util.Set;
  */
 final class HeaderRewrite {
     /** Hop-by-hop headers (RFC 9110 section 7.6.1) plus those the router sets itself. */
-    private static final Set<String> DROPPED_REQUEST_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
-            "authorization", "cookie", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-            "x-forwarded-prefix", "forwarded");
-    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+    private static final Set<String> DROPPED_REQUEST_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "host",
+            "authorization",
+            "cookie",
+            "expect",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+            "x-forwarded-prefix",
+            "forwarded");
 
-    private HeaderRewrite() {
-    }
+    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade");
+
+    private HeaderRewrite() {}
 
     static MultiMap upstream(HttpServerRequest req, String name, SessionDirectory.Access access, boolean upgrade) {
         MultiMap in = req.headers();
@@ -46,9 +68,9 @@ final class HeaderRewrite {
         if (cookies != null) {
             out.set(HttpHeaders.COOKIE, cookies);
         }
-        out.set(HttpHeaders.AUTHORIZATION, "Basic " + Base64.getEncoder()
-                .encodeToString(("opencode:" + access.serverPassword()).getBytes(StandardCharsets.UTF_8)));
-        String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+        out.set(HttpHeaders.AUTHORIZATION, AccessSecrets.opencodeAuthorization(access.serverPassword()));
+        String remote =
+                req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
         String xff = in.get("X-Forwarded-For");
         out.set("X-Forwarded-For", xff == null || xff.isBlank() ? remote : xff + ", " + remote);
         String proto = in.get("X-Forwarded-Proto");
