@@ -32,12 +32,27 @@ public final class CollabLabels {
     /** On a pod: when the operator created it, by the operator's clock (start-timeout and idle reference). */
     public static final String CREATED_AT = "collab.dev/created-at";
 
+    /**
+     * On a credential Secret: opted in for sessions (value "true"). The operator uses a Secret as a session's
+     * credentials only with this label and an {@link #OWNER} label equal to the session's owner label, so a
+     * CollabSession cannot name (and read, through its shell) any other Secret of the namespace.
+     */
+    public static final String CREDENTIALS = "collab.dev/credentials";
+
+    public static final String CREDENTIALS_VALUE = "true";
+
     /** Keys of the access Secret. */
     public static final String ACCESS_TOKEN_KEY = "token";
 
     public static final String ACCESS_SERVER_PASSWORD_KEY = "server-password";
 
     private static final int MAX_LABEL_VALUE = 63;
+
+    /**
+     * Longest CollabSession name: the name is the value of the {@link #SESSION} label of every child, and a label
+     * value has at most 63 characters. The CRD rejects longer names; the operator answers them with NameTooLong.
+     */
+    public static final int MAX_SESSION_NAME = MAX_LABEL_VALUE;
 
     private CollabLabels() {}
 
@@ -47,6 +62,11 @@ public final class CollabLabels {
 
     public static String homeClaimName(String session) {
         return session + "-home";
+    }
+
+    /** Labels that opt a credential Secret in for the sessions of this owner. */
+    public static Map<String, String> credentialSecretLabels(String owner) {
+        return Map.of(PART_OF, PART_OF_VALUE, CREDENTIALS, CREDENTIALS_VALUE, OWNER, ownerLabelValue(owner));
     }
 
     /** Labels every child of a session carries. */

@@ -1,6 +1,9 @@
 package dev.collab.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
@@ -38,6 +41,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(
+        value = "self.metadata.name.size() <= 63",
+        message =
+                "metadata.name must be at most 63 characters: it is the collab.dev/session label value of the session's pod, volume claim and Secrets")
 public class CollabSession extends CustomResource<CollabSessionSpec, CollabSessionStatus> implements Namespaced {
     public static final String GROUP = "collab.dev";
     public static final String VERSION = "v1alpha1";
@@ -51,6 +58,14 @@ public class CollabSession extends CustomResource<CollabSessionSpec, CollabSessi
         getMetadata().setNamespace(namespace);
         getMetadata().setName(name);
         setSpec(spec);
+    }
+
+    /** Required in the CRD; the operator still answers a missing spec with condition Ready=False, MissingSpec. */
+    @Override
+    @Required
+    @JsonPropertyDescription("What the session runs: owner, credentials, image, idle timeout, storage, resources, env.")
+    public CollabSessionSpec getSpec() {
+        return super.getSpec();
     }
 
     /** The resource as a client without the generated CRD sees it (mock and embedded API servers). */

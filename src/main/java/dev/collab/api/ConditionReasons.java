@@ -13,8 +13,11 @@ public final class ConditionReasons {
     public static final String INVALID_ENV = "InvalidEnv";
     public static final String FORBIDDEN_ENV = "ForbiddenEnv";
     public static final String INVALID_STORAGE_SIZE = "InvalidStorageSize";
+    public static final String FORBIDDEN_ENV_VALUE_FROM = "ForbiddenEnvValueFrom";
+    public static final String NAME_TOO_LONG = "NameTooLong";
     // CredentialsReady.
     public static final String SECRET_NOT_FOUND = "SecretNotFound";
+    public static final String SECRET_OWNER_MISMATCH = "SecretOwnerMismatch";
     public static final String INVALID_SECRET_DATA = "InvalidSecretData";
     public static final String NO_KNOWN_CREDENTIAL_KEYS = "NoKnownCredentialKeys";
     public static final String CREDENTIALS_FOUND = "CredentialsFound";

@@ -86,6 +86,13 @@ public interface CollabConfig {
         /** Service account of session pods (no permissions, token never mounted); empty = namespace default. */
         Optional<String> serviceAccountName();
 
+        /**
+         * Whether spec.env may read Secrets and ConfigMaps (valueFrom.secretKeyRef, configMapKeyRef). Off: a session's
+         * shell would show whatever it names, so whoever may create a CollabSession could read any Secret.
+         */
+        @WithDefault("false")
+        boolean allowEnvValueFrom();
+
         /** uid/gid the session containers run as. */
         @WithDefault("1000")
         long runAsUser();

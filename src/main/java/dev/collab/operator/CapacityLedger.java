@@ -42,7 +42,8 @@ final class CapacityLedger {
                         s -> !ResourceID.fromResource(s).equals(startingId))
                 .filter(s -> !pendingStops.containsKey(ResourceID.fromResource(s)))
                 .filter(s -> hasPod.test(s) || admitted.containsKey(ResourceID.fromResource(s)))
-                .map(s -> new CapacityGate.Running(s, s.getSpec().getOwner(), lastActive.apply(s)))
+                .map(s -> new CapacityGate.Running(
+                        s, s.getSpec() == null ? null : s.getSpec().getOwner(), lastActive.apply(s)))
                 .toList();
         List<CollabSession> victims = CapacityGate.victims(starting, running, maxRunning, maxRunningPerOwner).stream()
                 .map(CapacityGate.Running::session)

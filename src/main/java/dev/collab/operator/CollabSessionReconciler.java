@@ -24,7 +24,6 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -85,41 +84,44 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
                         .build(),
                 context);
-        // Credential Secrets are the user's and carry no label: watch the namespace's Secrets and map a
-        // Secret to the sessions naming it (index), or to its session by label (access Secrets).
-        var secrets = new InformerEventSource<>(
+        var accessSecrets = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
-                        .withName("secrets")
+                        .withName("access-secrets")
                         .withNamespacesInheritedFromController()
-                        .withSecondaryToPrimaryMapper(secret -> {
-                            Set<ResourceID> bySession = Children.sessionOf(secret);
-                            if (!bySession.isEmpty()) {
-                                return bySession;
-                            }
-                            return sessions
-                                    .byIndex(
-                                            BY_CREDENTIALS_SECRET,
-                                            key(
-                                                    secret.getMetadata().getNamespace(),
-                                                    secret.getMetadata().getName()))
-                                    .stream()
-                                    .map(ResourceID::fromResource)
-                                    .collect(Collectors.toSet());
-                        })
+                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS)
+                        .withSecondaryToPrimaryMapper(Children::sessionOf)
+                        .build(),
+                context);
+        // Only Secrets opted in for sessions are cached (never every Secret of the namespace); one maps to the
+        // sessions naming it through the primary-cache index.
+        var credentialSecrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
+                        .withName("credential-secrets")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(CollabLabels.CREDENTIALS + "=" + CollabLabels.CREDENTIALS_VALUE)
+                        .withSecondaryToPrimaryMapper(secret -> sessions
+                                .byIndex(
+                                        BY_CREDENTIALS_SECRET,
+                                        key(
+                                                secret.getMetadata().getNamespace(),
+                                                secret.getMetadata().getName()))
+                                .stream()
+                                .map(ResourceID::fromResource)
+                                .collect(Collectors.toSet()))
                         .build(),
                 context);
         metrics = new OperatorMetrics(registry, sessions::list);
         reconciliation = new SessionReconciliation(new SessionCollaborators(
                 settings,
                 clock,
-                secrets,
-                new AccessSecretDependent(secrets),
+                credentialSecrets,
+                new AccessSecretDependent(accessSecrets),
                 new HomeClaimDependent(claims),
                 new WorkerPodDependent(pods),
                 new SessionProbes(busyProbe),
                 new CapacityLedger(),
                 metrics));
-        return List.of(pods, claims, secrets);
+        return List.of(pods, claims, accessSecrets, credentialSecrets);
     }
 
     /**

@@ -18,10 +18,29 @@ import java.util.Map;
  */
 public record CredentialsState(boolean ready, String reason, String message, List<CredentialKey> keys, String hash) {
 
-    public static CredentialsState of(String secretName, Secret secret) {
-        if (secret == null) {
+    /**
+     * The credential Secret as a session of `owner` may use it: only a Secret opted in for sessions (label
+     * collab.dev/credentials: "true") of the same owner (label collab.dev/owner), so that whoever may create a
+     * CollabSession cannot have any other Secret of the namespace mounted into a pod it has a shell in.
+     */
+    public static CredentialsState of(String secretName, Secret secret, String owner) {
+        String ownerLabel = CollabLabels.ownerLabelValue(owner);
+        Map<String, String> labels = secret == null || secret.getMetadata().getLabels() == null
+                ? Map.of()
+                : secret.getMetadata().getLabels();
+        if (secret == null || !CollabLabels.CREDENTIALS_VALUE.equals(labels.get(CollabLabels.CREDENTIALS))) {
+            // The operator watches only opted-in Secrets: a Secret without the label is not visible to it at all.
             return notReady(
-                    ConditionReasons.SECRET_NOT_FOUND, "Secret " + secretName + " does not exist in this namespace");
+                    ConditionReasons.SECRET_NOT_FOUND,
+                    "no Secret " + secretName + " opted in for sessions in this namespace: sessions use only Secrets"
+                            + " labelled " + CollabLabels.CREDENTIALS + "=" + CollabLabels.CREDENTIALS_VALUE + " and "
+                            + CollabLabels.OWNER + "=" + ownerLabel + " (the router's upload endpoint sets both)");
+        }
+        if (!ownerLabel.equals(labels.get(CollabLabels.OWNER))) {
+            return notReady(
+                    ConditionReasons.SECRET_OWNER_MISMATCH,
+                    "Secret " + secretName + " is opted in for owner label '" + labels.get(CollabLabels.OWNER)
+                            + "', not this session's owner '" + ownerLabel + "' (label " + CollabLabels.OWNER + ")");
         }
         Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
         List<CredentialKey> keys = new ArrayList<>();

@@ -27,7 +27,7 @@ public final class Lifecycle {
 
     /** Why the session must have no pod right now, or null when it should run. */
     public static Stop currentStop(CollabSession session, Instant lastActivity) {
-        if (session.getSpec().isSuspend()) {
+        if (session.getSpec() != null && session.getSpec().isSuspend()) {
             return new Stop(StoppedReason.Suspended, null);
         }
         CollabSessionStatus status = session.getStatus();

@@ -22,7 +22,8 @@ public record OperatorSettings(
         long runAsUser,
         Duration startTimeout,
         int maxRunning,
-        int maxRunningPerOwner) {
+        int maxRunningPerOwner,
+        boolean allowEnvValueFrom) {
 
     public static OperatorSettings from(CollabConfig config) {
         CollabConfig.Session s = config.session();
@@ -37,7 +38,8 @@ public record OperatorSettings(
                 s.runAsUser(),
                 s.startTimeout(),
                 config.maxRunning(),
-                config.maxRunningPerOwner());
+                config.maxRunningPerOwner(),
+                s.allowEnvValueFrom());
     }
 
     /** Every key at its default ({@link CollabConfig#defaults()}): what tests run with. */
@@ -57,7 +59,8 @@ public record OperatorSettings(
                 runAsUser,
                 startTimeout,
                 maxRunning,
-                maxRunningPerOwner);
+                maxRunningPerOwner,
+                allowEnvValueFrom);
     }
 
     public OperatorSettings withStartTimeout(Duration timeout) {
@@ -72,7 +75,24 @@ public record OperatorSettings(
                 runAsUser,
                 timeout,
                 maxRunning,
-                maxRunningPerOwner);
+                maxRunningPerOwner,
+                allowEnvValueFrom);
+    }
+
+    public OperatorSettings withAllowEnvValueFrom(boolean allow) {
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                startTimeout,
+                maxRunning,
+                maxRunningPerOwner,
+                allow);
     }
 
     private static ResourceRequirements resources(CollabConfig.Resources r) {

@@ -9,14 +9,14 @@ import java.time.Clock;
  * What a reconcile works with, built once when the event sources exist and passed to each step: nothing calls
  * back into {@link CollabSessionReconciler}.
  *
- * @param secrets the namespace's Secrets (credential Secrets are looked up here)
+ * @param credentialSecrets the namespace's Secrets opted in for sessions (label collab.dev/credentials=true)
  * @param probes  every network probe to opencode, with its memory between reconciles
  * @param capacity the leader's memory of capacity admissions and evictions not yet in the caches
  */
 record SessionCollaborators(
         OperatorSettings settings,
         Clock clock,
-        InformerEventSource<Secret, CollabSession> secrets,
+        InformerEventSource<Secret, CollabSession> credentialSecrets,
         AccessSecretDependent accessSecret,
         HomeClaimDependent homeClaim,
         WorkerPodDependent workerPod,

@@ -37,16 +37,17 @@ final class SessionReconciliation {
 
     /** Reads the informer caches and the capacity ledger; writes nothing. */
     Observation observe(CollabSession session, Instant now) {
-        SpecProblem problem = SpecValidator.validate(session.getSpec()).orElse(null);
+        SpecProblem problem = SpecValidator.validate(session, with.settings()).orElse(null);
         CredentialsState credentials = null;
         if (problem == null) {
             String secretName = session.getSpec().getCredentials().getSecretName();
             credentials = CredentialsState.of(
                     secretName,
-                    with.secrets()
+                    with.credentialSecrets()
                             .get(new ResourceID(
                                     secretName, session.getMetadata().getNamespace()))
-                            .orElse(null));
+                            .orElse(null),
+                    session.getSpec().getOwner());
         }
         Secret access = with.accessSecret().current(session);
         Pod pod = with.workerPod().current(session);

@@ -1,9 +1,12 @@
 package dev.collab.operator;
 
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionReasons;
 import dev.collab.api.GoDuration;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.time.Duration;
 import java.util.Optional;
@@ -16,7 +19,24 @@ public final class SpecValidator {
 
     private SpecValidator() {}
 
-    public static Optional<SpecProblem> validate(CollabSessionSpec spec) {
+    /** The session as the operator may run it: its name fits a label value, and its spec is valid. */
+    public static Optional<SpecProblem> validate(CollabSession session, OperatorSettings settings) {
+        String name = session.getMetadata().getName();
+        if (name != null && name.length() > CollabLabels.MAX_SESSION_NAME) {
+            return Optional.of(new SpecProblem(
+                    ConditionReasons.NAME_TOO_LONG,
+                    "the name has " + name.length() + " characters, at most " + CollabLabels.MAX_SESSION_NAME
+                            + " fit the collab.dev/session label of its pod, volume claim and Secrets: recreate it"
+                            + " with a shorter name"));
+        }
+        return validate(session.getSpec(), settings.allowEnvValueFrom());
+    }
+
+    /**
+     * The spec alone. `allowEnvValueFrom`: whether spec.env may read Secrets or ConfigMaps (valueFrom.secretKeyRef,
+     * configMapKeyRef); off by default, since the session's shell would expose any Secret of the namespace.
+     */
+    public static Optional<SpecProblem> validate(CollabSessionSpec spec, boolean allowEnvValueFrom) {
         if (spec == null) {
             return Optional.of(new SpecProblem(ConditionReasons.MISSING_SPEC, "the CollabSession has no spec"));
         }
@@ -49,6 +69,20 @@ public final class SpecValidator {
                         ConditionReasons.FORBIDDEN_ENV,
                         "spec.env may not set " + name
                                 + ": HOME, XDG_* and OPENCODE_SERVER_* are set by the operator"));
+            }
+            EnvVarSource from = env.getValueFrom();
+            if (!allowEnvValueFrom
+                    && from != null
+                    && (from.getSecretKeyRef() != null || from.getConfigMapKeyRef() != null)) {
+                String what = from.getSecretKeyRef() != null
+                        ? "Secret " + from.getSecretKeyRef().getName()
+                        : "ConfigMap " + from.getConfigMapKeyRef().getName();
+                return Optional.of(
+                        new SpecProblem(
+                                ConditionReasons.FORBIDDEN_ENV_VALUE_FROM,
+                                "spec.env " + name + " reads " + what
+                                        + ": references to Secrets and ConfigMaps in spec.env"
+                                        + " are refused unless the operator allows them (collab.session.allow-env-value-from)"));
             }
         }
         if (spec.getStorage() != null && spec.getStorage().getSize() != null) {

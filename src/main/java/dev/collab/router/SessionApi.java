@@ -287,6 +287,14 @@ class SessionApi {
         String encoded = Base64.getEncoder().encodeToString(bytes);
         vertx.executeBlocking(() -> writeKey(cs, secretName, key.secretKey(), encoded), false)
                 .onComplete(ar -> {
+                    if (ar.failed() && ar.cause() instanceof OwnedByAnother) {
+                        HttpErrors.send(
+                                ctx.response(),
+                                409,
+                                "Secret " + secretName + " is opted in for another owner's sessions",
+                                name);
+                        return;
+                    }
                     if (ar.failed()) {
                         String reason = ar.cause() instanceof KubernetesClientException k
                                 ? "HTTP " + k.getCode()
@@ -310,24 +318,38 @@ class SessionApi {
                 });
     }
 
-    /** Writes one data key with a merge patch touching only that key; creates the Secret when missing. True if created. */
+    /** The Secret is opted in for sessions of another owner: an upload must not take it over. */
+    private static final class OwnedByAnother extends RuntimeException {
+        OwnedByAnother() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Writes one data key and the labels that opt the Secret in for this session's owner (docs/DESIGN.md section 3:
+     * the operator uses no other Secret) with a merge patch touching only those; creates the Secret when missing.
+     * True if created.
+     */
     private boolean writeKey(CollabSession cs, String secretName, String key, String encoded) {
         String ns = cs.getMetadata().getNamespace();
-        String patch =
-                new JsonObject().put("data", new JsonObject().put(key, encoded)).encode();
-        try {
-            client.secrets().inNamespace(ns).withName(secretName).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        Map<String, String> optIn =
+                CollabLabels.credentialSecretLabels(cs.getSpec().getOwner());
+        JsonObject labels = new JsonObject();
+        optIn.forEach(labels::put);
+        String patch = new JsonObject()
+                .put("metadata", new JsonObject().put("labels", labels))
+                .put("data", new JsonObject().put(key, encoded))
+                .encode();
+        Secret existing = client.secrets().inNamespace(ns).withName(secretName).get();
+        if (existing != null) {
+            patchOwned(existing, optIn, patch);
             return false;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
-            }
         }
         Secret secret = new SecretBuilder()
                 .withNewMetadata()
                 .withName(secretName)
                 .withNamespace(ns)
-                .addToLabels(CollabLabels.PART_OF, CollabLabels.PART_OF_VALUE)
+                .addToLabels(optIn)
                 .addToLabels(CollabLabels.SESSION, cs.getMetadata().getName())
                 .addToOwnerReferences(OwnerReferences.plain(cs))
                 .endMetadata()
@@ -341,8 +363,17 @@ class SessionApi {
             if (e.getCode() != 409) {
                 throw e;
             }
-            client.secrets().inNamespace(ns).withName(secretName).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            patchOwned(client.secrets().inNamespace(ns).withName(secretName).get(), optIn, patch);
             return false;
         }
+    }
+
+    private void patchOwned(Secret existing, Map<String, String> optIn, String patch) {
+        Map<String, String> labels = existing.getMetadata().getLabels();
+        String owner = labels == null ? null : labels.get(CollabLabels.OWNER);
+        if (owner != null && !owner.equals(optIn.get(CollabLabels.OWNER))) {
+            throw new OwnedByAnother();
+        }
+        client.secrets().resource(existing).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
     }
 }

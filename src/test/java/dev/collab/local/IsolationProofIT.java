@@ -63,16 +63,20 @@ class IsolationProofIT {
     private static KubernetesClient client;
     private static Path dataDir;
     private static String routerUrl;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private static final List<Long> WORKER_PIDS = new ArrayList<>();
 
     @BeforeAll
     static void startLocalMode() throws Exception {
         Optional<String> opencode = opencode();
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        String skip = opencode.isEmpty() ? "IsolationProofIT SKIPPED: the isolation proof needs opencode (run "
-                + ".ci/install-opencode.sh, put opencode on the PATH or set -Dcollab.it.opencode)"
-                : !Files.isRegularFile(jar) ? "IsolationProofIT SKIPPED: " + jar + " is missing (runs in ./mvnw verify)" : null;
+        String skip = opencode.isEmpty()
+                ? "IsolationProofIT SKIPPED: the isolation proof needs opencode (run "
+                        + ".ci/install-opencode.sh, put opencode on the PATH or set -Dcollab.it.opencode)"
+                : !Files.isRegularFile(jar)
+                        ? "IsolationProofIT SKIPPED: " + jar + " is missing (runs in ./mvnw verify)"
+                        : null;
         if (skip != null) {
             System.out.println(skip); // an assumption in @BeforeAll is reported as 0 tests: say it in the build log
         }
@@ -86,8 +90,11 @@ class IsolationProofIT {
         dataDir = Files.createTempDirectory("collab-isolation-proof");
         int httpPort = ContainerLauncher.freePort();
         routerUrl = "http://127.0.0.1:" + httpPort;
-        launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar.toAbsolutePath().toString());
+        launch = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-jar",
+                jar.toAbsolutePath().toString());
         launch.environment().put("COLLAB_ROLE", "local");
         launch.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
         launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode.get());
@@ -100,16 +107,20 @@ class IsolationProofIT {
 
     private static void startApp() throws Exception {
         Files.deleteIfExists(dataDir.resolve("kubeconfig"));
-        launch.redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target/isolation-proof/collab.log").toFile()));
+        launch.redirectOutput(ProcessBuilder.Redirect.appendTo(
+                Path.of("target/isolation-proof/collab.log").toFile()));
         app = launch.start();
         await("local mode up", () -> {
             if (!app.isAlive()) {
                 throw new AssertionError("local mode exited; see target/isolation-proof/collab.log");
             }
-            return Files.isRegularFile(dataDir.resolve("kubeconfig")) && status(routerUrl + "/q/health/live") == 200 ? true : null;
+            return Files.isRegularFile(dataDir.resolve("kubeconfig")) && status(routerUrl + "/q/health/live") == 200
+                    ? true
+                    : null;
         });
         client = new KubernetesClientBuilder()
-                .withConfig(Config.fromKubeconfig(Files.readString(dataDir.resolve("kubeconfig")))).build();
+                .withConfig(Config.fromKubeconfig(Files.readString(dataDir.resolve("kubeconfig"))))
+                .build();
     }
 
     /** SIGTERM: Quarkus stops the operator, router and local node (workers get SIGTERM); no worker may outlive it. */
@@ -122,7 +133,9 @@ class IsolationProofIT {
             throw new AssertionError("local mode did not stop within 90 s of SIGTERM");
         }
         for (long pid : WORKER_PIDS) {
-            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "worker " + pid + " outlived local mode");
+            assertFalse(
+                    ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                    "worker " + pid + " outlived local mode");
         }
     }
 
@@ -138,14 +151,18 @@ class IsolationProofIT {
             for (String session : List.of("alice", "bob")) { // worker logs for a failed CI run (fake keys only)
                 Path log = dataDir.resolve("sessions").resolve(session).resolve("opencode.log");
                 if (Files.isRegularFile(log)) {
-                    Files.copy(log, Path.of("target/isolation-proof", session + "-opencode.log"),
+                    Files.copy(
+                            log,
+                            Path.of("target/isolation-proof", session + "-opencode.log"),
                             java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
                 Path internal = dataDir.resolve("sessions").resolve(session).resolve("home/.local/share/opencode/log");
                 if (Files.isDirectory(internal)) { // opencode's own logs (no credentials: it logs paths and events)
                     try (var logs = Files.list(internal)) {
                         for (Path l : logs.toList()) {
-                            Files.copy(l, Path.of("target/isolation-proof", session + "-internal-" + l.getFileName()),
+                            Files.copy(
+                                    l,
+                                    Path.of("target/isolation-proof", session + "-internal-" + l.getFileName()),
                                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                         }
                     }
@@ -180,10 +197,16 @@ class IsolationProofIT {
         prompt("bob", bobToken);
 
         // alice's token is refused on bob's route (and the reverse)
-        assertEquals(403, status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/global/health"))
-                .header("Authorization", "Bearer " + aliceToken).build()));
-        assertEquals(403, status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/alice/global/health"))
-                .header("Authorization", "Bearer " + bobToken).build()));
+        assertEquals(
+                403,
+                status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/global/health"))
+                        .header("Authorization", "Bearer " + aliceToken)
+                        .build()));
+        assertEquals(
+                403,
+                status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/alice/global/health"))
+                        .header("Authorization", "Bearer " + bobToken)
+                        .build()));
 
         assertOnlyOwnCredential("alice", alicePid, ALICE_KEY);
         assertOnlyOwnCredential("bob", bobPid, BOB_KEY);
@@ -196,10 +219,13 @@ class IsolationProofIT {
 
         // a new credential for alice, uploaded through the router with the admin token
         String admin = Files.readString(dataDir.resolve("admin-token")).trim();
-        HttpResponse<String> upload = HTTP.send(HttpRequest.newBuilder(
-                        URI.create(routerUrl + "/collab/session/alice/credentials/auth.json"))
-                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(authJson(ALICE_NEW_KEY))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> upload = HTTP.send(
+                HttpRequest.newBuilder(URI.create(routerUrl + "/collab/session/alice/credentials/auth.json"))
+                        .header("Authorization", "Bearer " + admin)
+                        .header("Content-Type", "application/json")
+                        .PUT(HttpRequest.BodyPublishers.ofString(authJson(ALICE_NEW_KEY)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertTrue(upload.statusCode() < 300, "upload: " + upload.statusCode() + " " + upload.body());
 
         long aliceNewPid = await("alice's worker replaced", () -> {
@@ -214,14 +240,21 @@ class IsolationProofIT {
         assertEquals(bobPid, readyPid("bob"), "bob's worker kept running, untouched");
         assertTrue(ProcessHandle.of(bobPid).map(ProcessHandle::isAlive).orElse(false));
 
-        List<FakeAnthropic.Recorded> after = anthropic.requests().subList(before, anthropic.requests().size());
-        List<FakeAnthropic.Recorded> aliceAfter = after.stream().filter(r -> from("alice", r, aliceServing)).toList();
+        List<FakeAnthropic.Recorded> after =
+                anthropic.requests().subList(before, anthropic.requests().size());
+        List<FakeAnthropic.Recorded> aliceAfter =
+                after.stream().filter(r -> from("alice", r, aliceServing)).toList();
         assertFalse(aliceAfter.isEmpty(), "alice's next prompt reached the endpoint");
         aliceAfter.forEach(r -> assertEquals(ALICE_NEW_KEY, r.apiKey(), "alice's next request carries the new key"));
         assertOnlyOwnCredential("alice", aliceServing, ALICE_NEW_KEY);
         assertOnlyOwnCredential("bob", bobPid, BOB_KEY);
-        printSummary(Map.of("alice", aliceServing == aliceNewPid ? List.of(alicePid, aliceNewPid)
-                : List.of(alicePid, aliceNewPid, aliceServing), "bob", List.of(bobPid)));
+        printSummary(Map.of(
+                "alice",
+                aliceServing == aliceNewPid
+                        ? List.of(alicePid, aliceNewPid)
+                        : List.of(alicePid, aliceNewPid, aliceServing),
+                "bob",
+                List.of(bobPid)));
 
         // local mode restarted: the sessions come back with the same tokens and their HOME (opencode's own sessions)
         String bobOpencodeSession = prompt("bob", bobToken);
@@ -233,8 +266,11 @@ class IsolationProofIT {
         long bobStarted = await("bob Ready after restart", () -> readyPid("bob"));
         WORKER_PIDS.add(bobStarted);
         long bobRestartedPid = promptOnLiveWorker("bob", bobToken, bobStarted);
-        HttpResponse<String> bobSessions = HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/session"))
-                .header("Authorization", "Bearer " + bobToken).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bobSessions = HTTP.send(
+                HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/session"))
+                        .header("Authorization", "Bearer " + bobToken)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, bobSessions.statusCode());
         assertTrue(bobSessions.body().contains(bobOpencodeSession), "bob's opencode sessions survived in his HOME");
         assertOnlyOwnCredential("bob", bobRestartedPid, BOB_KEY);
@@ -250,9 +286,13 @@ class IsolationProofIT {
         for (FakeAnthropic.Recorded r : all) {
             boolean sessionPath = r.path().startsWith("/" + session + "/");
             if (from(session, r, pid)) {
-                assertTrue(sessionPath, "worker " + pid + " of " + session + " used another session's configuration: " + r.path());
+                assertTrue(
+                        sessionPath,
+                        "worker " + pid + " of " + session + " used another session's configuration: " + r.path());
                 assertEquals(key, r.apiKey(), session + "'s worker sent another credential");
-                assertTrue(r.authorization() == null || !r.authorization().contains("sk-"), "no other credential in Authorization");
+                assertTrue(
+                        r.authorization() == null || !r.authorization().contains("sk-"),
+                        "no other credential in Authorization");
             } else if (!sessionPath) {
                 assertNotEquals(key, r.apiKey(), "another session's worker sent " + session + "'s credential");
             } // else: the same session's earlier or later worker, checked with its own pid and key
@@ -266,16 +306,28 @@ class IsolationProofIT {
     private static void createSession(String name, String key) {
         // each session's opencode.json points at its own path prefix: a shared config would show in the path
         String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","
-                + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/" + name
+                + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/"
+                + name
                 + "/v1\"}}}}";
-        Secret secret = new SecretBuilder().withNewMetadata().withName(name + "-credentials").withNamespace(NS).endMetadata()
-                .addToData("opencode.json", b64(config)).addToData("auth.json", b64(authJson(key))).build();
+        Secret secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(name + "-credentials")
+                .withNamespace(NS)
+                .withLabels(CollabLabels.credentialSecretLabels(name + "@example.com"))
+                .endMetadata()
+                .addToData("opencode.json", b64(config))
+                .addToData("auth.json", b64(authJson(key)))
+                .build();
         client.secrets().inNamespace(NS).resource(secret).create();
         CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
         // offline like the fake endpoint: a models.dev fetch that hangs on an unreachable network stalls a prompt
-        spec.setEnv(List.of(new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
+        spec.setEnv(List.of(
+                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
                 new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
-        client.resources(CollabSession.class).inNamespace(NS).resource(new CollabSession(NS, name, spec)).create();
+        client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .resource(new CollabSession(NS, name, spec))
+                .create();
     }
 
     private static String authJson(String key) {
@@ -296,8 +348,8 @@ class IsolationProofIT {
             sendMessage(session, token, created);
             return pid;
         }
-        System.out.println("ISOLATION PROOF: worker " + pid + " of " + session + " did not answer (opencode start-up hang): "
-                + "restarting it, as a liveness check would");
+        System.out.println("ISOLATION PROOF: worker " + pid + " of " + session
+                + " did not answer (opencode start-up hang): " + "restarting it, as a liveness check would");
         client.pods().inNamespace(NS).withName(session).delete();
         long restarted = await(session + "'s stalled worker restarted", () -> {
             Long p = readyPid(session);
@@ -314,25 +366,35 @@ class IsolationProofIT {
     }
 
     private static HttpResponse<String> createOpencodeSession(String session, String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/" + session + "/session"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"isolation proof\"}")).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(routerUrl + "/s/" + session + "/session"))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"isolation proof\"}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private static String sendMessage(String session, String token, HttpResponse<String> created) throws Exception {
         String base = routerUrl + "/s/" + session;
         assertEquals(200, created.statusCode(), created.body());
-        String id = Serialization.jsonMapper().readTree(created.body()).get("id").asText();
-        HttpResponse<String> reply = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/message"))
-                .timeout(Duration.ofSeconds(150))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":{\"providerID\":\"anthropic\",\"modelID\":\"claude-sonnet-4-5\"},"
-                        + "\"parts\":[{\"type\":\"text\",\"text\":\"Say hello to " + session + "\"}]}")).build(),
+        String id =
+                Serialization.jsonMapper().readTree(created.body()).get("id").asText();
+        HttpResponse<String> reply = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/message"))
+                        .timeout(Duration.ofSeconds(150))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":{\"providerID\":\"anthropic\",\"modelID\":\"claude-sonnet-4-5\"},"
+                                        + "\"parts\":[{\"type\":\"text\",\"text\":\"Say hello to " + session + "\"}]}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, reply.statusCode(), reply.body());
         JsonNode body = Serialization.jsonMapper().readTree(reply.body());
-        assertTrue(body.toString().contains(FakeAnthropic.text()), "opencode answered with the fake completion: " + reply.body());
+        assertTrue(
+                body.toString().contains(FakeAnthropic.text()),
+                "opencode answered with the fake completion: " + reply.body());
         return id;
     }
 
@@ -340,7 +402,8 @@ class IsolationProofIT {
         // package.json and package-lock.json are written when the install is complete (node_modules fills first)
         Path config = dataDir.resolve("sessions").resolve(session).resolve("home/.config/opencode");
         Instant end = Instant.now().plusSeconds(90);
-        while (!(Files.isRegularFile(config.resolve("package-lock.json")) && Files.isRegularFile(config.resolve("package.json")))
+        while (!(Files.isRegularFile(config.resolve("package-lock.json"))
+                        && Files.isRegularFile(config.resolve("package.json")))
                 && Instant.now().isBefore(end)) {
             Thread.sleep(250);
         }
@@ -348,26 +411,41 @@ class IsolationProofIT {
     }
 
     private static String accessToken(String session) {
-        Secret s = client.secrets().inNamespace(NS).withName(CollabLabels.accessSecretName(session)).get();
-        return s == null || s.getData() == null || s.getData().get(CollabLabels.ACCESS_TOKEN_KEY) == null ? null
-                : new String(Base64.getDecoder().decode(s.getData().get(CollabLabels.ACCESS_TOKEN_KEY)), StandardCharsets.UTF_8);
+        Secret s = client.secrets()
+                .inNamespace(NS)
+                .withName(CollabLabels.accessSecretName(session))
+                .get();
+        return s == null || s.getData() == null || s.getData().get(CollabLabels.ACCESS_TOKEN_KEY) == null
+                ? null
+                : new String(
+                        Base64.getDecoder().decode(s.getData().get(CollabLabels.ACCESS_TOKEN_KEY)),
+                        StandardCharsets.UTF_8);
     }
 
     /** The pid of the session's opencode process once the session is Ready (endpoint published), else null. */
     private static Long readyPid(String session) {
-        CollabSession s = client.resources(CollabSession.class).inNamespace(NS).withName(session).get();
+        CollabSession s = client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(session)
+                .get();
         if (s == null || s.getStatus() == null || s.getStatus().getEndpoint() == null) {
             return null;
         }
         Pod pod = client.pods().inNamespace(NS).withName(session).get();
-        if (pod == null || pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+        if (pod == null
+                || pod.getStatus() == null
+                || pod.getStatus().getContainerStatuses() == null
                 || pod.getStatus().getContainerStatuses().isEmpty()) {
             return null;
         }
         String id = pod.getStatus().getContainerStatuses().get(0).getContainerID();
-        boolean ready = Boolean.TRUE.equals(pod.getStatus().getContainerStatuses().get(0).getReady());
-        if (!ready || id == null || !s.getStatus().getEndpoint().endsWith(":" + pod.getMetadata().getAnnotations()
-                .get(CollabLabels.ENDPOINT_PORT))) {
+        boolean ready = Boolean.TRUE.equals(
+                pod.getStatus().getContainerStatuses().get(0).getReady());
+        if (!ready
+                || id == null
+                || !s.getStatus()
+                        .getEndpoint()
+                        .endsWith(":" + pod.getMetadata().getAnnotations().get(CollabLabels.ENDPOINT_PORT))) {
             return null;
         }
         return Long.parseLong(id.substring("local://".length()));
@@ -390,18 +468,25 @@ class IsolationProofIT {
     }
 
     private static void printSummary(Map<String, List<Long>> pids) throws IOException {
-        StringBuilder out = new StringBuilder("ISOLATION PROOF: credential headers recorded at the fake Anthropic endpoint\n");
+        StringBuilder out =
+                new StringBuilder("ISOLATION PROOF: credential headers recorded at the fake Anthropic endpoint\n");
         for (var e : new java.util.TreeMap<>(pids).entrySet()) {
             for (long pid : e.getValue()) {
-                var byHeader = anthropic.requests().stream().filter(r -> r.pid() == pid || (r.pid() == -1
-                        && r.path().startsWith("/" + e.getKey() + "/")))
-                        .collect(Collectors.groupingBy(r -> "x-api-key=" + redact(r.apiKey()) + " authorization="
-                                + redact(r.authorization()), java.util.TreeMap::new, Collectors.counting()));
+                var byHeader = anthropic.requests().stream()
+                        .filter(r ->
+                                r.pid() == pid || (r.pid() == -1 && r.path().startsWith("/" + e.getKey() + "/")))
+                        .collect(Collectors.groupingBy(
+                                r -> "x-api-key=" + redact(r.apiKey()) + " authorization=" + redact(r.authorization()),
+                                java.util.TreeMap::new,
+                                Collectors.counting()));
                 out.append(String.format("  %-5s worker pid %-7d requests by header: %s%n", e.getKey(), pid, byHeader));
             }
         }
-        long unattributed = anthropic.requests().stream().filter(r -> r.pid() == -1).count();
-        out.append("  requests whose process could not be told (attributed by base URL): ").append(unattributed).append('\n');
+        long unattributed =
+                anthropic.requests().stream().filter(r -> r.pid() == -1).count();
+        out.append("  requests whose process could not be told (attributed by base URL): ")
+                .append(unattributed)
+                .append('\n');
         System.out.print(out);
         Files.writeString(Path.of("target/isolation-proof/summary.txt"), out.toString());
     }
@@ -430,7 +515,8 @@ class IsolationProofIT {
         if (onPath.isPresent()) {
             return Optional.of(onPath.get().toString());
         }
-        Path installed = OpencodeInstaller.installedBinary(Path.of(".collab-local").toAbsolutePath());
+        Path installed =
+                OpencodeInstaller.installedBinary(Path.of(".collab-local").toAbsolutePath());
         return Files.isExecutable(installed) ? Optional.of(installed.toString()) : Optional.empty();
     }
 

@@ -310,7 +310,9 @@ class LifecycleTest {
 
     private void startSession(String name, String owner, String idleTimeout) {
         h.credentials(
-                name + "-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"k-" + name + "\"}}"));
+                name + "-creds",
+                owner,
+                Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"k-" + name + "\"}}"));
         CollabSessionSpec spec = new CollabSessionSpec(owner, name + "-creds");
         spec.setIdleTimeout(idleTimeout);
         h.create(name, spec);

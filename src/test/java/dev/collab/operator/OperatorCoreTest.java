@@ -37,7 +37,10 @@ class OperatorCoreTest {
 
     @Test
     void createsClaimAccessSecretAndPodOwnedAndLabelled() {
-        h.credentials("alice-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-a\"}}"));
+        h.credentials(
+                "alice-creds",
+                "Alice@Example.com",
+                Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-a\"}}"));
         CollabSession cs = h.create("alice", "Alice@Example.com", "alice-creds");
         String uid = cs.getMetadata().getUid();
 
@@ -81,7 +84,7 @@ class OperatorCoreTest {
     @Test
     void twoSessionsEachMountOnlyTheirOwnSecret() {
         h.credentials("a-creds", Map.of("auth.json", "{\"a\":1}"));
-        h.credentials("b-creds", Map.of("claude-credentials.json", "{\"b\":1}", "unrelated", "x"));
+        h.credentials("b-creds", "bob", Map.of("claude-credentials.json", "{\"b\":1}", "unrelated", "x"));
         h.create("sa", "alice", "a-creds");
         h.create("sb", "bob", "b-creds");
 

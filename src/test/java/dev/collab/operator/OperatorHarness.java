@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.testing.MutableClock;
@@ -64,13 +65,24 @@ final class OperatorHarness implements AutoCloseable {
         this(settings, (endpoint, password) -> BusyProbe.Answer.IDLE);
     }
 
+    /** A credential Secret opted in for sessions of owner alice. */
     Secret credentials(String name, Map<String, String> files) {
+        return credentials(name, "alice", files);
+    }
+
+    /** A credential Secret opted in for sessions of `owner` (labels collab.dev/credentials and collab.dev/owner). */
+    Secret credentials(String name, String owner, Map<String, String> files) {
+        return credentials(name, CollabLabels.credentialSecretLabels(owner), files);
+    }
+
+    Secret credentials(String name, Map<String, String> labels, Map<String, String> files) {
         Map<String, String> data = new HashMap<>();
         files.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
         Secret secret = new SecretBuilder()
                 .withNewMetadata()
                 .withName(name)
                 .withNamespace(NS)
+                .withLabels(labels)
                 .endMetadata()
                 .withData(data)
                 .build();
