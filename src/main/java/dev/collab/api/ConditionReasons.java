@@ -21,6 +21,8 @@ public final class ConditionReasons {
     public static final String INVALID_SECRET_DATA = "InvalidSecretData";
     public static final String NO_KNOWN_CREDENTIAL_KEYS = "NoKnownCredentialKeys";
     public static final String CREDENTIALS_FOUND = "CredentialsFound";
+    /** Ready, but the Claude subscription replaces the anthropic API key of auth.json. */
+    public static final String SUBSCRIPTION_REPLACES_API_KEY = "SubscriptionReplacesApiKey";
     // Ready.
     public static final String POD_CREATING = "PodCreating";
     public static final String POD_REPLACING = "PodReplacing";

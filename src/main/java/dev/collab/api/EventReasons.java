@@ -12,6 +12,7 @@ public final class EventReasons {
     public static final String CAPACITY_EVICTED = "CapacityEvicted";
     public static final String READY = "Ready";
     public static final String FAILED = "Failed";
+    public static final String BUSY_LIMIT_REACHED = "BusyLimitReached";
 
     private EventReasons() {}
 }

@@ -23,6 +23,7 @@ public record OperatorSettings(
         Duration startTimeout,
         int maxRunning,
         int maxRunningPerOwner,
+        Duration busyMax,
         boolean allowEnvValueFrom) {
 
     public static OperatorSettings from(CollabConfig config) {
@@ -39,6 +40,7 @@ public record OperatorSettings(
                 s.startTimeout(),
                 config.maxRunning(),
                 config.maxRunningPerOwner(),
+                s.busyMax(),
                 s.allowEnvValueFrom());
     }
 
@@ -60,6 +62,7 @@ public record OperatorSettings(
                 startTimeout,
                 maxRunning,
                 maxRunningPerOwner,
+                busyMax,
                 allowEnvValueFrom);
     }
 
@@ -76,6 +79,24 @@ public record OperatorSettings(
                 timeout,
                 maxRunning,
                 maxRunningPerOwner,
+                busyMax,
+                allowEnvValueFrom);
+    }
+
+    public OperatorSettings withBusyMax(Duration max) {
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                startTimeout,
+                maxRunning,
+                maxRunningPerOwner,
+                max,
                 allowEnvValueFrom);
     }
 
@@ -92,6 +113,7 @@ public record OperatorSettings(
                 startTimeout,
                 maxRunning,
                 maxRunningPerOwner,
+                busyMax,
                 allow);
     }
 
