@@ -75,6 +75,7 @@ public final class ReadinessBench {
                 PodFiles.deleteTree(work);
             }
         }
+        System.exit(0); // the API client's threads would keep the JVM alive
     }
 
     private static void run(KubernetesClient client, FakeAnthropic anthropic, String router, String admin, int uploads,
