@@ -27,13 +27,9 @@ public final class OpencodeBusyProbe implements BusyProbe {
 
     @Override
     public Answer check(String endpoint, String serverPassword) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/session/status"))
-                .timeout(timeout)
-                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
-                .GET()
-                .build();
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(get(endpoint + "/session/status", serverPassword),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return Answer.UNREACHABLE;
             }
@@ -52,13 +48,8 @@ public final class OpencodeBusyProbe implements BusyProbe {
      */
     @Override
     public boolean answers(String endpoint, String serverPassword) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/global/health"))
-                .timeout(timeout)
-                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
-                .GET()
-                .build();
         try {
-            http.send(request, HttpResponse.BodyHandlers.discarding());
+            http.send(get(endpoint + "/global/health", serverPassword), HttpResponse.BodyHandlers.discarding());
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -66,6 +57,11 @@ public final class OpencodeBusyProbe implements BusyProbe {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    private HttpRequest get(String url, String serverPassword) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword)).GET().build();
     }
 
     /** The body maps agent session id -> {"type": "idle" | "busy" | "retry", ...}. */
