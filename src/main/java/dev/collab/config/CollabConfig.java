@@ -54,6 +54,13 @@ public interface CollabConfig {
         @WithDefault("5m")
         Duration startTimeout();
 
+        /**
+         * Longest an agent opencode reports busy may keep a session past its idle timeout without client activity
+         * (opencode can report busy forever, #35472); "0" = no bound.
+         */
+        @WithDefault("2h")
+        Duration busyMax();
+
         /** Service account of session pods (no permissions, token never mounted); empty = namespace default. */
         Optional<String> serviceAccountName();
 
@@ -93,6 +100,18 @@ public interface CollabConfig {
         /** Upstream response timeout before 504. */
         @WithDefault("60s")
         Duration upstreamTimeout();
+
+        /**
+         * Base domain of host-based routing: {@code <session>.<session-domain>} serves the whole session (opencode's
+         * web UI included) at its root. Unset: path routing {@code /s/<session>/} only. Local mode: {@code localhost}.
+         */
+        Optional<String> sessionDomain();
+
+        /**
+         * Origins (scheme://host[:port]) besides the router's own whose cookie-authenticated requests are accepted;
+         * others get 403.
+         */
+        Optional<List<String>> allowedOrigins();
     }
 
     interface Local {

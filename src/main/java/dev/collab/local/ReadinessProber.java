@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
- * The kubelet's prober for one container: runs its readiness probe (tcpSocket or httpGet on loopback; exec is not
- * run, the container counts as ready) while the process lives and reports each change of readiness.
+ * The kubelet's prober for one container: runs its readiness probe (tcpSocket or httpGet on loopback, with the
+ * probe's timeoutSeconds; exec is not run, the container counts as ready) while the process lives and reports each
+ * change of readiness. An httpGet probe passes on 2xx/3xx like the kubelet's.
  */
 final class ReadinessProber {
     /** Until the first success the probe repeats this often, so readiness follows start-up closely. */
@@ -70,9 +71,11 @@ final class ReadinessProber {
         if (probe == null || (probe.getTcpSocket() == null && probe.getHttpGet() == null)) {
             return true; // no probe (or exec, which the local node does not run): ready when running
         }
+        int timeoutMillis = (int) TimeUnit.SECONDS.toMillis(probe.getTimeoutSeconds() == null ? 1 // the kubelet's default
+                : Math.max(1, probe.getTimeoutSeconds()));
         if (probe.getTcpSocket() != null) {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), portOf(probe.getTcpSocket().getPort())), 1000);
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), portOf(probe.getTcpSocket().getPort())), timeoutMillis);
                 return true;
             } catch (IOException e) {
                 return false;
@@ -82,8 +85,8 @@ final class ReadinessProber {
             String path = probe.getHttpGet().getPath() == null ? "/" : probe.getHttpGet().getPath();
             HttpURLConnection conn = (HttpURLConnection) URI.create("http://127.0.0.1:"
                     + portOf(probe.getHttpGet().getPort()) + path).toURL().openConnection();
-            conn.setConnectTimeout(1000);
-            conn.setReadTimeout(1000);
+            conn.setConnectTimeout(timeoutMillis);
+            conn.setReadTimeout(timeoutMillis);
             int code = conn.getResponseCode();
             conn.disconnect();
             return code >= 200 && code < 400;

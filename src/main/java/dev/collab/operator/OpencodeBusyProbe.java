@@ -20,7 +20,9 @@ public final class OpencodeBusyProbe implements BusyProbe {
 
     public OpencodeBusyProbe(Duration timeout) {
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        // HTTP/1.1: opencode 1.18.33 never answers a request with "Upgrade: h2c" (the JDK client's HTTP/2 default)
+        // that is the first to load its project instance (measured: 2 of 2 lost; 0 of 2 as plain HTTP/1.1).
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
     }
 
     @Override
@@ -41,6 +43,28 @@ public final class OpencodeBusyProbe implements BusyProbe {
             return Answer.UNREACHABLE;
         } catch (Exception e) {
             return Answer.UNREACHABLE;
+        }
+    }
+
+    /**
+     * {@code GET /global/health} with the server password: answered by opencode's global routes without loading the
+     * project instance (which waits for a plugin install), so only a hung process stays silent. Any status counts.
+     */
+    @Override
+    public boolean answers(String endpoint, String serverPassword) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/global/health"))
+                .timeout(timeout)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
+                .GET()
+                .build();
+        try {
+            http.send(request, HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false;
         }
     }
 

@@ -13,9 +13,12 @@ record ProbeFindings(Busy busy, Answer answer) {
     record Busy(BusyProbe.Answer answer, int unreachableInARow) {
     }
 
-    /** Whether the Ready pod has answered HTTP once; if not, since when it has been seen not answering. */
-    record Answer(boolean answered, Instant failingSince) {
-        static final Answer ANSWERED = new Answer(true, null);
+    /**
+     * Whether the Ready pod has answered an authenticated request once; if not, how many requests in a row it left
+     * unanswered and when it may be asked again.
+     */
+    record Answer(boolean answered, int unansweredInARow, Instant nextTry) {
+        static final Answer ANSWERED = new Answer(true, 0, null);
     }
 
     /** A probe the decision needs: the busy check (idle deadline passed) or the first-answer check of a pod. */

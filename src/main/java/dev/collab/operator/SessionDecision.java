@@ -22,7 +22,6 @@ final class SessionDecision {
     /** An opencode that does not answer the busy check is stopped after this many tries. */
     static final int MAX_UNREACHABLE_PROBES = 3;
     static final Duration PROBE_RETRY = Duration.ofSeconds(10);
-    static final Duration UNRESPONSIVE_RETRY = Duration.ofSeconds(15);
 
     private final OperatorSettings settings;
 
@@ -58,6 +57,7 @@ final class SessionDecision {
         boolean waking = stop == null && Lifecycle.isWake(session);
 
         PodView view = in.view();
+        boolean busyLimitReached = false;
         if (stop == null && runnable && view != null && !view.terminating()) {
             Duration timeout = SpecValidator.idleTimeout(session.getSpec(), settings);
             Instant deadline = Lifecycle.idleDeadline(lastActivity, view, timeout);
@@ -70,9 +70,16 @@ final class SessionDecision {
                 }
                 switch (found.busy().answer()) {
                     case BUSY -> {
-                        // A working agent counts as activity: recorded in status.lastActivityTime.
-                        plan.requeue(now.plus(timeout));
-                        lastActivity = now;
+                        Instant limit = Lifecycle.busyLimit(session, view, timeout, settings.busyMax());
+                        if (limit != null && !now.isBefore(limit)) {
+                            stop = new Stop(StoppedReason.IdleTimeout, now);
+                            busyLimitReached = true;
+                        } else {
+                            // A working agent counts as activity: recorded in status.lastActivityTime.
+                            Instant next = now.plus(timeout);
+                            plan.requeue(limit != null && limit.isBefore(next) ? limit : next);
+                            lastActivity = now;
+                        }
                     }
                     case IDLE -> stop = new Stop(StoppedReason.IdleTimeout, now);
                     case UNREACHABLE -> {
@@ -88,7 +95,10 @@ final class SessionDecision {
 
         if (stop != null) {
             plan.podAction = PodAction.DELETE;
-            plan.event = SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stopEvent(stop);
+            plan.event = busyLimitReached ? new Event("BusyLimitReached", "opencode has reported a busy agent for "
+                    + settings.busyMax().toMinutes() + "m past the idle timeout without client activity: pod stopped "
+                    + "anyway, HOME kept", true)
+                    : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stopEvent(stop);
             view = null;
         } else if (runnable && in.credentials().ready()) {
             Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials());
@@ -119,10 +129,11 @@ final class SessionDecision {
                         return SessionPlan.probeFirst(new ProbeFindings.Request(ProbeFindings.Request.Kind.ANSWER,
                                 view.endpoint(), password, uid));
                     }
-                    if (unresponsive(found.answer(), now, plan)) {
+                    if (unresponsive(found.answer(), plan)) {
                         plan.podAction = PodAction.RESTART_UNRESPONSIVE;
-                        plan.event = new Event("Unresponsive", "opencode accepted connections but answered no HTTP request for "
-                                + settings.startTimeout().toSeconds() + "s: restarting its pod", true);
+                        plan.event = new Event("Unresponsive", "opencode was Ready but answered none of "
+                                + AnswerWatch.TRIES + " authenticated requests " + AnswerWatch.RETRY.toSeconds()
+                                + "s apart: restarting its pod", true);
                         view = view.terminatingCopy();
                     }
                 }
@@ -137,22 +148,22 @@ final class SessionDecision {
     }
 
     /**
-     * A pod that accepts connections (Ready by its tcpSocket probe) but whose opencode never answers HTTP (seen
-     * with opencode 1.18.33 started on a reused HOME right after a replacement; a restart clears it) is restarted,
-     * as an HTTP liveness probe would, once it has not answered for start-timeout. The probe carries the server
-     * password, which a pod-spec probe could not.
+     * A Ready pod (its handler answered the readiness probe) whose opencode then answers no authenticated request
+     * is hung: it is restarted after {@link AnswerWatch#TRIES} unanswered requests {@link AnswerWatch#RETRY} apart
+     * (about 10 s after Ready, plus the probe timeout), as an HTTP liveness probe would. The request is
+     * {@code GET /global/health}, which opencode answers without loading the project instance, so a slow plugin
+     * install (that holds the first session request) does not count as a hang. It carries the server password,
+     * which a pod-spec probe could not.
      */
-    private boolean unresponsive(ProbeFindings.Answer answer, Instant now, Draft plan) {
+    private static boolean unresponsive(ProbeFindings.Answer answer, Draft plan) {
         if (answer.answered()) {
             return false;
         }
-        Instant deadline = answer.failingSince().plus(settings.startTimeout());
-        if (now.isBefore(deadline)) {
-            Instant retry = now.plus(UNRESPONSIVE_RETRY);
-            plan.requeue(retry.isBefore(deadline) ? retry : deadline);
-            return false;
+        if (answer.unansweredInARow() >= AnswerWatch.TRIES) {
+            return true;
         }
-        return true;
+        plan.requeue(answer.nextTry());
+        return false;
     }
 
     private static Event stopEvent(Stop stop) {

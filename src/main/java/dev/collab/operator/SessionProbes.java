@@ -37,16 +37,23 @@ final class SessionProbes {
         return new ProbeFindings.Busy(answer, unreachableInARow.merge(session, 1, Integer::sum));
     }
 
-    /** A pod is checked until it answers once; after that no request is sent for it. */
+    /**
+     * A pod is asked until it answers once, at most every {@link AnswerWatch#RETRY}; after an answer no request is
+     * sent for it. Between tries nothing is sent and the count so far is returned.
+     */
     private ProbeFindings.Answer answer(ResourceID session, String podUid, String endpoint, String password, Instant now) {
         if (answers.hasAnswered(session, podUid)) {
             return ProbeFindings.Answer.ANSWERED;
         }
-        if (busyProbe.check(endpoint, password) != BusyProbe.Answer.UNREACHABLE) {
+        Instant next = answers.nextTry(session, podUid, now);
+        if (next != null) {
+            return new ProbeFindings.Answer(false, answers.unansweredSoFar(session, podUid), next);
+        }
+        if (busyProbe.answers(endpoint, password)) {
             answers.answered(session, podUid);
             return ProbeFindings.Answer.ANSWERED;
         }
-        return new ProbeFindings.Answer(false, answers.failingSince(session, podUid, now));
+        return new ProbeFindings.Answer(false, answers.unanswered(session, podUid, now), now.plus(AnswerWatch.RETRY));
     }
 
     /** The session's pod is stopped: its unreachable count starts over. */

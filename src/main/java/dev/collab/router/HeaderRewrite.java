@@ -27,7 +27,7 @@ final class HeaderRewrite {
     private HeaderRewrite() {
     }
 
-    static MultiMap upstream(HttpServerRequest req, String name, SessionDirectory.Access access, boolean upgrade) {
+    static MultiMap upstream(HttpServerRequest req, String prefix, SessionDirectory.Access access, boolean upgrade) {
         MultiMap in = req.headers();
         Set<String> connectionTokens = connectionTokens(in);
         MultiMap out = MultiMap.caseInsensitiveMultiMap();
@@ -56,7 +56,9 @@ final class HeaderRewrite {
         if (host != null || authority != null) {
             out.set("X-Forwarded-Host", host != null ? host : authority);
         }
-        out.set("X-Forwarded-Prefix", "/s/" + name);
+        if (!prefix.isEmpty()) {
+            out.set("X-Forwarded-Prefix", prefix);
+        }
         return out;
     }
 

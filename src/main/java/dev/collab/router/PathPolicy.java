@@ -1,31 +1,42 @@
 package dev.collab.router;
 
+import dev.collab.router.RouteTable.RouteClass;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.regex.Pattern;
 
-/** Pipeline step: which upstream paths the router lets through. */
+/**
+ * Pipeline step: which upstream requests the router lets through, from opencode's own route table. Credential and
+ * config writes get 403, and so does a method opencode has no route for (its web UI handler would answer) unless it
+ * only reads (GET, HEAD, OPTIONS: the web UI's static files).
+ */
 final class PathPolicy {
     private static final Pattern REPEATED_SLASHES = Pattern.compile("/{2,}");
-    private static final Pattern OAUTH_PATH = Pattern.compile("^/provider/[^/]+/oauth(/.*)?$");
 
-    private PathPolicy() {
+    private final RouteTable table;
+
+    PathPolicy(RouteTable table) {
+        this.table = table;
     }
 
-    /** False after answering 403 for a credential write of opencode. */
-    static boolean allows(HttpMethod method, String rest, HttpServerResponse resp, String name) {
-        if (!CookieBootstrap.isRead(method) && (rest.equals("/auth") || rest.startsWith("/auth/")
-                || OAUTH_PATH.matcher(rest).matches())) {
-            HttpErrors.send(resp, 403, "opencode credential endpoints are not reachable through the router; "
+    /** The class of the request, or null after answering 403 or 404. */
+    RouteClass check(HttpMethod method, String rest, HttpServerResponse resp, String name) {
+        RouteClass c = table.classify(method, rest);
+        if (c == RouteClass.DENY) {
+            HttpErrors.send(resp, 403, "opencode credential and config writes are not reachable through the router; "
                     + "use PUT /collab/session/{session}/credentials/{key}", name);
-            return false;
+            return null;
         }
-        return true;
+        if (c == RouteClass.UNKNOWN && !CookieBootstrap.isRead(method)) {
+            HttpErrors.send(resp, 403, "not forwarded: " + method.name() + " is not a route of opencode's API on this path "
+                    + "(only reads reach its web UI)", name);
+            return null;
+        }
+        return c;
     }
 
-    /** The path after /s/{session}, with repeated slashes folded; "/" when empty. */
-    static String upstreamPath(String normalizedPath, String session) {
-        String prefix = "/s/" + session;
+    /** The path after the prefix ({@code /s/{session}} or empty), with repeated slashes folded; "/" when empty. */
+    static String upstreamPath(String normalizedPath, String prefix) {
         String rest = normalizedPath.startsWith(prefix) ? normalizedPath.substring(prefix.length()) : normalizedPath;
         if (rest.contains("//")) {
             rest = REPEATED_SLASHES.matcher(rest).replaceAll("/");

@@ -42,7 +42,7 @@ public class SessionRouter implements AutoCloseable {
         directory.onRemoved(cs -> activity.forget(cs.getMetadata().getNamespace(), cs.getMetadata().getName()));
         SessionLookup sessions = new SessionLookup(directory);
         this.proxy = new ProxyHandler(vertx, this::httpClient, sessions, activity, settings, metrics,
-                List.of(new SecretRedaction()));
+                RouteTable.opencode(), List.of(new SecretRedaction()));
         this.api = new SessionApi(vertx, client, sessions, settings, metrics);
     }
 
@@ -59,6 +59,10 @@ public class SessionRouter implements AutoCloseable {
     }
 
     public void mount(Router router) {
+        if (settings.sessionDomain() != null) {
+            // before every other route: a session's host serves that session at its root
+            router.route().order(-1_000).handler(new HostRouting(settings.sessionDomain(), proxy));
+        }
         router.route("/s/:session/*").handler(proxy);
         router.route("/s/:session").handler(proxy);
         api.mount(router);

@@ -69,7 +69,7 @@ final class UpstreamRelay {
         boolean upgrade = WebSocketTunnel.isUpgrade(req);
         RequestOptions options = new RequestOptions().setMethod(req.method()).setHost(endpoint.getHost())
                 .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80).setURI(ex.uri);
-        MultiMap headers = HeaderRewrite.upstream(req, name, ex.access, upgrade);
+        MultiMap headers = HeaderRewrite.upstream(req, ex.prefix, ex.access, upgrade);
         if (ex.transform != null) {
             headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
         }
@@ -190,16 +190,18 @@ final class UpstreamRelay {
                 HttpErrors.send(resp, 502, "session response failed", ex.name);
                 return;
             }
-            Buffer body;
-            try {
-                body = ex.transform.transform(bar.result());
-            } catch (Exception e) {
-                HttpErrors.send(resp, 502, ex.transform.failure(), ex.name);
-                return;
-            }
-            HeaderRewrite.copyResponseHead(upResp, resp);
-            resp.headers().remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_ENCODING);
-            resp.end(body);
+            vertx.executeBlocking(() -> ex.transform.transform(bar.result()), false).onComplete(tar -> {
+                if (resp.closed()) {
+                    return;
+                }
+                if (tar.failed()) {
+                    HttpErrors.send(resp, 502, ex.transform.failure(), ex.name);
+                    return;
+                }
+                HeaderRewrite.copyResponseHead(upResp, resp);
+                resp.headers().remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_ENCODING);
+                resp.end(tar.result());
+            });
         });
     }
 

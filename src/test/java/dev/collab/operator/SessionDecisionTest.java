@@ -152,7 +152,7 @@ class SessionDecisionTest {
     }
 
     @Test
-    void aReadyPodThatNeverAnswersIsRestartedAfterTheStartTimeout() {
+    void aReadyPodThatAnswersNoneOfThreeRequestsIsRestarted() {
         CollabSession s = WorkerPodBuilderTest.session("a");
         Pod pod = readyPod(s, NOW.minusSeconds(60));
         Observation in = observe(s, access(), claim(s), pod);
@@ -160,15 +160,33 @@ class SessionDecisionTest {
         assertThat(ask.probe().kind()).isEqualTo(Kind.ANSWER);
         assertThat(ask.probe().podUid()).isEqualTo("pod-uid");
 
-        SessionPlan patient = decision.decide(in, ProbeFindings.NONE.with(new ProbeFindings.Answer(false, NOW.minusSeconds(60))));
+        Instant retry = NOW.plus(AnswerWatch.RETRY);
+        SessionPlan patient = decision.decide(in, ProbeFindings.NONE.with(
+                new ProbeFindings.Answer(false, AnswerWatch.TRIES - 1, retry)));
         assertThat(patient.podAction()).isEqualTo(PodAction.KEEP);
-        assertThat(patient.requeueAt()).isEqualTo(NOW.plus(SessionDecision.UNRESPONSIVE_RETRY));
+        assertThat(patient.requeueAt()).isEqualTo(retry);
 
         SessionPlan restart = decision.decide(in, ProbeFindings.NONE.with(
-                new ProbeFindings.Answer(false, NOW.minus(settings.startTimeout()))));
+                new ProbeFindings.Answer(false, AnswerWatch.TRIES, retry)));
         assertThat(restart.podAction()).isEqualTo(PodAction.RESTART_UNRESPONSIVE);
         assertThat(restart.event().reason()).isEqualTo("Unresponsive");
         assertThat(restart.event().warning()).isTrue();
+    }
+
+    @Test
+    void aBusyAgentHoldsTheStopOnlyUntilBusyMax() {
+        CollabSession s = WorkerPodBuilderTest.session("a");
+        Pod pod = readyPod(s, NOW.minus(settings.idleTimeout()).minus(settings.busyMax()).minusSeconds(1));
+        SessionPlan plan = decision.decide(observe(s, access(), claim(s), pod), found(BusyProbe.Answer.BUSY, 0));
+        assertThat(plan.podAction()).isEqualTo(PodAction.DELETE);
+        assertThat(plan.stop().reason()).isEqualTo(StoppedReason.IdleTimeout);
+        assertThat(plan.event().reason()).isEqualTo("BusyLimitReached");
+        assertThat(plan.event().warning()).isTrue();
+
+        Pod younger = readyPod(s, NOW.minus(settings.idleTimeout()).minusSeconds(60)); // busy, limit 2h away
+        SessionPlan held = decision.decide(observe(s, access(), claim(s), younger), found(BusyProbe.Answer.BUSY, 0));
+        assertThat(held.podAction()).isEqualTo(PodAction.KEEP);
+        assertThat(held.lastActivity()).isEqualTo(NOW);
     }
 
     @Test
