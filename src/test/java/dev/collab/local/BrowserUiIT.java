@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
  * opencode's web UI through the router, in a real browser: local mode (the packaged app with the real opencode)
  * runs one session; headless Debian chromium, driven by playwright-core (tools/browser-test/ui-check.mjs), opens
  * {@code http://<session>.localhost:<port>/?token=...} (host-based routing), and the page must render opencode's
- * own UI; the same page without the token must be refused. Screenshot: target/browser-ui/opencode-ui.png.
+ * own UI; the same page without the token must be refused. Screenshot: target/browser-ui/opencode-ui.png. The same
+ * session checks the path policy and redaction against the real opencode's answers.
  *
  * Skipped (assumption) without /usr/bin/chromium, node, tools/browser-test/node_modules (npm ci there), opencode
  * or the packaged app; .ci/run installs all of them.
@@ -47,6 +48,7 @@ class BrowserUiIT {
     private static final String NS = "default";
     private static final String NAME = "ui";
     private static final String FAKE_KEY = "sk-ant-browser-test-0001";
+    private static final String CONFIG_KEY = "sk-ant-browser-config-0002";
     private static final Duration DEADLINE = Duration.ofSeconds(180);
     private static final Path WORK = Path.of("target/browser-ui").toAbsolutePath();
     private static final Path TOOL = Path.of("tools/browser-test").toAbsolutePath();
@@ -55,6 +57,7 @@ class BrowserUiIT {
     private static Path dataDir;
     private static KubernetesClient client;
     private static int port;
+    private static String token;
 
     @BeforeAll
     static void startLocalMode() throws Exception {
@@ -98,6 +101,22 @@ class BrowserUiIT {
         });
         client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(dataDir.resolve("kubeconfig"))))
                 .build();
+        String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","
+                + "\"provider\":{\"anthropic\":{\"options\":{\"apiKey\":\"" + CONFIG_KEY + "\"}}}}";
+        String auth = "{\"anthropic\":{\"type\":\"api\",\"key\":\"" + FAKE_KEY + "\"}}";
+        Secret secret = new SecretBuilder().withNewMetadata().withName(NAME + "-credentials").withNamespace(NS).endMetadata()
+                .addToData("opencode.json", b64(config)).addToData("auth.json", b64(auth)).build();
+        client.secrets().inNamespace(NS).resource(secret).create();
+        CollabSessionSpec spec = new CollabSessionSpec("ui@example.com", NAME + "-credentials");
+        // offline: a models.dev fetch that hangs on an unreachable network would stall the UI's provider list
+        spec.setEnv(List.of(new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
+                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        client.resources(CollabSession.class).inNamespace(NS).resource(new CollabSession(NS, NAME, spec)).create();
+        token = await("access token", BrowserUiIT::accessToken);
+        await("session Ready", () -> {
+            CollabSession cs = client.resources(CollabSession.class).inNamespace(NS).withName(NAME).get();
+            return cs != null && cs.getStatus() != null && cs.getStatus().getEndpoint() != null ? true : null;
+        });
     }
 
     @AfterAll
@@ -122,22 +141,6 @@ class BrowserUiIT {
 
     @Test
     void opencodeUiRendersThroughTheRouterAndNotWithoutTheToken() throws Exception {
-        String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\"}";
-        String auth = "{\"anthropic\":{\"type\":\"api\",\"key\":\"" + FAKE_KEY + "\"}}";
-        Secret secret = new SecretBuilder().withNewMetadata().withName(NAME + "-credentials").withNamespace(NS).endMetadata()
-                .addToData("opencode.json", b64(config)).addToData("auth.json", b64(auth)).build();
-        client.secrets().inNamespace(NS).resource(secret).create();
-        CollabSessionSpec spec = new CollabSessionSpec("ui@example.com", NAME + "-credentials");
-        // offline: a models.dev fetch that hangs on an unreachable network would stall the UI's provider list
-        spec.setEnv(List.of(new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
-        client.resources(CollabSession.class).inNamespace(NS).resource(new CollabSession(NS, NAME, spec)).create();
-        String token = await("access token", BrowserUiIT::accessToken);
-        await("session Ready", () -> {
-            CollabSession cs = client.resources(CollabSession.class).inNamespace(NS).withName(NAME).get();
-            return cs != null && cs.getStatus() != null && cs.getStatus().getEndpoint() != null ? true : null;
-        });
-
         String page = "http://" + NAME + ".localhost:" + port + "/";
         Path screenshot = WORK.resolve("opencode-ui.png");
         JsonObject result = browser(page + "?token=" + token, page, screenshot);
@@ -155,13 +158,43 @@ class BrowserUiIT {
         assertEquals("collab_session_token", cookie.getString("name"));
         assertEquals("/", cookie.getString("path"));
         assertTrue(cookie.getBoolean("httpOnly"));
-        assertFalse(seen.encode().contains(FAKE_KEY), "the page shows no credential");
+        assertFalse(seen.encode().contains(FAKE_KEY) || seen.encode().contains(CONFIG_KEY), "the page shows no credential");
         assertFalse(seen.encode().contains(token), "the page shows no token");
 
         JsonObject refused = result.getJsonObject("withoutToken");
         assertEquals(401, refused.getInteger("status"), refused.encodePrettily());
         assertEquals("session token required", new JsonObject(refused.getString("body")).getString("error"));
         assertFalse(refused.getBoolean("element"));
+    }
+
+    /** The path policy and redaction against the real opencode's answers (not a fake's idea of them). */
+    @Test
+    void realOpencodeKeepsItsKeyBehindTheRouter() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        String base = "http://127.0.0.1:" + port + "/s/" + NAME;
+        for (String read : List.of("/provider", "/Provider/", "/config/providers", "/CONFIG/providers", "/config/providers;x",
+                "/config", "/global/config")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + read)).header("Authorization",
+                    "Bearer " + token).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), read);
+            assertFalse(r.body().contains(FAKE_KEY), read + " leaks the auth.json key");
+            assertFalse(r.body().contains(CONFIG_KEY), read + " leaks the opencode.json apiKey");
+        }
+        HttpResponse<String> providers = http.send(HttpRequest.newBuilder(URI.create(base + "/config/providers"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(providers.body().contains("\"key\":\"[redacted]\""), "opencode answered the seeded key, redacted");
+        for (String[] write : List.of(new String[] { "PUT", "/AUTH/anthropic" }, new String[] { "DELETE", "/auth/anthropic;x" },
+                new String[] { "PATCH", "/Config" }, new String[] { "PATCH", "/global/config" },
+                new String[] { "POST", "/api/integration/anthropic/connect/key" })) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + write[1])).header("Authorization",
+                    "Bearer " + token).header("Content-Type", "application/json").method(write[0],
+                    HttpRequest.BodyPublishers.ofString("{\"type\":\"api\",\"key\":\"sk-evil\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, r.statusCode(), write[0] + " " + write[1]);
+        }
+        HttpResponse<String> after = http.send(HttpRequest.newBuilder(URI.create(base + "/provider")).header("Authorization",
+                "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertFalse(after.body().contains("sk-evil"), "no write reached opencode");
     }
 
     /** Runs tools/browser-test/ui-check.mjs; its last stdout line is the JSON report. */
