@@ -1,11 +1,15 @@
 package dev.collab.operator;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.ConditionTypes;
+import dev.collab.api.SessionPhase;
 import dev.collab.testing.MutableClock;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -107,11 +111,15 @@ final class OperatorHarness implements AutoCloseable {
     }
 
     /** Waits until the session satisfies the predicate and returns it. */
+    /**
+     * Waits until the session has a status that meets the condition (a session whose status is not written yet, e.g.
+     * right after its pod appeared or an edit raced the operator's status patch, does not meet any).
+     */
     CollabSession awaitSession(String name, Predicate<CollabSession> condition) {
         try {
             await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
                 CollabSession s = session(name);
-                return s != null && condition.test(s);
+                return s != null && s.getStatus() != null && condition.test(s);
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             throw new AssertionError(
@@ -120,6 +128,16 @@ final class OperatorHarness implements AutoCloseable {
                     e);
         }
         return session(name);
+    }
+
+    /** Waits for phase Failed and checks the Ready condition's reason and message. */
+    CollabSession assertFailed(String name, String reason, String messagePart) {
+        CollabSession s = awaitSession(name, cs -> cs.getStatus().getPhase() == SessionPhase.Failed);
+        Condition ready = s.getStatus().condition(ConditionTypes.READY);
+        assertThat(ready.getStatus()).isEqualTo("False");
+        assertThat(ready.getReason()).isEqualTo(reason);
+        assertThat(ready.getMessage()).contains(messagePart);
+        return s;
     }
 
     /** Edits the session (spec or metadata); every edit triggers a reconcile. */
