@@ -56,7 +56,8 @@ final class OperatorOnControlPlane implements AutoCloseable {
     /** deploy/ runs session pods as collab-session (COLLAB_SESSION_SERVICE_ACCOUNT_NAME). */
     static OperatorSettings withSessionServiceAccount(OperatorSettings s) {
         return new OperatorSettings(s.image(), s.port(), s.idleTimeout(), s.storageSize(), s.storageClass(),
-                s.resources(), "collab-session", s.runAsUser(), s.startTimeout(), s.maxRunning(), s.maxRunningPerOwner());
+                s.resources(), "collab-session", s.runAsUser(), s.startTimeout(), s.maxRunning(), s.maxRunningPerOwner(),
+                s.busyMax(), s.allowEnvValueFrom());
     }
 
     Secret credentials(String name) {
