@@ -32,6 +32,14 @@ public final class CollabLabels {
     /** On a pod: when the operator created it, by the operator's clock (start-timeout and idle reference). */
     public static final String CREATED_AT = "collab.dev/created-at";
 
+    /**
+     * On a warm worker's pod, HOME claim and access Secret: the CollabSessionPool it was made for. It stays after a
+     * claim; a worker is warm (claimable) while it has no {@link #SESSION} label.
+     */
+    public static final String POOL = "collab.dev/pool";
+    /** On a claimed pod: the session's credentials have not reached opencode yet; no endpoint is published. */
+    public static final String CREDENTIALS_PENDING = "collab.dev/credentials-pending";
+
     /** Keys of the access Secret. */
     public static final String ACCESS_TOKEN_KEY = "token";
     public static final String ACCESS_SERVER_PASSWORD_KEY = "server-password";

@@ -43,6 +43,10 @@ public class CollabSessionSpec {
     @JsonPropertyDescription("Extra environment variables; HOME, XDG_* and OPENCODE_SERVER_* are reserved.")
     private List<EnvVar> env = new ArrayList<>();
 
+    @JsonPropertyDescription("CollabSessionPool (same namespace) whose warm worker a new session claims; unset: the pool"
+            + " named \"default\" if there is one. Ignored after the first start: a waking session keeps its own HOME.")
+    private String poolRef;
+
     public CollabSessionSpec() {
     }
 
@@ -113,5 +117,13 @@ public class CollabSessionSpec {
 
     public void setEnv(List<EnvVar> env) {
         this.env = env == null ? new ArrayList<>() : env;
+    }
+
+    public String getPoolRef() {
+        return poolRef;
+    }
+
+    public void setPoolRef(String poolRef) {
+        this.poolRef = poolRef;
     }
 }

@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +25,14 @@ public final class AccessSecretBuilder {
     }
 
     static Secret desired(CollabSession session, Supplier<String> tokens) {
+        return withMetadata(ChildMetadata.of(session, CollabLabels.accessSecretName(session.getMetadata().getName()),
+                CollabLabels.ROLE_ACCESS, true).build(), tokens);
+    }
+
+    /** A fresh token and server password under the given metadata (a session's or a warm worker's). */
+    static Secret withMetadata(ObjectMeta meta, Supplier<String> tokens) {
         return new SecretBuilder()
-                .withMetadata(ChildMetadata.of(session, CollabLabels.accessSecretName(session.getMetadata().getName()),
-                        CollabLabels.ROLE_ACCESS, true).build())
+                .withMetadata(meta)
                 .withType("Opaque")
                 .addToData(CollabLabels.ACCESS_TOKEN_KEY, base64(tokens.get()))
                 .addToData(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, base64(tokens.get()))

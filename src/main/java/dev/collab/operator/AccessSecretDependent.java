@@ -4,6 +4,9 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.ArrayList;
+import java.util.List;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /** Create-only dependent: the `<name>-access` Secret is generated once and never rewritten. */
@@ -14,17 +17,30 @@ final class AccessSecretDependent {
         this.secrets = secrets;
     }
 
-    Secret current(CollabSession session) {
-        return Children.cached(secrets, session.getMetadata().getNamespace(),
-                CollabLabels.accessSecretName(session.getMetadata().getName())).orElse(null);
+    Secret current(CollabSession session, WorkerNames names) {
+        return Children.cached(secrets, session.getMetadata().getNamespace(), names.accessSecret()).orElse(null);
     }
 
-    /** Ensures the Secret exists; returns it. */
-    Secret reconcile(CollabSession session, KubernetesClient client) {
-        Secret existing = current(session);
-        if (existing != null) {
+    /**
+     * Ensures the Secret exists; returns it. A claimed warm worker's Secret (its opencode already runs with that
+     * server password) is adopted: labelled with the session and owned by it, its data untouched.
+     */
+    Secret reconcile(CollabSession session, WorkerNames names, KubernetesClient client) {
+        Secret existing = current(session, names);
+        if (existing == null) {
+            Secret desired = AccessSecretBuilder.desired(session);
+            desired.getMetadata().setName(names.accessSecret());
+            return Children.createOnce(client, secrets, desired);
+        }
+        if (ChildMetadata.isLabelledFor(existing.getMetadata(), session)) {
             return existing;
         }
-        return Children.createOnce(client, secrets, AccessSecretBuilder.desired(session));
+        Secret updated = client.secrets().resource(existing).edit(secret -> {
+            secret.getMetadata().setOwnerReferences(new ArrayList<>(List.of(ChildMetadata.ownerReference(session))));
+            ChildMetadata.labelFor(secret.getMetadata(), session, CollabLabels.ROLE_ACCESS);
+            return secret;
+        });
+        secrets.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, existing);
+        return updated;
     }
 }

@@ -34,7 +34,7 @@ final class Children {
      * Creates the child and puts it in the informer's cache so the next reconcile sees it. Null when it
      * already exists (created by an earlier reconcile whose event has not reached the cache): never overwritten.
      */
-    static <R extends HasMetadata> R createOnce(KubernetesClient client, InformerEventSource<R, CollabSession> source,
+    static <R extends HasMetadata, P extends HasMetadata> R createOnce(KubernetesClient client, InformerEventSource<R, P> source,
             R desired) {
         try {
             R created = client.resource(desired).create();

@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
@@ -57,22 +58,29 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     private final Map<ResourceID, Integer> unreachableProbes = new ConcurrentHashMap<>();
     private final CapacityLedger capacity = new CapacityLedger();
     private final AnswerWatch answers = new AnswerWatch();
+    private final CredentialDelivery delivery;
 
     private OperatorMetrics metrics;
     private InformerEventSource<Secret, CollabSession> secrets;
     private AccessSecretDependent accessSecret;
     private HomeClaimDependent homeClaim;
     private WorkerPodDependent workerPod;
+    private InformerEventSource<Pod, CollabSession> pods;
+    private InformerEventSource<PersistentVolumeClaim, CollabSession> claims;
+    private WarmWorkerClaim warmWorkers;
 
     @Inject
     public CollabSessionReconciler(CollabConfig config, MeterRegistry registry) {
-        this(OperatorSettings.from(config), Clock.systemUTC(), new OpencodeBusyProbe(Duration.ofSeconds(3)), registry);
+        this(OperatorSettings.from(config), Clock.systemUTC(), new OpencodeBusyProbe(Duration.ofSeconds(3)),
+                new OpencodeCredentialDelivery(Duration.ofSeconds(5)), registry);
     }
 
-    public CollabSessionReconciler(OperatorSettings settings, Clock clock, BusyProbe busyProbe, MeterRegistry registry) {
+    public CollabSessionReconciler(OperatorSettings settings, Clock clock, BusyProbe busyProbe, CredentialDelivery delivery,
+            MeterRegistry registry) {
         this.settings = settings;
         this.clock = clock;
         this.busyProbe = busyProbe;
+        this.delivery = delivery;
         this.registry = registry;
     }
 
@@ -83,14 +91,14 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                 ? List.of()
                 : List.of(key(cs.getMetadata().getNamespace(), cs.getSpec().getCredentials().getSecretName())));
         String managed = CollabLabels.MANAGED_BY + "=" + CollabLabels.MANAGED_BY_VALUE;
-        var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
+        pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
                 .withName("worker-pods")
                 .withNamespacesInheritedFromController()
                 .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
                 .withSecondaryToPrimaryMapper(Children::sessionOf)
                 .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
                 .build(), context);
-        var claims = new InformerEventSource<>(
+        claims = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, CollabSession.class)
                         .withName("home-claims")
                         .withNamespacesInheritedFromController()
@@ -115,8 +123,15 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
         accessSecret = new AccessSecretDependent(secrets);
         homeClaim = new HomeClaimDependent(claims, settings);
         workerPod = new WorkerPodDependent(pods);
+        // Pools only inform the claim of a new session: a pool change triggers no session reconcile.
+        var pools = new InformerEventSource<>(InformerEventSourceConfiguration.from(CollabSessionPool.class, CollabSession.class)
+                .withName("pools")
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(pool -> Set.of())
+                .build(), context);
+        warmWorkers = new WarmWorkerClaim(pods, pools, settings);
         metrics = new OperatorMetrics(registry, sessions::list);
-        return List.of(pods, claims, secrets);
+        return List.of(pods, claims, secrets, pools);
     }
 
     /**
@@ -188,6 +203,31 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
 
     InformerEventSource<Secret, CollabSession> secrets() {
         return secrets;
+    }
+
+    CredentialDelivery delivery() {
+        return delivery;
+    }
+
+    WarmWorkerClaim warmWorkers() {
+        return warmWorkers;
+    }
+
+    /**
+     * The names of the session's worker: those of the pod or HOME claim labelled with the session (a claimed warm
+     * worker keeps its own names), else the session's name.
+     */
+    WorkerNames workerNames(CollabSession session) {
+        for (Pod pod : pods.getSecondaryResources(session)) {
+            return WorkerNames.of(pod.getMetadata().getName());
+        }
+        for (PersistentVolumeClaim claim : claims.getSecondaryResources(session)) {
+            WorkerNames names = WorkerNames.fromHomeClaim(claim.getMetadata().getName());
+            if (names != null) {
+                return names;
+            }
+        }
+        return WorkerNames.of(session.getMetadata().getName());
     }
 
     AccessSecretDependent accessSecret() {

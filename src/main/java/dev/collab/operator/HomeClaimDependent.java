@@ -1,6 +1,5 @@
 package dev.collab.operator;
 
-import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -23,28 +22,35 @@ final class HomeClaimDependent {
         this.settings = settings;
     }
 
-    PersistentVolumeClaim current(CollabSession session) {
-        return Children.cached(claims, session.getMetadata().getNamespace(),
-                CollabLabels.homeClaimName(session.getMetadata().getName())).orElse(null);
+    PersistentVolumeClaim current(CollabSession session, WorkerNames names) {
+        return Children.cached(claims, session.getMetadata().getNamespace(), names.homeClaim()).orElse(null);
     }
 
-    PersistentVolumeClaim reconcile(CollabSession session, KubernetesClient client) {
-        PersistentVolumeClaim existing = current(session);
+    /**
+     * Ensures the claim exists, is labelled with the session and owned as retainOnDelete says. A claimed warm
+     * worker's claim is adopted here: the pool's controller reference is replaced by the session's.
+     */
+    PersistentVolumeClaim reconcile(CollabSession session, WorkerNames names, KubernetesClient client) {
+        PersistentVolumeClaim existing = current(session, names);
         boolean owned = HomeClaimBuilder.isOwned(session);
         if (existing == null) {
-            return Children.createOnce(client, claims, HomeClaimBuilder.desired(session, settings));
+            PersistentVolumeClaim desired = HomeClaimBuilder.desired(session, settings);
+            desired.getMetadata().setName(names.homeClaim());
+            return Children.createOnce(client, claims, desired);
         }
-        if (ChildMetadata.isOwnedBy(existing.getMetadata(), session) == owned) {
+        boolean adopted = ChildMetadata.isLabelledFor(existing.getMetadata(), session);
+        if (adopted && ChildMetadata.isOwnedBy(existing.getMetadata(), session) == owned) {
             return existing;
         }
         PersistentVolumeClaim updated = client.persistentVolumeClaims().resource(existing).edit(claim -> {
             List<OwnerReference> refs = new ArrayList<>(
                     claim.getMetadata().getOwnerReferences() == null ? List.of() : claim.getMetadata().getOwnerReferences());
-            refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()));
+            refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()) || Boolean.TRUE.equals(ref.getController()));
             if (owned) {
                 refs.add(ChildMetadata.ownerReference(session));
             }
             claim.getMetadata().setOwnerReferences(refs);
+            ChildMetadata.labelFor(claim.getMetadata(), session, null);
             return claim;
         });
         claims.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, existing);

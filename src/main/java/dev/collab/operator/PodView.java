@@ -36,6 +36,11 @@ public record PodView(
         return new PodView(name, true, false, null, restartCount, startedAt, createdAt, specHash, credentialsHash, failure);
     }
 
+    /** The same pod, not to be published yet (a claimed worker whose credentials have not arrived). */
+    public PodView notReadyCopy() {
+        return new PodView(name, terminating, false, null, restartCount, startedAt, createdAt, specHash, credentialsHash, failure);
+    }
+
     public static PodView of(Pod pod, int defaultPort) {
         var status = pod.getStatus();
         var annotations = pod.getMetadata().getAnnotations() == null

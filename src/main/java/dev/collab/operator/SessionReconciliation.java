@@ -46,19 +46,21 @@ final class SessionReconciliation {
         OperatorSettings settings = owner.settings();
         SpecProblem problem = SpecValidator.validate(session.getSpec()).orElse(null);
         CredentialsState credentials = null;
+        WorkerNames names = owner.workerNames(session);
         Secret access;
         PersistentVolumeClaim claim;
         if (problem == null) {
             String secretName = session.getSpec().getCredentials().getSecretName();
             credentials = CredentialsState.of(secretName, owner.secrets()
                     .get(new ResourceID(secretName, session.getMetadata().getNamespace())).orElse(null));
-            access = owner.accessSecret().reconcile(session, client);
-            claim = owner.homeClaim().reconcile(session, client);
+            names = claimWarmWorker(names, credentials);
+            access = owner.accessSecret().reconcile(session, names, client);
+            claim = owner.homeClaim().reconcile(session, names, client);
         } else {
-            access = owner.accessSecret().current(session);
-            claim = owner.homeClaim().current(session);
+            access = owner.accessSecret().current(session, names);
+            claim = owner.homeClaim().current(session, names);
         }
-        Pod pod = owner.workerPod().current(session);
+        Pod pod = owner.workerPod().current(session, names);
         if (pod != null) {
             owner.capacity().podSeen(id);
         }
@@ -90,7 +92,7 @@ final class SessionReconciliation {
             if (pod == null) {
                 evictForCapacity(lastActivity);
             }
-            Pod desired = WorkerPodBuilder.desired(session, settings, credentials);
+            Pod desired = WorkerPodBuilder.desired(session, settings, credentials, names);
             desired.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
             WorkerPodDependent.Outcome outcome = owner.workerPod().reconcile(pod, desired, client);
             switch (outcome.action()) {
@@ -108,7 +110,9 @@ final class SessionReconciliation {
                     view = view.terminatingCopy();
                 }
                 default -> {
-                    if (view != null && view.ready() && !view.terminating()
+                    if (view != null && view.ready() && !view.terminating() && CredentialsHandover.isPending(outcome.pod())) {
+                        view = handover().complete(outcome.pod(), view, access, credentials);
+                    } else if (view != null && view.ready() && !view.terminating()
                             && restartIfUnresponsive(outcome.pod(), view, access)) {
                         view = view.terminatingCopy();
                     }
@@ -120,7 +124,7 @@ final class SessionReconciliation {
         }
 
         CollabSessionStatus status = StatusBuilder.build(new StatusBuilder.Observed(session, problem, credentials,
-                access != null, claim, view, stop, lastActivity, settings.startTimeout(), now));
+                access == null ? null : access.getMetadata().getName(), claim, view, stop, lastActivity, settings.startTimeout(), now));
         announceTransitions(status, view);
         patchStatusIfChanged(status);
     }
@@ -132,6 +136,46 @@ final class SessionReconciliation {
             control.rescheduleAfter(millis);
         }
         return control;
+    }
+
+    /**
+     * A new session of a namespace with a fitting pool takes a Ready warm worker ({@link WarmWorkerClaim}) instead of
+     * starting one: only before it has any worker of its own (a waking session keeps its HOME). Returns the names of
+     * the worker the session now uses.
+     */
+    private WorkerNames claimWarmWorker(WorkerNames names, CredentialsState credentials) {
+        String name = session.getMetadata().getName();
+        if (!credentials.ready() || session.getSpec().isSuspend() || !names.pod().equals(name)
+                || owner.workerPod().current(session, names) != null || owner.homeClaim().current(session, names) != null
+                || owner.accessSecret().current(session, names) != null) {
+            return names;
+        }
+        var pool = owner.warmWorkers().poolFor(session, credentials).orElse(null);
+        if (pool == null) {
+            return names;
+        }
+        evictForCapacity(null);
+        WorkerNames claimed = null;
+        Pod desired = null;
+        for (Pod candidate : owner.warmWorkers().candidates(session, pool)) {
+            WorkerNames worker = WorkerNames.of(candidate.getMetadata().getName());
+            desired = WorkerPodBuilder.desired(session, owner.settings(), credentials, worker);
+            if (owner.warmWorkers().claim(session, candidate, desired, client, now) != null) {
+                claimed = worker;
+                break;
+            }
+        }
+        if (claimed == null) {
+            event("PoolEmpty", "no Ready warm worker in pool " + pool.getMetadata().getName() + ": starting a new worker",
+                    false);
+            return names;
+        }
+        event("Claimed", "claimed warm worker " + claimed.pod() + " of pool " + pool.getMetadata().getName(), false);
+        return claimed;
+    }
+
+    private CredentialsHandover handover() {
+        return new CredentialsHandover(owner, session, client, now, this::requeue, this::event);
     }
 
     private record IdleCheck(Stop stop, Instant lastActivity) {
@@ -209,7 +253,7 @@ final class SessionReconciliation {
             return;
         }
         var victims = owner.capacity().admit(session, context.getPrimaryCache().list(),
-                s -> owner.workerPod().current(s) != null,
+                s -> owner.workerPod().current(s, owner.workerNames(s)) != null,
                 SessionReconciliation::lastActiveForCapacity,
                 settings.maxRunning(), settings.maxRunningPerOwner(), now);
         for (CollabSession victim : victims) {

@@ -18,7 +18,7 @@ public final class StatusBuilder {
             CollabSession session,
             SpecProblem problem,
             CredentialsState credentials,
-            boolean accessSecretExists,
+            String accessSecretName,
             PersistentVolumeClaim claim,
             PodView pod,
             Stop stop,
@@ -38,7 +38,7 @@ public final class StatusBuilder {
         ConditionSet conditions = new ConditionSet(previous.getConditions(), generation, in.now());
         CollabSessionStatus status = new CollabSessionStatus();
         status.setObservedGeneration(generation);
-        status.setAccessSecretName(in.accessSecretExists() ? CollabLabels.accessSecretName(name) : null);
+        status.setAccessSecretName(in.accessSecretName());
         status.setLastActivityTime(in.lastActivity() == null ? null : in.lastActivity().toString());
 
         PodView pod = in.pod();

@@ -76,7 +76,7 @@ class LifecycleRulesTest {
         PodView ready = new PodView("a", false, true, "http://10.0.0.1:4096", 1, T0.toString(), T0, "h", "sha256:c", null);
         var claim = new PersistentVolumeClaimBuilder().withNewStatus().withPhase("Bound").endStatus().build();
         var creds = WorkerPodBuilderTest.creds(Map.of("auth.json", "{}"));
-        CollabSessionStatus first = StatusBuilder.build(new StatusBuilder.Observed(s, null, creds, true, claim, ready,
+        CollabSessionStatus first = StatusBuilder.build(new StatusBuilder.Observed(s, null, creds, "a-access", claim, ready,
                 null, null, Duration.ofMinutes(5), T0.plusSeconds(5)));
         assertThat(first.getPhase()).isEqualTo(SessionPhase.Running);
         assertThat(first.getEndpoint()).isEqualTo("http://10.0.0.1:4096");
@@ -86,11 +86,11 @@ class LifecycleRulesTest {
         assertThat(first.getConditions()).allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(3L));
 
         s.setStatus(first);
-        CollabSessionStatus same = StatusBuilder.build(new StatusBuilder.Observed(s, null, creds, true, claim, ready,
+        CollabSessionStatus same = StatusBuilder.build(new StatusBuilder.Observed(s, null, creds, "a-access", claim, ready,
                 null, null, Duration.ofMinutes(5), T0.plusSeconds(60)));
         assertThat(same).as("nothing changed: no status patch").isEqualTo(first);
 
-        CollabSessionStatus stopped = StatusBuilder.build(new StatusBuilder.Observed(s, null, creds, true, claim, null,
+        CollabSessionStatus stopped = StatusBuilder.build(new StatusBuilder.Observed(s, null, creds, "a-access", claim, null,
                 new Stop(StoppedReason.IdleTimeout, T0.plusSeconds(90)), null, Duration.ofMinutes(5), T0.plusSeconds(90)));
         assertThat(stopped.getPhase()).isEqualTo(SessionPhase.Stopped);
         assertThat(stopped.getEndpoint()).isNull();

@@ -54,7 +54,7 @@ final class OperatorHarness implements AutoCloseable {
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false)
                 .withConcurrentReconciliationThreads(4));
-        operator.register(new CollabSessionReconciler(settings, clock, probe, registry), c -> c.settingNamespace(NS));
+        operator.register(new CollabSessionReconciler(settings, clock, probe, delivery, registry), c -> c.settingNamespace(NS));
         operator.start();
     }
 
