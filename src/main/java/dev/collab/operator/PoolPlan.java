@@ -50,7 +50,7 @@ public final class PoolPlan {
         }
         List<String> complete = live.stream()
                 .filter(w -> w.pod() == PodState.MISSING || !w.hasClaim() || !w.hasAccess())
-                .map(Worker::name).toList();
+                .map(Worker::name).sorted().toList();
         int ready = (int) live.stream().filter(w -> w.pod() == PodState.READY).count();
         return new Decision(Math.max(0, desired - live.size()), complete, remove, live.size(), ready);
     }

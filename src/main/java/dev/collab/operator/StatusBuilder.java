@@ -1,6 +1,5 @@
 package dev.collab.operator;
 
-import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.ConditionTypes;
@@ -34,7 +33,6 @@ public final class StatusBuilder {
         CollabSession session = in.session();
         CollabSessionStatus previous = session.getStatus() == null ? new CollabSessionStatus() : session.getStatus();
         long generation = session.getMetadata().getGeneration() == null ? 0 : session.getMetadata().getGeneration();
-        String name = session.getMetadata().getName();
         ConditionSet conditions = new ConditionSet(previous.getConditions(), generation, in.now());
         CollabSessionStatus status = new CollabSessionStatus();
         status.setObservedGeneration(generation);

@@ -58,6 +58,11 @@ final class FakeKubelet implements AutoCloseable {
         behaviours.put(session, behaviour);
     }
 
+    /** How new warm workers of this pool behave from now on. */
+    void behaveForPool(String pool, Behaviour behaviour) {
+        behaviours.put("pool:" + pool, behaviour);
+    }
+
     /** Pods of this session run on 127.0.0.1 at this port (a fake opencode the test started). */
     void serveOnLoopback(String session, int port) {
         endpointPorts.put(session, Integer.toString(port));
@@ -73,7 +78,9 @@ final class FakeKubelet implements AutoCloseable {
 
     private void apply(Pod pod) {
         String session = pod.getMetadata().getName();
-        Behaviour behaviour = behaviours.getOrDefault(session, Behaviour.READY);
+        String pool = pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get("collab.dev/pool");
+        Behaviour behaviour = behaviours.getOrDefault(session,
+                pool == null ? Behaviour.READY : behaviours.getOrDefault("pool:" + pool, Behaviour.READY));
         String port = endpointPorts.get(session);
         String ip = port != null ? "127.0.0.1" : "10.42.0." + nextIp.getAndIncrement();
         pod.setStatus(status(behaviour, ip));
