@@ -218,16 +218,24 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
      * worker keeps its own names), else the session's name.
      */
     WorkerNames workerNames(CollabSession session) {
-        for (Pod pod : pods.getSecondaryResources(session)) {
-            return WorkerNames.of(pod.getMetadata().getName());
+        // Sorted: should two operators overlapping in a failover each have claimed a worker for the session, every
+        // process keeps the same one ({@link #duplicateClaims} lists the other).
+        var podNames = pods.getSecondaryResources(session).stream().map(p -> p.getMetadata().getName()).sorted().toList();
+        if (!podNames.isEmpty()) {
+            return WorkerNames.of(podNames.get(0));
         }
-        for (PersistentVolumeClaim claim : claims.getSecondaryResources(session)) {
-            WorkerNames names = WorkerNames.fromHomeClaim(claim.getMetadata().getName());
-            if (names != null) {
-                return names;
-            }
-        }
-        return WorkerNames.of(session.getMetadata().getName());
+        return claims.getSecondaryResources(session).stream()
+                .map(c -> WorkerNames.fromHomeClaim(c.getMetadata().getName()))
+                .filter(java.util.Objects::nonNull)
+                .min(java.util.Comparator.comparing(WorkerNames::pod))
+                .orElse(WorkerNames.of(session.getMetadata().getName()));
+    }
+
+    /** Workers labelled with the session besides the one it uses (see {@link #workerNames}). */
+    List<Pod> duplicateClaims(CollabSession session, WorkerNames names) {
+        return pods.getSecondaryResources(session).stream()
+                .filter(p -> !p.getMetadata().getName().equals(names.pod()))
+                .toList();
     }
 
     AccessSecretDependent accessSecret() {

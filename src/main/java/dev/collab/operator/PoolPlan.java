@@ -21,13 +21,12 @@ public final class PoolPlan {
     }
 
     /**
-     * @param create   how many new workers to create
-     * @param complete existing workers to complete: create whichever of access Secret, claim, pod is missing
-     * @param remove   workers to delete (pod, claim and Secret): failed, outdated or beyond the desired count
-     * @param warm     warm workers that remain (starting or ready), for status.replicas
-     * @param ready    of those, ready to be claimed
+     * @param create how many new workers to create
+     * @param remove workers to delete (pod, claim and Secret): failed, outdated, incomplete or beyond the desired count
+     * @param warm   warm workers that remain (starting or ready), for status.replicas
+     * @param ready  of those, ready to be claimed
      */
-    public record Decision(int create, List<String> complete, List<String> remove, int warm, int ready) {
+    public record Decision(int create, List<String> remove, int warm, int ready) {
     }
 
     private PoolPlan() {
@@ -37,22 +36,23 @@ public final class PoolPlan {
         List<String> remove = new ArrayList<>();
         List<Worker> live = new ArrayList<>();
         for (Worker w : workers) {
-            if (w.pod() == PodState.FAILED || w.outdated()) {
+            // An incomplete worker is never completed: a claim without its pod may be what is left of a worker a
+            // session claimed (its pod deleted before the session adopted the claim), and a new pod on it would
+            // hand that HOME to the next session. It is removed and a fresh worker made instead.
+            boolean incomplete = w.pod() == PodState.MISSING || !w.hasClaim() || !w.hasAccess();
+            if (w.pod() == PodState.FAILED || w.outdated() || (incomplete && w.pod() != PodState.TERMINATING)) {
                 remove.add(w.name());
             } else if (w.pod() != PodState.TERMINATING) {
                 live.add(w);
             }
         }
-        // Beyond the desired count, drop the least useful first: incomplete, then starting, then ready.
+        // Beyond the desired count, drop the least useful first: starting, then ready.
         live.sort(Comparator.comparingInt(PoolPlan::usefulness).reversed().thenComparing(Worker::name));
         while (live.size() > Math.max(0, desired)) {
             remove.add(live.remove(live.size() - 1).name());
         }
-        List<String> complete = live.stream()
-                .filter(w -> w.pod() == PodState.MISSING || !w.hasClaim() || !w.hasAccess())
-                .map(Worker::name).sorted().toList();
         int ready = (int) live.stream().filter(w -> w.pod() == PodState.READY).count();
-        return new Decision(Math.max(0, desired - live.size()), complete, remove, live.size(), ready);
+        return new Decision(Math.max(0, desired - live.size()), remove, live.size(), ready);
     }
 
     private static int usefulness(Worker w) {

@@ -62,9 +62,8 @@ final class PoolReconciliation {
         List<PoolPlan.Worker> workers = observe();
         PoolPlan.Decision decision = PoolPlan.decide(pool.getSpec().getReplicas(), workers);
         decision.remove().forEach(this::remove);
-        decision.complete().forEach(name -> ensure(WorkerNames.of(name)));
         for (int i = 0; i < decision.create(); i++) {
-            ensure(WorkerNames.of(newWorkerName()));
+            createWorker(WorkerNames.of(newWorkerName()));
         }
         CollabSessionPoolStatus status = status(decision);
         UpdateControl<CollabSessionPool> control;
@@ -162,19 +161,13 @@ final class PoolReconciliation {
         }
     }
 
-    /** Creates whichever of the worker's Secret, claim and pod does not exist yet (in that order). */
-    private void ensure(WorkerNames names) {
-        if (!warmSecrets.containsKey(names.pod())) {
-            Children.createOnce(client, secrets, PoolWorkerBuilder.access(pool, names));
-        }
-        if (!warmClaims.containsKey(names.pod())) {
-            Children.createOnce(client, claims, PoolWorkerBuilder.homeClaim(pool, names, settings));
-        }
-        if (!warmPods.containsKey(names.pod())) {
-            Pod pod = PoolWorkerBuilder.pod(pool, names, settings);
-            pod.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
-            Children.createOnce(client, pods, pod);
-        }
+    /** Creates a new worker: access Secret, HOME claim, pod (in that order; the pod needs both). */
+    private void createWorker(WorkerNames names) {
+        Children.createOnce(client, secrets, PoolWorkerBuilder.access(pool, names));
+        Children.createOnce(client, claims, PoolWorkerBuilder.homeClaim(pool, names, settings));
+        Pod pod = PoolWorkerBuilder.pod(pool, names, settings);
+        pod.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
+        Children.createOnce(client, pods, pod);
     }
 
     private String newWorkerName() {

@@ -53,9 +53,17 @@ final class SessionReconciliation {
             String secretName = session.getSpec().getCredentials().getSecretName();
             credentials = CredentialsState.of(secretName, owner.secrets()
                     .get(new ResourceID(secretName, session.getMetadata().getNamespace())).orElse(null));
-            names = claimWarmWorker(names, credentials);
-            access = owner.accessSecret().reconcile(session, names, client);
-            claim = owner.homeClaim().reconcile(session, names, client);
+            boolean fresh = isFresh(names);
+            if (fresh && !credentials.ready() && owner.warmWorkers().poolExists(session)) {
+                // Nothing is created before the credentials arrive, so the session can still claim a warm worker.
+                access = null;
+                claim = null;
+            } else {
+                names = fresh ? claimWarmWorker(names, credentials) : names;
+                releaseDuplicateClaims(names);
+                access = owner.accessSecret().reconcile(session, names, client);
+                claim = owner.homeClaim().reconcile(session, names, client);
+            }
         } else {
             access = owner.accessSecret().current(session, names);
             claim = owner.homeClaim().current(session, names);
@@ -144,10 +152,7 @@ final class SessionReconciliation {
      * the worker the session now uses.
      */
     private WorkerNames claimWarmWorker(WorkerNames names, CredentialsState credentials) {
-        String name = session.getMetadata().getName();
-        if (!credentials.ready() || session.getSpec().isSuspend() || !names.pod().equals(name)
-                || owner.workerPod().current(session, names) != null || owner.homeClaim().current(session, names) != null
-                || owner.accessSecret().current(session, names) != null) {
+        if (!credentials.ready() || session.getSpec().isSuspend()) {
             return names;
         }
         var pool = owner.warmWorkers().poolFor(session, credentials).orElse(null);
@@ -172,6 +177,32 @@ final class SessionReconciliation {
         }
         event("Claimed", "claimed warm worker " + claimed.pod() + " of pool " + pool.getMetadata().getName(), false);
         return claimed;
+    }
+
+    /** The session has no worker, HOME claim or access Secret of its own yet. */
+    private boolean isFresh(WorkerNames names) {
+        return names.pod().equals(session.getMetadata().getName()) && owner.workerPod().current(session, names) == null
+                && owner.homeClaim().current(session, names) == null && owner.accessSecret().current(session, names) == null;
+    }
+
+    /**
+     * Deletes the workers a failover overlap started or claimed for this session besides the one it keeps (two
+     * operators each acting on a cache without the other's worker): pod, HOME claim, access Secret. None of them
+     * was ever published, and a fresh session has no data yet.
+     */
+    private void releaseDuplicateClaims(WorkerNames names) {
+        for (Pod extra : owner.duplicateClaims(session, names)) {
+            WorkerNames dup = WorkerNames.of(extra.getMetadata().getName());
+            owner.workerPod().delete(extra, client);
+            try {
+                client.persistentVolumeClaims().inNamespace(session.getMetadata().getNamespace()).withName(dup.homeClaim()).delete();
+                client.secrets().inNamespace(session.getMetadata().getNamespace()).withName(dup.accessSecret()).delete();
+            } catch (KubernetesClientException e) {
+                LOG.debugf("duplicate claim %s not fully removed yet: %s", dup.pod(), e.getMessage());
+            }
+            event("DuplicateWorkerReleased", "a second worker " + dup.pod() + " was started or claimed for this session"
+                    + " (operators overlapping in a failover): deleted, the session keeps " + names.pod(), true);
+        }
     }
 
     private CredentialsHandover handover() {

@@ -44,6 +44,11 @@ final class WarmWorkerClaim {
         this.settings = settings;
     }
 
+    /** Whether the pool the session would claim from exists (its template not yet compared). */
+    boolean poolExists(CollabSession session) {
+        return pools.get(new ResourceID(PoolMatch.poolName(session), session.getMetadata().getNamespace())).isPresent();
+    }
+
     /** The session's pool, when it exists and its template fits the session; else empty (logged). */
     Optional<CollabSessionPool> poolFor(CollabSession session, CredentialsState credentials) {
         String ns = session.getMetadata().getNamespace();
@@ -57,13 +62,17 @@ final class WarmWorkerClaim {
         return mismatch.isPresent() ? Optional.empty() : pool;
     }
 
-    /** Ready warm workers of the pool from the cache, in random order so concurrent claimers rarely collide. */
+    /**
+     * Warm workers of the pool from the cache, Ready ones first, each group in random order so concurrent claimers
+     * rarely collide. Readiness is decided on the fresh read in {@link #claim}: the cache may lag behind it.
+     */
     List<Pod> candidates(CollabSession session, CollabSessionPool pool) {
         String poolName = pool.getMetadata().getName();
-        List<Pod> candidates = new ArrayList<>(pods.list(session.getMetadata().getNamespace(),
-                p -> isWarm(p, poolName) && PodView.of(p, settings.port()).ready()).toList());
-        Collections.shuffle(candidates);
-        return candidates.subList(0, Math.min(MAX_ATTEMPTS, candidates.size()));
+        List<Pod> warm = new ArrayList<>(pods.list(session.getMetadata().getNamespace(), p -> isWarm(p, poolName)
+                && p.getMetadata().getDeletionTimestamp() == null).toList());
+        Collections.shuffle(warm);
+        warm.sort(java.util.Comparator.comparing(p -> !PodView.of(p, settings.port()).ready()));
+        return warm.subList(0, Math.min(MAX_ATTEMPTS, warm.size()));
     }
 
     /**

@@ -249,8 +249,10 @@ class PoolTest {
         Set<String> refilled = names(awaitWarm("default", 1));
 
         h.client.resource(d).delete();
-        h.collectGarbage(d.getMetadata().getUid());   // the mock server has no garbage collector
         await().atMost(OperatorHarness.WAIT).untilAsserted(() -> {
+            // The mock server has no garbage collector; like the real one, this also collects a pod that a reconcile
+            // still running when the session went recreated.
+            h.collectGarbage(d.getMetadata().getUid());
             assertThat(h.client.pods().inNamespace(NS).withName(worker).get()).isNull();
             assertThat(h.client.persistentVolumeClaims().inNamespace(NS).withName(worker + "-home").get()).isNull();
             assertThat(h.client.secrets().inNamespace(NS).withName(worker + "-access").get()).isNull();
