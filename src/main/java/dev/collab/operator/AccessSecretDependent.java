@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.Secret;
+import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.ArrayList;
@@ -21,22 +22,20 @@ final class AccessSecretDependent {
         return Children.cached(secrets, session.getMetadata().getNamespace(), names.accessSecret()).orElse(null);
     }
 
+    /** Creates it with a fresh token and password; null when it exists already (not yet in the cache). */
+    Secret create(CollabSession session, WorkerNames names, KubernetesClient client) {
+        Secret desired = AccessSecretBuilder.desired(session);
+        desired.getMetadata().setName(names.accessSecret());
+        return Children.createOnce(client, secrets, desired);
+    }
+
     /**
-     * Ensures the Secret exists; returns it. A claimed warm worker's Secret (its opencode already runs with that
-     * server password) is adopted: labelled with the session and owned by it, its data untouched.
+     * Adopts a claimed warm worker's Secret (its opencode already runs with that server password): labelled with the
+     * session and owned by it, its data untouched.
      */
-    Secret reconcile(CollabSession session, WorkerNames names, KubernetesClient client) {
-        Secret existing = current(session, names);
-        if (existing == null) {
-            Secret desired = AccessSecretBuilder.desired(session);
-            desired.getMetadata().setName(names.accessSecret());
-            return Children.createOnce(client, secrets, desired);
-        }
-        if (ChildMetadata.isLabelledFor(existing.getMetadata(), session)) {
-            return existing;
-        }
+    Secret adopt(CollabSession session, Secret existing, KubernetesClient client) {
         Secret updated = client.secrets().resource(existing).edit(secret -> {
-            secret.getMetadata().setOwnerReferences(new ArrayList<>(List.of(ChildMetadata.ownerReference(session))));
+            secret.getMetadata().setOwnerReferences(new ArrayList<>(List.of(OwnerReferences.controller(session))));
             ChildMetadata.labelFor(secret.getMetadata(), session, CollabLabels.ROLE_ACCESS);
             return secret;
         });

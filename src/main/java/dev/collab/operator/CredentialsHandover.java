@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CredentialKey;
@@ -11,45 +12,28 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * The second half of a claim: the session's credentials reach the claimed worker's running opencode through
- * {@link CredentialDelivery} (no restart), then the pending mark comes off the pod and the endpoint is published.
- * A worker that does not take them within the start timeout is deleted: the session then starts its pod the
- * ordinary way on the same HOME claim, and seed-home writes the credentials.
+ * {@link CredentialDelivery} (no restart); then the pending mark comes off the pod and its endpoint may be published.
+ * {@link SessionDecision} retries every {@link #RETRY} and, past the start timeout, replaces the pod: the new pod
+ * runs on the same HOME claim and seed-home writes the credentials from the Secret.
  */
 final class CredentialsHandover {
+    static final Duration RETRY = Duration.ofSeconds(2);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration RETRY = Duration.ofSeconds(2);
     private static final String PENDING_PATH = "/metadata/annotations/" + CollabLabels.CREDENTIALS_PENDING.replace("/", "~1");
 
-    /** Emits an event on the session. */
-    interface Events {
-        void emit(String reason, String message, boolean warning);
-    }
+    private final SessionCollaborators with;
 
-    private final CollabSessionReconciler owner;
-    private final CollabSession session;
-    private final KubernetesClient client;
-    private final Instant now;
-    private final Consumer<Instant> requeue;
-    private final Events events;
-
-    CredentialsHandover(CollabSessionReconciler owner, CollabSession session, KubernetesClient client, Instant now,
-            Consumer<Instant> requeue, Events events) {
-        this.owner = owner;
-        this.session = session;
-        this.client = client;
-        this.now = now;
-        this.requeue = requeue;
-        this.events = events;
+    CredentialsHandover(SessionCollaborators with) {
+        this.with = with;
     }
 
     static boolean isPending(Pod pod) {
@@ -57,40 +41,29 @@ final class CredentialsHandover {
                 && pod.getMetadata().getAnnotations().containsKey(CollabLabels.CREDENTIALS_PENDING);
     }
 
-    /** Delivers the credentials to a Ready claimed pod; returns the view to report (not ready while pending). */
-    PodView complete(Pod pod, PodView view, Secret access, CredentialsState credentials) {
-        String password = CollabSessionReconciler.serverPassword(access);
-        Map<String, String> entries = authEntries();
-        if (password != null && entries != null && owner.delivery().deliver(view.endpoint(), password, entries)) {
-            try {
-                Pod updated = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                        .patch(PatchContext.of(PatchType.JSON), "[{\"op\":\"remove\",\"path\":\"" + PENDING_PATH + "\"}]");
-                owner.workerPod().cacheUpdate(updated, pod);
-                return view;
-            } catch (KubernetesClientException e) {
-                requeue.accept(now.plus(RETRY));
-                return view.notReadyCopy();
-            }
+    /** Delivers the credentials to the Ready claimed pod and clears its pending mark; true when both happened. */
+    boolean deliver(CollabSession session, Pod pod, PodView view, Secret access, KubernetesClient client) {
+        String password = AccessSecrets.serverPassword(access);
+        Map<String, String> entries = authEntries(session);
+        if (password == null || entries == null || view.endpoint() == null
+                || !with.delivery().deliver(view.endpoint(), password, entries)) {
+            return false;
         }
-        Duration patience = owner.settings().startTimeout();
-        Instant since = view.createdAt() == null ? now : view.createdAt();
-        if (!now.isBefore(since.plus(patience))) {
-            owner.workerPod().delete(pod, client);
-            events.emit("CredentialsNotDelivered", "the claimed warm worker did not take the credentials within "
-                    + patience.toSeconds() + "s: starting the pod again, seeded from the credential Secret", true);
-            return view.terminatingCopy();
+        try {
+            Pod updated = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                    .patch(PatchContext.of(PatchType.JSON), "[{\"op\":\"remove\",\"path\":\"" + PENDING_PATH + "\"}]");
+            with.workerPod().cacheUpdate(updated, pod);
+            return true;
+        } catch (KubernetesClientException e) {
+            return false;
         }
-        requeue.accept(now.plus(RETRY));
-        return view.notReadyCopy();
     }
 
     /** Provider -> entry of the credential Secret's auth.json (PoolMatch admits no other key); null if unreadable. */
-    private Map<String, String> authEntries() {
+    private Map<String, String> authEntries(CollabSession session) {
         String secretName = session.getSpec().getCredentials().getSecretName();
-        Secret secret = owner.secrets().get(new io.javaoperatorsdk.operator.processing.event.ResourceID(secretName,
-                session.getMetadata().getNamespace())).orElse(null);
-        String encoded = secret == null || secret.getData() == null ? null
-                : secret.getData().get(CredentialKey.AUTH.secretKey());
+        Secret secret = with.secrets().get(new ResourceID(secretName, session.getMetadata().getNamespace())).orElse(null);
+        String encoded = secret == null || secret.getData() == null ? null : secret.getData().get(CredentialKey.AUTH.secretKey());
         Map<String, String> entries = new LinkedHashMap<>();
         if (encoded == null) {
             return entries;

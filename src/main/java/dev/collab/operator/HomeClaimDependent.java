@@ -1,6 +1,7 @@
 package dev.collab.operator;
 
 import dev.collab.api.CollabSession;
+import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,39 +16,32 @@ import java.util.List;
  */
 final class HomeClaimDependent {
     private final InformerEventSource<PersistentVolumeClaim, CollabSession> claims;
-    private final OperatorSettings settings;
 
-    HomeClaimDependent(InformerEventSource<PersistentVolumeClaim, CollabSession> claims, OperatorSettings settings) {
+    HomeClaimDependent(InformerEventSource<PersistentVolumeClaim, CollabSession> claims) {
         this.claims = claims;
-        this.settings = settings;
     }
 
     PersistentVolumeClaim current(CollabSession session, WorkerNames names) {
         return Children.cached(claims, session.getMetadata().getNamespace(), names.homeClaim()).orElse(null);
     }
 
+    /** The created claim, or null when it exists already (an earlier create not yet in the cache). */
+    PersistentVolumeClaim create(PersistentVolumeClaim desired, KubernetesClient client) {
+        return Children.createOnce(client, claims, desired);
+    }
+
     /**
-     * Ensures the claim exists, is labelled with the session and owned as retainOnDelete says. A claimed warm
-     * worker's claim is adopted here: the pool's controller reference is replaced by the session's.
+     * Adds or removes the session's owner reference on the claim and labels it with the session. A claimed warm
+     * worker's claim is adopted this way: the pool's controller reference is replaced by the session's.
      */
-    PersistentVolumeClaim reconcile(CollabSession session, WorkerNames names, KubernetesClient client) {
-        PersistentVolumeClaim existing = current(session, names);
-        boolean owned = HomeClaimBuilder.isOwned(session);
-        if (existing == null) {
-            PersistentVolumeClaim desired = HomeClaimBuilder.desired(session, settings);
-            desired.getMetadata().setName(names.homeClaim());
-            return Children.createOnce(client, claims, desired);
-        }
-        boolean adopted = ChildMetadata.isLabelledFor(existing.getMetadata(), session);
-        if (adopted && ChildMetadata.isOwnedBy(existing.getMetadata(), session) == owned) {
-            return existing;
-        }
+    PersistentVolumeClaim setOwned(CollabSession session, PersistentVolumeClaim existing, boolean owned,
+            KubernetesClient client) {
         PersistentVolumeClaim updated = client.persistentVolumeClaims().resource(existing).edit(claim -> {
             List<OwnerReference> refs = new ArrayList<>(
                     claim.getMetadata().getOwnerReferences() == null ? List.of() : claim.getMetadata().getOwnerReferences());
             refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()) || Boolean.TRUE.equals(ref.getController()));
             if (owned) {
-                refs.add(ChildMetadata.ownerReference(session));
+                refs.add(OwnerReferences.controller(session));
             }
             claim.getMetadata().setOwnerReferences(refs);
             ChildMetadata.labelFor(claim.getMetadata(), session, null);

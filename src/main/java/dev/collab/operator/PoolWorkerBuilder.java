@@ -29,7 +29,7 @@ public final class PoolWorkerBuilder {
 
     public static Secret access(CollabSessionPool pool, WorkerNames names) {
         return AccessSecretBuilder.withMetadata(meta(pool, names.accessSecret(), CollabLabels.ROLE_ACCESS).build(),
-                AccessSecretBuilder::randomToken);
+                dev.collab.api.AccessSecrets::newToken);
     }
 
     public static PersistentVolumeClaim homeClaim(CollabSessionPool pool, WorkerNames names, OperatorSettings settings) {

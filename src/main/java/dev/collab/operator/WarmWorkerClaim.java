@@ -44,22 +44,10 @@ final class WarmWorkerClaim {
         this.settings = settings;
     }
 
-    /** Whether the pool the session would claim from exists (its template not yet compared). */
-    boolean poolExists(CollabSession session) {
-        return pools.get(new ResourceID(PoolMatch.poolName(session), session.getMetadata().getNamespace())).isPresent();
-    }
-
-    /** The session's pool, when it exists and its template fits the session; else empty (logged). */
-    Optional<CollabSessionPool> poolFor(CollabSession session, CredentialsState credentials) {
-        String ns = session.getMetadata().getNamespace();
-        Optional<CollabSessionPool> pool = pools.get(new ResourceID(PoolMatch.poolName(session), ns));
-        if (pool.isEmpty() || pool.get().getMetadata().getDeletionTimestamp() != null) {
-            return Optional.empty();
-        }
-        Optional<String> mismatch = PoolMatch.mismatch(session, pool.get(), credentials, settings);
-        mismatch.ifPresent(why -> LOG.debugf("%s/%s does not use pool %s: %s", ns, session.getMetadata().getName(),
-                pool.get().getMetadata().getName(), why));
-        return mismatch.isPresent() ? Optional.empty() : pool;
+    /** The pool the session would claim from (spec.poolRef or "default"), if it exists and is not being deleted. */
+    Optional<CollabSessionPool> pool(CollabSession session) {
+        return pools.get(new ResourceID(PoolMatch.poolName(session), session.getMetadata().getNamespace()))
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null);
     }
 
     /**
@@ -111,7 +99,7 @@ final class WarmWorkerClaim {
         var labels = new HashMap<>(meta.getLabels());
         labels.putAll(desired.getMetadata().getLabels());
         meta.setLabels(labels);
-        meta.setOwnerReferences(List.of(ChildMetadata.ownerReference(session)));
+        meta.setOwnerReferences(List.of(dev.collab.api.OwnerReferences.controller(session)));
         var annotations = new HashMap<>(meta.getAnnotations() == null ? java.util.Map.<String, String>of() : meta.getAnnotations());
         annotations.put(CollabLabels.SPEC_HASH, desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH));
         annotations.put(CollabLabels.CREDENTIALS_HASH, desired.getMetadata().getAnnotations().get(CollabLabels.CREDENTIALS_HASH));
