@@ -32,9 +32,10 @@ import org.jboss.logging.Logger;
  */
 final class ApiStateStore {
     private static final Logger LOG = Logger.getLogger(ApiStateStore.class);
-    static final List<String> PERSISTED_PLURALS = List.of("collabsessions", "secrets", "persistentvolumeclaims", "configmaps");
+    static final List<String> PERSISTED_PLURALS = List.of("collabsessions", "collabsessionpools", "secrets",
+            "persistentvolumeclaims", "configmaps");
     private static final Map<String, String> PLURAL_BY_KIND = Map.of(
-            "CollabSession", "collabsessions", "Secret", "secrets",
+            "CollabSession", "collabsessions", "CollabSessionPool", "collabsessionpools", "Secret", "secrets",
             "PersistentVolumeClaim", "persistentvolumeclaims", "ConfigMap", "configmaps");
     private static final Set<String> PERSISTED_KINDS = PLURAL_BY_KIND.keySet();
 
@@ -123,7 +124,7 @@ final class ApiStateStore {
 
     private static boolean isPersistedApi(JsonNode node) {
         String apiVersion = node.path("apiVersion").asText();
-        return "CollabSession".equals(node.path("kind").asText()) ? apiVersion.startsWith("collab.dev/") : "v1".equals(apiVersion);
+        return node.path("kind").asText().startsWith("CollabSession") ? apiVersion.startsWith("collab.dev/") : "v1".equals(apiVersion);
     }
 
     static String collectionPath(JsonNode object) {

@@ -35,10 +35,12 @@ final class PodFiles {
     private final Path sessionDir;
     private final Path podDir;
     private final Path dataDir;
+    private final LocalNodeSettings settings;
     private final Map<String, Path> volumeDirs = new LinkedHashMap<>();
 
     PodFiles(Pod pod, LocalNodeSettings settings) {
         this.pod = pod;
+        this.settings = settings;
         String namespace = pod.getMetadata().getNamespace();
         String session = sessionName(pod);
         this.dataDir = settings.dataDir();
@@ -74,8 +76,9 @@ final class PodFiles {
     private Path volumeDir(Volume v, String namespace, String session) {
         if (v.getPersistentVolumeClaim() != null) {
             String claim = v.getPersistentVolumeClaim().getClaimName();
-            return claim.equals(CollabLabels.homeClaimName(session))
-                    ? sessionDir.resolve("home")
+            String worker = LocalControllers.homeOwner(claim);
+            // A HOME claim `<x>-home` is the folder of x, also when a session runs on a claimed warm worker x.
+            return worker != null ? settings.sessionDir(namespace, worker).resolve("home")
                     : dataDir.resolve("volumes").resolve(namespace).resolve(claim);
         }
         if (v.getSecret() != null) {
