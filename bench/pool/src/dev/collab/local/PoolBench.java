@@ -31,10 +31,10 @@ import java.util.function.Supplier;
  */
 public final class PoolBench {
     private static final String NS = "default";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    private PoolBench() {
-    }
+    private PoolBench() {}
 
     public static void main(String[] args) throws Exception {
         Path jar = Path.of(args[0]);
@@ -44,8 +44,11 @@ public final class PoolBench {
         Path work = Files.createTempDirectory("collab-pool-bench");
         int httpPort = ContainerLauncher.freePort();
         String router = "http://127.0.0.1:" + httpPort;
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar.toAbsolutePath().toString());
+        ProcessBuilder pb = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-jar",
+                jar.toAbsolutePath().toString());
         pb.environment().put("COLLAB_ROLE", "local");
         pb.environment().put("COLLAB_LOCAL_DATA_DIR", work.resolve("data").toString());
         pb.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode);
@@ -54,9 +57,11 @@ public final class PoolBench {
         Process app = pb.start();
         try {
             Path kubeconfig = work.resolve("data/kubeconfig");
-            await(() -> Files.isRegularFile(kubeconfig) && status(router + "/q/health/live", null) == 200 ? true : null);
+            await(() ->
+                    Files.isRegularFile(kubeconfig) && status(router + "/q/health/live", null) == 200 ? true : null);
             try (KubernetesClient client = new KubernetesClientBuilder()
-                    .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build()) {
+                    .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
+                    .build()) {
                 run(client, router, work.resolve("data"), sessions, poolSize);
             }
         } finally {
@@ -66,13 +71,17 @@ public final class PoolBench {
         }
     }
 
-    private static void run(KubernetesClient client, String router, Path data, int sessions, int poolSize) throws Exception {
+    private static void run(KubernetesClient client, String router, Path data, int sessions, int poolSize)
+            throws Exception {
         List<Long> cold = new ArrayList<>();
         for (int i = 0; i < sessions; i++) {
             cold.add(createAndAnswer(client, router, "cold-" + i));
         }
-        client.resources(CollabSessionPool.class).inNamespace(NS)
-                .resource(new CollabSessionPool(NS, CollabSessionPool.DEFAULT_POOL, new CollabSessionPoolSpec(poolSize))).create();
+        client.resources(CollabSessionPool.class)
+                .inNamespace(NS)
+                .resource(
+                        new CollabSessionPool(NS, CollabSessionPool.DEFAULT_POOL, new CollabSessionPoolSpec(poolSize)))
+                .create();
         long fillStart = System.nanoTime();
         awaitReady(client, poolSize);
         long filled = ms(System.nanoTime() - fillStart);
@@ -92,26 +101,39 @@ public final class PoolBench {
         Collections.sort(warm);
         Collections.sort(refill);
         System.out.printf("create -> first answer through the router, %d sessions each:%n", sessions);
-        System.out.printf("  without pool (worker started for the session): p50 %d ms, p95 %d ms, max %d ms%n",
+        System.out.printf(
+                "  without pool (worker started for the session): p50 %d ms, p95 %d ms, max %d ms%n",
                 p(cold, 50), p(cold, 95), cold.get(cold.size() - 1));
-        System.out.printf("  with a warm worker (claim + PUT /auth + dispose):   p50 %d ms, p95 %d ms, max %d ms%n",
+        System.out.printf(
+                "  with a warm worker (claim + PUT /auth + dispose):   p50 %d ms, p95 %d ms, max %d ms%n",
                 p(warm, 50), p(warm, 95), warm.get(warm.size() - 1));
         System.out.printf("  ratio p50 warm / cold = %.3f%n", (double) p(warm, 50) / p(cold, 50));
-        System.out.printf("pool of %d: filled from empty in %d ms; refill after a claim (back to %d Ready) p50 %d ms, p95 %d ms"
-                + " (%.2f workers/min while refilling one at a time)%n", poolSize, filled, poolSize, p(refill, 50),
-                p(refill, 95), 60_000.0 / Math.max(1, p(refill, 50)));
-        System.out.printf("memory: %d idle warm workers, opencode RSS %d MiB in all, %d MiB each%n", poolSize, rssKiB / 1024,
-                rssKiB / 1024 / poolSize);
+        System.out.printf(
+                "pool of %d: filled from empty in %d ms; refill after a claim (back to %d Ready) p50 %d ms, p95 %d ms"
+                        + " (%.2f workers/min while refilling one at a time)%n",
+                poolSize, filled, poolSize, p(refill, 50), p(refill, 95), 60_000.0 / Math.max(1, p(refill, 50)));
+        System.out.printf(
+                "memory: %d idle warm workers, opencode RSS %d MiB in all, %d MiB each%n",
+                poolSize, rssKiB / 1024, rssKiB / 1024 / poolSize);
     }
 
     /** Creates the session with an auth.json, waits for GET /session through the router to answer 200, deletes it. */
     private static long createAndAnswer(KubernetesClient client, String router, String name) throws Exception {
-        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name + "-credentials")
-                .endMetadata().addToData("auth.json", b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-" + name + "\"}}"))
-                .build()).create();
+        client.secrets()
+                .inNamespace(NS)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(name + "-credentials")
+                        .endMetadata()
+                        .addToData("auth.json", b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-" + name + "\"}}"))
+                        .build())
+                .create();
         long start = System.nanoTime();
-        client.resources(CollabSession.class).inNamespace(NS)
-                .resource(new CollabSession(NS, name, new CollabSessionSpec(name + "@example.com", name + "-credentials"))).create();
+        client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .resource(new CollabSession(
+                        NS, name, new CollabSessionSpec(name + "@example.com", name + "-credentials")))
+                .create();
         String token = await(() -> token(client, name));
         await(() -> status(router + "/s/" + name + "/session", token) == 200 ? true : null);
         long elapsed = ms(System.nanoTime() - start);
@@ -121,29 +143,48 @@ public final class PoolBench {
     }
 
     private static String token(KubernetesClient client, String name) {
-        CollabSession s = client.resources(CollabSession.class).inNamespace(NS).withName(name).get();
+        CollabSession s = client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
         if (s == null || s.getStatus() == null || s.getStatus().getAccessSecretName() == null) {
             return null;
         }
-        var secret = client.secrets().inNamespace(NS).withName(s.getStatus().getAccessSecretName()).get();
-        return secret == null || secret.getData() == null || secret.getData().get("token") == null ? null
+        var secret = client.secrets()
+                .inNamespace(NS)
+                .withName(s.getStatus().getAccessSecretName())
+                .get();
+        return secret == null || secret.getData() == null || secret.getData().get("token") == null
+                ? null
                 : new String(Base64.getDecoder().decode(secret.getData().get("token")), StandardCharsets.UTF_8);
     }
 
     private static void awaitReady(KubernetesClient client, int count) throws InterruptedException {
         await(() -> {
-            CollabSessionPool p = client.resources(CollabSessionPool.class).inNamespace(NS)
-                    .withName(CollabSessionPool.DEFAULT_POOL).get();
-            return p != null && p.getStatus() != null && p.getStatus().getReady() != null
-                    && p.getStatus().getReady() >= count ? true : null;
+            CollabSessionPool p = client.resources(CollabSessionPool.class)
+                    .inNamespace(NS)
+                    .withName(CollabSessionPool.DEFAULT_POOL)
+                    .get();
+            return p != null
+                            && p.getStatus() != null
+                            && p.getStatus().getReady() != null
+                            && p.getStatus().getReady() >= count
+                    ? true
+                    : null;
         });
     }
 
     /** RSS of the warm workers' opencode processes (pid files of the local node under the data dir). */
     private static long warmRssKiB(KubernetesClient client, Path data) throws Exception {
         long total = 0;
-        for (var pod : client.pods().inNamespace(NS).withLabel("collab.dev/pool").list().getItems()) {
-            Path pid = data.resolve("sessions").resolve(pod.getMetadata().getName()).resolve(LocalNodeSettings.PID_FILE);
+        for (var pod : client.pods()
+                .inNamespace(NS)
+                .withLabel("collab.dev/pool")
+                .list()
+                .getItems()) {
+            Path pid = data.resolve("sessions")
+                    .resolve(pod.getMetadata().getName())
+                    .resolve(LocalNodeSettings.PID_FILE);
             if (Files.isRegularFile(pid)) {
                 total += rssKiB(Files.readString(pid).trim());
             }

@@ -26,17 +26,35 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Warm", jsonPath = ".status.replicas", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.ready", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Claimed", jsonPath = ".status.claimed", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class CollabSessionPool extends CustomResource<CollabSessionPoolSpec, CollabSessionPoolStatus> implements Namespaced {
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
+public class CollabSessionPool extends CustomResource<CollabSessionPoolSpec, CollabSessionPoolStatus>
+        implements Namespaced {
     /** The pool a session without spec.poolRef claims from: the one of this name in its namespace. */
     public static final String DEFAULT_POOL = "default";
 
-    public CollabSessionPool() {
-    }
+    public static final String KIND = "CollabSessionPool";
+    public static final String PLURAL = "collabsessionpools";
+
+    public CollabSessionPool() {}
 
     public CollabSessionPool(String namespace, String name, CollabSessionPoolSpec spec) {
         getMetadata().setNamespace(namespace);
         getMetadata().setName(name);
         setSpec(spec);
+    }
+
+    /** For the Fabric8 mock server and the embedded API of local mode. */
+    public static io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext crdContext() {
+        return new io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext.Builder()
+                .withGroup(CollabSession.GROUP)
+                .withVersion(CollabSession.VERSION)
+                .withKind(KIND)
+                .withPlural(PLURAL)
+                .withScope("Namespaced")
+                .withStatusSubresource(true)
+                .build();
     }
 }

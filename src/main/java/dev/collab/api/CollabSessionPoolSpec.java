@@ -11,12 +11,12 @@ public class CollabSessionPoolSpec {
     @JsonPropertyDescription("Number of warm (unclaimed) workers to keep; the scale subresource sets it.")
     private int replicas;
 
-    @JsonPropertyDescription("What every warm worker runs; a session claims only from a pool whose template equals its own"
-            + " effective image, resources and storage.")
+    @JsonPropertyDescription(
+            "What every warm worker runs; a session claims only from a pool whose template equals its own"
+                    + " effective image, resources and storage.")
     private PoolTemplate template = new PoolTemplate();
 
-    public CollabSessionPoolSpec() {
-    }
+    public CollabSessionPoolSpec() {}
 
     public CollabSessionPoolSpec(int replicas) {
         this.replicas = replicas;

@@ -20,6 +20,7 @@ public class CollabSessionPoolStatus {
     /** Label selector of the warm pods, for an HPA. */
     @LabelSelector
     private String selector;
+
     private Long observedGeneration;
 
     public Integer getReplicas() {
@@ -72,9 +73,13 @@ public class CollabSessionPoolStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CollabSessionPoolStatus s && Objects.equals(replicas, s.replicas) && Objects.equals(ready, s.ready)
-                && Objects.equals(claimed, s.claimed) && Objects.equals(desired, s.desired)
-                && Objects.equals(selector, s.selector) && Objects.equals(observedGeneration, s.observedGeneration);
+        return o instanceof CollabSessionPoolStatus s
+                && Objects.equals(replicas, s.replicas)
+                && Objects.equals(ready, s.ready)
+                && Objects.equals(claimed, s.claimed)
+                && Objects.equals(desired, s.desired)
+                && Objects.equals(selector, s.selector)
+                && Objects.equals(observedGeneration, s.observedGeneration);
     }
 
     @Override

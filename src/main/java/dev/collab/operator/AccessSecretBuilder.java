@@ -13,16 +13,22 @@ import java.util.function.Supplier;
  * router sends to opencode. Created once; the operator never rewrites it (deleting it rotates both).
  */
 public final class AccessSecretBuilder {
-    private AccessSecretBuilder() {
-    }
+    private AccessSecretBuilder() {}
 
     public static Secret desired(CollabSession session) {
         return desired(session, AccessSecrets::newToken);
     }
 
     static Secret desired(CollabSession session, Supplier<String> tokens) {
-        return withMetadata(ChildMetadata.of(session, CollabLabels.accessSecretName(session.getMetadata().getName()),
-                CollabLabels.ROLE_ACCESS, true).build(), tokens);
+        return withMetadata(
+                ChildMetadata.of(
+                                session,
+                                CollabLabels.accessSecretName(
+                                        session.getMetadata().getName()),
+                                CollabLabels.ROLE_ACCESS,
+                                true)
+                        .build(),
+                tokens);
     }
 
     /** A fresh token and server password under the given metadata (a session's or a warm worker's). */

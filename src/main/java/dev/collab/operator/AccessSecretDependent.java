@@ -2,13 +2,13 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
-import io.fabric8.kubernetes.api.model.Secret;
 import dev.collab.api.OwnerReferences;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.ArrayList;
 import java.util.List;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /** Create-only dependent: the `<name>-access` Secret is generated once and never rewritten. */
 final class AccessSecretDependent {
@@ -19,7 +19,8 @@ final class AccessSecretDependent {
     }
 
     Secret current(CollabSession session, WorkerNames names) {
-        return Children.cached(secrets, session.getMetadata().getNamespace(), names.accessSecret()).orElse(null);
+        return Children.cached(secrets, session.getMetadata().getNamespace(), names.accessSecret())
+                .orElse(null);
     }
 
     /** Creates it with a fresh token and password; null when it exists already (not yet in the cache). */

@@ -28,7 +28,8 @@ import java.util.Map;
 final class CredentialsHandover {
     static final Duration RETRY = Duration.ofSeconds(2);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String PENDING_PATH = "/metadata/annotations/" + CollabLabels.CREDENTIALS_PENDING.replace("/", "~1");
+    private static final String PENDING_PATH =
+            "/metadata/annotations/" + CollabLabels.CREDENTIALS_PENDING.replace("/", "~1");
 
     private final SessionCollaborators with;
 
@@ -37,7 +38,8 @@ final class CredentialsHandover {
     }
 
     static boolean isPending(Pod pod) {
-        return pod != null && pod.getMetadata().getAnnotations() != null
+        return pod != null
+                && pod.getMetadata().getAnnotations() != null
                 && pod.getMetadata().getAnnotations().containsKey(CollabLabels.CREDENTIALS_PENDING);
     }
 
@@ -45,12 +47,16 @@ final class CredentialsHandover {
     boolean deliver(CollabSession session, Pod pod, PodView view, Secret access, KubernetesClient client) {
         String password = AccessSecrets.serverPassword(access);
         Map<String, String> entries = authEntries(session);
-        if (password == null || entries == null || view.endpoint() == null
+        if (password == null
+                || entries == null
+                || view.endpoint() == null
                 || !with.delivery().deliver(view.endpoint(), password, entries)) {
             return false;
         }
         try {
-            Pod updated = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+            Pod updated = client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName())
                     .patch(PatchContext.of(PatchType.JSON), "[{\"op\":\"remove\",\"path\":\"" + PENDING_PATH + "\"}]");
             with.workerPod().cacheUpdate(updated, pod);
             return true;
@@ -62,8 +68,12 @@ final class CredentialsHandover {
     /** Provider -> entry of the credential Secret's auth.json (PoolMatch admits no other key); null if unreadable. */
     private Map<String, String> authEntries(CollabSession session) {
         String secretName = session.getSpec().getCredentials().getSecretName();
-        Secret secret = with.secrets().get(new ResourceID(secretName, session.getMetadata().getNamespace())).orElse(null);
-        String encoded = secret == null || secret.getData() == null ? null : secret.getData().get(CredentialKey.AUTH.secretKey());
+        Secret secret = with.credentialSecrets()
+                .get(new ResourceID(secretName, session.getMetadata().getNamespace()))
+                .orElse(null);
+        String encoded = secret == null || secret.getData() == null
+                ? null
+                : secret.getData().get(CredentialKey.AUTH.secretKey());
         Map<String, String> entries = new LinkedHashMap<>();
         if (encoded == null) {
             return entries;
@@ -73,7 +83,8 @@ final class CredentialsHandover {
             if (auth == null || !auth.isObject()) {
                 return null;
             }
-            auth.fields().forEachRemaining(e -> entries.put(e.getKey(), e.getValue().toString()));
+            auth.fields()
+                    .forEachRemaining(e -> entries.put(e.getKey(), e.getValue().toString()));
             return entries;
         } catch (Exception e) {
             return null;

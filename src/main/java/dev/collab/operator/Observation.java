@@ -35,10 +35,29 @@ record Observation(
         List<Pod> duplicates) {
 
     /** A session whose worker is named after it and that has no pool. */
-    Observation(CollabSession session, Instant now, SpecProblem problem, CredentialsState credentials, Secret access,
-            PersistentVolumeClaim claim, Pod pod, PodView view, Stop pendingStop) {
-        this(session, now, problem, credentials, access, claim, pod, view, pendingStop,
-                WorkerNames.of(session.getMetadata().getName()), null, List.of());
+    Observation(
+            CollabSession session,
+            Instant now,
+            SpecProblem problem,
+            CredentialsState credentials,
+            Secret access,
+            PersistentVolumeClaim claim,
+            Pod pod,
+            PodView view,
+            Stop pendingStop) {
+        this(
+                session,
+                now,
+                problem,
+                credentials,
+                access,
+                claim,
+                pod,
+                view,
+                pendingStop,
+                WorkerNames.of(session.getMetadata().getName()),
+                null,
+                List.of());
     }
 
     /** Nothing of the session's own exists yet: no worker, HOME claim or access Secret (a pool may still serve it). */

@@ -27,8 +27,8 @@ public final class OpencodeCredentialDelivery implements CredentialDelivery {
 
     @Override
     public boolean deliver(String endpoint, String serverPassword, Map<String, String> authEntries) {
-        String basic = "Basic " + Base64.getEncoder()
-                .encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8));
+        String basic = "Basic "
+                + Base64.getEncoder().encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8));
         try {
             for (var entry : authEntries.entrySet()) {
                 if (!PROVIDER.matcher(entry.getKey()).matches()

@@ -13,8 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 /** Carries out a {@link SessionPlan}: creates and deletes children, updates the operator's memory, emits events. */
 final class PlanApplier {
     /** The children as they are after the writes, for status. */
-    record Applied(Secret access, PersistentVolumeClaim claim, PodView view) {
-    }
+    record Applied(Secret access, PersistentVolumeClaim claim, PodView view) {}
 
     private final SessionCollaborators with;
     private final CapacityEvictions evictions;
@@ -37,7 +36,8 @@ final class PlanApplier {
                 return claimed;
             }
         }
-        Secret access = plan.ensureAccessSecret() ? with.accessSecret().create(session, in.names(), client) : in.access();
+        Secret access =
+                plan.ensureAccessSecret() ? with.accessSecret().create(session, in.names(), client) : in.access();
         if (plan.adoptAccess()) {
             access = with.accessSecret().adopt(session, in.access(), client);
         }
@@ -75,7 +75,9 @@ final class PlanApplier {
                     evictions.admit(session, context, in.now());
                 }
                 Pod created = with.workerPod().create(plan.desiredPod(), client);
-                view = created == null ? null : PodView.of(created, with.settings().port());
+                view = created == null
+                        ? null
+                        : PodView.of(created, with.settings().port());
                 announce = created != null;
             }
             case REPLACE -> {
@@ -87,12 +89,17 @@ final class PlanApplier {
                 with.probes().restarted(id);
                 view = view.terminatingCopy();
             }
-            case HANDOVER -> view = handover.deliver(session, in.pod(), view, access, client) ? view : view.notReadyCopy();
-            case KEEP -> {
-            }
+            case HANDOVER ->
+                view = handover.deliver(session, in.pod(), view, access, client) ? view : view.notReadyCopy();
+            case KEEP -> {}
         }
         if (announce && plan.event() != null) {
-            SessionEvents.emit(client, session, plan.event().reason(), plan.event().message(), plan.event().warning(),
+            SessionEvents.emit(
+                    client,
+                    session,
+                    plan.event().reason(),
+                    plan.event().message(),
+                    plan.event().warning(),
                     in.now());
         }
         return new Applied(access, claim, view);
@@ -116,7 +123,12 @@ final class PlanApplier {
             if (pod == null) {
                 continue;
             }
-            SessionEvents.emit(client, session, "Claimed", "claimed warm worker " + names.pod() + " of pool " + pool, false,
+            SessionEvents.emit(
+                    client,
+                    session,
+                    "Claimed",
+                    "claimed warm worker " + names.pod() + " of pool " + pool,
+                    false,
                     in.now());
             Secret access = with.accessSecret().current(session, names);
             if (access != null) {
@@ -130,8 +142,13 @@ final class PlanApplier {
             boolean delivered = access != null && claim != null && handover.deliver(session, pod, view, access, client);
             return new Applied(access, claim, delivered ? view : view.notReadyCopy());
         }
-        SessionEvents.emit(client, session, "PoolEmpty", "no Ready warm worker in pool " + pool
-                + ": starting a worker of its own", false, in.now());
+        SessionEvents.emit(
+                client,
+                session,
+                "PoolEmpty",
+                "no Ready warm worker in pool " + pool + ": starting a worker of its own",
+                false,
+                in.now());
         return null;
     }
 
@@ -146,14 +163,23 @@ final class PlanApplier {
             WorkerNames dup = WorkerNames.of(extra.getMetadata().getName());
             with.workerPod().delete(extra, client);
             try {
-                client.persistentVolumeClaims().inNamespace(ns).withName(dup.homeClaim()).delete();
+                client.persistentVolumeClaims()
+                        .inNamespace(ns)
+                        .withName(dup.homeClaim())
+                        .delete();
                 client.secrets().inNamespace(ns).withName(dup.accessSecret()).delete();
             } catch (KubernetesClientException e) {
                 // the next reconcile sees what is left
             }
-            SessionEvents.emit(client, in.session(), "DuplicateWorkerReleased", "a second worker " + dup.pod()
-                    + " was started or claimed for this session (operators overlapping in a failover): deleted, the"
-                    + " session keeps " + in.names().pod(), true, in.now());
+            SessionEvents.emit(
+                    client,
+                    in.session(),
+                    "DuplicateWorkerReleased",
+                    "a second worker " + dup.pod()
+                            + " was started or claimed for this session (operators overlapping in a failover): deleted, the"
+                            + " session keeps " + in.names().pod(),
+                    true,
+                    in.now());
         }
     }
 }

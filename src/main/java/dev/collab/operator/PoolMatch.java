@@ -20,8 +20,7 @@ public final class PoolMatch {
     /** Keys opencode's API can install into a running worker ({@code PUT /auth/{provider}}). */
     static final Set<CredentialKey> DELIVERABLE = Set.of(CredentialKey.AUTH);
 
-    private PoolMatch() {
-    }
+    private PoolMatch() {}
 
     /** The pool a session claims from: spec.poolRef, else the namespace's pool named "default". */
     public static String poolName(CollabSession session) {
@@ -30,20 +29,23 @@ public final class PoolMatch {
     }
 
     /** Why the session cannot use the pool's workers, or empty when it can. */
-    public static Optional<String> mismatch(CollabSession session, CollabSessionPool pool, CredentialsState credentials,
-            OperatorSettings settings) {
+    public static Optional<String> mismatch(
+            CollabSession session, CollabSessionPool pool, CredentialsState credentials, OperatorSettings settings) {
         CollabSessionSpec spec = session.getSpec();
         PoolTemplate t = pool.getSpec().getTemplate();
         if (!WorkerPodBuilder.image(spec.getImage(), settings).equals(WorkerPodBuilder.image(t.getImage(), settings))) {
             return Optional.of("its image differs from the pool's");
         }
-        if (!Objects.equals(WorkerPodBuilder.resources(spec.getResources(), settings),
+        if (!Objects.equals(
+                WorkerPodBuilder.resources(spec.getResources(), settings),
                 WorkerPodBuilder.resources(t.getResources(), settings))) {
             return Optional.of("its resources differ from the pool's");
         }
         StorageSpec storage = spec.getStorage() == null ? new StorageSpec() : spec.getStorage();
         if (!Objects.equals(size(storage.getSize(), settings), size(t.getStorageSize(), settings))
-                || !Objects.equals(storageClass(storage.getStorageClassName(), settings), PoolWorkerBuilder.storageClass(t, settings))) {
+                || !Objects.equals(
+                        storageClass(storage.getStorageClassName(), settings),
+                        PoolWorkerBuilder.storageClass(t, settings))) {
             return Optional.of("its storage differs from the pool's");
         }
         if (spec.getEnv() != null && !spec.getEnv().isEmpty()) {

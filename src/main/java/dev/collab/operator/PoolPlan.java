@@ -14,11 +14,16 @@ import java.util.List;
 public final class PoolPlan {
 
     /** How a warm worker's pod is doing. */
-    public enum PodState { MISSING, STARTING, READY, FAILED, TERMINATING }
+    public enum PodState {
+        MISSING,
+        STARTING,
+        READY,
+        FAILED,
+        TERMINATING
+    }
 
     /** One warm (unclaimed) worker as observed; {@code outdated}: its pod runs another template than the pool's. */
-    public record Worker(String name, PodState pod, boolean hasClaim, boolean hasAccess, boolean outdated) {
-    }
+    public record Worker(String name, PodState pod, boolean hasClaim, boolean hasAccess, boolean outdated) {}
 
     /**
      * @param create how many new workers to create
@@ -26,11 +31,9 @@ public final class PoolPlan {
      * @param warm   warm workers that remain (starting or ready), for status.replicas
      * @param ready  of those, ready to be claimed
      */
-    public record Decision(int create, List<String> remove, int warm, int ready) {
-    }
+    public record Decision(int create, List<String> remove, int warm, int ready) {}
 
-    private PoolPlan() {
-    }
+    private PoolPlan() {}
 
     public static Decision decide(int desired, List<Worker> workers) {
         List<String> remove = new ArrayList<>();
@@ -80,7 +83,8 @@ public final class PoolPlan {
         if (view.failure() != null) {
             return PodState.FAILED;
         }
-        boolean late = view.createdAt() != null && !now.isBefore(view.createdAt().plus(startTimeout));
+        boolean late =
+                view.createdAt() != null && !now.isBefore(view.createdAt().plus(startTimeout));
         return late ? PodState.FAILED : PodState.STARTING;
     }
 }

@@ -51,30 +51,47 @@ public class PoolReconciler implements Reconciler<CollabSessionPool> {
     @Override
     public List<EventSource<?, CollabSessionPool>> prepareEventSources(EventSourceContext<CollabSessionPool> context) {
         String selector = CollabLabels.MANAGED_BY + "=" + CollabLabels.MANAGED_BY_VALUE + "," + CollabLabels.POOL;
-        pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, CollabSessionPool.class)
-                .withName("pool-pods").withNamespacesInheritedFromController().withLabelSelector(selector)
-                .withSecondaryToPrimaryMapper(PoolReconciler::poolOf)
-                .withItemStore(CollabSessionReconciler.podStore(context.getClient().getKubernetesSerialization()))
-                .build(), context);
-        claims = new InformerEventSource<>(InformerEventSourceConfiguration.from(PersistentVolumeClaim.class,
-                        CollabSessionPool.class)
-                .withName("pool-claims").withNamespacesInheritedFromController().withLabelSelector(selector)
-                .withSecondaryToPrimaryMapper(PoolReconciler::poolOf).build(), context);
-        secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, CollabSessionPool.class)
-                .withName("pool-secrets").withNamespacesInheritedFromController().withLabelSelector(selector)
-                .withSecondaryToPrimaryMapper(PoolReconciler::poolOf).build(), context);
+        pods = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, CollabSessionPool.class)
+                        .withName("pool-pods")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(selector)
+                        .withSecondaryToPrimaryMapper(PoolReconciler::poolOf)
+                        .withItemStore(CollabSessionReconciler.podStore(
+                                context.getClient().getKubernetesSerialization()))
+                        .build(),
+                context);
+        claims = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, CollabSessionPool.class)
+                        .withName("pool-claims")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(selector)
+                        .withSecondaryToPrimaryMapper(PoolReconciler::poolOf)
+                        .build(),
+                context);
+        secrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, CollabSessionPool.class)
+                        .withName("pool-secrets")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(selector)
+                        .withSecondaryToPrimaryMapper(PoolReconciler::poolOf)
+                        .build(),
+                context);
         return List.of(pods, claims, secrets);
     }
 
     @Override
     public UpdateControl<CollabSessionPool> reconcile(CollabSessionPool pool, Context<CollabSessionPool> context) {
-        PoolReconciliation run = new PoolReconciliation(pool, context, settings, clock.instant(), pods, claims, secrets);
+        PoolReconciliation run =
+                new PoolReconciliation(pool, context, settings, clock.instant(), pods, claims, secrets);
         return run.execute();
     }
 
     static Set<ResourceID> poolOf(HasMetadata child) {
         Map<String, String> labels = child.getMetadata().getLabels();
         String pool = labels == null ? null : labels.get(CollabLabels.POOL);
-        return pool == null ? Set.of() : Set.of(new ResourceID(pool, child.getMetadata().getNamespace()));
+        return pool == null
+                ? Set.of()
+                : Set.of(new ResourceID(pool, child.getMetadata().getNamespace()));
     }
 }

@@ -45,7 +45,11 @@ final class PoolReconciliation {
     private final Map<String, Secret> warmSecrets = new HashMap<>();
     private int claimed;
 
-    PoolReconciliation(CollabSessionPool pool, Context<CollabSessionPool> context, OperatorSettings settings, Instant now,
+    PoolReconciliation(
+            CollabSessionPool pool,
+            Context<CollabSessionPool> context,
+            OperatorSettings settings,
+            Instant now,
             InformerEventSource<Pod, CollabSessionPool> pods,
             InformerEventSource<PersistentVolumeClaim, CollabSessionPool> claims,
             InformerEventSource<Secret, CollabSessionPool> secrets) {
@@ -73,7 +77,8 @@ final class PoolReconciliation {
             pool.setStatus(status);
             control = UpdateControl.patchStatus(pool);
         }
-        boolean starting = workers.stream().anyMatch(w -> w.pod() == PoolPlan.PodState.STARTING) || decision.create() > 0;
+        boolean starting =
+                workers.stream().anyMatch(w -> w.pod() == PoolPlan.PodState.STARTING) || decision.create() > 0;
         return starting ? control.rescheduleAfter(STARTING_RECHECK) : control;
     }
 
@@ -113,8 +118,12 @@ final class PoolReconciliation {
             Pod pod = warmPods.get(name);
             PodView view = pod == null ? null : PodView.of(pod, settings.port());
             boolean outdated = view != null && !Objects.equals(template, view.specHash());
-            workers.add(new PoolPlan.Worker(name, PoolPlan.stateOf(view, settings.startTimeout(), now),
-                    warmClaims.containsKey(name), warmSecrets.containsKey(name), outdated));
+            workers.add(new PoolPlan.Worker(
+                    name,
+                    PoolPlan.stateOf(view, settings.startTimeout(), now),
+                    warmClaims.containsKey(name),
+                    warmSecrets.containsKey(name),
+                    outdated));
         }
         return workers;
     }
@@ -132,18 +141,29 @@ final class PoolReconciliation {
         Pod pod = warmPods.get(name);
         if (pod != null && pod.getMetadata().getDeletionTimestamp() == null) {
             try {
-                client.pods().resource(pod).lockResourceVersion(pod.getMetadata().getResourceVersion()).delete();
+                client.pods()
+                        .resource(pod)
+                        .lockResourceVersion(pod.getMetadata().getResourceVersion())
+                        .delete();
             } catch (KubernetesClientException e) {
                 if (Children.isConflict(e)) {
-                    LOG.debugf("pool %s: worker %s changed (claimed?) before its removal: kept", pool.getMetadata().getName(), name);
+                    LOG.debugf(
+                            "pool %s: worker %s changed (claimed?) before its removal: kept",
+                            pool.getMetadata().getName(), name);
                     return;
                 }
                 if (!Children.isNotFound(e)) {
                     throw e;
                 }
             }
-            SessionEvents.emit(client, pool, "WorkerRemoved", "removed warm worker " + name
-                    + " (" + PoolPlan.stateOf(PodView.of(pod, settings.port()), settings.startTimeout(), now) + ")", false, now);
+            SessionEvents.emit(
+                    client,
+                    pool,
+                    "WorkerRemoved",
+                    "removed warm worker " + name + " ("
+                            + PoolPlan.stateOf(PodView.of(pod, settings.port()), settings.startTimeout(), now) + ")",
+                    false,
+                    now);
         }
         delete(warmClaims.get(name));
         delete(warmSecrets.get(name));

@@ -24,15 +24,16 @@ public final class PoolWorkerBuilder {
     /** Warm workers have no credentials: the hash the pod records for "nothing seeded". */
     static final String NO_CREDENTIALS = "none";
 
-    private PoolWorkerBuilder() {
-    }
+    private PoolWorkerBuilder() {}
 
     public static Secret access(CollabSessionPool pool, WorkerNames names) {
-        return AccessSecretBuilder.withMetadata(meta(pool, names.accessSecret(), CollabLabels.ROLE_ACCESS).build(),
+        return AccessSecretBuilder.withMetadata(
+                meta(pool, names.accessSecret(), CollabLabels.ROLE_ACCESS).build(),
                 dev.collab.api.AccessSecrets::newToken);
     }
 
-    public static PersistentVolumeClaim homeClaim(CollabSessionPool pool, WorkerNames names, OperatorSettings settings) {
+    public static PersistentVolumeClaim homeClaim(
+            CollabSessionPool pool, WorkerNames names, OperatorSettings settings) {
         PoolTemplate t = pool.getSpec().getTemplate();
         Quantity size = t.getStorageSize() != null ? t.getStorageSize() : new Quantity(settings.storageSize());
         return new PersistentVolumeClaimBuilder()
@@ -40,14 +41,19 @@ public final class PoolWorkerBuilder {
                 .withNewSpec()
                 .withAccessModes("ReadWriteOnce")
                 .withStorageClassName(storageClass(t, settings))
-                .withNewResources().addToRequests("storage", size).endResources()
+                .withNewResources()
+                .addToRequests("storage", size)
+                .endResources()
                 .endSpec()
                 .build();
     }
 
     public static Pod pod(CollabSessionPool pool, WorkerNames names, OperatorSettings settings) {
-        PodSpec spec = WorkerPodBuilder.warmSpec(names, pool.getSpec().getTemplate().getImage(),
-                pool.getSpec().getTemplate().getResources(), settings);
+        PodSpec spec = WorkerPodBuilder.warmSpec(
+                names,
+                pool.getSpec().getTemplate().getImage(),
+                pool.getSpec().getTemplate().getResources(),
+                settings);
         return new PodBuilder()
                 .withMetadata(meta(pool, names.pod(), CollabLabels.ROLE_WORKER)
                         .addToAnnotations(CollabLabels.CREDENTIALS_HASH, NO_CREDENTIALS)
@@ -61,7 +67,8 @@ public final class PoolWorkerBuilder {
     static String templateHash(CollabSessionPool pool, OperatorSettings settings) {
         PoolTemplate t = pool.getSpec().getTemplate();
         PodSpec spec = WorkerPodBuilder.warmSpec(WorkerNames.of("w"), t.getImage(), t.getResources(), settings);
-        return WorkerPodBuilder.specHash(spec, NO_CREDENTIALS + "\n" + storageClass(t, settings) + "\n" + t.getStorageSize());
+        return WorkerPodBuilder.specHash(
+                spec, NO_CREDENTIALS + "\n" + storageClass(t, settings) + "\n" + t.getStorageSize());
     }
 
     static String storageClass(PoolTemplate t, OperatorSettings settings) {

@@ -37,7 +37,9 @@ final class WarmWorkerClaim {
     private final InformerEventSource<CollabSessionPool, CollabSession> pools;
     private final OperatorSettings settings;
 
-    WarmWorkerClaim(InformerEventSource<Pod, CollabSession> pods, InformerEventSource<CollabSessionPool, CollabSession> pools,
+    WarmWorkerClaim(
+            InformerEventSource<Pod, CollabSession> pods,
+            InformerEventSource<CollabSessionPool, CollabSession> pools,
             OperatorSettings settings) {
         this.pods = pods;
         this.pools = pools;
@@ -46,7 +48,8 @@ final class WarmWorkerClaim {
 
     /** The pool the session would claim from (spec.poolRef or "default"), if it exists and is not being deleted. */
     Optional<CollabSessionPool> pool(CollabSession session) {
-        return pools.get(new ResourceID(PoolMatch.poolName(session), session.getMetadata().getNamespace()))
+        return pools.get(new ResourceID(
+                        PoolMatch.poolName(session), session.getMetadata().getNamespace()))
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null);
     }
 
@@ -56,10 +59,13 @@ final class WarmWorkerClaim {
      */
     List<Pod> candidates(CollabSession session, CollabSessionPool pool) {
         String poolName = pool.getMetadata().getName();
-        List<Pod> warm = new ArrayList<>(pods.list(session.getMetadata().getNamespace(), p -> isWarm(p, poolName)
-                && p.getMetadata().getDeletionTimestamp() == null).toList());
+        List<Pod> warm = new ArrayList<>(pods.list(
+                        session.getMetadata().getNamespace(),
+                        p -> isWarm(p, poolName) && p.getMetadata().getDeletionTimestamp() == null)
+                .toList());
         Collections.shuffle(warm);
-        warm.sort(java.util.Comparator.comparing(p -> !PodView.of(p, settings.port()).ready()));
+        warm.sort(java.util.Comparator.comparing(
+                p -> !PodView.of(p, settings.port()).ready()));
         return warm.subList(0, Math.min(MAX_ATTEMPTS, warm.size()));
     }
 
@@ -70,27 +76,36 @@ final class WarmWorkerClaim {
     Pod claim(CollabSession session, Pod candidate, Pod desired, KubernetesClient client, Instant now) {
         String ns = session.getMetadata().getNamespace();
         String poolName = candidate.getMetadata().getLabels().get(CollabLabels.POOL);
-        Pod fresh = client.pods().inNamespace(ns).withName(candidate.getMetadata().getName()).get();
-        if (fresh == null || !isWarm(fresh, poolName) || fresh.getMetadata().getDeletionTimestamp() != null
+        Pod fresh = client.pods()
+                .inNamespace(ns)
+                .withName(candidate.getMetadata().getName())
+                .get();
+        if (fresh == null
+                || !isWarm(fresh, poolName)
+                || fresh.getMetadata().getDeletionTimestamp() != null
                 || !PodView.of(fresh, settings.port()).ready()) {
             return null;
         }
         try {
-            Pod updated = client.pods().resource(take(fresh, session, desired, now)).update();
+            Pod updated =
+                    client.pods().resource(take(fresh, session, desired, now)).update();
             pods.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, candidate);
             return updated;
         } catch (KubernetesClientException e) {
             if (!Children.isConflict(e)) {
                 throw e;
             }
-            LOG.debugf("warm worker %s/%s was taken first", ns, fresh.getMetadata().getName());
+            LOG.debugf(
+                    "warm worker %s/%s was taken first", ns, fresh.getMetadata().getName());
             return null;
         }
     }
 
     static boolean isWarm(Pod pod, String pool) {
         var labels = pod.getMetadata().getLabels();
-        return labels != null && pool.equals(labels.get(CollabLabels.POOL)) && !labels.containsKey(CollabLabels.SESSION);
+        return labels != null
+                && pool.equals(labels.get(CollabLabels.POOL))
+                && !labels.containsKey(CollabLabels.SESSION);
     }
 
     /** The pod as the session's: its labels, controller owner and spec hash, credentials still to be delivered. */
@@ -100,9 +115,13 @@ final class WarmWorkerClaim {
         labels.putAll(desired.getMetadata().getLabels());
         meta.setLabels(labels);
         meta.setOwnerReferences(List.of(dev.collab.api.OwnerReferences.controller(session)));
-        var annotations = new HashMap<>(meta.getAnnotations() == null ? java.util.Map.<String, String>of() : meta.getAnnotations());
-        annotations.put(CollabLabels.SPEC_HASH, desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH));
-        annotations.put(CollabLabels.CREDENTIALS_HASH, desired.getMetadata().getAnnotations().get(CollabLabels.CREDENTIALS_HASH));
+        var annotations = new HashMap<>(
+                meta.getAnnotations() == null ? java.util.Map.<String, String>of() : meta.getAnnotations());
+        annotations.put(
+                CollabLabels.SPEC_HASH, desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH));
+        annotations.put(
+                CollabLabels.CREDENTIALS_HASH,
+                desired.getMetadata().getAnnotations().get(CollabLabels.CREDENTIALS_HASH));
         annotations.put(CollabLabels.CREDENTIALS_PENDING, "true");
         annotations.put(CollabLabels.CREATED_AT, now.toString());
         meta.setAnnotations(annotations);

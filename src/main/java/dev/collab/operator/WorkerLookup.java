@@ -13,7 +13,9 @@ final class WorkerLookup {
     private final InformerEventSource<Pod, CollabSession> pods;
     private final InformerEventSource<PersistentVolumeClaim, CollabSession> claims;
 
-    WorkerLookup(InformerEventSource<Pod, CollabSession> pods, InformerEventSource<PersistentVolumeClaim, CollabSession> claims) {
+    WorkerLookup(
+            InformerEventSource<Pod, CollabSession> pods,
+            InformerEventSource<PersistentVolumeClaim, CollabSession> claims) {
         this.pods = pods;
         this.claims = claims;
     }
@@ -25,7 +27,10 @@ final class WorkerLookup {
      * same one ({@link #duplicates} lists the others).
      */
     WorkerNames names(CollabSession session) {
-        var podNames = pods.getSecondaryResources(session).stream().map(p -> p.getMetadata().getName()).sorted().toList();
+        var podNames = pods.getSecondaryResources(session).stream()
+                .map(p -> p.getMetadata().getName())
+                .sorted()
+                .toList();
         if (!podNames.isEmpty()) {
             return WorkerNames.of(podNames.get(0));
         }

@@ -17,6 +17,8 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -36,9 +38,16 @@ final class UpstreamRelay {
     private final RequestBodyCap bodyCap;
     private final Duration upstreamTimeout;
     private final WebSocketTunnel tunnel;
+    private final Map<String, URI> endpoints = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED_ENDPOINTS = 10_000;
 
-    UpstreamRelay(Vertx vertx, Supplier<HttpClient> clients, ActivityTracker activity, RouterMetrics metrics,
-            RequestBodyCap bodyCap, Duration upstreamTimeout) {
+    UpstreamRelay(
+            Vertx vertx,
+            Supplier<HttpClient> clients,
+            ActivityTracker activity,
+            RouterMetrics metrics,
+            RequestBodyCap bodyCap,
+            Duration upstreamTimeout) {
         this.vertx = vertx;
         this.clients = clients;
         this.activity = activity;
@@ -57,15 +66,18 @@ final class UpstreamRelay {
         }
         URI endpoint;
         try {
-            endpoint = URI.create(WakeWait.endpoint(ex.session));
+            endpoint = endpoint(WakeWait.endpoint(ex.session));
         } catch (IllegalArgumentException e) {
             HttpErrors.send(resp, 502, "session endpoint is invalid", name);
             return;
         }
         boolean upgrade = WebSocketTunnel.isUpgrade(req);
-        RequestOptions options = new RequestOptions().setMethod(req.method()).setHost(endpoint.getHost())
-                .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80).setURI(ex.uri);
-        MultiMap headers = HeaderRewrite.upstream(req, name, ex.access, upgrade);
+        RequestOptions options = new RequestOptions()
+                .setMethod(req.method())
+                .setHost(endpoint.getHost())
+                .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80)
+                .setURI(ex.uri);
+        MultiMap headers = HeaderRewrite.upstream(req, ex.prefix, ex.access, upgrade);
         if (ex.transform != null) {
             headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
         }
@@ -96,6 +108,19 @@ final class UpstreamRelay {
             resp.closeHandler(v -> up.reset());
             bodyCap.stream(ex, up);
         });
+    }
+
+    /** Parsed session endpoints: URI parsing showed in the per-request profile (bench/router/RESULTS.md). */
+    private URI endpoint(String endpoint) {
+        URI uri = endpoints.get(endpoint);
+        if (uri == null) {
+            uri = URI.create(endpoint);
+            if (endpoints.size() >= MAX_CACHED_ENDPOINTS) {
+                endpoints.clear(); // endpoints change when pods are replaced; a bound keeps stale ones from piling up
+            }
+            endpoints.put(endpoint, uri);
+        }
+        return uri;
     }
 
     static void upstreamFailed(HttpServerResponse resp, String name, Throwable cause) {
@@ -173,18 +198,19 @@ final class UpstreamRelay {
                 HttpErrors.send(resp, 502, "session response failed", ex.name);
                 return;
             }
-            vertx.executeBlocking(() -> ex.transform.transform(bar.result()), false).onComplete(tar -> {
-                if (resp.closed()) {
-                    return;
-                }
-                if (tar.failed()) {
-                    HttpErrors.send(resp, 502, ex.transform.failure(), ex.name);
-                    return;
-                }
-                HeaderRewrite.copyResponseHead(upResp, resp);
-                resp.headers().remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_ENCODING);
-                resp.end(tar.result());
-            });
+            vertx.executeBlocking(() -> ex.transform.transform(bar.result()), false)
+                    .onComplete(tar -> {
+                        if (resp.closed()) {
+                            return;
+                        }
+                        if (tar.failed()) {
+                            HttpErrors.send(resp, 502, ex.transform.failure(), ex.name);
+                            return;
+                        }
+                        HeaderRewrite.copyResponseHead(upResp, resp);
+                        resp.headers().remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_ENCODING);
+                        resp.end(tar.result());
+                    });
         });
     }
 

@@ -17,7 +17,9 @@ class CrdCommittedIT {
     void generatedCrdMatchesCommittedCrd(String crd) throws Exception {
         Path generated = Path.of("target/kubernetes", crd);
         Path committed = Path.of("crds", crd);
-        assertThat(generated).as("the Quarkus build generates the CRD before tests run").exists();
+        assertThat(generated)
+                .as("the Quarkus build generates the CRD before tests run")
+                .exists();
         assertThat(Files.readString(generated))
                 .as("crds/%s is stale: copy target/kubernetes/%s over it and commit", crd, crd)
                 .isEqualTo(Files.readString(committed));

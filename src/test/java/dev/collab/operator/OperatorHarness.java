@@ -1,12 +1,13 @@
 package dev.collab.operator;
 
-import dev.collab.testing.MutableClock;
 import static org.awaitility.Awaitility.await;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -46,14 +47,14 @@ final class OperatorHarness implements AutoCloseable {
     Operator operator;
 
     OperatorHarness(OperatorSettings settings, BusyProbe probe) {
-        CustomResourceDefinitionContext crd = new CustomResourceDefinitionContext.Builder()
-                .withGroup(CollabSession.GROUP).withVersion(CollabSession.VERSION).withKind("CollabSession")
-                .withPlural("collabsessions").withScope("Namespaced").withStatusSubresource(true).build();
-        CustomResourceDefinitionContext poolCrd = new CustomResourceDefinitionContext.Builder()
-                .withGroup(CollabSession.GROUP).withVersion(CollabSession.VERSION).withKind("CollabSessionPool")
-                .withPlural("collabsessionpools").withScope("Namespaced").withStatusSubresource(true).build();
-        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of(crd, poolCrd)), false);
+        CustomResourceDefinitionContext crd = CollabSession.crdContext();
+        CustomResourceDefinitionContext poolCrd = CollabSessionPool.crdContext();
+        server = new KubernetesMockServer(
+                new Context(Serialization.jsonMapper()),
+                new MockWebServer(),
+                new HashMap<>(),
+                new KubernetesCrudDispatcher(List.of(crd, poolCrd)),
+                false);
         server.init(java.net.InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
         kubelet = new FakeKubelet(client, clock);
@@ -72,8 +73,9 @@ final class OperatorHarness implements AutoCloseable {
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false)
                 .withConcurrentReconciliationThreads(4));
-        started.register(new CollabSessionReconciler(settings, clock, probe, delivery,
-                        operator == null ? registry : new SimpleMeterRegistry()),
+        started.register(
+                new CollabSessionReconciler(
+                        settings, clock, probe, delivery, operator == null ? registry : new SimpleMeterRegistry()),
                 c -> c.settingNamespace(NS));
         started.register(new PoolReconciler(settings, clock), c -> c.settingNamespace(NS));
         started.start();
@@ -84,11 +86,27 @@ final class OperatorHarness implements AutoCloseable {
         this(settings, (endpoint, password) -> BusyProbe.Answer.IDLE);
     }
 
+    /** A credential Secret opted in for sessions of owner alice. */
     Secret credentials(String name, Map<String, String> files) {
+        return credentials(name, "alice", files);
+    }
+
+    /** A credential Secret opted in for sessions of `owner` (labels collab.dev/credentials and collab.dev/owner). */
+    Secret credentials(String name, String owner, Map<String, String> files) {
+        return credentials(name, CollabLabels.credentialSecretLabels(owner), files);
+    }
+
+    Secret credentials(String name, Map<String, String> labels, Map<String, String> files) {
         Map<String, String> data = new HashMap<>();
         files.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-        Secret secret = new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withData(data).build();
+        Secret secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .withLabels(labels)
+                .endMetadata()
+                .withData(data)
+                .build();
         return client.secrets().resource(secret).createOr(existing -> existing.update());
     }
 
@@ -97,11 +115,16 @@ final class OperatorHarness implements AutoCloseable {
     }
 
     CollabSession create(String name, CollabSessionSpec spec) {
-        return client.resources(CollabSession.class).resource(new CollabSession(NS, name, spec)).create();
+        return client.resources(CollabSession.class)
+                .resource(new CollabSession(NS, name, spec))
+                .create();
     }
 
     CollabSession session(String name) {
-        return client.resources(CollabSession.class).inNamespace(NS).withName(name).get();
+        return client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
     }
 
     /** Waits until the session satisfies the predicate and returns it. */
@@ -112,8 +135,10 @@ final class OperatorHarness implements AutoCloseable {
                 return s != null && condition.test(s);
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("session " + name + " never reached the expected state; last seen: "
-                    + Serialization.asYaml(session(name)), e);
+            throw new AssertionError(
+                    "session " + name + " never reached the expected state; last seen: "
+                            + Serialization.asYaml(session(name)),
+                    e);
         }
         return session(name);
     }
@@ -122,7 +147,10 @@ final class OperatorHarness implements AutoCloseable {
     CollabSession edit(String name, java.util.function.UnaryOperator<CollabSession> change) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return client.resources(CollabSession.class).inNamespace(NS).withName(name).edit(change);
+                return client.resources(CollabSession.class)
+                        .inNamespace(NS)
+                        .withName(name)
+                        .edit(change);
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 // The operator wrote status between our read and write: read again, like kubectl edit would.
                 if (e.getCode() != 409 || attempt == 5) {
@@ -145,26 +173,37 @@ final class OperatorHarness implements AutoCloseable {
 
     /** What the garbage collector would do after a CollabSession is deleted (the mock server has none). */
     void collectGarbage(String uid) {
-        client.pods().inNamespace(NS).list().getItems().stream().filter(p -> ownedBy(p, uid))
+        client.pods().inNamespace(NS).list().getItems().stream()
+                .filter(p -> ownedBy(p, uid))
                 .forEach(p -> client.resource(p).delete());
-        client.secrets().inNamespace(NS).list().getItems().stream().filter(p -> ownedBy(p, uid))
+        client.secrets().inNamespace(NS).list().getItems().stream()
+                .filter(p -> ownedBy(p, uid))
                 .forEach(p -> client.resource(p).delete());
-        client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream().filter(p -> ownedBy(p, uid))
+        client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream()
+                .filter(p -> ownedBy(p, uid))
                 .forEach(p -> client.resource(p).delete());
     }
 
     CollabSessionPool createPool(String name, int replicas) {
-        return client.resources(CollabSessionPool.class).resource(new CollabSessionPool(NS, name,
-                new CollabSessionPoolSpec(replicas))).create();
+        return client.resources(CollabSessionPool.class)
+                .resource(new CollabSessionPool(NS, name, new CollabSessionPoolSpec(replicas)))
+                .create();
     }
 
     CollabSessionPool pool(String name) {
-        return client.resources(CollabSessionPool.class).inNamespace(NS).withName(name).get();
+        return client.resources(CollabSessionPool.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
     }
 
     /** Pods of the pool (warm and claimed), by label. */
     List<io.fabric8.kubernetes.api.model.Pod> poolPods(String pool) {
-        return client.pods().inNamespace(NS).withLabel("collab.dev/pool", pool).list().getItems();
+        return client.pods()
+                .inNamespace(NS)
+                .withLabel("collab.dev/pool", pool)
+                .list()
+                .getItems();
     }
 
     private static boolean ownedBy(io.fabric8.kubernetes.api.model.HasMetadata o, String uid) {

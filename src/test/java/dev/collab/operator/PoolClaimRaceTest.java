@@ -55,16 +55,22 @@ class PoolClaimRaceTest {
     void stalePodUpdateIsRefused() {
         h = new OperatorHarness(OperatorSettings.defaults());
         h.createPool("p", 1);
-        await().atMost(OperatorHarness.WAIT).until(() -> h.poolPods("p").size() == 1
-                && PodView.of(h.poolPods("p").get(0), 4096).ready());
+        await().atMost(OperatorHarness.WAIT)
+                .until(() -> h.poolPods("p").size() == 1
+                        && PodView.of(h.poolPods("p").get(0), 4096).ready());
         Pod first = h.poolPods("p").get(0);
-        Pod second = h.client.pods().inNamespace(NS).withName(first.getMetadata().getName()).get();
+        Pod second = h.client
+                .pods()
+                .inNamespace(NS)
+                .withName(first.getMetadata().getName())
+                .get();
         first.getMetadata().getLabels().put(CollabLabels.SESSION, "one");
         second.getMetadata().getLabels().put(CollabLabels.SESSION, "two");
         h.client.pods().resource(first).update();
         assertThatThrownBy(() -> h.client.pods().resource(second).update())
                 .isInstanceOf(KubernetesClientException.class)
-                .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(409));
+                .satisfies(e ->
+                        assertThat(((KubernetesClientException) e).getCode()).isEqualTo(409));
     }
 
     @Test
@@ -83,23 +89,26 @@ class PoolClaimRaceTest {
             }
 
             @Override
-            public void onDelete(Pod pod, boolean unknown) {
-            }
+            public void onDelete(Pod pod, boolean unknown) {}
 
             private void record(Pod pod) {
                 String session = pod.getMetadata().getLabels().get(CollabLabels.SESSION);
                 if (session != null) {
-                    sessionsPerWorker.computeIfAbsent(pod.getMetadata().getName(), k -> ConcurrentHashMap.newKeySet())
+                    sessionsPerWorker
+                            .computeIfAbsent(pod.getMetadata().getName(), k -> ConcurrentHashMap.newKeySet())
                             .add(session);
                 }
             }
         });
         h.createPool("default", POOL);
-        await().atMost(OperatorHarness.WAIT).until(() -> h.pool("default").getStatus() != null
-                && Integer.valueOf(POOL).equals(h.pool("default").getStatus().getReady()));
-        extraOperators.add(h.startOperator());   // two operators reconcile side by side
+        await().atMost(OperatorHarness.WAIT)
+                .until(() -> h.pool("default").getStatus() != null
+                        && Integer.valueOf(POOL)
+                                .equals(h.pool("default").getStatus().getReady()));
+        extraOperators.add(h.startOperator()); // two operators reconcile side by side
 
-        List<String> names = IntStream.range(0, SESSIONS).mapToObj(i -> "race-" + i).toList();
+        List<String> names =
+                IntStream.range(0, SESSIONS).mapToObj(i -> "race-" + i).toList();
         for (String name : names) {
             h.credentials(name + "-creds", Map.of("auth.json", PoolTest.AUTH));
         }
@@ -121,28 +130,38 @@ class PoolClaimRaceTest {
         }
 
         Duration patience = Duration.ofSeconds(60);
-        await().atMost(patience).until(() -> names.stream().allMatch(n -> {
-            CollabSession s = h.session(n);
-            return s != null && s.getStatus() != null && s.getStatus().getEndpoint() != null;
-        }));
+        await().atMost(patience)
+                .until(() -> names.stream().allMatch(n -> {
+                    CollabSession s = h.session(n);
+                    return s != null && s.getStatus() != null && s.getStatus().getEndpoint() != null;
+                }));
         // Quiet down to one operator and let every reconcile settle (duplicate claims released, pool refilled).
         extraOperators.forEach(Operator::stop);
         extraOperators.clear();
-        await().atMost(patience).until(() -> h.pool("default").getStatus() != null
-                && Integer.valueOf(POOL).equals(h.pool("default").getStatus().getReady()));
+        await().atMost(patience)
+                .until(() -> h.pool("default").getStatus() != null
+                        && Integer.valueOf(POOL)
+                                .equals(h.pool("default").getStatus().getReady()));
 
         // No worker ever carried two sessions' labels.
         assertThat(sessionsPerWorker).isNotEmpty();
-        sessionsPerWorker.forEach((worker, sessions) -> assertThat(sessions).as(worker).hasSize(1));
+        sessionsPerWorker.forEach(
+                (worker, sessions) -> assertThat(sessions).as(worker).hasSize(1));
         // Every session runs on its own worker, labelled and owned by it, one worker per session.
         Map<String, String> workerOf = new HashMap<>();
         for (String n : names) {
             CollabSession s = h.session(n);
-            Pod pod = h.client.pods().inNamespace(NS).withName(s.getStatus().getPodName()).get();
+            Pod pod = h.client
+                    .pods()
+                    .inNamespace(NS)
+                    .withName(s.getStatus().getPodName())
+                    .get();
             assertThat(pod).as(n).isNotNull();
             assertThat(pod.getMetadata().getLabels()).containsEntry(CollabLabels.SESSION, n);
-            assertThat(pod.getMetadata().getOwnerReferences()).singleElement()
-                    .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(s.getMetadata().getUid()));
+            assertThat(pod.getMetadata().getOwnerReferences())
+                    .singleElement()
+                    .satisfies(ref ->
+                            assertThat(ref.getUid()).isEqualTo(s.getMetadata().getUid()));
             workerOf.put(n, pod.getMetadata().getName());
         }
         assertThat(Set.copyOf(workerOf.values())).hasSize(SESSIONS);
@@ -150,13 +169,17 @@ class PoolClaimRaceTest {
             Map<String, Long> podsPerSession = h.client.pods().inNamespace(NS).list().getItems().stream()
                     .filter(p -> p.getMetadata().getLabels().containsKey(CollabLabels.SESSION))
                     .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                    .collect(Collectors.groupingBy(p -> p.getMetadata().getLabels().get(CollabLabels.SESSION),
-                            Collectors.counting()));
-            assertThat(podsPerSession).hasSize(SESSIONS).allSatisfy((session, count) -> assertThat(count).isEqualTo(1L));
+                    .collect(Collectors.groupingBy(
+                            p -> p.getMetadata().getLabels().get(CollabLabels.SESSION), Collectors.counting()));
+            assertThat(podsPerSession)
+                    .hasSize(SESSIONS)
+                    .allSatisfy((session, count) -> assertThat(count).isEqualTo(1L));
         });
         // Some sessions got warm workers, the rest started their own. (Two overlapping operators may both claim for
         // one session; the second claim is released, so fewer than the pool's size may end up claimed.)
-        long claimed = workerOf.entrySet().stream().filter(e -> !e.getKey().equals(e.getValue())).count();
+        long claimed = workerOf.entrySet().stream()
+                .filter(e -> !e.getKey().equals(e.getValue()))
+                .count();
         assertThat(claimed).isPositive();
     }
 }

@@ -41,7 +41,7 @@ class PoolDecisionTest {
     @Test
     void freshSessionWaitsForItsCredentialsBeforeCreatingAnythingWhenAPoolExists() {
         CollabSession s = WorkerPodBuilderTest.session("a");
-        CredentialsState missing = CredentialsState.of("a-creds", null);
+        CredentialsState missing = CredentialsState.of("a-creds", null, "alice");
         SessionPlan plan = decide(s, missing, null, null, null, WorkerNames.of("a"), pool);
         assertThat(plan.ensureAccessSecret()).isFalse();
         assertThat(plan.createClaim()).isNull();
@@ -55,7 +55,9 @@ class PoolDecisionTest {
     void sessionThatDoesNotFitOrHasAHomeAlreadyDoesNotClaim() {
         CollabSession image = WorkerPodBuilderTest.session("a");
         image.getSpec().setImage("example.org/other:1");
-        assertThat(decide(image, auth, null, null, null, WorkerNames.of("a"), pool).claimFrom()).isNull();
+        assertThat(decide(image, auth, null, null, null, WorkerNames.of("a"), pool)
+                        .claimFrom())
+                .isNull();
 
         // A stopped session's pod is gone but its HOME claim stays: waking reuses it, never the pool.
         CollabSession waking = WorkerPodBuilderTest.session("b");
@@ -74,11 +76,13 @@ class PoolDecisionTest {
         SessionPlan plan = decide(s, auth, access(worker.accessSecret()), home, null, worker, pool);
         assertThat(plan.claimFrom()).isNull();
         assertThat(plan.desiredPod().getMetadata().getName()).isEqualTo("default-x7k2p");
-        assertThat(plan.desiredPod().getSpec().getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
-                && v.getPersistentVolumeClaim().getClaimName().equals("default-x7k2p-home"));
+        assertThat(plan.desiredPod().getSpec().getVolumes())
+                .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                        && v.getPersistentVolumeClaim().getClaimName().equals("default-x7k2p-home"));
         assertThat(plan.desiredPod().getSpec().getContainers().get(0).getEnv())
                 .anyMatch(e -> e.getValueFrom() != null
-                        && "default-x7k2p-access".equals(e.getValueFrom().getSecretKeyRef().getName()));
+                        && "default-x7k2p-access"
+                                .equals(e.getValueFrom().getSecretKeyRef().getName()));
     }
 
     @Test
@@ -105,7 +109,8 @@ class PoolDecisionTest {
         access.getMetadata().setLabels(Map.of(CollabLabels.SESSION, "a"));
         home.getMetadata().setLabels(Map.of(CollabLabels.SESSION, "a"));
 
-        SessionPlan handover = decide(s, auth, access, home, claimed(s, worker, NOW.minusSeconds(5), true), worker, pool);
+        SessionPlan handover =
+                decide(s, auth, access, home, claimed(s, worker, NOW.minusSeconds(5), true), worker, pool);
         assertThat(handover.podAction()).isEqualTo(PodAction.HANDOVER);
         assertThat(handover.requeueAt()).isEqualTo(NOW.plus(CredentialsHandover.RETRY));
 
@@ -114,14 +119,32 @@ class PoolDecisionTest {
         assertThat(replace.podAction()).isEqualTo(PodAction.REPLACE);
         assertThat(replace.event().reason()).isEqualTo("CredentialsNotDelivered");
 
-        SessionPlan delivered = decide(s, auth, access, home, claimed(s, worker, NOW.minusSeconds(5), false), worker, pool);
+        SessionPlan delivered =
+                decide(s, auth, access, home, claimed(s, worker, NOW.minusSeconds(5), false), worker, pool);
         assertThat(delivered.podAction()).isNotIn(PodAction.HANDOVER, PodAction.REPLACE);
     }
 
-    private SessionPlan decide(CollabSession s, CredentialsState credentials, Secret access, PersistentVolumeClaim claim,
-            Pod pod, WorkerNames names, CollabSessionPool pool) {
-        Observation in = new Observation(s, NOW, null, credentials, access, claim, pod,
-                pod == null ? null : PodView.of(pod, 4096), null, names, pool, List.of());
+    private SessionPlan decide(
+            CollabSession s,
+            CredentialsState credentials,
+            Secret access,
+            PersistentVolumeClaim claim,
+            Pod pod,
+            WorkerNames names,
+            CollabSessionPool pool) {
+        Observation in = new Observation(
+                s,
+                NOW,
+                null,
+                credentials,
+                access,
+                claim,
+                pod,
+                pod == null ? null : PodView.of(pod, 4096),
+                null,
+                names,
+                pool,
+                List.of());
         return decision.decide(in, ProbeFindings.NONE.with(ProbeFindings.Answer.ANSWERED));
     }
 
@@ -132,13 +155,27 @@ class PoolDecisionTest {
         if (pending) {
             desired.getMetadata().getAnnotations().put(CollabLabels.CREDENTIALS_PENDING, "true");
         }
-        return new PodBuilder(desired).editMetadata().withUid("pod-uid").endMetadata()
-                .withNewStatus().withPodIP("10.0.0.7").withStartTime(claimedAt.toString())
-                .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build();
+        return new PodBuilder(desired)
+                .editMetadata()
+                .withUid("pod-uid")
+                .endMetadata()
+                .withNewStatus()
+                .withPodIP("10.0.0.7")
+                .withStartTime(claimedAt.toString())
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .endStatus()
+                .build();
     }
 
     private static Secret access(String name) {
-        return new SecretBuilder().withNewMetadata().withName(name).endMetadata()
-                .withData(AccessSecrets.sessionData("token", "pw")).build();
+        return new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withData(AccessSecrets.sessionData("token", "pw"))
+                .build();
     }
 }

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /** Which new sessions may run on a pool's warm worker. */
 class PoolMatchTest {
     private static final OperatorSettings SETTINGS = OperatorSettings.defaults();
-    private static final CredentialsState AUTH_ONLY = new CredentialsState(true, "CredentialsFound", "",
-            List.of(CredentialKey.AUTH), "sha256:x");
+    private static final CredentialsState AUTH_ONLY =
+            new CredentialsState(true, "CredentialsFound", "", List.of(CredentialKey.AUTH), "sha256:x");
 
     private static CollabSession session() {
         return new CollabSession("collab", "s", new CollabSessionSpec("alice", "s-creds"));
@@ -58,27 +58,41 @@ class PoolMatchTest {
     void whatARunningWorkerCannotTakeIsAMismatch() {
         CollabSession image = session();
         image.getSpec().setImage("example.org/other:1");
-        assertTrue(PoolMatch.mismatch(image, pool(), AUTH_ONLY, SETTINGS).orElseThrow().contains("image"));
+        assertTrue(PoolMatch.mismatch(image, pool(), AUTH_ONLY, SETTINGS)
+                .orElseThrow()
+                .contains("image"));
 
         CollabSession resources = session();
-        resources.getSpec().setResources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("4Gi")).build());
-        assertTrue(PoolMatch.mismatch(resources, pool(), AUTH_ONLY, SETTINGS).orElseThrow().contains("resources"));
+        resources
+                .getSpec()
+                .setResources(new ResourceRequirementsBuilder()
+                        .addToLimits("memory", new Quantity("4Gi"))
+                        .build());
+        assertTrue(PoolMatch.mismatch(resources, pool(), AUTH_ONLY, SETTINGS)
+                .orElseThrow()
+                .contains("resources"));
 
         CollabSession storage = session();
         storage.getSpec().setStorage(new StorageSpec());
         storage.getSpec().getStorage().setStorageClassName("fast");
-        assertTrue(PoolMatch.mismatch(storage, pool(), AUTH_ONLY, SETTINGS).orElseThrow().contains("storage"));
+        assertTrue(PoolMatch.mismatch(storage, pool(), AUTH_ONLY, SETTINGS)
+                .orElseThrow()
+                .contains("storage"));
 
         CollabSession env = session();
         env.getSpec().setEnv(List.of(new EnvVar("FOO", "bar", null)));
-        assertTrue(PoolMatch.mismatch(env, pool(), AUTH_ONLY, SETTINGS).orElseThrow().contains("env"));
+        assertTrue(PoolMatch.mismatch(env, pool(), AUTH_ONLY, SETTINGS)
+                .orElseThrow()
+                .contains("env"));
     }
 
     @Test
     void onlyCredentialsOpencodesApiCanInstallMatch() {
-        CredentialsState claude = new CredentialsState(true, "CredentialsFound", "",
-                List.of(CredentialKey.CLAUDE_CREDENTIALS), "sha256:y");
-        assertTrue(PoolMatch.mismatch(session(), pool(), claude, SETTINGS).orElseThrow().contains("auth.json"));
+        CredentialsState claude = new CredentialsState(
+                true, "CredentialsFound", "", List.of(CredentialKey.CLAUDE_CREDENTIALS), "sha256:y");
+        assertTrue(PoolMatch.mismatch(session(), pool(), claude, SETTINGS)
+                .orElseThrow()
+                .contains("auth.json"));
     }
 
     @Test

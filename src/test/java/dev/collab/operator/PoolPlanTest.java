@@ -70,7 +70,8 @@ class PoolPlanTest {
 
     @Test
     void scaleToZeroRemovesEverything() {
-        assertEquals(List.of("p-a"), PoolPlan.decide(0, List.of(w("p-a", READY))).remove());
+        assertEquals(
+                List.of("p-a"), PoolPlan.decide(0, List.of(w("p-a", READY))).remove());
     }
 
     @Test
@@ -81,12 +82,25 @@ class PoolPlanTest {
         assertEquals(TERMINATING, PoolPlan.stateOf(view(true, true, null, T0), timeout, T0));
         assertEquals(STARTING, PoolPlan.stateOf(view(false, false, null, T0), timeout, T0.plusSeconds(299)));
         assertEquals(FAILED, PoolPlan.stateOf(view(false, false, null, T0), timeout, T0.plusSeconds(300)));
-        assertEquals(FAILED, PoolPlan.stateOf(view(false, false, new PodView.Failure("CrashLoopBackOff", "x"), T0),
-                timeout, T0.plusSeconds(1)));
+        assertEquals(
+                FAILED,
+                PoolPlan.stateOf(
+                        view(false, false, new PodView.Failure("CrashLoopBackOff", "x"), T0),
+                        timeout,
+                        T0.plusSeconds(1)));
     }
 
     private static PodView view(boolean ready, boolean terminating, PodView.Failure failure, Instant created) {
-        return new PodView("p-a", terminating, ready, ready ? "http://10.0.0.1:4096" : null, 0, null, created, "h", "none",
+        return new PodView(
+                "p-a",
+                terminating,
+                ready,
+                ready ? "http://10.0.0.1:4096" : null,
+                0,
+                null,
+                created,
+                "h",
+                "none",
                 failure);
     }
 }

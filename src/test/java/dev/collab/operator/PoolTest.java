@@ -49,20 +49,38 @@ class PoolTest {
         for (Pod pod : warm) {
             String name = pod.getMetadata().getName();
             assertThat(name).startsWith("default-");
-            assertThat(pod.getMetadata().getLabels()).containsEntry(CollabLabels.POOL, "default")
-                    .containsEntry(CollabLabels.ROLE, CollabLabels.ROLE_WORKER).doesNotContainKey(CollabLabels.SESSION);
-            assertThat(pod.getMetadata().getOwnerReferences()).singleElement()
-                    .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(pool.getMetadata().getUid()));
-            assertThat(pod.getSpec().getVolumes()).noneMatch(v -> v.getSecret() != null);
-            assertThat(pod.getSpec().getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
-                    && v.getPersistentVolumeClaim().getClaimName().equals(name + "-home"));
-            assertThat(pod.getSpec().getContainers().get(0).getEnv())
-                    .filteredOn(e -> e.getName().equals("OPENCODE_SERVER_PASSWORD")).singleElement()
-                    .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(name + "-access"));
-            PersistentVolumeClaim claim = h.client.persistentVolumeClaims().inNamespace(NS).withName(name + "-home").get();
-            assertThat(claim.getMetadata().getLabels()).containsEntry(CollabLabels.POOL, "default")
+            assertThat(pod.getMetadata().getLabels())
+                    .containsEntry(CollabLabels.POOL, "default")
+                    .containsEntry(CollabLabels.ROLE, CollabLabels.ROLE_WORKER)
                     .doesNotContainKey(CollabLabels.SESSION);
-            assertThat(h.client.secrets().inNamespace(NS).withName(name + "-access").get().getData())
+            assertThat(pod.getMetadata().getOwnerReferences())
+                    .singleElement()
+                    .satisfies(ref -> assertThat(ref.getUid())
+                            .isEqualTo(pool.getMetadata().getUid()));
+            assertThat(pod.getSpec().getVolumes()).noneMatch(v -> v.getSecret() != null);
+            assertThat(pod.getSpec().getVolumes())
+                    .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                            && v.getPersistentVolumeClaim().getClaimName().equals(name + "-home"));
+            assertThat(pod.getSpec().getContainers().get(0).getEnv())
+                    .filteredOn(e -> e.getName().equals("OPENCODE_SERVER_PASSWORD"))
+                    .singleElement()
+                    .satisfies(
+                            e -> assertThat(e.getValueFrom().getSecretKeyRef().getName())
+                                    .isEqualTo(name + "-access"));
+            PersistentVolumeClaim claim = h.client
+                    .persistentVolumeClaims()
+                    .inNamespace(NS)
+                    .withName(name + "-home")
+                    .get();
+            assertThat(claim.getMetadata().getLabels())
+                    .containsEntry(CollabLabels.POOL, "default")
+                    .doesNotContainKey(CollabLabels.SESSION);
+            assertThat(h.client
+                            .secrets()
+                            .inNamespace(NS)
+                            .withName(name + "-access")
+                            .get()
+                            .getData())
                     .containsOnlyKeys("token", "server-password");
         }
         await().atMost(OperatorHarness.WAIT).untilAsserted(() -> {
@@ -82,25 +100,41 @@ class PoolTest {
         h.credentials("s-creds", Map.of("auth.json", AUTH));
         CollabSession created = h.create("s", "alice", "s-creds");
 
-        CollabSession s = h.awaitSession("s", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null);
+        CollabSession s = h.awaitSession(
+                "s", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null);
         String worker = s.getStatus().getPodName();
         assertThat(warmBefore).contains(worker);
         assertThat(s.getStatus().getPhase()).isEqualTo(SessionPhase.Running);
         assertThat(s.getStatus().getAccessSecretName()).isEqualTo(worker + "-access");
         assertThat(h.client.pods().inNamespace(NS).withName("s").get()).isNull();
-        assertThat(h.client.persistentVolumeClaims().inNamespace(NS).withName("s-home").get()).isNull();
+        assertThat(h.client
+                        .persistentVolumeClaims()
+                        .inNamespace(NS)
+                        .withName("s-home")
+                        .get())
+                .isNull();
 
         // Ownership and labels moved to the session: pod, HOME claim and access Secret.
         Pod pod = h.client.pods().inNamespace(NS).withName(worker).get();
-        PersistentVolumeClaim claim = h.client.persistentVolumeClaims().inNamespace(NS).withName(worker + "-home").get();
-        Secret access = h.client.secrets().inNamespace(NS).withName(worker + "-access").get();
+        PersistentVolumeClaim claim = h.client
+                .persistentVolumeClaims()
+                .inNamespace(NS)
+                .withName(worker + "-home")
+                .get();
+        Secret access =
+                h.client.secrets().inNamespace(NS).withName(worker + "-access").get();
         for (var meta : List.of(pod.getMetadata(), claim.getMetadata(), access.getMetadata())) {
-            assertThat(meta.getLabels()).containsEntry(CollabLabels.SESSION, "s").containsEntry(CollabLabels.OWNER, "alice");
-            assertThat(meta.getOwnerReferences()).singleElement()
-                    .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(created.getMetadata().getUid()));
+            assertThat(meta.getLabels())
+                    .containsEntry(CollabLabels.SESSION, "s")
+                    .containsEntry(CollabLabels.OWNER, "alice");
+            assertThat(meta.getOwnerReferences())
+                    .singleElement()
+                    .satisfies(ref -> assertThat(ref.getUid())
+                            .isEqualTo(created.getMetadata().getUid()));
         }
         assertThat(pod.getMetadata().getAnnotations()).doesNotContainKey(CollabLabels.CREDENTIALS_PENDING);
-        assertThat(s.getStatus().getEndpoint()).isEqualTo("http://" + pod.getStatus().getPodIP() + ":4096");
+        assertThat(s.getStatus().getEndpoint())
+                .isEqualTo("http://" + pod.getStatus().getPodIP() + ":4096");
 
         // The credentials went to that worker's opencode, with that worker's own server password.
         assertThat(h.delivery.calls).singleElement().satisfies(call -> {
@@ -113,11 +147,19 @@ class PoolTest {
 
         // The pool refills in the background and counts the claimed worker.
         await().atMost(OperatorHarness.WAIT).untilAsserted(() -> {
-            assertThat(warm("default")).hasSize(2).noneMatch(p -> p.getMetadata().getName().equals(worker));
+            assertThat(warm("default"))
+                    .hasSize(2)
+                    .noneMatch(p -> p.getMetadata().getName().equals(worker));
             assertThat(h.pool("default").getStatus().getClaimed()).isEqualTo(1);
         });
         // No second reconcile replaced the claimed pod (its spec hash is the session's).
-        assertThat(h.client.pods().inNamespace(NS).withName(worker).get().getMetadata().getUid())
+        assertThat(h.client
+                        .pods()
+                        .inNamespace(NS)
+                        .withName(worker)
+                        .get()
+                        .getMetadata()
+                        .getUid())
                 .isEqualTo(pod.getMetadata().getUid());
     }
 
@@ -133,7 +175,13 @@ class PoolTest {
         CollabSession pending = h.session("s");
         assertThat(pending.getStatus().getEndpoint()).isNull();
         String worker = pending.getStatus().getPodName();
-        String firstUid = h.client.pods().inNamespace(NS).withName(worker).get().getMetadata().getUid();
+        String firstUid = h.client
+                .pods()
+                .inNamespace(NS)
+                .withName(worker)
+                .get()
+                .getMetadata()
+                .getUid();
 
         h.clock.advance(Duration.ofMinutes(2));
         h.nudge("s");
@@ -141,10 +189,13 @@ class PoolTest {
         Pod seeded = h.client.pods().inNamespace(NS).withName(worker).get();
         assertThat(running.getStatus().getPodName()).isEqualTo(worker);
         assertThat(seeded.getMetadata().getUid()).isNotEqualTo(firstUid);
-        assertThat(seeded.getSpec().getVolumes()).filteredOn(v -> v.getSecret() != null).singleElement()
+        assertThat(seeded.getSpec().getVolumes())
+                .filteredOn(v -> v.getSecret() != null)
+                .singleElement()
                 .satisfies(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("s-creds"));
-        assertThat(seeded.getSpec().getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
-                && v.getPersistentVolumeClaim().getClaimName().equals(worker + "-home"));
+        assertThat(seeded.getSpec().getVolumes())
+                .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                        && v.getPersistentVolumeClaim().getClaimName().equals(worker + "-home"));
         assertThat(eventReasons("s")).contains("CredentialsNotDelivered");
     }
 
@@ -161,8 +212,18 @@ class PoolTest {
         assertThat(warm.get(0).getMetadata().getName()).isNotEqualTo(crashed);
         await().atMost(OperatorHarness.WAIT).untilAsserted(() -> {
             assertThat(h.client.pods().inNamespace(NS).withName(crashed).get()).isNull();
-            assertThat(h.client.persistentVolumeClaims().inNamespace(NS).withName(crashed + "-home").get()).isNull();
-            assertThat(h.client.secrets().inNamespace(NS).withName(crashed + "-access").get()).isNull();
+            assertThat(h.client
+                            .persistentVolumeClaims()
+                            .inNamespace(NS)
+                            .withName(crashed + "-home")
+                            .get())
+                    .isNull();
+            assertThat(h.client
+                            .secrets()
+                            .inNamespace(NS)
+                            .withName(crashed + "-access")
+                            .get())
+                    .isNull();
         });
     }
 
@@ -176,7 +237,8 @@ class PoolTest {
         h.clock.advance(Duration.ofHours(3));
         h.credentials("a-creds", Map.of("auth.json", AUTH));
         h.create("a", "alice", "a-creds");
-        CollabSession a = h.awaitSession("a", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null);
+        CollabSession a = h.awaitSession(
+                "a", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null);
         // Two warm workers and the cap of one running session: the claim evicted nobody.
         assertThat(eventReasons("a")).doesNotContain("CapacityEvicted");
         assertThat(warm).contains(a.getStatus().getPodName());
@@ -214,25 +276,31 @@ class PoolTest {
         CollabSessionSpec spec = new CollabSessionSpec("alice", "w-creds");
         spec.setIdleTimeout("1m");
         h.create("w", spec);
-        String worker = h.awaitSession("w", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null)
-                .getStatus().getPodName();
+        String worker = h.awaitSession(
+                        "w", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null)
+                .getStatus()
+                .getPodName();
         Set<String> refilled = names(awaitWarm("default", 1));
 
         h.clock.advance(Duration.ofMinutes(2));
         h.nudge("w");
         h.awaitSession("w", cs -> cs.getStatus().getPhase() == SessionPhase.Stopped);
-        await().atMost(OperatorHarness.WAIT).until(() -> h.client.pods().inNamespace(NS).withName(worker).get() == null);
+        await().atMost(OperatorHarness.WAIT)
+                .until(() -> h.client.pods().inNamespace(NS).withName(worker).get() == null);
 
         h.clock.advance(Duration.ofSeconds(30));
         h.edit("w", cs -> {
-            cs.getMetadata().setAnnotations(new HashMap<>(Map.of(CollabLabels.LAST_ACTIVITY, h.clock.instant().toString())));
+            cs.getMetadata()
+                    .setAnnotations(new HashMap<>(
+                            Map.of(CollabLabels.LAST_ACTIVITY, h.clock.instant().toString())));
             return cs;
         });
         CollabSession woken = h.awaitSession("w", cs -> cs.getStatus().getEndpoint() != null);
         assertThat(woken.getStatus().getPodName()).isEqualTo(worker);
         Pod pod = h.client.pods().inNamespace(NS).withName(worker).get();
-        assertThat(pod.getSpec().getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
-                && v.getPersistentVolumeClaim().getClaimName().equals(worker + "-home"));
+        assertThat(pod.getSpec().getVolumes())
+                .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                        && v.getPersistentVolumeClaim().getClaimName().equals(worker + "-home"));
         assertThat(names(warm("default"))).isEqualTo(refilled);
         assertThat(h.delivery.calls).hasSize(1);
     }
@@ -244,8 +312,10 @@ class PoolTest {
         awaitWarm("default", 1);
         h.credentials("d-creds", Map.of("auth.json", AUTH));
         CollabSession d = h.create("d", "dora", "d-creds");
-        String worker = h.awaitSession("d", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null)
-                .getStatus().getPodName();
+        String worker = h.awaitSession(
+                        "d", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null)
+                .getStatus()
+                .getPodName();
         Set<String> refilled = names(awaitWarm("default", 1));
 
         h.client.resource(d).delete();
@@ -254,8 +324,18 @@ class PoolTest {
             // still running when the session went recreated.
             h.collectGarbage(d.getMetadata().getUid());
             assertThat(h.client.pods().inNamespace(NS).withName(worker).get()).isNull();
-            assertThat(h.client.persistentVolumeClaims().inNamespace(NS).withName(worker + "-home").get()).isNull();
-            assertThat(h.client.secrets().inNamespace(NS).withName(worker + "-access").get()).isNull();
+            assertThat(h.client
+                            .persistentVolumeClaims()
+                            .inNamespace(NS)
+                            .withName(worker + "-home")
+                            .get())
+                    .isNull();
+            assertThat(h.client
+                            .secrets()
+                            .inNamespace(NS)
+                            .withName(worker + "-access")
+                            .get())
+                    .isNull();
         });
         assertThat(names(warm("default"))).isEqualTo(refilled);
     }
@@ -267,15 +347,30 @@ class PoolTest {
         awaitWarm("default", 2);
         h.credentials("k-creds", Map.of("auth.json", AUTH));
         h.create("k", "kim", "k-creds");
-        String worker = h.awaitSession("k", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null)
-                .getStatus().getPodName();
+        String worker = h.awaitSession(
+                        "k", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null)
+                .getStatus()
+                .getPodName();
 
-        h.client.resources(CollabSessionPool.class).inNamespace(NS).withName("default")
-                .edit(p -> { p.getSpec().setReplicas(0); return p; });
+        h.client
+                .resources(CollabSessionPool.class)
+                .inNamespace(NS)
+                .withName("default")
+                .edit(p -> {
+                    p.getSpec().setReplicas(0);
+                    return p;
+                });
         await().atMost(OperatorHarness.WAIT).until(() -> warm("default").isEmpty());
-        await().atMost(OperatorHarness.WAIT).until(() -> Integer.valueOf(0).equals(h.pool("default").getStatus().getReplicas()));
+        await().atMost(OperatorHarness.WAIT)
+                .until(() ->
+                        Integer.valueOf(0).equals(h.pool("default").getStatus().getReplicas()));
         assertThat(h.client.pods().inNamespace(NS).withName(worker).get()).isNotNull();
-        assertThat(h.client.persistentVolumeClaims().inNamespace(NS).withName(worker + "-home").get()).isNotNull();
+        assertThat(h.client
+                        .persistentVolumeClaims()
+                        .inNamespace(NS)
+                        .withName(worker + "-home")
+                        .get())
+                .isNotNull();
         assertThat(h.session("k").getStatus().getEndpoint()).isNotNull();
     }
 
@@ -292,7 +387,8 @@ class PoolTest {
     private List<Pod> awaitWarm(String pool, int count) {
         await().atMost(OperatorHarness.WAIT).until(() -> {
             List<Pod> warm = warm(pool);
-            return warm.size() == count && warm.stream().allMatch(p -> PodView.of(p, 4096).ready());
+            return warm.size() == count
+                    && warm.stream().allMatch(p -> PodView.of(p, 4096).ready());
         });
         return warm(pool);
     }
@@ -307,6 +403,8 @@ class PoolTest {
 
     private List<String> eventReasons(String name) {
         return h.client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
+                .filter(e -> name.equals(e.getInvolvedObject().getName()))
+                .map(Event::getReason)
+                .toList();
     }
 }

@@ -10,8 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class RecordingDelivery implements CredentialDelivery {
     /** One call: the endpoint it went to and the auth.json entries. */
-    record Call(String endpoint, String password, Map<String, String> entries) {
-    }
+    record Call(String endpoint, String password, Map<String, String> entries) {}
 
     final List<Call> calls = new CopyOnWriteArrayList<>();
     volatile boolean accept = true;

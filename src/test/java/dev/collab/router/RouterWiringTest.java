@@ -55,7 +55,8 @@ class RouterWiringTest {
             RouterReadiness readiness = new RouterReadiness();
             readiness.config = wiring.config;
             readiness.wiring = wiring;
-            RouterTestSupport.await("readiness up after informer sync",
+            RouterTestSupport.await(
+                    "readiness up after informer sync",
                     () -> readiness.call().getStatus() == HealthCheckResponse.Status.UP);
             assertEquals(0L, readiness.call().getData().orElseThrow().get("desiredSessions"));
         } finally {
@@ -73,6 +74,8 @@ class RouterWiringTest {
         assertEquals(Duration.ofMinutes(30), s.defaultIdleTimeout());
         assertEquals(List.of("team-a"), s.namespaces());
         assertEquals("collab-system", s.routerNamespace());
+        assertEquals("sessions.example.com", s.sessionDomain());
+        assertEquals(List.of("https://portal.example.com"), s.allowedOrigins());
     }
 
     private static RouterWiring wiring(Role role, Vertx vertx) {
@@ -86,20 +89,28 @@ class RouterWiringTest {
 
     /** A CollabConfig answering the defaults of application.properties. */
     static CollabConfig config(Role role) {
-        CollabConfig.Router router = (CollabConfig.Router) Proxy.newProxyInstance(RouterWiringTest.class.getClassLoader(),
-                new Class<?>[] { CollabConfig.Router.class }, (p, m, a) -> switch (m.getName()) {
+        CollabConfig.Router router = (CollabConfig.Router) Proxy.newProxyInstance(
+                RouterWiringTest.class.getClassLoader(),
+                new Class<?>[] {CollabConfig.Router.class},
+                (p, m, a) -> switch (m.getName()) {
                     case "wakeWait" -> Duration.ofSeconds(30);
                     case "adminTokenSecret" -> "collab-router-admin";
                     case "maxBody" -> "10M";
                     case "upstreamTimeout" -> Duration.ofSeconds(60);
+                    case "sessionDomain" -> Optional.of("sessions.example.com");
+                    case "allowedOrigins" -> Optional.of(List.of("https://portal.example.com", " "));
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
-        CollabConfig.Session session = (CollabConfig.Session) Proxy.newProxyInstance(RouterWiringTest.class.getClassLoader(),
-                new Class<?>[] { CollabConfig.Session.class }, (p, m, a) -> switch (m.getName()) {
+        CollabConfig.Session session = (CollabConfig.Session) Proxy.newProxyInstance(
+                RouterWiringTest.class.getClassLoader(),
+                new Class<?>[] {CollabConfig.Session.class},
+                (p, m, a) -> switch (m.getName()) {
                     case "idleTimeout" -> "30m";
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
-        return (CollabConfig) Proxy.newProxyInstance(RouterWiringTest.class.getClassLoader(), new Class<?>[] { CollabConfig.class },
+        return (CollabConfig) Proxy.newProxyInstance(
+                RouterWiringTest.class.getClassLoader(),
+                new Class<?>[] {CollabConfig.class},
                 (p, m, a) -> switch (m.getName()) {
                     case "role" -> role;
                     case "namespaces" -> Optional.of(List.of("team-a"));
