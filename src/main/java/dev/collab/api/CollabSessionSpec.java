@@ -57,6 +57,11 @@ public class CollabSessionSpec {
             + "OPENCODE_DISABLE_EMBEDDED_WEB_UI are reserved.")
     private List<EnvVar> env = new ArrayList<>();
 
+    @JsonPropertyDescription(
+            "CollabSessionPool (same namespace) whose warm worker a new session claims; unset: the pool"
+                    + " named \"default\" if there is one. Ignored after the first start: a waking session keeps its own HOME.")
+    private String poolRef;
+
     public CollabSessionSpec() {}
 
     public CollabSessionSpec(String owner, String credentialsSecret) {
@@ -126,5 +131,13 @@ public class CollabSessionSpec {
 
     public void setEnv(List<EnvVar> env) {
         this.env = env == null ? new ArrayList<>() : env;
+    }
+
+    public String getPoolRef() {
+        return poolRef;
+    }
+
+    public void setPoolRef(String poolRef) {
+        this.poolRef = poolRef;
     }
 }
