@@ -12,6 +12,7 @@ import java.util.List;
 
 public class CollabSessionSpec {
     /** Go-style duration ("90s", "1h30m") or "0" for never. */
+    public static final int MAX_ENV = 100;
     public static final String DURATION_PATTERN = "^(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$";
 
     @Required
@@ -53,7 +54,10 @@ public class CollabSessionSpec {
     @ValidationRule(
             value = "self.all(e, e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
             message = "env may not set OPENCODE_DISABLE_EMBEDDED_WEB_UI: the readiness probe needs the embedded web UI")
-    @JsonPropertyDescription("Extra environment variables; HOME, XDG_*, OPENCODE_SERVER_* and "
+    // maxItems bounds the rules' estimated cost: without it a real API server refuses the CRD ("estimated rule
+    // cost exceeds budget"), which the mock server never checks (CrdControlPlaneIT).
+    @Size(max = MAX_ENV)
+    @JsonPropertyDescription("Extra environment variables (at most 100); HOME, XDG_*, OPENCODE_SERVER_* and "
             + "OPENCODE_DISABLE_EMBEDDED_WEB_UI are reserved.")
     private List<EnvVar> env = new ArrayList<>();
 
