@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
+import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionTypes;
 import dev.collab.api.SessionPhase;
@@ -43,26 +45,45 @@ final class OperatorHarness implements AutoCloseable {
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
     final FakeKubelet kubelet;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final Operator operator;
+    final RecordingDelivery delivery = new RecordingDelivery();
+    private final OperatorSettings settings;
+    private final BusyProbe probe;
+    Operator operator;
 
     OperatorHarness(OperatorSettings settings, BusyProbe probe) {
         CustomResourceDefinitionContext crd = CollabSession.crdContext();
+        CustomResourceDefinitionContext poolCrd = CollabSessionPool.crdContext();
         server = new KubernetesMockServer(
                 new Context(Serialization.jsonMapper()),
                 new MockWebServer(),
                 new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of(crd)),
+                new KubernetesCrudDispatcher(List.of(crd, poolCrd)),
                 false);
         server.init(java.net.InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
         kubelet = new FakeKubelet(client, clock);
-        operator = new Operator(o -> o.withKubernetesClient(client)
+        this.settings = settings;
+        this.probe = probe;
+        operator = startOperator();
+    }
+
+    /**
+     * Another operator process on the same API server: a fresh one after a restart, or a second one while the first
+     * still runs (the overlap a failover can leave when the old leader has not stopped yet).
+     */
+    Operator startOperator() {
+        Operator started = new Operator(o -> o.withKubernetesClient(client)
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false)
                 .withConcurrentReconciliationThreads(4));
-        operator.register(new CollabSessionReconciler(settings, clock, probe, registry), c -> c.settingNamespace(NS));
-        operator.start();
+        started.register(
+                new CollabSessionReconciler(
+                        settings, clock, probe, delivery, operator == null ? registry : new SimpleMeterRegistry()),
+                c -> c.settingNamespace(NS));
+        started.register(new PoolReconciler(settings, clock), c -> c.settingNamespace(NS));
+        started.start();
+        return started;
     }
 
     OperatorHarness(OperatorSettings settings) {
@@ -179,6 +200,28 @@ final class OperatorHarness implements AutoCloseable {
         client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream()
                 .filter(p -> ownedBy(p, uid))
                 .forEach(p -> client.resource(p).delete());
+    }
+
+    CollabSessionPool createPool(String name, int replicas) {
+        return client.resources(CollabSessionPool.class)
+                .resource(new CollabSessionPool(NS, name, new CollabSessionPoolSpec(replicas)))
+                .create();
+    }
+
+    CollabSessionPool pool(String name) {
+        return client.resources(CollabSessionPool.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
+    }
+
+    /** Pods of the pool (warm and claimed), by label. */
+    List<io.fabric8.kubernetes.api.model.Pod> poolPods(String pool) {
+        return client.pods()
+                .inNamespace(NS)
+                .withLabel("collab.dev/pool", pool)
+                .list()
+                .getItems();
     }
 
     private static boolean ownedBy(io.fabric8.kubernetes.api.model.HasMetadata o, String uid) {
