@@ -53,9 +53,11 @@ class BrowserUiIT {
     @BeforeAll
     static void startLocalMode() throws Exception {
         String chromium = System.getProperty("collab.it.chromium", "/usr/bin/chromium");
-        String missing = !Files.isExecutable(Path.of(chromium)) ? "no chromium at " + chromium + " (apt-get install chromium)"
-                : !Files.isDirectory(TOOL.resolve("node_modules/playwright-core")) ? "no playwright-core (npm ci in " + TOOL + ")"
-                : !onPath("node") ? "no node on the PATH" : null;
+        String missing = !Files.isExecutable(Path.of(chromium))
+                ? "no chromium at " + chromium + " (apt-get install chromium)"
+                : !Files.isDirectory(TOOL.resolve("node_modules/playwright-core"))
+                        ? "no playwright-core (npm ci in " + TOOL + ")"
+                        : !onPath("node") ? "no node on the PATH" : null;
         if (missing != null) {
             System.out.println("BrowserUiIT SKIPPED: " + missing); // an assumption in @BeforeAll reports 0 tests
         }
@@ -66,14 +68,25 @@ class BrowserUiIT {
         String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","
                 + "\"provider\":{\"anthropic\":{\"options\":{\"apiKey\":\"" + CONFIG_KEY + "\"}}}}";
         String auth = "{\"anthropic\":{\"type\":\"api\",\"key\":\"" + FAKE_KEY + "\"}}";
-        Secret secret = new SecretBuilder().withNewMetadata().withName(NAME + "-credentials").withNamespace(NS).endMetadata()
-                .addToData("opencode.json", LocalModeRun.b64(config)).addToData("auth.json", LocalModeRun.b64(auth)).build();
+        Secret secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(NAME + "-credentials")
+                .withNamespace(NS)
+                .endMetadata()
+                .addToData("opencode.json", LocalModeRun.b64(config))
+                .addToData("auth.json", LocalModeRun.b64(auth))
+                .build();
         local.client().secrets().inNamespace(NS).resource(secret).create();
         CollabSessionSpec spec = new CollabSessionSpec("ui@example.com", NAME + "-credentials");
         // offline: a models.dev fetch that hangs on an unreachable network would stall the UI's provider list
-        spec.setEnv(List.of(new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
+        spec.setEnv(List.of(
+                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
                 new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
-        local.client().resources(CollabSession.class).inNamespace(NS).resource(new CollabSession(NS, NAME, spec)).create();
+        local.client()
+                .resources(CollabSession.class)
+                .inNamespace(NS)
+                .resource(new CollabSession(NS, NAME, spec))
+                .create();
         token = LocalModeRun.await("access token", () -> local.accessToken(NAME));
         local.worker(LocalModeRun.await("session Ready", () -> local.readyPid(NAME)));
     }
@@ -97,14 +110,16 @@ class BrowserUiIT {
         assertEquals("OpenCode", seen.getString("title"));
         assertEquals(page, seen.getString("finalUrl"), "the token left the URL");
         // the only refused request is the web manifest, which browsers fetch without cookies
-        assertTrue(seen.getJsonArray("failed").stream().allMatch(f -> f.toString().endsWith(" GET /site.webmanifest")),
+        assertTrue(
+                seen.getJsonArray("failed").stream().allMatch(f -> f.toString().endsWith(" GET /site.webmanifest")),
                 "the UI's API calls pass the router's policy: " + seen.getJsonArray("failed"));
         assertTrue(Files.size(screenshot) > 10_000, "screenshot " + screenshot);
         JsonObject cookie = seen.getJsonArray("cookies").getJsonObject(0);
         assertEquals("collab_session_token", cookie.getString("name"));
         assertEquals("/", cookie.getString("path"));
         assertTrue(cookie.getBoolean("httpOnly"));
-        assertFalse(seen.encode().contains(FAKE_KEY) || seen.encode().contains(CONFIG_KEY), "the page shows no credential");
+        assertFalse(
+                seen.encode().contains(FAKE_KEY) || seen.encode().contains(CONFIG_KEY), "the page shows no credential");
         assertFalse(seen.encode().contains(token), "the page shows no token");
 
         JsonObject refused = result.getJsonObject("withoutToken");
@@ -118,54 +133,84 @@ class BrowserUiIT {
     void realOpencodeKeepsItsKeyBehindTheRouter() throws Exception {
         HttpClient http = LocalModeRun.HTTP;
         String base = "http://127.0.0.1:" + port + "/s/" + NAME;
-        for (String read : List.of("/provider", "/Provider/", "/config/providers", "/CONFIG/providers", "/config/providers;x",
-                "/config", "/global/config")) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + read)).header("Authorization",
-                    "Bearer " + token).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        for (String read : List.of(
+                "/provider",
+                "/Provider/",
+                "/config/providers",
+                "/CONFIG/providers",
+                "/config/providers;x",
+                "/config",
+                "/global/config")) {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(base + read))
+                            .header("Authorization", "Bearer " + token)
+                            .timeout(Duration.ofSeconds(60))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), read);
             assertFalse(r.body().contains(FAKE_KEY), read + " leaks the auth.json key");
             assertFalse(r.body().contains(CONFIG_KEY), read + " leaks the opencode.json apiKey");
         }
-        HttpResponse<String> providers = http.send(HttpRequest.newBuilder(URI.create(base + "/config/providers"))
-                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> providers = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/config/providers"))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertTrue(providers.body().contains("\"key\":\"[redacted]\""), "opencode answered the seeded key, redacted");
-        for (String[] write : List.of(new String[] { "PUT", "/AUTH/anthropic" }, new String[] { "DELETE", "/auth/anthropic;x" },
-                new String[] { "PATCH", "/Config" }, new String[] { "PATCH", "/global/config" },
-                new String[] { "POST", "/api/integration/anthropic/connect/key" })) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + write[1])).header("Authorization",
-                    "Bearer " + token).header("Content-Type", "application/json").method(write[0],
-                    HttpRequest.BodyPublishers.ofString("{\"type\":\"api\",\"key\":\"sk-evil\"}")).build(),
+        for (String[] write : List.of(
+                new String[] {"PUT", "/AUTH/anthropic"},
+                new String[] {"DELETE", "/auth/anthropic;x"},
+                new String[] {"PATCH", "/Config"},
+                new String[] {"PATCH", "/global/config"},
+                new String[] {"POST", "/api/integration/anthropic/connect/key"})) {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(base + write[1]))
+                            .header("Authorization", "Bearer " + token)
+                            .header("Content-Type", "application/json")
+                            .method(
+                                    write[0],
+                                    HttpRequest.BodyPublishers.ofString("{\"type\":\"api\",\"key\":\"sk-evil\"}"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(403, r.statusCode(), write[0] + " " + write[1]);
         }
-        HttpResponse<String> after = http.send(HttpRequest.newBuilder(URI.create(base + "/provider")).header("Authorization",
-                "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> after = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/provider"))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertFalse(after.body().contains("sk-evil"), "no write reached opencode");
     }
 
     /** Runs tools/browser-test/ui-check.mjs; its last stdout line is the JSON report. */
     private static JsonObject browser(String withToken, String withoutToken, Path screenshot) throws Exception {
         Path out = WORK.resolve("browser.log");
-        Process node = new ProcessBuilder("node", TOOL.resolve("ui-check.mjs").toString(), withToken, withoutToken,
-                screenshot.toString()).directory(TOOL.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process node = new ProcessBuilder(
+                        "node", TOOL.resolve("ui-check.mjs").toString(), withToken, withoutToken, screenshot.toString())
+                .directory(TOOL.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         try {
             if (!node.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-                throw new AssertionError("browser check did not finish within " + DEADLINE.toSeconds() + " s; see " + out);
+                throw new AssertionError(
+                        "browser check did not finish within " + DEADLINE.toSeconds() + " s; see " + out);
             }
         } finally {
             node.destroyForcibly();
         }
         List<String> lines = new ArrayList<>(Files.readAllLines(out));
-        assertEquals(0, node.exitValue(), "browser check failed: " + String.join("\n", lines).replace(withToken, "<url>"));
+        assertEquals(
+                0,
+                node.exitValue(),
+                "browser check failed: " + String.join("\n", lines).replace(withToken, "<url>"));
         return new JsonObject(lines.get(lines.size() - 1));
     }
 
-
     private static boolean onPath(String command) {
         String path = System.getenv("PATH");
-        return path != null && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
+        return path != null
+                && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
+                        .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
     }
-
-
 }
