@@ -13,6 +13,7 @@ import java.util.List;
 public class CollabSessionSpec {
     /** Go-style duration ("90s", "1h30m") or "0" for never. */
     public static final int MAX_ENV = 100;
+
     public static final String DURATION_PATTERN = "^(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$";
 
     @Required
