@@ -1,5 +1,6 @@
 package dev.collab.local;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionPoolSpec;
