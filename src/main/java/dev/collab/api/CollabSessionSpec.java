@@ -13,6 +13,7 @@ import java.util.List;
 public class CollabSessionSpec {
     /** Go-style duration ("90s", "1h30m") or "0" for never. */
     public static final int MAX_ENV = 100;
+
     public static final String DURATION_PATTERN = "^(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$";
 
     @Required
@@ -28,7 +29,15 @@ public class CollabSessionSpec {
     private String image;
 
     @Pattern(DURATION_PATTERN)
-    @JsonPropertyDescription("Go-style duration after which an inactive session is stopped; \"0\" never stops it.")
+    @Size(max = 32)
+    // Guards first (at most 16 characters, no number of 7+ digits) so that duration() never overflows: CEL's && is
+    // false when either side is false, even if the other side is an error.
+    @ValidationRule(
+            value =
+                    "self == '0' || (self.size() <= 16 && !self.matches('[0-9]{7,}') && duration(self) <= duration('8760h'))",
+            message = "idleTimeout must be at most 8760h (365 days); use \"0\" to never stop the session")
+    @JsonPropertyDescription(
+            "Go-style duration after which an inactive session is stopped, at most 8760h; \"0\" never stops it.")
     private String idleTimeout;
 
     @JsonPropertyDescription("true: no pod runs, the HOME volume is kept.")
@@ -40,10 +49,12 @@ public class CollabSessionSpec {
     private ResourceRequirements resources;
 
     @ValidationRule(value = "self.all(e, has(e.name) && size(e.name) > 0)", message = "every env entry needs a name")
-    @ValidationRule(value = "self.all(e, !has(e.name) || (e.name != 'HOME' && !e.name.startsWith('XDG_')"
-            + " && !e.name.startsWith('OPENCODE_SERVER_')))",
+    @ValidationRule(
+            value = "self.all(e, !has(e.name) || (e.name != 'HOME' && !e.name.startsWith('XDG_')"
+                    + " && !e.name.startsWith('OPENCODE_SERVER_')))",
             message = "env may not set HOME, XDG_* or OPENCODE_SERVER_*: the operator owns them")
-    @ValidationRule(value = "self.all(e, !has(e.name) || e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
+    @ValidationRule(
+            value = "self.all(e, !has(e.name) || e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
             message = "env may not set OPENCODE_DISABLE_EMBEDDED_WEB_UI: the readiness probe needs the embedded web UI")
     // maxItems bounds the rules' estimated cost: without it a real API server refuses the CRD ("estimated rule
     // cost exceeds budget"), which the mock server never checks (CrdControlPlaneIT).
@@ -52,8 +63,12 @@ public class CollabSessionSpec {
             + "OPENCODE_DISABLE_EMBEDDED_WEB_UI are reserved.")
     private List<EnvVar> env = new ArrayList<>();
 
-    public CollabSessionSpec() {
-    }
+    @JsonPropertyDescription(
+            "CollabSessionPool (same namespace) whose warm worker a new session claims; unset: the pool"
+                    + " named \"default\" if there is one. Ignored after the first start: a waking session keeps its own HOME.")
+    private String poolRef;
+
+    public CollabSessionSpec() {}
 
     public CollabSessionSpec(String owner, String credentialsSecret) {
         this.owner = owner;
@@ -122,5 +137,13 @@ public class CollabSessionSpec {
 
     public void setEnv(List<EnvVar> env) {
         this.env = env == null ? new ArrayList<>() : env;
+    }
+
+    public String getPoolRef() {
+        return poolRef;
+    }
+
+    public void setPoolRef(String poolRef) {
+        this.poolRef = poolRef;
     }
 }

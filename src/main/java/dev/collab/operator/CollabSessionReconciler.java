@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
 import dev.collab.config.CollabConfig;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -40,63 +41,117 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     private final Clock clock;
     private final BusyProbe busyProbe;
     private final MeterRegistry registry;
+    private final CredentialDelivery delivery;
 
     private OperatorMetrics metrics;
     private SessionReconciliation reconciliation;
 
     @Inject
     public CollabSessionReconciler(CollabConfig config, MeterRegistry registry) {
-        this(OperatorSettings.from(config), Clock.systemUTC(), new OpencodeBusyProbe(Duration.ofSeconds(3)), registry);
+        this(
+                OperatorSettings.from(config),
+                Clock.systemUTC(),
+                new OpencodeBusyProbe(Duration.ofSeconds(3)),
+                new OpencodeCredentialDelivery(Duration.ofSeconds(5)),
+                registry);
     }
 
-    public CollabSessionReconciler(OperatorSettings settings, Clock clock, BusyProbe busyProbe, MeterRegistry registry) {
+    /** With opencode's own credential API for claimed warm workers. */
+    public CollabSessionReconciler(
+            OperatorSettings settings, Clock clock, BusyProbe busyProbe, MeterRegistry registry) {
+        this(settings, clock, busyProbe, new OpencodeCredentialDelivery(Duration.ofSeconds(5)), registry);
+    }
+
+    public CollabSessionReconciler(
+            OperatorSettings settings,
+            Clock clock,
+            BusyProbe busyProbe,
+            CredentialDelivery delivery,
+            MeterRegistry registry) {
         this.settings = settings;
         this.clock = clock;
         this.busyProbe = busyProbe;
+        this.delivery = delivery;
         this.registry = registry;
     }
 
     @Override
     public List<EventSource<?, CollabSession>> prepareEventSources(EventSourceContext<CollabSession> context) {
         var sessions = context.getPrimaryCache();
-        sessions.addIndexer(BY_CREDENTIALS_SECRET, cs -> cs.getSpec() == null || cs.getSpec().getCredentials() == null
-                ? List.of()
-                : List.of(key(cs.getMetadata().getNamespace(), cs.getSpec().getCredentials().getSecretName())));
+        sessions.addIndexer(
+                BY_CREDENTIALS_SECRET,
+                cs -> cs.getSpec() == null || cs.getSpec().getCredentials() == null
+                        ? List.of()
+                        : List.of(key(
+                                cs.getMetadata().getNamespace(),
+                                cs.getSpec().getCredentials().getSecretName())));
         String managed = CollabLabels.MANAGED_BY + "=" + CollabLabels.MANAGED_BY_VALUE;
-        var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
-                .withName("worker-pods")
-                .withNamespacesInheritedFromController()
-                .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
-                .withSecondaryToPrimaryMapper(Children::sessionOf)
-                .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
-                .build(), context);
+        var pods = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
+                        .withName("worker-pods")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
+                        .withSecondaryToPrimaryMapper(Children::sessionOf)
+                        .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
+                        .build(),
+                context);
         var claims = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, CollabSession.class)
                         .withName("home-claims")
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(managed)
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
-                        .build(), context);
-        // Credential Secrets are the user's and carry no label: watch the namespace's Secrets and map a
-        // Secret to the sessions naming it (index), or to its session by label (access Secrets).
-        var secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
-                .withName("secrets")
-                .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(secret -> {
-                    Set<ResourceID> bySession = Children.sessionOf(secret);
-                    if (!bySession.isEmpty()) {
-                        return bySession;
-                    }
-                    return sessions.byIndex(BY_CREDENTIALS_SECRET,
-                                    key(secret.getMetadata().getNamespace(), secret.getMetadata().getName()))
-                            .stream().map(ResourceID::fromResource).collect(Collectors.toSet());
-                })
-                .build(), context);
+                        .build(),
+                context);
+        var accessSecrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
+                        .withName("access-secrets")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS)
+                        .withSecondaryToPrimaryMapper(Children::sessionOf)
+                        .build(),
+                context);
+        // Only Secrets opted in for sessions are cached (never every Secret of the namespace); one maps to the
+        // sessions naming it through the primary-cache index.
+        var credentialSecrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
+                        .withName("credential-secrets")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(CollabLabels.CREDENTIALS + "=" + CollabLabels.CREDENTIALS_VALUE)
+                        .withSecondaryToPrimaryMapper(secret -> sessions
+                                .byIndex(
+                                        BY_CREDENTIALS_SECRET,
+                                        key(
+                                                secret.getMetadata().getNamespace(),
+                                                secret.getMetadata().getName()))
+                                .stream()
+                                .map(ResourceID::fromResource)
+                                .collect(Collectors.toSet()))
+                        .build(),
+                context);
+        // Pools only inform the claim of a new session: a pool change triggers no session reconcile.
+        var pools = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(CollabSessionPool.class, CollabSession.class)
+                        .withName("pools")
+                        .withNamespacesInheritedFromController()
+                        .withSecondaryToPrimaryMapper(pool -> Set.of())
+                        .build(),
+                context);
         metrics = new OperatorMetrics(registry, sessions::list);
-        reconciliation = new SessionReconciliation(new SessionCollaborators(settings, clock, secrets,
-                new AccessSecretDependent(secrets), new HomeClaimDependent(claims), new WorkerPodDependent(pods),
-                new SessionProbes(busyProbe), new CapacityLedger(), metrics));
-        return List.of(pods, claims, secrets);
+        reconciliation = new SessionReconciliation(new SessionCollaborators(
+                settings,
+                clock,
+                credentialSecrets,
+                new AccessSecretDependent(accessSecrets),
+                new HomeClaimDependent(claims),
+                new WorkerPodDependent(pods),
+                new SessionProbes(busyProbe),
+                new CapacityLedger(),
+                metrics,
+                new WorkerLookup(pods, claims),
+                new WarmWorkerClaim(pods, pools, settings),
+                delivery));
+        return List.of(pods, claims, accessSecrets, credentialSecrets, pools);
     }
 
     /**
@@ -106,9 +161,16 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
      * bench/operator-scale at 5,000 sessions.
      */
     static ItemStore<Pod> podStore(KubernetesSerialization serialization) {
-        return new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Pod.class, serialization,
-                "metadata.labels", "metadata.annotations", "metadata.creationTimestamp", "metadata.deletionTimestamp",
-                "metadata.uid", "status");
+        return new ReducedStateItemStore<>(
+                ReducedStateItemStore.NAME_KEY_STATE,
+                Pod.class,
+                serialization,
+                "metadata.labels",
+                "metadata.annotations",
+                "metadata.creationTimestamp",
+                "metadata.deletionTimestamp",
+                "metadata.uid",
+                "status");
     }
 
     @Override
@@ -117,8 +179,8 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     }
 
     @Override
-    public ErrorStatusUpdateControl<CollabSession> updateErrorStatus(CollabSession session, Context<CollabSession> context,
-            Exception e) {
+    public ErrorStatusUpdateControl<CollabSession> updateErrorStatus(
+            CollabSession session, Context<CollabSession> context, Exception e) {
         metrics.reconcileError();
         return ErrorStatusUpdateControl.defaultErrorProcessing();
     }

@@ -1,6 +1,5 @@
 package dev.collab.operator;
 
-import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -22,9 +21,9 @@ final class HomeClaimDependent {
         this.claims = claims;
     }
 
-    PersistentVolumeClaim current(CollabSession session) {
-        return Children.cached(claims, session.getMetadata().getNamespace(),
-                CollabLabels.homeClaimName(session.getMetadata().getName())).orElse(null);
+    PersistentVolumeClaim current(CollabSession session, WorkerNames names) {
+        return Children.cached(claims, session.getMetadata().getNamespace(), names.homeClaim())
+                .orElse(null);
     }
 
     /** The created claim, or null when it exists already (an earlier create not yet in the cache). */
@@ -32,19 +31,28 @@ final class HomeClaimDependent {
         return Children.createOnce(client, claims, desired);
     }
 
-    /** Adds or removes the session's owner reference on the claim. */
-    PersistentVolumeClaim setOwned(CollabSession session, PersistentVolumeClaim existing, boolean owned,
-            KubernetesClient client) {
-        PersistentVolumeClaim updated = client.persistentVolumeClaims().resource(existing).edit(claim -> {
-            List<OwnerReference> refs = new ArrayList<>(
-                    claim.getMetadata().getOwnerReferences() == null ? List.of() : claim.getMetadata().getOwnerReferences());
-            refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()));
-            if (owned) {
-                refs.add(OwnerReferences.controller(session));
-            }
-            claim.getMetadata().setOwnerReferences(refs);
-            return claim;
-        });
+    /**
+     * Adds or removes the session's owner reference on the claim and labels it with the session. A claimed warm
+     * worker's claim is adopted this way: the pool's controller reference is replaced by the session's.
+     */
+    PersistentVolumeClaim setOwned(
+            CollabSession session, PersistentVolumeClaim existing, boolean owned, KubernetesClient client) {
+        PersistentVolumeClaim updated = client.persistentVolumeClaims()
+                .resource(existing)
+                .edit(claim -> {
+                    List<OwnerReference> refs = new ArrayList<>(
+                            claim.getMetadata().getOwnerReferences() == null
+                                    ? List.of()
+                                    : claim.getMetadata().getOwnerReferences());
+                    refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid())
+                            || Boolean.TRUE.equals(ref.getController()));
+                    if (owned) {
+                        refs.add(OwnerReferences.controller(session));
+                    }
+                    claim.getMetadata().setOwnerReferences(refs);
+                    ChildMetadata.labelFor(claim.getMetadata(), session, null);
+                    return claim;
+                });
         claims.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, existing);
         return updated;
     }

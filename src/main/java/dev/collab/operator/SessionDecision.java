@@ -3,6 +3,8 @@ package dev.collab.operator;
 import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
+import dev.collab.api.EventReasons;
 import dev.collab.api.SessionStates;
 import dev.collab.api.StoppedReason;
 import dev.collab.operator.SessionPlan.Event;
@@ -11,6 +13,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,6 +24,7 @@ import java.util.Objects;
 final class SessionDecision {
     /** An opencode that does not answer the busy check is stopped after this many tries. */
     static final int MAX_UNREACHABLE_PROBES = 3;
+
     static final Duration PROBE_RETRY = Duration.ofSeconds(10);
 
     private final OperatorSettings settings;
@@ -34,14 +38,27 @@ final class SessionDecision {
         Instant now = in.now();
         Draft plan = new Draft();
         boolean runnable = in.problem() == null;
-        if (runnable) {
+        // A fresh session that may claim a warm worker creates nothing until its credentials are known (docs/DESIGN.md
+        // 9).
+        boolean awaitPool =
+                runnable && in.fresh() && in.pool() != null && !in.credentials().ready();
+        if (runnable && !awaitPool) {
             plan.ensureAccessSecret = in.access() == null;
+            // A claimed warm worker's children carry its own names; they become the session's once labelled with it.
+            boolean claimedWorker =
+                    !in.names().pod().equals(session.getMetadata().getName());
+            plan.adoptAccess = claimedWorker
+                    && in.access() != null
+                    && !ChildMetadata.isLabelledFor(in.access().getMetadata(), session);
             if (in.claim() == null) {
                 plan.createClaim = HomeClaimBuilder.desired(session, settings);
-            } else if (ChildMetadata.isOwnedBy(in.claim().getMetadata(), session) != HomeClaimBuilder.isOwned(session)) {
+                plan.createClaim.getMetadata().setName(in.names().homeClaim());
+            } else if (ChildMetadata.isOwnedBy(in.claim().getMetadata(), session) != HomeClaimBuilder.isOwned(session)
+                    || (claimedWorker && !ChildMetadata.isLabelledFor(in.claim().getMetadata(), session))) {
                 plan.claimOwned = HomeClaimBuilder.isOwned(session);
             }
         }
+        plan.releaseDuplicates = in.duplicates();
 
         Instant lastActivity = Lifecycle.lastActivity(session);
         Stop stop = Lifecycle.currentStop(session, lastActivity);
@@ -65,8 +82,11 @@ final class SessionDecision {
                 plan.requeue(deadline);
             } else if (deadline != null) {
                 if (found.busy() == null) {
-                    return SessionPlan.probeFirst(new ProbeFindings.Request(ProbeFindings.Request.Kind.BUSY,
-                            view.endpoint(), AccessSecrets.serverPassword(in.access()), null));
+                    return SessionPlan.probeFirst(new ProbeFindings.Request(
+                            ProbeFindings.Request.Kind.BUSY,
+                            view.endpoint(),
+                            AccessSecrets.serverPassword(in.access()),
+                            null));
                 }
                 switch (found.busy().answer()) {
                     case BUSY -> {
@@ -95,45 +115,86 @@ final class SessionDecision {
 
         if (stop != null) {
             plan.podAction = PodAction.DELETE;
-            plan.event = busyLimitReached ? new Event("BusyLimitReached", "opencode has reported a busy agent for "
-                    + settings.busyMax().toMinutes() + "m past the idle timeout without client activity: pod stopped "
-                    + "anyway, HOME kept", true)
+            plan.event = busyLimitReached
+                    ? new Event(
+                            EventReasons.BUSY_LIMIT_REACHED,
+                            "opencode has reported a busy agent for "
+                                    + settings.busyMax().toMinutes()
+                                    + "m past the idle timeout without client activity: pod stopped "
+                                    + "anyway, HOME kept",
+                            true)
                     : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stopEvent(stop);
             view = null;
         } else if (runnable && in.credentials().ready()) {
-            Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials());
+            Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials(), in.names());
             desired.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
             plan.desiredPod = desired;
             if (in.pod() == null) {
                 plan.podAction = PodAction.CREATE;
                 plan.admitUnderCaps = settings.maxRunning() > 0 || settings.maxRunningPerOwner() > 0;
                 plan.event = waking
-                        ? new Event("Woken", "activity after the stop: starting the session pod again", false)
-                        : new Event("Started", "created pod " + desired.getMetadata().getName(), false);
+                        ? new Event(
+                                EventReasons.WOKEN, "activity after the stop: starting the session pod again", false)
+                        : new Event(
+                                EventReasons.STARTED,
+                                "created pod " + desired.getMetadata().getName(),
+                                false);
                 view = PodView.of(desired, settings.port());
+                if (!waking
+                        && in.fresh()
+                        && in.pool() != null
+                        && PoolMatch.mismatch(session, in.pool(), in.credentials(), settings)
+                                .isEmpty()) {
+                    plan.claimFrom = in.pool();
+                    plan.requeue(now.plus(CredentialsHandover.RETRY));
+                }
             } else if (view.terminating()) {
                 plan.podAction = PodAction.KEEP;
-            } else if (!Objects.equals(view.specHash(), desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH))) {
+            } else if (!Objects.equals(
+                    view.specHash(), desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH))) {
                 plan.podAction = PodAction.REPLACE;
-                boolean rotated = !Objects.equals(view.credentialsHash(), in.credentials().hash());
+                boolean rotated =
+                        !Objects.equals(view.credentialsHash(), in.credentials().hash());
                 plan.event = rotated
-                        ? new Event("CredentialsRotated",
-                                "credential Secret changed: replacing the pod so seed-home writes the new credentials", false)
-                        : new Event("PodReplaced", "pod spec changed: replacing the pod", false);
+                        ? new Event(
+                                EventReasons.CREDENTIALS_ROTATED,
+                                "credential Secret changed: replacing the pod so seed-home writes the new credentials",
+                                false)
+                        : new Event(EventReasons.POD_REPLACED, "pod spec changed: replacing the pod", false);
                 view = view.terminatingCopy();
+            } else if (CredentialsHandover.isPending(in.pod())) {
+                Instant since = view.createdAt() == null ? now : view.createdAt();
+                if (!now.isBefore(since.plus(settings.startTimeout()))) {
+                    plan.podAction = PodAction.REPLACE;
+                    plan.event = new Event(
+                            "CredentialsNotDelivered",
+                            "the claimed warm worker did not take the credentials"
+                                    + " within " + settings.startTimeout().toSeconds()
+                                    + "s: starting its pod again, seeded from the"
+                                    + " credential Secret",
+                            true);
+                    view = view.terminatingCopy();
+                } else {
+                    plan.podAction = view.ready() ? PodAction.HANDOVER : PodAction.KEEP;
+                    plan.requeue(now.plus(CredentialsHandover.RETRY));
+                    view = view.notReadyCopy();
+                }
             } else if (view.ready()) {
                 String uid = in.pod().getMetadata().getUid();
                 String password = AccessSecrets.serverPassword(in.access());
                 if (uid != null && password != null) {
                     if (found.answer() == null) {
-                        return SessionPlan.probeFirst(new ProbeFindings.Request(ProbeFindings.Request.Kind.ANSWER,
-                                view.endpoint(), password, uid));
+                        return SessionPlan.probeFirst(new ProbeFindings.Request(
+                                ProbeFindings.Request.Kind.ANSWER, view.endpoint(), password, uid));
                     }
                     if (unresponsive(found.answer(), plan)) {
                         plan.podAction = PodAction.RESTART_UNRESPONSIVE;
-                        plan.event = new Event("Unresponsive", "opencode was Ready but answered none of "
-                                + AnswerWatch.TRIES + " authenticated requests " + AnswerWatch.RETRY.toSeconds()
-                                + "s apart: restarting its pod", true);
+                        plan.event = new Event(
+                                EventReasons.UNRESPONSIVE,
+                                "opencode was Ready but answered none of "
+                                        + AnswerWatch.TRIES + " authenticated requests " + AnswerWatch.RETRY.toSeconds()
+                                        + "s apart: restarting its pod",
+                                true);
                         view = view.terminatingCopy();
                     }
                 }
@@ -168,8 +229,12 @@ final class SessionDecision {
 
     private static Event stopEvent(Stop stop) {
         return switch (stop.reason()) {
-            case IdleTimeout -> new Event("IdleStopped", "no activity within the idle timeout: pod stopped, HOME kept", false);
-            case Suspended -> new Event("Suspended", "spec.suspend is true: pod stopped, HOME kept", false);
+            case IdleTimeout ->
+                new Event(
+                        EventReasons.IDLE_STOPPED,
+                        "no activity within the idle timeout: pod stopped, HOME kept",
+                        false);
+            case Suspended -> new Event(EventReasons.SUSPENDED, "spec.suspend is true: pod stopped, HOME kept", false);
             // Announced by the session whose start caused it.
             case CapacityEvicted -> null;
         };
@@ -189,6 +254,9 @@ final class SessionDecision {
         boolean settleCapacity;
         Stop pendingStopWoken;
         Instant requeueAt;
+        CollabSessionPool claimFrom;
+        boolean adoptAccess;
+        List<Pod> releaseDuplicates = List.of();
 
         void requeue(Instant at) {
             if (requeueAt == null || at.isBefore(requeueAt)) {
@@ -197,8 +265,23 @@ final class SessionDecision {
         }
 
         SessionPlan build() {
-            return new SessionPlan(null, ensureAccessSecret, createClaim, claimOwned, admitUnderCaps, podAction,
-                    desiredPod, event, stop, lastActivity, settleCapacity, pendingStopWoken, requeueAt);
+            return new SessionPlan(
+                    null,
+                    ensureAccessSecret,
+                    createClaim,
+                    claimOwned,
+                    admitUnderCaps,
+                    podAction,
+                    desiredPod,
+                    event,
+                    stop,
+                    lastActivity,
+                    settleCapacity,
+                    pendingStopWoken,
+                    requeueAt,
+                    claimFrom,
+                    adoptAccess,
+                    releaseDuplicates);
         }
     }
 }

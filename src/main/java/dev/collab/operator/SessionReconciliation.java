@@ -37,18 +37,34 @@ final class SessionReconciliation {
 
     /** Reads the informer caches and the capacity ledger; writes nothing. */
     Observation observe(CollabSession session, Instant now) {
-        SpecProblem problem = SpecValidator.validate(session.getSpec()).orElse(null);
+        SpecProblem problem = SpecValidator.validate(session, with.settings()).orElse(null);
         CredentialsState credentials = null;
         if (problem == null) {
             String secretName = session.getSpec().getCredentials().getSecretName();
-            credentials = CredentialsState.of(secretName, with.secrets()
-                    .get(new ResourceID(secretName, session.getMetadata().getNamespace())).orElse(null));
+            credentials = CredentialsState.of(
+                    secretName,
+                    with.credentialSecrets()
+                            .get(new ResourceID(
+                                    secretName, session.getMetadata().getNamespace()))
+                            .orElse(null),
+                    session.getSpec().getOwner());
         }
-        Secret access = with.accessSecret().current(session);
-        Pod pod = with.workerPod().current(session);
-        return new Observation(session, now, problem, credentials, access, with.homeClaim().current(session), pod,
+        WorkerNames names = with.workers().names(session);
+        Secret access = with.accessSecret().current(session, names);
+        Pod pod = with.workerPod().current(session, names);
+        return new Observation(
+                session,
+                now,
+                problem,
+                credentials,
+                access,
+                with.homeClaim().current(session, names),
+                pod,
                 pod == null ? null : PodView.of(pod, with.settings().port()),
-                with.capacity().pendingStop(ResourceID.fromResource(session)));
+                with.capacity().pendingStop(ResourceID.fromResource(session)),
+                names,
+                with.warmWorkers().pool(session).orElse(null),
+                with.workers().duplicates(session, names));
     }
 
     /** Decides; runs each probe the decision asks for (at most one of each kind) and decides again. */
@@ -65,7 +81,8 @@ final class SessionReconciliation {
     private static UpdateControl<CollabSession> requeue(SessionPlan plan, Instant now) {
         UpdateControl<CollabSession> control = UpdateControl.noUpdate();
         if (plan.requeueAt() != null) {
-            control.rescheduleAfter(Math.max(100, Duration.between(now, plan.requeueAt()).toMillis()));
+            control.rescheduleAfter(
+                    Math.max(100, Duration.between(now, plan.requeueAt()).toMillis()));
         }
         return control;
     }

@@ -17,15 +17,38 @@ import java.util.Set;
  */
 final class HeaderRewrite {
     /** Hop-by-hop headers (RFC 9110 section 7.6.1) plus those the router sets itself. */
-    private static final Set<String> DROPPED_REQUEST_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
-            "authorization", "cookie", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-            "x-forwarded-prefix", "forwarded");
-    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+    private static final Set<String> DROPPED_REQUEST_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "host",
+            "authorization",
+            "cookie",
+            "expect",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+            "x-forwarded-prefix",
+            "forwarded");
 
-    private HeaderRewrite() {
-    }
+    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade");
+
+    private HeaderRewrite() {}
 
     static MultiMap upstream(HttpServerRequest req, String prefix, SessionDirectory.Access access, boolean upgrade) {
         MultiMap in = req.headers();
@@ -46,7 +69,8 @@ final class HeaderRewrite {
             out.set(HttpHeaders.COOKIE, cookies);
         }
         out.set(HttpHeaders.AUTHORIZATION, access.basicAuthorization());
-        String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+        String remote =
+                req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
         String xff = in.get("X-Forwarded-For");
         out.set("X-Forwarded-For", xff == null || xff.isBlank() ? remote : xff + ", " + remote);
         String proto = in.get("X-Forwarded-Proto");
@@ -62,8 +86,16 @@ final class HeaderRewrite {
         return out;
     }
 
-    /** Status, message and end-to-end headers of the upstream response. */
-    static void copyResponseHead(HttpClientResponse upResp, HttpServerResponse resp) {
+    /**
+     * Under path routing every session shares the router's origin, so a page one session serves (a file the agent
+     * wrote, read through opencode's file API) would run with the origin and the path cookies of all of them. Such
+     * documents are sandboxed into an opaque origin: their requests carry {@code Origin: null}, which the
+     * {@link OriginGuard} refuses. Host routing gives each session its own origin instead.
+     */
+    static final String PATH_ROUTING_CSP = "sandbox allow-scripts allow-forms allow-popups allow-downloads";
+
+    /** Status, message and end-to-end headers of the upstream response; the sandbox under path routing. */
+    static void copyResponseHead(HttpClientResponse upResp, HttpServerResponse resp, String prefix) {
         resp.setStatusCode(upResp.statusCode());
         if (upResp.statusMessage() != null) {
             resp.setStatusMessage(upResp.statusMessage());
@@ -74,6 +106,9 @@ final class HeaderRewrite {
             if (!DROPPED_RESPONSE_HEADERS.contains(h) && !connectionTokens.contains(h)) {
                 resp.headers().add(e.getKey(), e.getValue());
             }
+        }
+        if (!prefix.isEmpty()) {
+            resp.headers().add("Content-Security-Policy", PATH_ROUTING_CSP);
         }
     }
 

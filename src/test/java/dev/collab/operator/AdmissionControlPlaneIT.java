@@ -33,8 +33,16 @@ class AdmissionControlPlaneIT {
     static void startOperator(ControlPlane plane) {
         env = new OperatorOnControlPlane(plane, OperatorSettings.defaults());
         env.credentials("adm-credentials");
-        env.admin.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("adm-wrong-keys")
-                .endMetadata().withStringData(java.util.Map.of("password.txt", "x")).build()).createOr(s -> s.update());
+        env.admin
+                .secrets()
+                .inNamespace(NS)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("adm-wrong-keys")
+                        .endMetadata()
+                        .withStringData(java.util.Map.of("password.txt", "x"))
+                        .build())
+                .createOr(s -> s.update());
     }
 
     @AfterAll
@@ -71,35 +79,60 @@ class AdmissionControlPlaneIT {
         return Stream.of(
                 // Schema: required fields and types.
                 Case.rejected("no-owner", "{credentials: {secretName: adm-credentials}}", "spec.owner: Required value"),
-                Case.rejected("empty-owner", "{owner: '', credentials: {secretName: adm-credentials}}",
+                Case.rejected(
+                        "empty-owner",
+                        "{owner: '', credentials: {secretName: adm-credentials}}",
                         "spec.owner: Invalid value: \"\": spec.owner in body should be at least 1 chars long"),
                 Case.rejected("no-credentials", "{owner: alice}", "spec.credentials: Required value"),
-                Case.rejected("no-secret-name", "{owner: alice, credentials: {}}",
+                Case.rejected(
+                        "no-secret-name",
+                        "{owner: alice, credentials: {}}",
                         "spec.credentials.secretName: Required value"),
                 Case.rejected("suspend-yes", OK + ", suspend: 'yes'}", ".spec.suspend: expected boolean"),
-                Case.rejected("unknown-field", OK + ", idleTimout: 1h}", ".spec.idleTimout: field not declared in schema"),
+                Case.rejected(
+                        "unknown-field", OK + ", idleTimout: 1h}", ".spec.idleTimout: field not declared in schema"),
                 // Schema pattern and CEL rules.
-                Case.rejected("idle-banana", OK + ", idleTimeout: banana}", "spec.idleTimeout: Invalid value: \"banana\""),
-                Case.rejected("env-home", OK + ", env: [{name: HOME, value: /tmp}]}",
+                Case.rejected(
+                        "idle-banana", OK + ", idleTimeout: banana}", "spec.idleTimeout: Invalid value: \"banana\""),
+                Case.rejected(
+                        "env-home",
+                        OK + ", env: [{name: HOME, value: /tmp}]}",
                         "env may not set HOME, XDG_* or OPENCODE_SERVER_*"),
-                Case.rejected("env-xdg", OK + ", env: [{name: XDG_CONFIG_HOME, value: /tmp}]}",
+                Case.rejected(
+                        "env-xdg",
+                        OK + ", env: [{name: XDG_CONFIG_HOME, value: /tmp}]}",
                         "env may not set HOME, XDG_* or OPENCODE_SERVER_*"),
-                Case.rejected("env-server", OK + ", env: [{name: OPENCODE_SERVER_PASSWORD, value: x}]}",
+                Case.rejected(
+                        "env-server",
+                        OK + ", env: [{name: OPENCODE_SERVER_PASSWORD, value: x}]}",
                         "env may not set HOME, XDG_* or OPENCODE_SERVER_*"),
-                Case.rejected("env-no-name", OK + ", env: [{value: x}]}", "spec.env: Invalid value: every env entry needs a name"),
-                Case.rejected("env-too-many", OK + ", env: [" + "{name: A, value: x},".repeat(101) + "]}",
+                Case.rejected(
+                        "env-no-name",
+                        OK + ", env: [{value: x}]}",
+                        "spec.env: Invalid value: every env entry needs a name"),
+                Case.rejected(
+                        "env-too-many",
+                        OK + ", env: [" + "{name: A, value: x},".repeat(101) + "]}",
                         "spec.env: Too many: 101: must have at most 100 items"),
                 Case.rejected("storage-lots", OK + ", storage: {size: lots}}", "spec.storage.size"),
                 // Accepted by the API server (it cannot see Secrets), answered by the operator.
-                Case.answered("secret-missing", "{owner: alice, credentials: {secretName: nobody-made-this}}",
+                Case.answered(
+                        "secret-missing",
+                        "{owner: alice, credentials: {secretName: nobody-made-this}}",
                         "SecretNotFound"),
-                Case.answered("secret-unknown-keys", "{owner: alice, credentials: {secretName: adm-wrong-keys}}",
+                Case.answered(
+                        "secret-unknown-keys",
+                        "{owner: alice, credentials: {secretName: adm-wrong-keys}}",
                         "NoKnownCredentialKeys"),
                 // Not answered yet on a real API server (branch structure adds CEL rules for these three).
-                Case.pending("a-name-so-long-that-the-labels-of-its-children-would-exceed-63-chars", OK + "}",
+                Case.pending(
+                        "a-name-so-long-that-the-labels-of-its-children-would-exceed-63-chars",
+                        OK + "}",
                         "accepted; the operator's access Secret create fails with 422 (label value over 63) and retries"),
                 Case.pending("no-spec", null, "accepted; the operator writes no status at all"),
-                Case.pending("idle-huge", OK + ", idleTimeout: 3000000h}",
+                Case.pending(
+                        "idle-huge",
+                        OK + ", idleTimeout: 3000000h}",
                         "accepted and Running: Java parses 3000000h, Go's limit is 2562047h"));
     }
 
@@ -109,23 +142,33 @@ class AdmissionControlPlaneIT {
         Assumptions.assumeTrue(c.pending == null, () -> c.name + ": " + c.pending);
         Kubectl.Result result = apply(plane, c.name, c.spec);
         if (c.rejectedWith != null) {
-            assertThat(result.ok()).as("API server accepted %s: %s", c.name, result.out()).isFalse();
+            assertThat(result.ok())
+                    .as("API server accepted %s: %s", c.name, result.out())
+                    .isFalse();
             assertThat(result.err()).contains(c.name).contains(c.rejectedWith);
             return;
         }
         result.orFail();
-        CollabSession answered = env.awaitSession(c.name, s -> ready(s) != null && c.conditionReason.equals(ready(s).getReason()));
+        CollabSession answered =
+                env.awaitSession(c.name, s -> ready(s) != null && c.conditionReason.equals(ready(s).getReason()));
         assertThat(ready(answered).getStatus()).isEqualTo("False");
         assertThat(ready(answered).getMessage()).isNotBlank();
-        assertThat(env.admin.pods().inNamespace(NS).withName(c.name).get()).as("no pod for a bad spec").isNull();
+        assertThat(env.admin.pods().inNamespace(NS).withName(c.name).get())
+                .as("no pod for a bad spec")
+                .isNull();
     }
 
     @Test
     void validSessionsAreAccepted(ControlPlane plane) {
         apply(plane, "valid-minimal", OK + "}").orFail();
-        apply(plane, "valid-full", OK + ", idleTimeout: 1h30m, suspend: true, env: [{name: GIT_AUTHOR_NAME, value: Alice}],"
-                + " storage: {size: 5Gi, retainOnDelete: true}, resources: {limits: {memory: 2Gi}}}").orFail();
-        assertThat(List.of("valid-minimal", "valid-full")).allSatisfy(n -> assertThat(env.session(n)).isNotNull());
+        apply(
+                        plane,
+                        "valid-full",
+                        OK + ", idleTimeout: 1h30m, suspend: true, env: [{name: GIT_AUTHOR_NAME, value: Alice}],"
+                                + " storage: {size: 5Gi, retainOnDelete: true}, resources: {limits: {memory: 2Gi}}}")
+                .orFail();
+        assertThat(List.of("valid-minimal", "valid-full"))
+                .allSatisfy(n -> assertThat(env.session(n)).isNotNull());
     }
 
     static Kubectl.Result apply(ControlPlane plane, String name, String spec) {
@@ -135,7 +178,11 @@ class AdmissionControlPlaneIT {
     }
 
     static Condition ready(CollabSession s) {
-        return s.getStatus() == null || s.getStatus().getConditions() == null ? null : s.getStatus().getConditions()
-                .stream().filter(c -> ConditionTypes.READY.equals(c.getType())).findFirst().orElse(null);
+        return s.getStatus() == null || s.getStatus().getConditions() == null
+                ? null
+                : s.getStatus().getConditions().stream()
+                        .filter(c -> ConditionTypes.READY.equals(c.getType()))
+                        .findFirst()
+                        .orElse(null);
     }
 }
