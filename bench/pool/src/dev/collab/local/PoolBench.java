@@ -125,6 +125,7 @@ public final class PoolBench {
                 .resource(new SecretBuilder()
                         .withNewMetadata()
                         .withName(name + "-credentials")
+                        .withLabels(CollabLabels.credentialSecretLabels(name + "@example.com"))
                         .endMetadata()
                         .addToData("auth.json", b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-" + name + "\"}}"))
                         .build())
