@@ -22,14 +22,17 @@ public final class OpencodeBusyProbe implements BusyProbe {
         this.timeout = timeout;
         // HTTP/1.1: opencode 1.18.33 never answers a request with "Upgrade: h2c" (the JDK client's HTTP/2 default)
         // that is the first to load its project instance (measured: 2 of 2 lost; 0 of 2 as plain HTTP/1.1).
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .build();
     }
 
     @Override
     public Answer check(String endpoint, String serverPassword) {
         try {
-            HttpResponse<String> response = http.send(get(endpoint + "/session/status", serverPassword),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    http.send(get(endpoint + "/session/status", serverPassword), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return Answer.UNREACHABLE;
             }
@@ -60,8 +63,11 @@ public final class OpencodeBusyProbe implements BusyProbe {
     }
 
     private HttpRequest get(String url, String serverPassword) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
-                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword)).GET().build();
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(timeout)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
+                .GET()
+                .build();
     }
 
     /** The body maps agent session id -> {"type": "idle" | "busy" | "retry", ...}. */

@@ -49,18 +49,22 @@ final class SessionReconciliation {
                             .orElse(null),
                     session.getSpec().getOwner());
         }
-        Secret access = with.accessSecret().current(session);
-        Pod pod = with.workerPod().current(session);
+        WorkerNames names = with.workers().names(session);
+        Secret access = with.accessSecret().current(session, names);
+        Pod pod = with.workerPod().current(session, names);
         return new Observation(
                 session,
                 now,
                 problem,
                 credentials,
                 access,
-                with.homeClaim().current(session),
+                with.homeClaim().current(session, names),
                 pod,
                 pod == null ? null : PodView.of(pod, with.settings().port()),
-                with.capacity().pendingStop(ResourceID.fromResource(session)));
+                with.capacity().pendingStop(ResourceID.fromResource(session)),
+                names,
+                with.warmWorkers().pool(session).orElse(null),
+                with.workers().duplicates(session, names));
     }
 
     /** Decides; runs each probe the decision asks for (at most one of each kind) and decides again. */

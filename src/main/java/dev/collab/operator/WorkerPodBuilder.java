@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -54,16 +56,62 @@ public final class WorkerPodBuilder {
 
     /** The pod for a valid spec and ready credentials, with its spec hash recorded in an annotation. */
     public static Pod desired(CollabSession session, OperatorSettings settings, CredentialsState credentials) {
-        String name = session.getMetadata().getName();
+        return desired(
+                session,
+                settings,
+                credentials,
+                WorkerNames.of(session.getMetadata().getName()));
+    }
+
+    /** The same for a worker with other names (a claimed warm worker, see {@link WorkerNames}). */
+    public static Pod desired(
+            CollabSession session, OperatorSettings settings, CredentialsState credentials, WorkerNames names) {
         CollabSessionSpec spec = session.getSpec();
-        PodSpec podSpec = podSpec(name, spec, settings, credentials);
+        List<KeyToPath> items = credentials.keys().stream()
+                .map(k -> new KeyToPath(k.secretKey(), null, k.secretKey()))
+                .toList();
+        Volume secret = new VolumeBuilder()
+                .withName(CREDENTIALS_VOLUME)
+                .withNewSecret()
+                .withSecretName(spec.getCredentials().getSecretName())
+                .withItems(items)
+                .withDefaultMode(0440)
+                .endSecret()
+                .build();
+        PodSpec podSpec = podSpec(
+                names,
+                image(spec.getImage(), settings),
+                containerEnv(names, spec.getEnv()),
+                resources(spec.getResources(), settings),
+                secret,
+                settings);
         return new PodBuilder()
-                .withMetadata(ChildMetadata.of(session, name, CollabLabels.ROLE_WORKER, true)
+                .withMetadata(ChildMetadata.of(session, names.pod(), CollabLabels.ROLE_WORKER, true)
                         .addToAnnotations(CollabLabels.CREDENTIALS_HASH, credentials.hash())
                         .addToAnnotations(CollabLabels.SPEC_HASH, specHash(podSpec, credentials.hash()))
                         .build())
                 .withSpec(podSpec)
                 .build();
+    }
+
+    /**
+     * The spec of a warm worker: the same pod with no session env and an empty credentials folder instead of a
+     * Secret, so seed-home seeds nothing and opencode starts with no credential.
+     */
+    static PodSpec warmSpec(
+            WorkerNames names, String image, ResourceRequirements resources, OperatorSettings settings) {
+        Volume empty = new VolumeBuilder()
+                .withName(CREDENTIALS_VOLUME)
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .build();
+        return podSpec(
+                names,
+                image(image, settings),
+                containerEnv(names, List.of()),
+                resources(resources, settings),
+                empty,
+                settings);
     }
 
     /** Hash of everything that, when changed, requires a new pod (the credentials hash included). */
@@ -72,13 +120,18 @@ public final class WorkerPodBuilder {
                 .substring(0, 32);
     }
 
+    static String image(String image, OperatorSettings settings) {
+        return image == null || image.isBlank() ? settings.image() : image;
+    }
+
     private static PodSpec podSpec(
-            String name, CollabSessionSpec spec, OperatorSettings settings, CredentialsState credentials) {
-        String image = spec.getImage() == null || spec.getImage().isBlank() ? settings.image() : spec.getImage();
+            WorkerNames names,
+            String image,
+            List<EnvVar> env,
+            ResourceRequirements resources,
+            Volume credentials,
+            OperatorSettings settings) {
         List<VolumeMount> mounts = List.of(mount(HOME_VOLUME, HOME, false), mount(TMP_VOLUME, "/tmp", false));
-        List<KeyToPath> items = credentials.keys().stream()
-                .map(k -> new KeyToPath(k.secretKey(), null, k.secretKey()))
-                .toList();
         return new PodSpecBuilder()
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
@@ -108,7 +161,7 @@ public final class WorkerPodBuilder {
                 .withImage(image)
                 .withCommand("opencode", "serve", "--hostname", "0.0.0.0", "--port", Integer.toString(settings.port()))
                 .withWorkingDir(HOME + "/workspace")
-                .withEnv(containerEnv(name, spec))
+                .withEnv(env)
                 .addNewPort()
                 .withName("http")
                 .withContainerPort(settings.port())
@@ -123,24 +176,17 @@ public final class WorkerPodBuilder {
                 .withTimeoutSeconds(PROBE_TIMEOUT_SECONDS)
                 .withFailureThreshold(PROBE_FAILURE_THRESHOLD)
                 .endReadinessProbe()
-                .withResources(resources(spec, settings))
+                .withResources(resources)
                 .withVolumeMounts(mounts)
                 .withSecurityContext(containerSecurity())
                 .endContainer()
                 .addNewVolume()
                 .withName(HOME_VOLUME)
                 .withNewPersistentVolumeClaim()
-                .withClaimName(CollabLabels.homeClaimName(name))
+                .withClaimName(names.homeClaim())
                 .endPersistentVolumeClaim()
                 .endVolume()
-                .addNewVolume()
-                .withName(CREDENTIALS_VOLUME)
-                .withNewSecret()
-                .withSecretName(spec.getCredentials().getSecretName())
-                .withItems(items)
-                .withDefaultMode(0440)
-                .endSecret()
-                .endVolume()
+                .addToVolumes(credentials)
                 .addNewVolume()
                 .withName(TMP_VOLUME)
                 .withNewEmptyDir()
@@ -149,25 +195,22 @@ public final class WorkerPodBuilder {
                 .build();
     }
 
-    private static List<EnvVar> containerEnv(String name, CollabSessionSpec spec) {
+    private static List<EnvVar> containerEnv(WorkerNames names, List<EnvVar> extra) {
         List<EnvVar> env = new ArrayList<>();
         env.add(env("HOME", HOME));
         env.add(new EnvVarBuilder()
                 .withName("OPENCODE_SERVER_PASSWORD")
                 .withNewValueFrom()
-                .withNewSecretKeyRef(
-                        CollabLabels.ACCESS_SERVER_PASSWORD_KEY, CollabLabels.accessSecretName(name), false)
+                .withNewSecretKeyRef(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, names.accessSecret(), false)
                 .endValueFrom()
                 .build());
         // Reserved names were rejected by SpecValidator; filter again so a bug there cannot override HOME.
-        spec.getEnv().stream()
-                .filter(e -> !SpecValidator.isReserved(e.getName()))
-                .forEach(env::add);
+        extra.stream().filter(e -> !SpecValidator.isReserved(e.getName())).forEach(env::add);
         return env;
     }
 
-    private static ResourceRequirements resources(CollabSessionSpec spec, OperatorSettings settings) {
-        ResourceRequirements own = spec.getResources();
+    /** The resources a worker runs with: its own, or the configured default when empty. */
+    static ResourceRequirements resources(ResourceRequirements own, OperatorSettings settings) {
         boolean empty = own == null
                 || ((own.getRequests() == null || own.getRequests().isEmpty())
                         && (own.getLimits() == null || own.getLimits().isEmpty()));

@@ -17,7 +17,8 @@ class CrdControlPlaneIT {
 
     @BeforeAll
     static void install(ControlPlane plane) {
-        assertThat(CollabInstall.crd(plane)).contains("customresourcedefinition.apiextensions.k8s.io/" + CollabInstall.CRD_NAME);
+        assertThat(CollabInstall.crd(plane))
+                .contains("customresourcedefinition.apiextensions.k8s.io/" + CollabInstall.CRD_NAME);
         plane.ensureNamespace(NS, ControlPlane.restricted());
         plane.kubectl().runWithInput("""
                 apiVersion: collab.dev/v1alpha1
@@ -39,15 +40,17 @@ class CrdControlPlaneIT {
         String table = plane.kubectl().run("get", "collab", "-n", NS).orFail();
         String header = table.lines().findFirst().orElseThrow();
         // The CRD generator orders the columns by name; kubectl shows them in the CRD's order.
-        assertThat(header.split("\\s+")).containsExactly("NAME", "AGE", "OWNER", "READY", "LAST-ACTIVITY", "PHASE",
-                "REASON");
+        assertThat(header.split("\\s+"))
+                .containsExactly("NAME", "AGE", "OWNER", "READY", "LAST-ACTIVITY", "PHASE", "REASON");
         assertThat(table).containsPattern("alice-main\\s+\\S+\\s+alice\\s");
     }
 
     @Test
     void categoryResolvesToCollabSessions(ControlPlane plane) {
         Kubectl kubectl = plane.kubectl();
-        assertThat(kubectl.run("api-resources", "--categories=collab", "-o", "name").orFail().strip())
+        assertThat(kubectl.run("api-resources", "--categories=collab", "-o", "name")
+                        .orFail()
+                        .strip())
                 .isEqualTo(CollabInstall.CRD_NAME);
         assertThat(kubectl.run("api-resources", "--api-group=collab.dev").orFail())
                 .containsPattern("collabsessions\\s+collab\\s+collab.dev/v1alpha1\\s+true\\s+CollabSession");
@@ -56,9 +59,16 @@ class CrdControlPlaneIT {
     @Test
     void explainDocumentsTheSpec(ControlPlane plane) {
         String explained = plane.kubectl().run("explain", "collabsession.spec").orFail();
-        assertThat(explained).contains("KIND:       CollabSession", "owner", "The person this session runs and bills as.",
-                "credentials", "idleTimeout");
-        assertThat(plane.kubectl().run("explain", "collab.spec.storage.retainOnDelete").orFail())
+        assertThat(explained)
+                .contains(
+                        "KIND:       CollabSession",
+                        "owner",
+                        "The person this session runs and bills as.",
+                        "credentials",
+                        "idleTimeout");
+        assertThat(plane.kubectl()
+                        .run("explain", "collab.spec.storage.retainOnDelete")
+                        .orFail())
                 .contains("the PVC outlives the CollabSession");
     }
 }

@@ -34,7 +34,12 @@ class DeployControlPlaneIT {
         Kubectl kubectl = plane.kubectl();
         String rendered = kubectl.run("kustomize", "deploy").orFail();
         assertDryRunThenApply(kubectl, rendered);
-        assertThat(plane.admin().namespaces().withName("collab-system").get().getMetadata().getLabels())
+        assertThat(plane.admin()
+                        .namespaces()
+                        .withName("collab-system")
+                        .get()
+                        .getMetadata()
+                        .getLabels())
                 .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
         awaitAdmittedPods(plane, "collab-system", List.of("collab-operator", "collab-router"));
     }
@@ -42,18 +47,27 @@ class DeployControlPlaneIT {
     @Test
     void helmChartAppliesIntoRestrictedNamespaces(ControlPlane plane) {
         plane.ensureNamespace(CHART_SYSTEM, ControlPlane.restricted()); // helm install --create-namespace + label
-        String rendered = ChartTest.chart().template().withName("collab").withNamespace(CHART_SYSTEM)
-                .set("watchNamespaces[0]", CHART_SESSIONS).call();
+        String rendered = ChartTest.chart()
+                .template()
+                .withName("collab")
+                .withNamespace(CHART_SYSTEM)
+                .set("watchNamespaces[0]", CHART_SESSIONS)
+                .call();
         assertDryRunThenApply(plane.kubectl(), rendered);
-        assertThat(plane.admin().namespaces().withName(CHART_SESSIONS).get().getMetadata().getLabels())
+        assertThat(plane.admin()
+                        .namespaces()
+                        .withName(CHART_SESSIONS)
+                        .get()
+                        .getMetadata()
+                        .getLabels())
                 .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
         awaitAdmittedPods(plane, CHART_SYSTEM, List.of("collab-operator", "collab-router"));
     }
 
     static void assertDryRunThenApply(Kubectl kubectl, String manifests) {
         for (String dryRun : List.of("--dry-run=server", "--dry-run=none")) {
-            Kubectl.Result result = kubectl.runWithInput(manifests, "apply", dryRun, "--server-side",
-                    "--field-manager=collab-deploy-test", "-f", "-");
+            Kubectl.Result result = kubectl.runWithInput(
+                    manifests, "apply", dryRun, "--server-side", "--field-manager=collab-deploy-test", "-f", "-");
             result.orFail();
             assertThat(result.err()).as("apply %s warnings", dryRun).doesNotContain("Warning");
         }
@@ -63,13 +77,25 @@ class DeployControlPlaneIT {
     static void awaitAdmittedPods(ControlPlane plane, String namespace, List<String> apps) {
         for (String app : apps) {
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                var replicaSets = plane.admin().apps().replicaSets().inNamespace(namespace)
-                        .withLabel("app.kubernetes.io/name", app).list().getItems();
+                var replicaSets = plane.admin()
+                        .apps()
+                        .replicaSets()
+                        .inNamespace(namespace)
+                        .withLabel("app.kubernetes.io/name", app)
+                        .list()
+                        .getItems();
                 assertThat(replicaSets).as("ReplicaSets of %s", app).isNotEmpty();
-                assertThat(replicaSets.get(0).getStatus().getConditions()).as("FailedCreate = pod rejected")
+                assertThat(replicaSets.get(0).getStatus().getConditions())
+                        .as("FailedCreate = pod rejected")
                         .noneMatch(c -> "ReplicaFailure".equals(c.getType()));
-                assertThat(plane.admin().pods().inNamespace(namespace).withLabel("app.kubernetes.io/name", app).list()
-                        .getItems()).as("admitted pods of %s", app).isNotEmpty();
+                assertThat(plane.admin()
+                                .pods()
+                                .inNamespace(namespace)
+                                .withLabel("app.kubernetes.io/name", app)
+                                .list()
+                                .getItems())
+                        .as("admitted pods of %s", app)
+                        .isNotEmpty();
             });
         }
     }

@@ -31,41 +31,89 @@ class RbacControlPlaneIT {
 
     @Test
     void operatorMayManageSessionChildrenAndItsLeaseOnly(ControlPlane plane) {
-        assertAnswers(plane, OPERATOR, true,
-                "get collabsessions -n collab", "watch collabsessions -n collab", "patch collabsessions -n collab",
-                "patch collabsessions --subresource=status -n collab", "create pods -n collab", "delete pods -n collab",
-                "create persistentvolumeclaims -n collab", "delete persistentvolumeclaims -n collab",
-                "watch secrets -n collab", "create secrets -n collab", "create events -n collab",
+        assertAnswers(
+                plane,
+                OPERATOR,
+                true,
+                "get collabsessions -n collab",
+                "watch collabsessions -n collab",
+                "patch collabsessions -n collab",
+                "patch collabsessions --subresource=status -n collab",
+                "create pods -n collab",
+                "delete pods -n collab",
+                "create persistentvolumeclaims -n collab",
+                "delete persistentvolumeclaims -n collab",
+                "watch secrets -n collab",
+                "create secrets -n collab",
+                "create events -n collab",
                 "create leases.coordination.k8s.io -n collab-system",
                 "update leases.coordination.k8s.io/collab-session-operator -n collab-system");
-        assertAnswers(plane, OPERATOR, false,
-                "create pods --subresource=exec -n collab", "create pods --subresource=attach -n collab",
-                "create pods --subresource=portforward -n collab", "update secrets -n collab", "delete secrets -n collab",
-                "get secrets -n collab-system", "get secrets -n default", "create services -n collab",
-                "create deployments.apps -n collab", "create roles.rbac.authorization.k8s.io -n collab",
-                "create collabsessions -n collab", "delete collabsessions -n collab",
-                "update leases.coordination.k8s.io/someone-else -n collab-system", "get pods -n default",
-                "create namespaces", "list nodes", "create clusterroles.rbac.authorization.k8s.io",
+        assertAnswers(
+                plane,
+                OPERATOR,
+                false,
+                "create pods --subresource=exec -n collab",
+                "create pods --subresource=attach -n collab",
+                "create pods --subresource=portforward -n collab",
+                "update secrets -n collab",
+                "delete secrets -n collab",
+                "get secrets -n collab-system",
+                "get secrets -n default",
+                "create services -n collab",
+                "create deployments.apps -n collab",
+                "create roles.rbac.authorization.k8s.io -n collab",
+                "create collabsessions -n collab",
+                "delete collabsessions -n collab",
+                "update leases.coordination.k8s.io/someone-else -n collab-system",
+                "get pods -n default",
+                "create namespaces",
+                "list nodes",
+                "create clusterroles.rbac.authorization.k8s.io",
                 "list customresourcedefinitions.apiextensions.k8s.io");
     }
 
     @Test
     void routerMayServeSessionsAndCredentialsOnly(ControlPlane plane) {
-        assertAnswers(plane, ROUTER, true,
-                "get collabsessions -n collab", "watch collabsessions -n collab", "patch collabsessions -n collab",
-                "delete collabsessions -n collab", "get secrets -n collab", "create secrets -n collab",
-                "patch secrets -n collab", "get secrets/collab-router-admin -n collab-system");
-        assertAnswers(plane, ROUTER, false,
-                "get pods -n collab", "create pods --subresource=exec -n collab", "get persistentvolumeclaims -n collab",
-                "patch collabsessions --subresource=status -n collab", "create collabsessions -n collab",
-                "delete secrets -n collab", "get secrets/other -n collab-system", "list secrets -n collab-system",
-                "get secrets -n default", "create namespaces", "list nodes", "get leases.coordination.k8s.io -n collab-system");
+        assertAnswers(
+                plane,
+                ROUTER,
+                true,
+                "get collabsessions -n collab",
+                "watch collabsessions -n collab",
+                "patch collabsessions -n collab",
+                "delete collabsessions -n collab",
+                "get secrets -n collab",
+                "create secrets -n collab",
+                "patch secrets -n collab",
+                "get secrets/collab-router-admin -n collab-system");
+        assertAnswers(
+                plane,
+                ROUTER,
+                false,
+                "get pods -n collab",
+                "create pods --subresource=exec -n collab",
+                "get persistentvolumeclaims -n collab",
+                "patch collabsessions --subresource=status -n collab",
+                "create collabsessions -n collab",
+                "delete secrets -n collab",
+                "get secrets/other -n collab-system",
+                "list secrets -n collab-system",
+                "get secrets -n default",
+                "create namespaces",
+                "list nodes",
+                "get leases.coordination.k8s.io -n collab-system");
     }
 
     @Test
     void sessionServiceAccountMayDoNothing(ControlPlane plane) {
-        assertAnswers(plane, SESSION, false,
-                "get pods -n collab", "get collabsessions -n collab", "get secrets -n collab", "create events -n collab",
+        assertAnswers(
+                plane,
+                SESSION,
+                false,
+                "get pods -n collab",
+                "get collabsessions -n collab",
+                "get secrets -n collab",
+                "create events -n collab",
                 "list namespaces");
     }
 
@@ -84,6 +132,8 @@ class RbacControlPlaneIT {
                 wrong.add(question + " -> " + answer.out().strip());
             }
         }
-        assertThat(wrong).as("%s: can-i answers other than %s", user, expected ? "yes" : "no").isEmpty();
+        assertThat(wrong)
+                .as("%s: can-i answers other than %s", user, expected ? "yes" : "no")
+                .isEmpty();
     }
 }

@@ -57,12 +57,18 @@ final class FakeAnthropic implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody()) {
             in.readAllBytes();
-            long pid = SocketOwners.pidOfLoopbackClient(exchange.getRemoteAddress().getPort(), port());
-            requests.add(new Recorded(exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("x-api-key"),
-                    exchange.getRequestHeaders().getFirst("authorization"), pid));
-            if (!"POST".equals(exchange.getRequestMethod()) || !exchange.getRequestURI().getPath().endsWith("/messages")) {
+            long pid =
+                    SocketOwners.pidOfLoopbackClient(exchange.getRemoteAddress().getPort(), port());
+            requests.add(new Recorded(
+                    exchange.getRequestURI().getPath(),
+                    exchange.getRequestHeaders().getFirst("x-api-key"),
+                    exchange.getRequestHeaders().getFirst("authorization"),
+                    pid));
+            if (!"POST".equals(exchange.getRequestMethod())
+                    || !exchange.getRequestURI().getPath().endsWith("/messages")) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -77,16 +83,24 @@ final class FakeAnthropic implements AutoCloseable {
 
     /** The six events of a streamed Messages API completion with one text block. */
     private static String stream() {
-        return event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake\",\"type\":\"message\","
-                + "\"role\":\"assistant\",\"model\":\"fake\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
-                + "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}")
-                + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,"
-                        + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
-                + event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
-                        + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + TEXT + "\"}}")
+        return event(
+                        "message_start",
+                        "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake\",\"type\":\"message\","
+                                + "\"role\":\"assistant\",\"model\":\"fake\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+                                + "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}")
+                + event(
+                        "content_block_start",
+                        "{\"type\":\"content_block_start\",\"index\":0,"
+                                + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+                + event(
+                        "content_block_delta",
+                        "{\"type\":\"content_block_delta\",\"index\":0,"
+                                + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + TEXT + "\"}}")
                 + event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
-                + event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
-                        + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":8}}")
+                + event(
+                        "message_delta",
+                        "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+                                + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":8}}")
                 + event("message_stop", "{\"type\":\"message_stop\"}");
     }
 
@@ -99,15 +113,20 @@ final class FakeAnthropic implements AutoCloseable {
         StringBuilder out = new StringBuilder();
         for (var e : new TreeMap<>(pids).entrySet()) {
             for (long pid : e.getValue()) {
-                var byHeader = requests.stream().filter(r -> r.from(e.getKey(), pid))
-                        .collect(Collectors.groupingBy(r -> "x-api-key=" + redact(r.apiKey()) + " authorization="
-                                + redact(r.authorization()), TreeMap::new, Collectors.counting()));
+                var byHeader = requests.stream()
+                        .filter(r -> r.from(e.getKey(), pid))
+                        .collect(Collectors.groupingBy(
+                                r -> "x-api-key=" + redact(r.apiKey()) + " authorization=" + redact(r.authorization()),
+                                TreeMap::new,
+                                Collectors.counting()));
                 out.append(String.format("  %-5s worker pid %-7d requests by header: %s%n", e.getKey(), pid, byHeader));
             }
         }
         long unattributed = requests.stream().filter(r -> r.pid() == -1).count();
-        return out.append("  requests whose process could not be told (attributed by base URL): ").append(unattributed)
-                .append('\n').toString();
+        return out.append("  requests whose process could not be told (attributed by base URL): ")
+                .append(unattributed)
+                .append('\n')
+                .toString();
     }
 
     /**

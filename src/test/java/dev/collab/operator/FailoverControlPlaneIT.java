@@ -49,22 +49,38 @@ class FailoverControlPlaneIT {
         Assumptions.assumeTrue(PackagedApp.built(), "target/quarkus-app missing: run the package phase first");
         CollabInstall.deployRbac(plane);
         KubernetesClient admin = plane.admin();
-        admin.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("fo-credentials")
-                .endMetadata().withStringData(Map.of("auth.json", "{}")).build()).createOr(s -> s.update());
+        admin.secrets()
+                .inNamespace(NS)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("fo-credentials")
+                        .endMetadata()
+                        .withStringData(Map.of("auth.json", "{}"))
+                        .build())
+                .createOr(s -> s.update());
         long mark = plane.auditLog().mark();
-        Map<String, String> props = Map.of("collab.role", "operator", "collab.namespaces", NS,
-                "collab.session.service-account-name", "collab-session");
+        Map<String, String> props = Map.of(
+                "collab.role",
+                "operator",
+                "collab.namespaces",
+                NS,
+                "collab.session.service-account-name",
+                "collab-session");
         try (StatusSubresourceKubelet kubelet = new StatusSubresourceKubelet(admin, NS);
-                PackagedApp a = PackagedApp.start(plane, "operator-a", plane.token(SYSTEM_NS, "collab-operator"), SYSTEM_NS, props);
-                PackagedApp b = PackagedApp.start(plane, "operator-b", plane.token(SYSTEM_NS, "collab-operator"), SYSTEM_NS, props)) {
+                PackagedApp a = PackagedApp.start(
+                        plane, "operator-a", plane.token(SYSTEM_NS, "collab-operator"), SYSTEM_NS, props);
+                PackagedApp b = PackagedApp.start(
+                        plane, "operator-b", plane.token(SYSTEM_NS, "collab-operator"), SYSTEM_NS, props)) {
             ExecutorService creators = Executors.newFixedThreadPool(8);
             String leader = awaitHolder(admin, null);
             PackagedApp leaderApp = leader.equals("operator-a") ? a : b;
 
             List<Future<?>> created = new ArrayList<>();
-            IntStream.range(0, SESSIONS).forEach(i -> created.add(creators.submit(() -> admin.resources(CollabSession.class)
-                    .resource(new CollabSession(NS, "fo-" + i, new CollabSessionSpec("owner-" + (i % 50), "fo-credentials")))
-                    .create())));
+            IntStream.range(0, SESSIONS)
+                    .forEach(i -> created.add(creators.submit(() -> admin.resources(CollabSession.class)
+                            .resource(new CollabSession(
+                                    NS, "fo-" + i, new CollabSessionSpec("owner-" + (i % 50), "fo-credentials")))
+                            .create())));
             await().atMost(Duration.ofMinutes(2)).until(() -> running(admin) >= SESSIONS / 5);
             long killedAt = System.nanoTime();
             leaderApp.kill();
@@ -74,9 +90,12 @@ class FailoverControlPlaneIT {
                 f.get(2, TimeUnit.MINUTES);
             }
             creators.shutdown();
-            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> running(admin) == SESSIONS);
+            await().atMost(Duration.ofMinutes(5))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> running(admin) == SESSIONS);
 
-            System.out.printf("failover: %s killed with %d/%d sessions Running; %s held the Lease after %d ms%n",
+            System.out.printf(
+                    "failover: %s killed with %d/%d sessions Running; %s held the Lease after %d ms%n",
                     leader, SESSIONS / 5, SESSIONS, next, takeover.toMillis());
             assertThat(takeover).as("takeover after SIGKILL").isLessThan(LEASE_DURATION.plusSeconds(5));
             assertChildrenCreatedOnce(plane.auditLog(), mark);
@@ -88,34 +107,48 @@ class FailoverControlPlaneIT {
     static long running(KubernetesClient admin) {
         return admin.resources(CollabSession.class).inNamespace(NS).list().getItems().stream()
                 .filter(s -> s.getMetadata().getName().startsWith("fo-"))
-                .filter(s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running).count();
+                .filter(s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running)
+                .count();
     }
 
     /** Waits until the operator Lease has a holder other than {@code previous}. */
     static String awaitHolder(KubernetesClient admin, String previous) {
         String[] holder = {null};
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            Lease lease = admin.leases().inNamespace(SYSTEM_NS).withName(OperatorStarter.LEASE_NAME).get();
-            holder[0] = lease == null ? null : lease.getSpec().getHolderIdentity();
-            return holder[0] != null && !holder[0].equals(previous);
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    Lease lease = admin.leases()
+                            .inNamespace(SYSTEM_NS)
+                            .withName(OperatorStarter.LEASE_NAME)
+                            .get();
+                    holder[0] = lease == null ? null : lease.getSpec().getHolderIdentity();
+                    return holder[0] != null && !holder[0].equals(previous);
+                });
         return holder[0];
     }
 
     static void assertChildrenCreatedOnce(AuditLog audit, long mark) {
-        List<AuditLog.Event> writes = audit.writes(mark, e -> e.by(OPERATOR_USER) && e.name().startsWith("fo-"));
-        Map<String, Long> creates = writes.stream().filter(e -> e.verb().equals("create") && e.code() == 201)
-                .filter(e -> e.subresource().isEmpty() && List.of("pods", "secrets", "persistentvolumeclaims")
-                        .contains(e.resource()))
+        List<AuditLog.Event> writes =
+                audit.writes(mark, e -> e.by(OPERATOR_USER) && e.name().startsWith("fo-"));
+        Map<String, Long> creates = writes.stream()
+                .filter(e -> e.verb().equals("create") && e.code() == 201)
+                .filter(e -> e.subresource().isEmpty()
+                        && List.of("pods", "secrets", "persistentvolumeclaims").contains(e.resource()))
                 .collect(Collectors.groupingBy(e -> e.resource() + "/" + e.name(), Collectors.counting()));
         for (String kind : List.of("pods/", "secrets/", "persistentvolumeclaims/")) {
-            assertThat(creates.keySet().stream().filter(k -> k.startsWith(kind)).count()).as(kind).isEqualTo(SESSIONS);
+            assertThat(creates.keySet().stream().filter(k -> k.startsWith(kind)).count())
+                    .as(kind)
+                    .isEqualTo(SESSIONS);
         }
-        assertThat(creates).as("children created more than once").allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));
-        assertThat(writes.stream().filter(e -> e.resource().equals("secrets") && !e.verb().equals("create")))
-                .as("access Secrets rewritten").isEmpty();
+        assertThat(creates)
+                .as("children created more than once")
+                .allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));
+        assertThat(writes.stream()
+                        .filter(e -> e.resource().equals("secrets") && !e.verb().equals("create")))
+                .as("access Secrets rewritten")
+                .isEmpty();
         Function<AuditLog.Event, String> key = e -> e.verb() + " " + e.resource() + " " + e.code();
-        System.out.println("failover: operator writes " + writes.stream()
-                .collect(Collectors.groupingBy(key, java.util.TreeMap::new, Collectors.counting())));
+        System.out.println("failover: operator writes "
+                + writes.stream().collect(Collectors.groupingBy(key, java.util.TreeMap::new, Collectors.counting())));
     }
 }

@@ -47,24 +47,42 @@ class OperatorAndRouterControlPlaneIT {
         Assumptions.assumeTrue(PackagedApp.built(), "target/quarkus-app missing: run the package phase first");
         long mark = plane.auditLog().mark();
         try (OperatorOnControlPlane env = new OperatorOnControlPlane(plane, OperatorSettings.defaults())) {
-            env.admin.secrets().inNamespace(SYSTEM_NS).resource(new SecretBuilder().withNewMetadata()
-                    .withName("collab-router-admin").endMetadata().withStringData(Map.of("token", ADMIN_TOKEN)).build())
+            env.admin
+                    .secrets()
+                    .inNamespace(SYSTEM_NS)
+                    .resource(new SecretBuilder()
+                            .withNewMetadata()
+                            .withName("collab-router-admin")
+                            .endMetadata()
+                            .withStringData(Map.of("token", ADMIN_TOKEN))
+                            .build())
                     .createOr(s -> s.update());
-            try (PackagedApp router = PackagedApp.start(plane, "router", plane.token(SYSTEM_NS, "collab-router"),
-                    SYSTEM_NS, Map.of("collab.role", "router", "collab.namespaces", NS, "collab.router.wake-wait", "2s"))) {
+            try (PackagedApp router = PackagedApp.start(
+                    plane,
+                    "router",
+                    plane.token(SYSTEM_NS, "collab-router"),
+                    SYSTEM_NS,
+                    Map.of("collab.role", "router", "collab.namespaces", NS, "collab.router.wake-wait", "2s"))) {
                 env.credentials("rt-credentials");
                 CollabSessionSpec spec = new CollabSessionSpec("rita", "rt-credentials");
                 spec.setIdleTimeout("5s");
                 env.create("rt", spec);
                 CollabSession running = env.awaitSession("rt", OperatorAndRouterControlPlaneIT::isRunning);
-                assertThat(send(router, "GET", "/collab/session/rt", ADMIN_TOKEN, null).body()).contains("\"ready\":true");
+                assertThat(send(router, "GET", "/collab/session/rt", ADMIN_TOKEN, null)
+                                .body())
+                        .contains("\"ready\":true");
 
                 // A credential upload through the router reaches the Secret; the operator replaces the pod.
-                HttpResponse<String> upload = send(router, "PUT", "/collab/session/rt/credentials/auth.json", ADMIN_TOKEN,
+                HttpResponse<String> upload = send(
+                        router,
+                        "PUT",
+                        "/collab/session/rt/credentials/auth.json",
+                        ADMIN_TOKEN,
                         "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-new\"}}");
                 assertThat(upload.statusCode()).as(upload.body()).isBetween(200, 204);
                 String before = running.getStatus().getCredentialsHash();
-                env.awaitSession("rt", s -> isRunning(s) && !before.equals(s.getStatus().getCredentialsHash()));
+                env.awaitSession(
+                        "rt", s -> isRunning(s) && !before.equals(s.getStatus().getCredentialsHash()));
 
                 edit(env, true);
                 env.awaitSession("rt", s -> s.getStatus().getStoppedReason() == StoppedReason.Suspended);
@@ -72,21 +90,46 @@ class OperatorAndRouterControlPlaneIT {
                 env.awaitSession("rt", s -> s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout);
 
                 // A request with the session's token wakes it: the router writes the activity annotation.
-                String token = new String(Base64.getDecoder().decode(env.admin.secrets().inNamespace(NS)
-                        .withName(CollabLabels.accessSecretName("rt")).get().getData()
-                        .get(CollabLabels.ACCESS_TOKEN_KEY)), StandardCharsets.UTF_8);
+                String token = new String(
+                        Base64.getDecoder()
+                                .decode(env.admin
+                                        .secrets()
+                                        .inNamespace(NS)
+                                        .withName(CollabLabels.accessSecretName("rt"))
+                                        .get()
+                                        .getData()
+                                        .get(CollabLabels.ACCESS_TOKEN_KEY)),
+                        StandardCharsets.UTF_8);
                 send(router, "GET", "/s/rt/global/health", token, null);
                 env.awaitSession("rt", OperatorAndRouterControlPlaneIT::isRunning);
-                assertThat(plane.auditLog().writes(mark, e -> e.by(ROUTER_USER) && e.resource().equals("collabsessions")
-                        && e.verb().equals("patch"))).as("the router's activity annotation").isNotEmpty();
+                assertThat(plane.auditLog()
+                                .writes(
+                                        mark,
+                                        e -> e.by(ROUTER_USER)
+                                                && e.resource().equals("collabsessions")
+                                                && e.verb().equals("patch")))
+                        .as("the router's activity annotation")
+                        .isNotEmpty();
 
-                assertThat(send(router, "DELETE", "/collab/session/rt", ADMIN_TOKEN, null).statusCode()).isBetween(200, 204);
-                await().atMost(Duration.ofSeconds(60)).until(() -> env.session("rt") == null
-                        && env.admin.pods().inNamespace(NS).withName("rt").get() == null);
+                assertThat(send(router, "DELETE", "/collab/session/rt", ADMIN_TOKEN, null)
+                                .statusCode())
+                        .isBetween(200, 204);
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> env.session("rt") == null
+                                && env.admin
+                                                .pods()
+                                                .inNamespace(NS)
+                                                .withName("rt")
+                                                .get()
+                                        == null);
             }
         }
-        assertThat(plane.auditLog().forbidden(mark, OPERATOR_USER)).as("operator requests refused").isEmpty();
-        assertThat(plane.auditLog().forbidden(mark, ROUTER_USER)).as("router requests refused").isEmpty();
+        assertThat(plane.auditLog().forbidden(mark, OPERATOR_USER))
+                .as("operator requests refused")
+                .isEmpty();
+        assertThat(plane.auditLog().forbidden(mark, ROUTER_USER))
+                .as("router requests refused")
+                .isEmpty();
     }
 
     static boolean isRunning(CollabSession s) {
@@ -94,16 +137,22 @@ class OperatorAndRouterControlPlaneIT {
     }
 
     static void edit(OperatorOnControlPlane env, boolean suspend) {
-        env.admin.resources(CollabSession.class).inNamespace(NS).withName("rt")
+        env.admin
+                .resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName("rt")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":" + suspend + "}}");
     }
 
     HttpResponse<String> send(PackagedApp router, String method, String path, String token, String body)
             throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(router.baseUrl() + path))
-                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }

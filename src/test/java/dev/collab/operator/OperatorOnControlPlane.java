@@ -48,30 +48,56 @@ final class OperatorOnControlPlane implements AutoCloseable {
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false)
                 .withConcurrentReconciliationThreads(8));
-        operator.register(new CollabSessionReconciler(withSessionServiceAccount(settings), Clock.systemUTC(),
-                (endpoint, password) -> BusyProbe.Answer.IDLE, new SimpleMeterRegistry()), c -> c.settingNamespace(NS));
+        operator.register(
+                new CollabSessionReconciler(
+                        withSessionServiceAccount(settings),
+                        Clock.systemUTC(),
+                        (endpoint, password) -> BusyProbe.Answer.IDLE,
+                        new SimpleMeterRegistry()),
+                c -> c.settingNamespace(NS));
         operator.start();
     }
 
     /** deploy/ runs session pods as collab-session (COLLAB_SESSION_SERVICE_ACCOUNT_NAME). */
     static OperatorSettings withSessionServiceAccount(OperatorSettings s) {
-        return new OperatorSettings(s.image(), s.port(), s.idleTimeout(), s.storageSize(), s.storageClass(),
-                s.resources(), "collab-session", s.runAsUser(), s.startTimeout(), s.maxRunning(), s.maxRunningPerOwner(),
-                s.busyMax(), s.allowEnvValueFrom());
+        return new OperatorSettings(
+                s.image(),
+                s.port(),
+                s.idleTimeout(),
+                s.storageSize(),
+                s.storageClass(),
+                s.resources(),
+                "collab-session",
+                s.runAsUser(),
+                s.startTimeout(),
+                s.maxRunning(),
+                s.maxRunningPerOwner(),
+                s.busyMax(),
+                s.allowEnvValueFrom());
     }
 
     Secret credentials(String name) {
-        Secret secret = new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withStringData(Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-test\"}}")).build();
+        Secret secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withStringData(Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-test\"}}"))
+                .build();
         return admin.secrets().resource(secret).createOr(existing -> existing.update());
     }
 
     CollabSession create(String name, CollabSessionSpec spec) {
-        return admin.resources(CollabSession.class).resource(new CollabSession(NS, name, spec)).create();
+        return admin.resources(CollabSession.class)
+                .resource(new CollabSession(NS, name, spec))
+                .create();
     }
 
     CollabSession session(String name) {
-        return admin.resources(CollabSession.class).inNamespace(NS).withName(name).get();
+        return admin.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
     }
 
     CollabSession awaitSession(String name, Predicate<CollabSession> condition) {
@@ -81,8 +107,10 @@ final class OperatorOnControlPlane implements AutoCloseable {
                 return s != null && condition.test(s);
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("session " + name + " never reached the expected state; last seen: "
-                    + Serialization.asYaml(session(name)), e);
+            throw new AssertionError(
+                    "session " + name + " never reached the expected state; last seen: "
+                            + Serialization.asYaml(session(name)),
+                    e);
         }
         return session(name);
     }

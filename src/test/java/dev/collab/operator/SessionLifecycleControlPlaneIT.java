@@ -10,8 +10,8 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.SessionPhase;
-import dev.collab.api.StorageSpec;
 import dev.collab.api.StoppedReason;
+import dev.collab.api.StorageSpec;
 import dev.collab.testing.AuditLog;
 import dev.collab.testing.ControlPlane;
 import dev.collab.testing.ControlPlaneExtension;
@@ -55,13 +55,16 @@ class SessionLifecycleControlPlaneIT {
 
     @AfterEach
     void operatorWasNeverForbidden(ControlPlane plane) {
-        assertThat(plane.auditLog().forbidden(start, OPERATOR_USER)).as("requests the RBAC of deploy/ refused").isEmpty();
+        assertThat(plane.auditLog().forbidden(start, OPERATOR_USER))
+                .as("requests the RBAC of deploy/ refused")
+                .isEmpty();
     }
 
     CollabSession running(String name, CollabSessionSpec spec) {
         env.credentials(name + "-credentials");
         env.create(name, spec);
-        return env.awaitSession(name, s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
+        return env.awaitSession(
+                name, s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
     }
 
     static CollabSessionSpec spec(String owner, String name) {
@@ -73,9 +76,20 @@ class SessionLifecycleControlPlaneIT {
         assertThat(env.admin.namespaces().withName(NS).get().getMetadata().getLabels())
                 .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
         // The admission is real: a pod without the restricted securityContext is refused in this namespace.
-        Pod plain = new PodBuilder().withNewMetadata().withName("plain").withNamespace(NS).endMetadata().withNewSpec()
-                .addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build();
-        assertThatThrownBy(() -> env.admin.resource(plain).create()).isInstanceOf(KubernetesClientException.class)
+        Pod plain = new PodBuilder()
+                .withNewMetadata()
+                .withName("plain")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("busybox")
+                .endContainer()
+                .endSpec()
+                .build();
+        assertThatThrownBy(() -> env.admin.resource(plain).create())
+                .isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("violates PodSecurity \"restricted:latest\"");
 
         running("psa", spec("alice", "psa"));
@@ -90,9 +104,15 @@ class SessionLifecycleControlPlaneIT {
 
         env.admin.resource(session).delete();
 
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(children("gc")).isEmpty());
-        assertThat(env.admin.secrets().inNamespace(NS).withName("gc-credentials").get())
-                .as("the user's credential Secret is not the session's to delete").isNotNull();
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(children("gc")).isEmpty());
+        assertThat(env.admin
+                        .secrets()
+                        .inNamespace(NS)
+                        .withName("gc-credentials")
+                        .get())
+                .as("the user's credential Secret is not the session's to delete")
+                .isNotNull();
     }
 
     @Test
@@ -105,10 +125,16 @@ class SessionLifecycleControlPlaneIT {
 
         env.admin.resource(session).delete();
 
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(children("keep"))
-                .containsExactly("pvc/keep-home"));
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
-                .until(() -> env.admin.persistentVolumeClaims().inNamespace(NS).withName("keep-home").get() != null);
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(children("keep")).containsExactly("pvc/keep-home"));
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> env.admin
+                                .persistentVolumeClaims()
+                                .inNamespace(NS)
+                                .withName("keep-home")
+                                .get()
+                        != null);
     }
 
     @Test
@@ -118,14 +144,26 @@ class SessionLifecycleControlPlaneIT {
         spec.setIdleTimeout("4s");
         env.create("kc", spec);
 
-        plane.kubectl().run("wait", "-n", NS, "--for=condition=Ready", "--timeout=60s", "collabsession/kc").orFail();
-        CollabSession stopped = env.awaitSession("kc", s -> s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout);
+        plane.kubectl()
+                .run("wait", "-n", NS, "--for=condition=Ready", "--timeout=60s", "collabsession/kc")
+                .orFail();
+        CollabSession stopped =
+                env.awaitSession("kc", s -> s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout);
         assertThat(stopped.getStatus().getPhase()).isEqualTo(SessionPhase.Stopped);
-        String described = plane.kubectl().run("describe", "-n", NS, "collab", "kc").orFail();
+        String described =
+                plane.kubectl().run("describe", "-n", NS, "collab", "kc").orFail();
         assertThat(described).contains("Events:").containsPattern("Normal\\s+\\S+.*collab");
 
-        plane.kubectl().run("annotate", "-n", NS, "--overwrite", "collab", "kc",
-                CollabLabels.LAST_ACTIVITY + "=" + Instant.now().plusSeconds(1)).orFail();
+        plane.kubectl()
+                .run(
+                        "annotate",
+                        "-n",
+                        NS,
+                        "--overwrite",
+                        "collab",
+                        "kc",
+                        CollabLabels.LAST_ACTIVITY + "=" + Instant.now().plusSeconds(1))
+                .orFail();
 
         env.awaitSession("kc", s -> s.getStatus().getPhase() == SessionPhase.Running);
     }
@@ -143,7 +181,10 @@ class SessionLifecycleControlPlaneIT {
 
         // A no-op resync: an edit that changes nothing the operator reads (a foreign label) triggers a reconcile.
         long resync = audit.mark();
-        env.admin.resources(CollabSession.class).inNamespace(NS).withName("w")
+        env.admin
+                .resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName("w")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"test/touch\":\"1\"}}}");
         List<AuditLog.Event> noOp = quietWrites(audit, resync);
 
@@ -151,32 +192,45 @@ class SessionLifecycleControlPlaneIT {
         env.awaitSession("w", s -> s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout);
         List<AuditLog.Event> idleStop = quietWrites(audit, idle);
 
-        System.out.printf("audit: operator writes to Running %d %s; per no-op resync %d; per idle stop %d %s%n",
+        System.out.printf(
+                "audit: operator writes to Running %d %s; per no-op resync %d; per idle stop %d %s%n",
                 toRunning.size(), toRunning, noOp.size(), idleStop.size(), idleStop);
         assertThat(toRunning).as("pod, access Secret, claim, status, events").hasSizeBetween(4, 8);
-        assertThat(noOp).as("a reconcile that finds nothing to do writes nothing").isEmpty();
+        assertThat(noOp)
+                .as("a reconcile that finds nothing to do writes nothing")
+                .isEmpty();
         assertThat(idleStop).as("delete the pod, patch status, event").hasSizeBetween(2, 4);
     }
 
     /** The operator's writes after the mark, once they stopped for two seconds. */
     static List<AuditLog.Event> quietWrites(AuditLog audit, long mark) {
         int[] last = {-1};
-        await().pollInterval(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(40)).until(() -> {
-            int now = audit.writes(mark, e -> e.by(OPERATOR_USER)).size();
-            boolean quiet = now == last[0];
-            last[0] = now;
-            return quiet;
-        });
+        await().pollInterval(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(40))
+                .until(() -> {
+                    int now = audit.writes(mark, e -> e.by(OPERATOR_USER)).size();
+                    boolean quiet = now == last[0];
+                    last[0] = now;
+                    return quiet;
+                });
         return audit.writes(mark, e -> e.by(OPERATOR_USER));
     }
 
     static List<String> children(String session) {
         var pods = env.admin.pods().inNamespace(NS).withLabel(CollabLabels.SESSION, session).list().getItems().stream()
                 .map(p -> "pod/" + p.getMetadata().getName());
-        var secrets = env.admin.secrets().inNamespace(NS).withLabel(CollabLabels.SESSION, session).list().getItems()
-                .stream().map(p -> "secret/" + p.getMetadata().getName());
-        var claims = env.admin.persistentVolumeClaims().inNamespace(NS).withLabel(CollabLabels.SESSION, session).list()
-                .getItems().stream().map(p -> "pvc/" + p.getMetadata().getName());
+        var secrets =
+                env.admin.secrets().inNamespace(NS).withLabel(CollabLabels.SESSION, session).list().getItems().stream()
+                        .map(p -> "secret/" + p.getMetadata().getName());
+        var claims = env
+                .admin
+                .persistentVolumeClaims()
+                .inNamespace(NS)
+                .withLabel(CollabLabels.SESSION, session)
+                .list()
+                .getItems()
+                .stream()
+                .map(p -> "pvc/" + p.getMetadata().getName());
         return java.util.stream.Stream.of(pods, secrets, claims).flatMap(s -> s).toList();
     }
 }

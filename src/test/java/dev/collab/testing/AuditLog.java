@@ -26,8 +26,15 @@ public final class AuditLog {
     }
 
     /** One audited request. */
-    public record Event(String verb, String user, String resource, String subresource, String namespace,
-            String name, int code, String auditId) {
+    public record Event(
+            String verb,
+            String user,
+            String resource,
+            String subresource,
+            String namespace,
+            String name,
+            int code,
+            String auditId) {
         public boolean isWrite() {
             return WRITE_VERBS.contains(verb);
         }
@@ -74,7 +81,9 @@ public final class AuditLog {
 
     /** Requests after the mark that the API server refused with 403 Forbidden for this user. */
     public List<Event> forbidden(long mark, String username) {
-        return since(mark).stream().filter(e -> e.code() == 403 && e.by(username)).toList();
+        return since(mark).stream()
+                .filter(e -> e.code() == 403 && e.by(username))
+                .toList();
     }
 
     /** The username of a ServiceAccount, as the audit log and RBAC see it. */
@@ -84,7 +93,11 @@ public final class AuditLog {
 
     private List<String> lines() {
         try {
-            return Files.exists(file) ? Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList() : List.of();
+            return Files.exists(file)
+                    ? Files.readAllLines(file).stream()
+                            .filter(l -> !l.isBlank())
+                            .toList()
+                    : List.of();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -94,9 +107,15 @@ public final class AuditLog {
         try {
             JsonNode e = JSON.readTree(line);
             JsonNode ref = e.path("objectRef");
-            return new Event(e.path("verb").asText(), e.path("user").path("username").asText(),
-                    ref.path("resource").asText(), ref.path("subresource").asText(), ref.path("namespace").asText(),
-                    ref.path("name").asText(), e.path("responseStatus").path("code").asInt(), e.path("auditID").asText());
+            return new Event(
+                    e.path("verb").asText(),
+                    e.path("user").path("username").asText(),
+                    ref.path("resource").asText(),
+                    ref.path("subresource").asText(),
+                    ref.path("namespace").asText(),
+                    ref.path("name").asText(),
+                    e.path("responseStatus").path("code").asInt(),
+                    e.path("auditID").asText());
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable audit line: " + line, e);
         }

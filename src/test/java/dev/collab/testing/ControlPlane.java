@@ -63,38 +63,85 @@ public final class ControlPlane implements AutoCloseable {
     private void startAll() {
         ControlPlaneFiles files = ControlPlaneFiles.write(dir, adminToken, controllerManagerToken);
         int etcdPort = freePort();
-        processes.add(ManagedProcess.start("etcd", dir, List.of(binaries.etcd().toString(),
-                "--data-dir", dir.resolve("etcd").toString(), "--unsafe-no-fsync",
-                "--listen-client-urls", "http://127.0.0.1:" + etcdPort,
-                "--advertise-client-urls", "http://127.0.0.1:" + etcdPort,
-                "--listen-peer-urls", "http://127.0.0.1:" + freePort(), "--log-level", "warn")));
+        processes.add(ManagedProcess.start(
+                "etcd",
+                dir,
+                List.of(
+                        binaries.etcd().toString(),
+                        "--data-dir",
+                        dir.resolve("etcd").toString(),
+                        "--unsafe-no-fsync",
+                        "--listen-client-urls",
+                        "http://127.0.0.1:" + etcdPort,
+                        "--advertise-client-urls",
+                        "http://127.0.0.1:" + etcdPort,
+                        "--listen-peer-urls",
+                        "http://127.0.0.1:" + freePort(),
+                        "--log-level",
+                        "warn")));
         int apiPort = freePort();
         url = "https://127.0.0.1:" + apiPort;
-        processes.add(ManagedProcess.start("kube-apiserver", dir, List.of(binaries.apiServer().toString(),
-                "--etcd-servers", "http://127.0.0.1:" + etcdPort,
-                "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
-                "--secure-port", Integer.toString(apiPort), "--cert-dir", files.certDir().toString(),
-                "--token-auth-file", files.tokens().toString(),
-                "--authorization-mode", "RBAC",
-                "--service-account-issuer", "https://kubernetes.default.svc",
-                "--service-account-signing-key-file", files.serviceAccountKey().toString(),
-                "--service-account-key-file", files.serviceAccountKey().toString(),
-                "--service-cluster-ip-range", "10.96.0.0/24",
-                "--audit-policy-file", files.auditPolicy().toString(),
-                "--audit-log-path", files.auditLog().toString(), "--audit-log-maxsize", "0",
-                "--profiling=false", "--v", "1")));
+        processes.add(ManagedProcess.start(
+                "kube-apiserver",
+                dir,
+                List.of(
+                        binaries.apiServer().toString(),
+                        "--etcd-servers",
+                        "http://127.0.0.1:" + etcdPort,
+                        "--bind-address",
+                        "127.0.0.1",
+                        "--advertise-address",
+                        "127.0.0.1",
+                        "--secure-port",
+                        Integer.toString(apiPort),
+                        "--cert-dir",
+                        files.certDir().toString(),
+                        "--token-auth-file",
+                        files.tokens().toString(),
+                        "--authorization-mode",
+                        "RBAC",
+                        "--service-account-issuer",
+                        "https://kubernetes.default.svc",
+                        "--service-account-signing-key-file",
+                        files.serviceAccountKey().toString(),
+                        "--service-account-key-file",
+                        files.serviceAccountKey().toString(),
+                        "--service-cluster-ip-range",
+                        "10.96.0.0/24",
+                        "--audit-policy-file",
+                        files.auditPolicy().toString(),
+                        "--audit-log-path",
+                        files.auditLog().toString(),
+                        "--audit-log-maxsize",
+                        "0",
+                        "--profiling=false",
+                        "--v",
+                        "1")));
         awaitApiServer(files);
         admin = client(files, adminToken);
         ControlPlaneFiles.kubeconfig(kubeconfig(), url, files.servingCert(), adminToken);
-        ControlPlaneFiles.kubeconfig(dir.resolve("controller-manager.kubeconfig"), url, files.servingCert(),
-                controllerManagerToken);
-        processes.add(ManagedProcess.start("kube-controller-manager", dir, List.of(
-                binaries.controllerManager().toString(),
-                "--kubeconfig", dir.resolve("controller-manager.kubeconfig").toString(),
-                "--leader-elect=false", "--controllers", "*", "--secure-port", "0",
-                "--service-account-private-key-file", files.serviceAccountKey().toString(),
-                "--root-ca-file", files.servingCert().toString(),
-                "--cluster-signing-duration", "1h", "--v", "1")));
+        ControlPlaneFiles.kubeconfig(
+                dir.resolve("controller-manager.kubeconfig"), url, files.servingCert(), controllerManagerToken);
+        processes.add(ManagedProcess.start(
+                "kube-controller-manager",
+                dir,
+                List.of(
+                        binaries.controllerManager().toString(),
+                        "--kubeconfig",
+                        dir.resolve("controller-manager.kubeconfig").toString(),
+                        "--leader-elect=false",
+                        "--controllers",
+                        "*",
+                        "--secure-port",
+                        "0",
+                        "--service-account-private-key-file",
+                        files.serviceAccountKey().toString(),
+                        "--root-ca-file",
+                        files.servingCert().toString(),
+                        "--cluster-signing-duration",
+                        "1h",
+                        "--v",
+                        "1")));
         awaitDefaultServiceAccount();
     }
 
@@ -123,7 +170,11 @@ public final class ControlPlane implements AutoCloseable {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (Instant.now().isBefore(deadline)) {
             assertAlive();
-            if (admin.serviceAccounts().inNamespace("default").withName("default").get() != null) {
+            if (admin.serviceAccounts()
+                            .inNamespace("default")
+                            .withName("default")
+                            .get()
+                    != null) {
                 return;
             }
             sleep(250);
@@ -147,9 +198,13 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private KubernetesClient client(ControlPlaneFiles files, String token) {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url)
-                .withCaCertFile(files.servingCert().toString()).withOauthToken(token)
-                .withRequestTimeout(30_000).withConnectionTimeout(10_000).build();
+        Config config = new ConfigBuilder(Config.empty())
+                .withMasterUrl(url)
+                .withCaCertFile(files.servingCert().toString())
+                .withOauthToken(token)
+                .withRequestTimeout(30_000)
+                .withConnectionTimeout(10_000)
+                .build();
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
@@ -173,16 +228,32 @@ public final class ControlPlane implements AutoCloseable {
     /** A one-hour token of the ServiceAccount (created if missing) from the TokenRequest API. */
     public String token(String namespace, String serviceAccount) {
         ensureNamespace(namespace, Map.of());
-        createIfMissing(new ServiceAccountBuilder().withNewMetadata().withName(serviceAccount).withNamespace(namespace)
-                .endMetadata().build());
-        return admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-                .getStatus().getToken();
+        createIfMissing(new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName(serviceAccount)
+                .withNamespace(namespace)
+                .endMetadata()
+                .build());
+        return admin.serviceAccounts()
+                .inNamespace(namespace)
+                .withName(serviceAccount)
+                .tokenRequest(new TokenRequestBuilder()
+                        .withNewSpec()
+                        .withExpirationSeconds(3600L)
+                        .endSpec()
+                        .build())
+                .getStatus()
+                .getToken();
     }
 
     /** Creates the namespace with these labels (e.g. Pod Security enforce=restricted) unless it exists. */
     public void ensureNamespace(String name, Map<String, String> labels) {
-        createIfMissing(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build());
+        createIfMissing(new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .build());
     }
 
     private void createIfMissing(HasMetadata object) {
@@ -197,8 +268,11 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Labels that make Pod Security admission enforce the restricted profile in a namespace. */
     public static Map<String, String> restricted() {
-        return Map.of("pod-security.kubernetes.io/enforce", "restricted",
-                "pod-security.kubernetes.io/enforce-version", "latest");
+        return Map.of(
+                "pod-security.kubernetes.io/enforce",
+                "restricted",
+                "pod-security.kubernetes.io/enforce-version",
+                "latest");
     }
 
     public Kubectl kubectl() {
@@ -243,7 +317,8 @@ public final class ControlPlane implements AutoCloseable {
     private static Path tempDir() {
         Path shm = Path.of("/dev/shm");
         try {
-            return Files.isWritable(shm) ? Files.createTempDirectory(shm, "collab-cp-")
+            return Files.isWritable(shm)
+                    ? Files.createTempDirectory(shm, "collab-cp-")
                     : Files.createTempDirectory("collab-cp-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -19,7 +19,8 @@ public record ControlPlaneBinaries(Path dir) {
     /** The binaries when all four are there and executable. */
     public static Optional<ControlPlaneBinaries> find() {
         ControlPlaneBinaries binaries = new ControlPlaneBinaries(location());
-        return NAMES.stream().allMatch(n -> Files.isExecutable(binaries.dir.resolve(n))) ? Optional.of(binaries)
+        return NAMES.stream().allMatch(n -> Files.isExecutable(binaries.dir.resolve(n)))
+                ? Optional.of(binaries)
                 : Optional.empty();
     }
 
@@ -28,14 +29,17 @@ public record ControlPlaneBinaries(Path dir) {
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit);
         }
-        String root = System.getenv().getOrDefault("COLLAB_CONTROL_PLANE_CACHE",
-                System.getProperty("user.home") + "/.cache/collab/control-plane");
+        String root = System.getenv()
+                .getOrDefault(
+                        "COLLAB_CONTROL_PLANE_CACHE", System.getProperty("user.home") + "/.cache/collab/control-plane");
         return Path.of(root, kubernetesVersion(), "bin");
     }
 
     static String kubernetesVersion() {
         try {
-            return Files.readAllLines(VERSIONS).stream().filter(l -> l.startsWith("K8S_VERSION=")).findFirst()
+            return Files.readAllLines(VERSIONS).stream()
+                    .filter(l -> l.startsWith("K8S_VERSION="))
+                    .findFirst()
                     .map(l -> l.substring("K8S_VERSION=".length()).trim())
                     .orElseThrow(() -> new IllegalStateException(VERSIONS + " has no K8S_VERSION"));
         } catch (IOException e) {

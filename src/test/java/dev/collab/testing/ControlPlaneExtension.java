@@ -53,10 +53,14 @@ public final class ControlPlaneExtension implements ExecutionCondition, BeforeAl
             throw new IllegalStateException("COLLAB_CONTROL_PLANE_REQUIRED is set but there are no control plane"
                     + " binaries in " + ControlPlaneBinaries.location());
         }
-        Assumptions.assumeTrue(binaries.isPresent(), () -> "no control plane binaries in "
-                + ControlPlaneBinaries.location() + ": run tools/control-plane/build.sh (CI does)");
-        return context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(Running.class, k -> new Running(ControlPlane.start(binaries.get())), Running.class)
+        Assumptions.assumeTrue(
+                binaries.isPresent(),
+                () -> "no control plane binaries in " + ControlPlaneBinaries.location()
+                        + ": run tools/control-plane/build.sh (CI does)");
+        return context.getRoot()
+                .getStore(NAMESPACE)
+                .getOrComputeIfAbsent(
+                        Running.class, k -> new Running(ControlPlane.start(binaries.get())), Running.class)
                 .plane();
     }
 

@@ -23,8 +23,10 @@ record ControlPlaneFiles(Path dir) {
         try {
             Files.createDirectories(files.certDir());
             // token,user,uid,"groups": the admin and the controller manager are cluster administrators here.
-            Files.writeString(files.tokens(), adminToken + "," + ControlPlane.ADMIN + ",admin,\"system:masters\"\n"
-                    + controllerManagerToken + ",system:kube-controller-manager,kcm,\"system:masters\"\n");
+            Files.writeString(
+                    files.tokens(),
+                    adminToken + "," + ControlPlane.ADMIN + ",admin,\"system:masters\"\n" + controllerManagerToken
+                            + ",system:kube-controller-manager,kcm,\"system:masters\"\n");
             Files.writeString(files.serviceAccountKey(), serviceAccountKeyPem());
             Files.writeString(files.auditPolicy(), """
                     # Every write, and every request of a ServiceAccount (so a 403 of the operator or router
@@ -80,7 +82,8 @@ record ControlPlaneFiles(Path dir) {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
             byte[] pkcs8 = generator.generateKeyPair().getPrivate().getEncoded();
-            return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pkcs8)
+            return "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pkcs8)
                     + "\n-----END PRIVATE KEY-----\n";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -46,9 +46,11 @@ public final class Kubectl {
             Path out = Files.createTempFile("kubectl-out", ".txt");
             Path err = Files.createTempFile("kubectl-err", ".txt");
             try {
-                ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+                ProcessBuilder builder =
+                        new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
                 if (stdin == null) {
-                    builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+                    builder.redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
                 }
                 Process process = builder.start();
                 if (stdin != null) {

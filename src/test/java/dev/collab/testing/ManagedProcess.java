@@ -27,7 +27,8 @@ final class ManagedProcess implements AutoCloseable {
     static ManagedProcess start(String name, Path logDir, List<String> command, Map<String, String> env) {
         Path log = logDir.resolve(name + ".log");
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder builder =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().putAll(env);
             Process process = builder.start();
             return new ManagedProcess(name, log, process);

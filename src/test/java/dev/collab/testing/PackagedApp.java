@@ -40,23 +40,27 @@ public final class PackagedApp implements AutoCloseable {
      * Starts the app as {@code name} (also its HOSTNAME, the leader-election identity) with the given token and
      * properties (e.g. collab.role, collab.namespaces), and waits until /q/health/ready answers 200.
      */
-    public static PackagedApp start(ControlPlane plane, String name, String token, String namespace,
-            Map<String, String> properties) {
+    public static PackagedApp start(
+            ControlPlane plane, String name, String token, String namespace, Map<String, String> properties) {
         int port = freePort();
         Path logDir = Path.of("target/control-plane-it");
         try {
             Files.createDirectories(logDir);
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m",
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:+UseSerialGC",
+                    "-Xmx384m",
                     "-Dquarkus.kubernetes-client.api-server-url=" + plane.url(),
                     "-Dquarkus.kubernetes-client.ca-cert-file=" + plane.caCert(),
                     "-Dquarkus.kubernetes-client.token=" + token,
                     "-Dquarkus.kubernetes-client.namespace=" + namespace,
-                    "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port));
+                    "-Dquarkus.http.host=127.0.0.1",
+                    "-Dquarkus.http.port=" + port));
             properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.addAll(List.of("-jar", APP.toString()));
-            ManagedProcess process = ManagedProcess.start(name, logDir, command, Map.of("HOSTNAME", name,
-                    "KUBECONFIG", "/dev/null"));
+            ManagedProcess process =
+                    ManagedProcess.start(name, logDir, command, Map.of("HOSTNAME", name, "KUBECONFIG", "/dev/null"));
             PackagedApp app = new PackagedApp(process, port);
             app.awaitReady();
             return app;
@@ -86,8 +90,12 @@ public final class PackagedApp implements AutoCloseable {
 
     public HttpResponse<String> get(String path) throws IOException {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

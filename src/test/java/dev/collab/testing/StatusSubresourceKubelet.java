@@ -28,7 +28,9 @@ public final class StatusSubresourceKubelet implements AutoCloseable {
 
     public StatusSubresourceKubelet(KubernetesClient client, String namespace) {
         this.client = client;
-        this.informer = client.pods().inNamespace(namespace).withLabel("collab.dev/role", "worker")
+        this.informer = client.pods()
+                .inNamespace(namespace)
+                .withLabel("collab.dev/role", "worker")
                 .inform(new ResourceEventHandler<>() {
                     @Override
                     public void onAdd(Pod pod) {
@@ -41,8 +43,7 @@ public final class StatusSubresourceKubelet implements AutoCloseable {
                     }
 
                     @Override
-                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                    }
+                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
                 });
     }
 
@@ -58,21 +59,46 @@ public final class StatusSubresourceKubelet implements AutoCloseable {
 
     private void run(Pod pod) {
         boolean started = pod.getStatus() != null && pod.getStatus().getPodIP() != null;
-        if (started || pod.getMetadata().getDeletionTimestamp() != null || heldBack.contains(pod.getMetadata().getName())) {
+        if (started
+                || pod.getMetadata().getDeletionTimestamp() != null
+                || heldBack.contains(pod.getMetadata().getName())) {
             return;
         }
         int n = nextIp.getAndIncrement();
         String now = Instant.now().toString();
-        pod.setStatus(new PodStatusBuilder(pod.getStatus()).withPhase("Running")
-                .withPodIP("10.244." + (n / 250) + "." + (n % 250 + 1)).withHostIP("10.0.0.1").withStartTime(now)
+        pod.setStatus(new PodStatusBuilder(pod.getStatus())
+                .withPhase("Running")
+                .withPodIP("10.244." + (n / 250) + "." + (n % 250 + 1))
+                .withHostIP("10.0.0.1")
+                .withStartTime(now)
                 .withConditions(
-                        new PodConditionBuilder().withType("PodScheduled").withStatus("True").build(),
-                        new PodConditionBuilder().withType("Initialized").withStatus("True").build(),
-                        new PodConditionBuilder().withType("ContainersReady").withStatus("True").build(),
-                        new PodConditionBuilder().withType("Ready").withStatus("True").build())
-                .withContainerStatuses(new ContainerStatusBuilder().withName(pod.getSpec().getContainers().get(0).getName())
-                        .withImage(pod.getSpec().getContainers().get(0).getImage()).withReady(true).withStarted(true)
-                        .withRestartCount(0).withNewState().withNewRunning().withStartedAt(now).endRunning().endState()
+                        new PodConditionBuilder()
+                                .withType("PodScheduled")
+                                .withStatus("True")
+                                .build(),
+                        new PodConditionBuilder()
+                                .withType("Initialized")
+                                .withStatus("True")
+                                .build(),
+                        new PodConditionBuilder()
+                                .withType("ContainersReady")
+                                .withStatus("True")
+                                .build(),
+                        new PodConditionBuilder()
+                                .withType("Ready")
+                                .withStatus("True")
+                                .build())
+                .withContainerStatuses(new ContainerStatusBuilder()
+                        .withName(pod.getSpec().getContainers().get(0).getName())
+                        .withImage(pod.getSpec().getContainers().get(0).getImage())
+                        .withReady(true)
+                        .withStarted(true)
+                        .withRestartCount(0)
+                        .withNewState()
+                        .withNewRunning()
+                        .withStartedAt(now)
+                        .endRunning()
+                        .endState()
                         .build())
                 .build());
         try {
