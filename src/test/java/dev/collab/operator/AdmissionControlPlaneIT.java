@@ -30,7 +30,7 @@ class AdmissionControlPlaneIT {
     @BeforeAll
     static void startOperator(ControlPlane plane) {
         env = new OperatorOnControlPlane(plane, OperatorSettings.defaults());
-        env.credentials("adm-credentials");
+        env.credentials("adm-credentials", "alice");
     }
 
     @AfterAll
@@ -91,9 +91,16 @@ class AdmissionControlPlaneIT {
                 Case.rejected("env-no-name", OK + ", env: [{value: x}]}", "spec.env[0].name: Required value"),
                 Case.rejected("storage-lots", OK + ", storage: {size: lots}}", "spec.storage.size"),
                 Case.rejected("a-name-so-long-that-the-labels-of-its-children-would-exceed-63-chars", OK + "}", "63"),
+                // The CRD requires spec and bounds idleTimeout (CEL); the operator's own answers to these
+                // (MissingSpec, InvalidIdleTimeout) are covered against the mock server by HostileSessionsTest.
+                Case.rejected("no-spec", null, "spec: Required value"),
+                Case.rejected(
+                        "idle-huge", OK + ", idleTimeout: 3000000h}", "idleTimeout must be at most 8760h (365 days)"),
                 // Accepted by the API server, answered by the operator.
-                Case.answered("no-spec", null, "MissingSpec"),
-                Case.answered("idle-huge", OK + ", idleTimeout: 3000000h}", "InvalidIdleTimeout"));
+                Case.answered(
+                        "env-from-secret",
+                        OK + ", env: [{name: DB, valueFrom: {secretKeyRef: {name: db, key: password}}}]}",
+                        "ForbiddenEnvValueFrom"));
     }
 
     @ParameterizedTest(name = "{0}")
