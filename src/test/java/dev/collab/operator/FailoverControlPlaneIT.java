@@ -84,7 +84,9 @@ class FailoverControlPlaneIT {
             IntStream.range(0, SESSIONS)
                     .forEach(i -> created.add(creators.submit(() -> admin.resources(CollabSession.class)
                             .resource(new CollabSession(
-                                    NS, "fo-" + i, new CollabSessionSpec("owner-" + (i % 50), "fo-credentials-" + (i % 50))))
+                                    NS,
+                                    "fo-" + i,
+                                    new CollabSessionSpec("owner-" + (i % 50), "fo-credentials-" + (i % 50))))
                             .create())));
             await().atMost(Duration.ofMinutes(2)).until(() -> running(admin) >= SESSIONS / 5);
             long killedAt = System.nanoTime();
