@@ -3,6 +3,7 @@ package dev.collab.operator;
 import static dev.collab.operator.OperatorOnControlPlane.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.ConditionTypes;
 import dev.collab.testing.ControlPlane;
@@ -11,6 +12,7 @@ import dev.collab.testing.Kubectl;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,15 +33,16 @@ class AdmissionControlPlaneIT {
     @BeforeAll
     static void startOperator(ControlPlane plane) {
         env = new OperatorOnControlPlane(plane, OperatorSettings.defaults());
-        env.credentials("adm-credentials");
+        env.credentials("adm-credentials", "alice");
         env.admin
                 .secrets()
                 .inNamespace(NS)
                 .resource(new SecretBuilder()
                         .withNewMetadata()
                         .withName("adm-wrong-keys")
+                        .withLabels(CollabLabels.credentialSecretLabels("alice"))
                         .endMetadata()
-                        .withStringData(java.util.Map.of("password.txt", "x"))
+                        .withStringData(Map.of("password.txt", "x"))
                         .build())
                 .createOr(s -> s.update());
     }
@@ -124,7 +127,11 @@ class AdmissionControlPlaneIT {
                         OK + "}",
                         "metadata.name must be at most 63 characters"),
                 Case.rejected("no-spec", null, "spec: Required value"),
-                Case.rejected("idle-huge", OK + ", idleTimeout: 3000000h}", "idleTimeout must be at most 8760h"));
+                Case.rejected("idle-huge", OK + ", idleTimeout: 3000000h}", "idleTimeout must be at most 8760h"),
+                Case.answered(
+                        "env-from-secret",
+                        OK + ", env: [{name: DB, valueFrom: {secretKeyRef: {name: db, key: password}}}]}",
+                        "ForbiddenEnvValueFrom"));
     }
 
     @ParameterizedTest(name = "{0}")

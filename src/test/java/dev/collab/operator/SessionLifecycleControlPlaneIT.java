@@ -61,7 +61,7 @@ class SessionLifecycleControlPlaneIT {
     }
 
     CollabSession running(String name, CollabSessionSpec spec) {
-        env.credentials(name + "-credentials");
+        env.credentials(name + "-credentials", spec.getOwner());
         env.create(name, spec);
         return env.awaitSession(
                 name, s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
@@ -139,7 +139,7 @@ class SessionLifecycleControlPlaneIT {
 
     @Test
     void kubectlWaitDescribeAndAnnotateWake(ControlPlane plane) {
-        env.credentials("kc-credentials");
+        env.credentials("kc-credentials", "dave");
         CollabSessionSpec spec = spec("dave", "kc");
         spec.setIdleTimeout("4s");
         env.create("kc", spec);
@@ -171,7 +171,6 @@ class SessionLifecycleControlPlaneIT {
     @Test
     void apiWritesPerSessionFromTheAuditLog(ControlPlane plane) {
         AuditLog audit = plane.auditLog();
-        env.credentials("w-credentials");
         CollabSessionSpec steady = spec("erin", "w");
         steady.setIdleTimeout("0");
         long created = audit.mark();
