@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
- * Warm workers for new sessions (DESIGN.md section 9): pre-created HOME claims and pre-started opencode pods
+ * Warm workers for new sessions (docs/DESIGN.md section 9): pre-created HOME claims and pre-started opencode pods
  * that belong to no session and hold no credential until a CollabSession claims one.
  */
 @Group(CollabSession.GROUP)

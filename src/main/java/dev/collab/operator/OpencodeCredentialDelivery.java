@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * opencode's own way to take credentials without a restart (opencode-ai 1.18.33, DESIGN.md section 9):
+ * opencode's own way to take credentials without a restart (opencode-ai 1.18.33, docs/DESIGN.md section 9):
  * {@code PUT /auth/{provider}} per auth.json entry (writes auth.json), then {@code POST /instance/dispose} so the
  * next request loads them. Authenticated with the worker's server password.
  */

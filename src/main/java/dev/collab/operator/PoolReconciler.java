@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Keeps spec.replicas warm workers per CollabSessionPool (DESIGN.md section 9): observes the pool's pods, claims
+ * Keeps spec.replicas warm workers per CollabSessionPool (docs/DESIGN.md section 9): observes the pool's pods, claims
  * and access Secrets, decides with the pure {@link PoolPlan}, applies it ({@link PoolReconciliation}) and reports
  * counts in status. Sessions claim workers in their own reconcile ({@link WarmWorkerClaim}); this controller only
  * sees a claimed pod gain a session label, and refills.
