@@ -24,7 +24,7 @@ public final class PoolMatch {
 
     /** The pool a session claims from: spec.poolRef, else the namespace's pool named "default". */
     public static String poolName(CollabSession session) {
-        String ref = session.getSpec().getPoolRef();
+        String ref = session.getSpec() == null ? null : session.getSpec().getPoolRef();
         return ref == null || ref.isBlank() ? CollabSessionPool.DEFAULT_POOL : ref;
     }
 

@@ -63,7 +63,7 @@ final class SessionReconciliation {
                 pod == null ? null : PodView.of(pod, with.settings().port()),
                 with.capacity().pendingStop(ResourceID.fromResource(session)),
                 names,
-                with.warmWorkers().pool(session).orElse(null),
+                problem == null ? with.warmWorkers().pool(session).orElse(null) : null,
                 with.workers().duplicates(session, names));
     }
 
