@@ -46,14 +46,8 @@ final class WarmWorkerClaim {
         this.settings = settings;
     }
 
-    /**
-     * The pool the session would claim from (spec.poolRef or "default"), if it exists and is not being deleted. A
-     * session without a spec claims nothing: the decision answers it with MissingSpec.
-     */
+    /** The pool the session would claim from (spec.poolRef or "default"), if it exists and is not being deleted. */
     Optional<CollabSessionPool> pool(CollabSession session) {
-        if (session.getSpec() == null) {
-            return Optional.empty();
-        }
         return pools.get(new ResourceID(
                         PoolMatch.poolName(session), session.getMetadata().getNamespace()))
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null);
