@@ -110,7 +110,7 @@ class PoolClaimRaceTest {
         List<String> names =
                 IntStream.range(0, SESSIONS).mapToObj(i -> "race-" + i).toList();
         for (String name : names) {
-            h.credentials(name + "-creds", Map.of("auth.json", PoolTest.AUTH));
+            h.credentials(name + "-creds", "owner-" + name, Map.of("auth.json", PoolTest.AUTH));
         }
         ExecutorService creators = Executors.newFixedThreadPool(8);
         try {

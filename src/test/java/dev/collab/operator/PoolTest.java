@@ -247,7 +247,7 @@ class PoolTest {
 
         // A claimed worker is a running session like any other: the next start evicts it.
         awaitWarm("default", 2);
-        h.credentials("b-creds", Map.of("auth.json", AUTH));
+        h.credentials("b-creds", "bob", Map.of("auth.json", AUTH));
         h.create("b", "bob", "b-creds");
         h.awaitSession("b", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null);
         CollabSession evicted = h.awaitSession("a", cs -> cs.getStatus().getPhase() == SessionPhase.Stopped);
@@ -259,7 +259,7 @@ class PoolTest {
         h = new OperatorHarness(OperatorSettings.defaults());
         h.createPool("default", 1);
         Set<String> warm = names(awaitWarm("default", 1));
-        h.credentials("c-creds", Map.of("claude-credentials.json", "{\"claudeAiOauth\":{}}"));
+        h.credentials("c-creds", "carol", Map.of("claude-credentials.json", "{\"claudeAiOauth\":{}}"));
         h.create("c", "carol", "c-creds");
         h.awaitSession("c", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null);
         assertThat(h.session("c").getStatus().getPodName()).isEqualTo("c");
@@ -310,7 +310,7 @@ class PoolTest {
         h = new OperatorHarness(OperatorSettings.defaults());
         h.createPool("default", 1);
         awaitWarm("default", 1);
-        h.credentials("d-creds", Map.of("auth.json", AUTH));
+        h.credentials("d-creds", "dora", Map.of("auth.json", AUTH));
         CollabSession d = h.create("d", "dora", "d-creds");
         String worker = h.awaitSession(
                         "d", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null)
@@ -345,7 +345,7 @@ class PoolTest {
         h = new OperatorHarness(OperatorSettings.defaults());
         h.createPool("default", 2);
         awaitWarm("default", 2);
-        h.credentials("k-creds", Map.of("auth.json", AUTH));
+        h.credentials("k-creds", "kim", Map.of("auth.json", AUTH));
         h.create("k", "kim", "k-creds");
         String worker = h.awaitSession(
                         "k", cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null)
