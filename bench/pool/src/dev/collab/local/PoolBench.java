@@ -1,5 +1,6 @@
 package dev.collab.local;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionPoolSpec;
@@ -124,6 +125,7 @@ public final class PoolBench {
                 .resource(new SecretBuilder()
                         .withNewMetadata()
                         .withName(name + "-credentials")
+                        .withLabels(CollabLabels.credentialSecretLabels(name + "@example.com"))
                         .endMetadata()
                         .addToData("auth.json", b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-" + name + "\"}}"))
                         .build())

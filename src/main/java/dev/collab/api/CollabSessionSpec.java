@@ -13,6 +13,7 @@ import java.util.List;
 public class CollabSessionSpec {
     /** Go-style duration ("90s", "1h30m") or "0" for never. */
     public static final int MAX_ENV = 100;
+
     public static final String DURATION_PATTERN = "^(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$";
 
     @Required
@@ -47,12 +48,13 @@ public class CollabSessionSpec {
     @JsonPropertyDescription("Resources of the opencode container; default from operator configuration.")
     private ResourceRequirements resources;
 
+    @ValidationRule(value = "self.all(e, has(e.name) && size(e.name) > 0)", message = "every env entry needs a name")
     @ValidationRule(
-            value =
-                    "self.all(e, e.name != 'HOME' && !e.name.startsWith('XDG_') && !e.name.startsWith('OPENCODE_SERVER_'))",
+            value = "self.all(e, !has(e.name) || (e.name != 'HOME' && !e.name.startsWith('XDG_')"
+                    + " && !e.name.startsWith('OPENCODE_SERVER_')))",
             message = "env may not set HOME, XDG_* or OPENCODE_SERVER_*: the operator owns them")
     @ValidationRule(
-            value = "self.all(e, e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
+            value = "self.all(e, !has(e.name) || e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
             message = "env may not set OPENCODE_DISABLE_EMBEDDED_WEB_UI: the readiness probe needs the embedded web UI")
     // maxItems bounds the rules' estimated cost: without it a real API server refuses the CRD ("estimated rule
     // cost exceeds budget"), which the mock server never checks (CrdControlPlaneIT).

@@ -22,7 +22,12 @@ public final class OpencodeCredentialDelivery implements CredentialDelivery {
 
     public OpencodeCredentialDelivery(Duration timeout) {
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        // HTTP/1.1: the JDK client's default h2c upgrade on a request with a body makes opencode's (Bun) server drop
+        // the connection unanswered (measured with opencode 1.18.33).
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .build();
     }
 
     @Override

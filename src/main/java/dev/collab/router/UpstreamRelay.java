@@ -147,7 +147,7 @@ final class UpstreamRelay {
             transformed(ex, upResp);
             return;
         }
-        HeaderRewrite.copyResponseHead(upResp, resp);
+        HeaderRewrite.copyResponseHead(upResp, resp, ex.prefix);
         int status = upResp.statusCode();
         boolean bodyless = req.method() == HttpMethod.HEAD || status == 204 || status == 304 || status / 100 == 1;
         if (!bodyless && !upResp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
@@ -207,7 +207,7 @@ final class UpstreamRelay {
                             HttpErrors.send(resp, 502, ex.transform.failure(), ex.name);
                             return;
                         }
-                        HeaderRewrite.copyResponseHead(upResp, resp);
+                        HeaderRewrite.copyResponseHead(upResp, resp, ex.prefix);
                         resp.headers().remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_ENCODING);
                         resp.end(tar.result());
                     });

@@ -311,7 +311,7 @@ final class DeployInvariants {
         }
         Map<String, Set<String>> lease = new TreeMap<>();
         lease.put("coordination.k8s.io/leases", verbs("create"));
-        lease.put("coordination.k8s.io/leases[" + e.leaseName() + "]", verbs("get", "update"));
+        lease.put("coordination.k8s.io/leases[" + e.leaseName() + "]", verbs("get", "update", "patch"));
         merge(expectedOperator, e.controlNamespace(), lease);
         Map<String, Set<String>> admin = new TreeMap<>();
         admin.put("/secrets[" + e.adminSecretName() + "]", verbs("get", "list", "watch"));

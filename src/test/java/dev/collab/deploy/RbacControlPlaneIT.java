@@ -47,7 +47,8 @@ class RbacControlPlaneIT {
                 "create secrets -n collab",
                 "create events -n collab",
                 "create leases.coordination.k8s.io -n collab-system",
-                "update leases.coordination.k8s.io/collab-session-operator -n collab-system");
+                "update leases.coordination.k8s.io/collab-session-operator -n collab-system",
+                "patch leases.coordination.k8s.io/collab-session-operator -n collab-system");
         assertAnswers(
                 plane,
                 OPERATOR,

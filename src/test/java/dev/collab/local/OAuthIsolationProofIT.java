@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionTypes;
@@ -231,6 +232,7 @@ class OAuthIsolationProofIT {
                 .withNewMetadata()
                 .withName(name + "-credentials")
                 .withNamespace(NS)
+                .withLabels(CollabLabels.credentialSecretLabels(name + "@example.com"))
                 .endMetadata()
                 .addToData("opencode.json", b64(config))
                 .addToData("claude-credentials.json", b64(claudeCredentials));

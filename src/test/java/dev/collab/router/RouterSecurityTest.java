@@ -303,6 +303,10 @@ class RouterSecurityTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, bearer.statusCode(), "a Bearer token is not ambient: no Origin check");
+        assertEquals(
+                HeaderRewrite.PATH_ROUTING_CSP,
+                bearer.headers().firstValue("Content-Security-Policy").orElse(null),
+                "under path routing a session's documents get an opaque origin (their requests carry Origin: null)");
     }
 
     @Test
@@ -314,6 +318,9 @@ class RouterSecurityTest {
         JsonObject echo = new JsonObject(root.substring(root.indexOf("\r\n\r\n") + 4));
         assertEquals("/?lang=en", echo.getString("uri"));
         assertFalse(echo.getJsonObject("headers").containsKey("x-forwarded-prefix"));
+        assertFalse(
+                root.toLowerCase(java.util.Locale.ROOT).contains("content-security-policy"),
+                "the UI runs at its own origin");
 
         String visit = exchange("GET /assets/app.js?token=" + token
                 + " HTTP/1.1\r\nHost: X.Sessions.Test\r\nConnection: close\r\n\r\n");
