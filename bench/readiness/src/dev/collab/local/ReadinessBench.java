@@ -101,6 +101,7 @@ public final class ReadinessBench {
                 .resource(new SecretBuilder()
                         .withNewMetadata()
                         .withName(NAME + "-credentials")
+                        .withLabels(CollabLabels.credentialSecretLabels(NAME + "@example.com"))
                         .endMetadata()
                         .addToData("opencode.json", b64(config))
                         .addToData("auth.json", b64(authJson("sk-bench-00")))
