@@ -3,7 +3,6 @@ package dev.collab.api;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
-import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -21,7 +20,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("collabsessionpools")
 @Singular("collabsessionpool")
 @ShortNames("collabpool")
-@Categories("collab")
+// No category "collab": it is CollabSession's short name, and kubectl expands a category before a short name, so
+// `kubectl describe collab x` or `kubectl wait ... collab/x` would name two resources.
 @AdditionalPrinterColumn(name = "Desired", jsonPath = ".spec.replicas", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Warm", jsonPath = ".status.replicas", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.ready", type = AdditionalPrinterColumn.Type.INTEGER)
