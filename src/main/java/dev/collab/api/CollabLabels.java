@@ -18,6 +18,8 @@ public final class CollabLabels {
     public static final String ROLE = "collab.dev/role";
     public static final String ROLE_ACCESS = "access";
     public static final String ROLE_WORKER = "worker";
+    /** The `<name>-gateway-home` Secret: placeholder credential files of a Gateway-mode session. */
+    public static final String ROLE_GATEWAY_HOME = "gateway-home";
 
     /** RFC 3339 time of the last request seen by the router; written only by the router (or kubectl). */
     public static final String LAST_ACTIVITY = "collab.dev/last-activity";
@@ -43,6 +45,10 @@ public final class CollabLabels {
 
     public static String accessSecretName(String session) {
         return session + "-access";
+    }
+
+    public static String gatewayHomeSecretName(String session) {
+        return session + "-gateway-home";
     }
 
     public static String homeClaimName(String session) {

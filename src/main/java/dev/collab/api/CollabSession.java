@@ -24,6 +24,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.stoppedReason", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Last-Activity", jsonPath = ".status.lastActivityTime", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Requests", jsonPath = ".status.usage.requests", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
+@AdditionalPrinterColumn(name = "Output-Tokens", jsonPath = ".status.usage.outputTokens", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class CollabSession extends CustomResource<CollabSessionSpec, CollabSessionStatus> implements Namespaced {
     public static final String GROUP = "collab.dev";

@@ -2,6 +2,7 @@ package dev.collab.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.kubernetes.api.model.Condition;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,6 +22,8 @@ public class CollabSessionStatus {
     private String stoppedAt;
     private Integer restartCount;
     private String message;
+    @JsonPropertyDescription("Gateway mode: provider usage totals written by the credential gateway at a bounded rate.")
+    private SessionUsage usage;
 
     public SessionPhase getPhase() {
         return phase;
@@ -127,6 +130,14 @@ public class CollabSessionStatus {
         this.message = message;
     }
 
+    public SessionUsage getUsage() {
+        return usage;
+    }
+
+    public void setUsage(SessionUsage usage) {
+        this.usage = usage;
+    }
+
     /** The condition of this type, or null. */
     public Condition condition(String type) {
         return conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
@@ -153,7 +164,8 @@ public class CollabSessionStatus {
                 && Objects.equals(credentialsHash, other.credentialsHash)
                 && Objects.equals(lastActivityTime, other.lastActivityTime)
                 && Objects.equals(startedAt, other.startedAt) && Objects.equals(stoppedAt, other.stoppedAt)
-                && Objects.equals(restartCount, other.restartCount) && Objects.equals(message, other.message);
+                && Objects.equals(restartCount, other.restartCount) && Objects.equals(message, other.message)
+                && Objects.equals(usage, other.usage);
     }
 
     @Override

@@ -9,6 +9,10 @@ public class CredentialsRef {
     @JsonPropertyDescription("Secret in the session's namespace with any of the keys claude-credentials.json, auth.json, opencode.json.")
     private String secretName;
 
+    @JsonPropertyDescription("Seeded: the Secret is copied into the session HOME. Gateway: HOME gets placeholders and "
+            + "the credential gateway adds the real key to each provider request. Default from collab.credentials.default-mode.")
+    private CredentialsMode mode;
+
     public CredentialsRef() {
     }
 
@@ -22,5 +26,14 @@ public class CredentialsRef {
 
     public void setSecretName(String secretName) {
         this.secretName = secretName;
+    }
+
+    /** As written in the spec; null means the configured default. */
+    public CredentialsMode getMode() {
+        return mode;
+    }
+
+    public void setMode(CredentialsMode mode) {
+        this.mode = mode;
     }
 }

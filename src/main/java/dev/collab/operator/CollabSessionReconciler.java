@@ -61,6 +61,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     private OperatorMetrics metrics;
     private InformerEventSource<Secret, CollabSession> secrets;
     private AccessSecretDependent accessSecret;
+    private GatewayHomeDependent gatewayHome;
     private HomeClaimDependent homeClaim;
     private WorkerPodDependent workerPod;
 
@@ -113,6 +114,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                 })
                 .build(), context);
         accessSecret = new AccessSecretDependent(secrets);
+        gatewayHome = new GatewayHomeDependent(secrets, new GatewayKeySource(settings.gateway().keySecret()));
         homeClaim = new HomeClaimDependent(claims, settings);
         workerPod = new WorkerPodDependent(pods);
         metrics = new OperatorMetrics(registry, sessions::list);
@@ -192,6 +194,10 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
 
     AccessSecretDependent accessSecret() {
         return accessSecret;
+    }
+
+    GatewayHomeDependent gatewayHome() {
+        return gatewayHome;
     }
 
     HomeClaimDependent homeClaim() {

@@ -50,8 +50,11 @@ final class SessionReconciliation {
         PersistentVolumeClaim claim;
         if (problem == null) {
             String secretName = session.getSpec().getCredentials().getSecretName();
-            credentials = CredentialsState.of(secretName, owner.secrets()
-                    .get(new ResourceID(secretName, session.getMetadata().getNamespace())).orElse(null));
+            Secret real = owner.secrets().get(new ResourceID(secretName, session.getMetadata().getNamespace())).orElse(null);
+            credentials = CredentialsState.of(secretName, real);
+            if (credentials.ready() && WorkerPodBuilder.gatewayMode(session.getSpec(), settings)) {
+                credentials = owner.gatewayHome().reconcile(session, real, credentials, settings.gateway(), client);
+            }
             access = owner.accessSecret().reconcile(session, client);
             claim = owner.homeClaim().reconcile(session, client);
         } else {

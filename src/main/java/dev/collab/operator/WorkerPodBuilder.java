@@ -4,6 +4,7 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.CredentialKey;
+import dev.collab.api.CredentialsMode;
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -98,7 +99,7 @@ public final class WorkerPodBuilder {
                 .withImage(image)
                 .withCommand("opencode", "serve", "--hostname", "0.0.0.0", "--port", Integer.toString(settings.port()))
                 .withWorkingDir(HOME + "/workspace")
-                .withEnv(containerEnv(name, spec))
+                .withEnv(containerEnv(name, spec, settings))
                 .addNewPort().withName("http").withContainerPort(settings.port()).withProtocol("TCP").endPort()
                 .withNewReadinessProbe()
                 .withNewTcpSocket().withPort(new IntOrString(settings.port())).endTcpSocket()
@@ -112,14 +113,23 @@ public final class WorkerPodBuilder {
                 .withNewPersistentVolumeClaim().withClaimName(CollabLabels.homeClaimName(name)).endPersistentVolumeClaim()
                 .endVolume()
                 .addNewVolume().withName(CREDENTIALS_VOLUME)
-                .withNewSecret().withSecretName(spec.getCredentials().getSecretName()).withItems(items)
+                .withNewSecret().withSecretName(credentialsVolumeSecret(name, spec, settings)).withItems(items)
                 .withDefaultMode(0440).endSecret()
                 .endVolume()
                 .addNewVolume().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().endVolume()
                 .build();
     }
 
-    private static List<EnvVar> containerEnv(String name, CollabSessionSpec spec) {
+    /** Seeded: the session's credential Secret. Gateway: its placeholder files, so no real credential is mounted. */
+    static String credentialsVolumeSecret(String name, CollabSessionSpec spec, OperatorSettings settings) {
+        return gatewayMode(spec, settings) ? CollabLabels.gatewayHomeSecretName(name) : spec.getCredentials().getSecretName();
+    }
+
+    static boolean gatewayMode(CollabSessionSpec spec, OperatorSettings settings) {
+        return CredentialsMode.effective(spec, settings.gateway().defaultMode()) == CredentialsMode.Gateway;
+    }
+
+    private static List<EnvVar> containerEnv(String name, CollabSessionSpec spec, OperatorSettings settings) {
         List<EnvVar> env = new ArrayList<>();
         env.add(env("HOME", HOME));
         env.add(new EnvVarBuilder().withName("OPENCODE_SERVER_PASSWORD")
@@ -127,7 +137,13 @@ public final class WorkerPodBuilder {
                         CollabLabels.accessSecretName(name), false).endValueFrom()
                 .build());
         // Reserved names were rejected by SpecValidator; filter again so a bug there cannot override HOME.
-        spec.getEnv().stream().filter(e -> !SpecValidator.isReserved(e.getName())).forEach(env::add);
+        boolean gateway = gatewayMode(spec, settings);
+        spec.getEnv().stream().filter(e -> !SpecValidator.isReserved(e.getName()))
+                .filter(e -> !(gateway && "ANTHROPIC_BASE_URL".equals(e.getName()))).forEach(env::add);
+        if (gateway) {
+            // opencode.json in HOME names the same URL; spec.env may not point the placeholder elsewhere
+            env.add(env("ANTHROPIC_BASE_URL", settings.gateway().baseUrlV1()));
+        }
         return env;
     }
 
