@@ -156,8 +156,10 @@ final class GatewayProxy implements Handler<RoutingContext> {
             }
             HttpClientRequest up = ar.result();
             up.exceptionHandler(err -> LOG.debugf("upstream request of session %s ended: %s", target.name(), err.toString()));
-            long timer = vertx.setTimer(Math.max(1, settings.upstreamTimeout().toMillis()),
-                    id -> up.reset(0, new TimeoutException()));
+            long timer = vertx.setTimer(Math.max(1, settings.upstreamTimeout().toMillis()), id -> {
+                upstreamFailed(resp, target, new TimeoutException());
+                up.reset(0, new TimeoutException());
+            });
             up.response().onComplete(rar -> {
                 vertx.cancelTimer(timer);
                 if (rar.failed()) {
