@@ -13,15 +13,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
 /**
- * A loopback stand-in for the Anthropic Messages API: records every request (path, x-api-key, Authorization and
- * the process that opened the connection) and answers POST .../messages with a minimal streamed completion.
+ * A loopback stand-in for the Anthropic Messages API: records every request (path, x-api-key, Authorization, body
+ * and the process that opened the connection) and answers POST .../messages with a minimal streamed completion.
  */
 final class FakeAnthropic implements AutoCloseable {
     /** One request as it reached the endpoint; pid -1 when the owning process could not be found. */
-    record Recorded(String path, String apiKey, String authorization, long pid) {
+    record Recorded(String path, String apiKey, String authorization, long pid, String body) {
+        /** Whether the request carries this text (a prompt names its session: LocalModeApp.promptText). */
+        boolean mentions(String text) {
+            return body.contains(text);
+        }
     }
 
     private static final String TEXT = "Hello from the fake Anthropic endpoint";
+    /** The usage every completion reports: input in message_start, the final output count in message_delta. */
+    static final int INPUT_TOKENS = 5;
+    static final int OUTPUT_TOKENS = 8;
     private final HttpServer server;
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
 
@@ -46,19 +53,19 @@ final class FakeAnthropic implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange; InputStream in = exchange.getRequestBody()) {
-            in.readAllBytes();
+            String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             long pid = SocketOwners.pidOfLoopbackClient(exchange.getRemoteAddress().getPort(), port());
             requests.add(new Recorded(exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("x-api-key"),
-                    exchange.getRequestHeaders().getFirst("authorization"), pid));
+                    exchange.getRequestHeaders().getFirst("authorization"), pid, body));
             if (!"POST".equals(exchange.getRequestMethod()) || !exchange.getRequestURI().getPath().endsWith("/messages")) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
-            byte[] body = stream().getBytes(StandardCharsets.UTF_8);
+            byte[] reply = stream().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
-            exchange.sendResponseHeaders(200, body.length);
+            exchange.sendResponseHeaders(200, reply.length);
             try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+                out.write(reply);
             }
         }
     }
@@ -67,14 +74,14 @@ final class FakeAnthropic implements AutoCloseable {
     private static String stream() {
         return event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake\",\"type\":\"message\","
                 + "\"role\":\"assistant\",\"model\":\"fake\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
-                + "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}")
+                + "\"usage\":{\"input_tokens\":" + INPUT_TOKENS + ",\"output_tokens\":1}}}")
                 + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,"
                         + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
                 + event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
                         + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + TEXT + "\"}}")
                 + event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
                 + event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
-                        + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":8}}")
+                        + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + OUTPUT_TOKENS + "}}")
                 + event("message_stop", "{\"type\":\"message_stop\"}");
     }
 

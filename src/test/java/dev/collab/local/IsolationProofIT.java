@@ -6,35 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The isolation proof of issue 8, with the real opencode: local mode (the packaged app in its own JVM: embedded
- * API, operator, router, local node), a fake Anthropic endpoint on loopback, two sessions alice and bob with their
+ * API, operator, router, local node; LocalModeApp), a fake Anthropic endpoint on loopback, two sessions alice and bob with their
  * own credential Secrets. Each prompt goes through the router with the session's own token. The endpoint records
  * every request with the process that sent it, so "from alice's worker" means "from the process the local node
  * reports as alice's container", not an inference from the key.
@@ -51,108 +36,40 @@ import org.junit.jupiter.api.Test;
  * -Dcollab.it.opencode=/path/to/opencode. Skipped with a message otherwise.
  */
 class IsolationProofIT {
-    private static final Duration DEADLINE = Duration.ofSeconds(180);
-    private static final String NS = "default";
+    private static final String NS = LocalModeApp.NS;
     private static final String ALICE_KEY = "sk-alice-0001-do-not-share";
     private static final String ALICE_NEW_KEY = "sk-alice-0002-rotated";
     private static final String BOB_KEY = "sk-bob-0001-do-not-share";
 
     private static FakeAnthropic anthropic;
-    private static Process app;
-    private static ProcessBuilder launch;
+    private static LocalModeApp app;
     private static KubernetesClient client;
     private static Path dataDir;
     private static String routerUrl;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private static final List<Long> WORKER_PIDS = new ArrayList<>();
 
     @BeforeAll
     static void startLocalMode() throws Exception {
-        Optional<String> opencode = opencode();
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        String skip = opencode.isEmpty() ? "IsolationProofIT SKIPPED: the isolation proof needs opencode (run "
-                + ".ci/install-opencode.sh, put opencode on the PATH or set -Dcollab.it.opencode)"
-                : !Files.isRegularFile(jar) ? "IsolationProofIT SKIPPED: " + jar + " is missing (runs in ./mvnw verify)" : null;
+        String skip = LocalModeApp.skipReason("IsolationProofIT");
         if (skip != null) {
             System.out.println(skip); // an assumption in @BeforeAll is reported as 0 tests: say it in the build log
         }
         assumeTrue(skip == null, skip);
-
         anthropic = new FakeAnthropic();
-        Path work = Path.of("target/isolation-proof").toAbsolutePath();
-        PodFiles.deleteTree(work);
-        Files.createDirectories(work);
-        // outside the repository: a session workspace inside a git work tree would make it opencode's project
-        dataDir = Files.createTempDirectory("collab-isolation-proof");
-        int httpPort = PodRunner.freePort();
-        routerUrl = "http://127.0.0.1:" + httpPort;
-        launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar.toAbsolutePath().toString());
-        launch.environment().put("COLLAB_ROLE", "local");
-        launch.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
-        launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode.get());
-        launch.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
-        // A worker that hangs gets 504 after 45 s and is restarted (promptOnLiveWorker).
-        launch.environment().put("COLLAB_ROUTER_UPSTREAM_TIMEOUT", "45s");
-        launch.redirectErrorStream(true);
-        startApp();
-    }
-
-    private static void startApp() throws Exception {
-        Files.deleteIfExists(dataDir.resolve("kubeconfig"));
-        launch.redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target/isolation-proof/collab.log").toFile()));
-        app = launch.start();
-        await("local mode up", () -> {
-            if (!app.isAlive()) {
-                throw new AssertionError("local mode exited; see target/isolation-proof/collab.log");
-            }
-            return Files.isRegularFile(dataDir.resolve("kubeconfig")) && status(routerUrl + "/q/health/live") == 200 ? true : null;
-        });
-        client = new KubernetesClientBuilder()
-                .withConfig(Config.fromKubeconfig(Files.readString(dataDir.resolve("kubeconfig")))).build();
-    }
-
-    /** SIGTERM: Quarkus stops the operator, router and local node (workers get SIGTERM); no worker may outlive it. */
-    private static void stopApp() throws Exception {
-        client.close();
-        app.destroy();
-        if (!app.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)) {
-            app.destroyForcibly();
-            app.waitFor();
-            throw new AssertionError("local mode did not stop within 90 s of SIGTERM");
-        }
-        for (long pid : WORKER_PIDS) {
-            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "worker " + pid + " outlived local mode");
-        }
+        app = new LocalModeApp("isolation-proof", Map.of());
+        client = app.client();
+        dataDir = app.dataDir();
+        routerUrl = app.routerUrl();
     }
 
     @AfterAll
     static void stopLocalMode() throws Exception {
-        if (app != null && app.isAlive()) {
-            stopApp();
-        }
-        if (anthropic != null) {
-            anthropic.close();
-        }
-        if (dataDir != null) {
-            for (String session : List.of("alice", "bob")) { // worker logs for a failed CI run (fake keys only)
-                Path log = dataDir.resolve("sessions").resolve(session).resolve("opencode.log");
-                if (Files.isRegularFile(log)) {
-                    Files.copy(log, Path.of("target/isolation-proof", session + "-opencode.log"),
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-                Path internal = dataDir.resolve("sessions").resolve(session).resolve("home/.local/share/opencode/log");
-                if (Files.isDirectory(internal)) { // opencode's own logs (no credentials: it logs paths and events)
-                    try (var logs = Files.list(internal)) {
-                        for (Path l : logs.toList()) {
-                            Files.copy(l, Path.of("target/isolation-proof", session + "-internal-" + l.getFileName()),
-                                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                        }
-                    }
-                }
+        try {
+            if (app != null) {
+                app.close();
             }
-            if (!Boolean.getBoolean("collab.it.keep-data")) {
-                PodFiles.deleteTree(dataDir);
+        } finally {
+            if (anthropic != null) {
+                anthropic.close();
             }
         }
     }
@@ -161,28 +78,28 @@ class IsolationProofIT {
     void eachSessionBillsItsOwnAccount() throws Exception {
         createSession("alice", ALICE_KEY);
         createSession("bob", BOB_KEY);
-        String aliceToken = await("alice's access token", () -> accessToken("alice"));
-        String bobToken = await("bob's access token", () -> accessToken("bob"));
-        long alicePid = await("alice Ready", () -> readyPid("alice"));
-        long bobPid = await("bob Ready", () -> readyPid("bob"));
-        WORKER_PIDS.add(alicePid);
-        WORKER_PIDS.add(bobPid);
+        String aliceToken = LocalModeApp.await("alice's access token", () -> app.accessToken("alice"));
+        String bobToken = LocalModeApp.await("bob's access token", () -> app.accessToken("bob"));
+        long alicePid = LocalModeApp.await("alice Ready", () -> app.readyPid("alice"));
+        long bobPid = LocalModeApp.await("bob Ready", () -> app.readyPid("bob"));
+        app.worker(alicePid);
+        app.worker(bobPid);
 
         // two distinct worker processes with two distinct HOME folders
         assertNotEquals(alicePid, bobPid);
         Path aliceHome = dataDir.resolve("sessions/alice/home");
         Path bobHome = dataDir.resolve("sessions/bob/home");
-        environ(alicePid).ifPresent(env -> assertEquals(aliceHome.toString(), env.get("HOME")));
-        environ(bobPid).ifPresent(env -> assertEquals(bobHome.toString(), env.get("HOME")));
+        LocalModeApp.environ(alicePid).ifPresent(env -> assertEquals(aliceHome.toString(), env.get("HOME")));
+        LocalModeApp.environ(bobPid).ifPresent(env -> assertEquals(bobHome.toString(), env.get("HOME")));
 
         // a prompt each, through the router, each with its own session token
-        prompt("alice", aliceToken);
-        prompt("bob", bobToken);
+        app.prompt("alice", aliceToken);
+        app.prompt("bob", bobToken);
 
         // alice's token is refused on bob's route (and the reverse)
-        assertEquals(403, status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/global/health"))
+        assertEquals(403, LocalModeApp.status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/global/health"))
                 .header("Authorization", "Bearer " + aliceToken).build()));
-        assertEquals(403, status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/alice/global/health"))
+        assertEquals(403, LocalModeApp.status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/alice/global/health"))
                 .header("Authorization", "Bearer " + bobToken).build()));
 
         assertOnlyOwnCredential("alice", alicePid, ALICE_KEY);
@@ -191,27 +108,27 @@ class IsolationProofIT {
         // opencode installs its config-dir dependencies in the background after the first prompt, ignoring SIGTERM
         // meanwhile; a worker replaced in that window leaves state that stalls the next one for minutes (seen with
         // 1.18.33). Not what this test is about: let the install finish first (best effort).
-        awaitConfigInstall("alice");
-        awaitConfigInstall("bob");
+        app.awaitConfigInstall("alice");
+        app.awaitConfigInstall("bob");
 
         // a new credential for alice, uploaded through the router with the admin token
-        String admin = Files.readString(dataDir.resolve("admin-token")).trim();
-        HttpResponse<String> upload = HTTP.send(HttpRequest.newBuilder(
+        String admin = app.adminToken();
+        HttpResponse<String> upload = LocalModeApp.HTTP.send(HttpRequest.newBuilder(
                         URI.create(routerUrl + "/collab/session/alice/credentials/auth.json"))
                 .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(authJson(ALICE_NEW_KEY))).build(), HttpResponse.BodyHandlers.ofString());
         assertTrue(upload.statusCode() < 300, "upload: " + upload.statusCode() + " " + upload.body());
 
-        long aliceNewPid = await("alice's worker replaced", () -> {
-            Long pid = readyPid("alice");
+        long aliceNewPid = LocalModeApp.await("alice's worker replaced", () -> {
+            Long pid = app.readyPid("alice");
             return pid != null && pid != alicePid ? pid : null;
         });
-        WORKER_PIDS.add(aliceNewPid);
+        app.worker(aliceNewPid);
         assertFalse(ProcessHandle.of(alicePid).map(ProcessHandle::isAlive).orElse(false), "alice's old worker stopped");
         int before = anthropic.requests().size();
-        long aliceServing = promptOnLiveWorker("alice", aliceToken, aliceNewPid);
-        prompt("bob", bobToken);
-        assertEquals(bobPid, readyPid("bob"), "bob's worker kept running, untouched");
+        long aliceServing = app.promptOnLiveWorker("alice", aliceToken, aliceNewPid);
+        app.prompt("bob", bobToken);
+        assertEquals(bobPid, app.readyPid("bob"), "bob's worker kept running, untouched");
         assertTrue(ProcessHandle.of(bobPid).map(ProcessHandle::isAlive).orElse(false));
 
         List<FakeAnthropic.Recorded> after = anthropic.requests().subList(before, anthropic.requests().size());
@@ -224,16 +141,17 @@ class IsolationProofIT {
                 : List.of(alicePid, aliceNewPid, aliceServing), "bob", List.of(bobPid)));
 
         // local mode restarted: the sessions come back with the same tokens and their HOME (opencode's own sessions)
-        String bobOpencodeSession = prompt("bob", bobToken);
-        awaitConfigInstall("alice");
-        stopApp();
-        startApp();
-        assertEquals(aliceToken, await("alice's token after restart", () -> accessToken("alice")));
-        assertEquals(bobToken, await("bob's token after restart", () -> accessToken("bob")));
-        long bobStarted = await("bob Ready after restart", () -> readyPid("bob"));
-        WORKER_PIDS.add(bobStarted);
-        long bobRestartedPid = promptOnLiveWorker("bob", bobToken, bobStarted);
-        HttpResponse<String> bobSessions = HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/session"))
+        String bobOpencodeSession = app.prompt("bob", bobToken);
+        app.awaitConfigInstall("alice");
+        app.stop();
+        app.start();
+        client = app.client();
+        assertEquals(aliceToken, LocalModeApp.await("alice's token after restart", () -> app.accessToken("alice")));
+        assertEquals(bobToken, LocalModeApp.await("bob's token after restart", () -> app.accessToken("bob")));
+        long bobStarted = LocalModeApp.await("bob Ready after restart", () -> app.readyPid("bob"));
+        app.worker(bobStarted);
+        long bobRestartedPid = app.promptOnLiveWorker("bob", bobToken, bobStarted);
+        HttpResponse<String> bobSessions = LocalModeApp.HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/session"))
                 .header("Authorization", "Bearer " + bobToken).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, bobSessions.statusCode());
         assertTrue(bobSessions.body().contains(bobOpencodeSession), "bob's opencode sessions survived in his HOME");
@@ -269,7 +187,7 @@ class IsolationProofIT {
                 + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/" + name
                 + "/v1\"}}}}";
         Secret secret = new SecretBuilder().withNewMetadata().withName(name + "-credentials").withNamespace(NS).endMetadata()
-                .addToData("opencode.json", b64(config)).addToData("auth.json", b64(authJson(key))).build();
+                .addToData("opencode.json", LocalModeApp.b64(config)).addToData("auth.json", LocalModeApp.b64(authJson(key))).build();
         client.secrets().inNamespace(NS).resource(secret).create();
         CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
         // offline like the fake endpoint: a models.dev fetch that hangs on an unreachable network stalls a prompt
@@ -280,113 +198,6 @@ class IsolationProofIT {
 
     private static String authJson(String key) {
         return "{\"anthropic\":{\"type\":\"api\",\"key\":\"" + key + "\"}}";
-    }
-
-    /**
-     * A prompt on the session's worker `pid`, restarting it once if it hangs, and the pid that answered.
-     * opencode 1.18.33 sometimes never answers the first request of a process started on a reused HOME (it stops
-     * right after loading its config; looks like anomalyco/opencode#36763; seen here about once in three runs
-     * after a worker replacement, and cleared by starting the process again). In a cluster a liveness check
-     * would restart such a container; the test does it explicitly: it deletes the stuck worker's pod, the
-     * operator recreates it, the local node starts a fresh process on the same HOME, and the prompt is repeated.
-     */
-    private static long promptOnLiveWorker(String session, String token, long pid) throws Exception {
-        HttpResponse<String> created = createOpencodeSession(session, token);
-        if (created.statusCode() != 504) {
-            sendMessage(session, token, created);
-            return pid;
-        }
-        System.out.println("ISOLATION PROOF: worker " + pid + " of " + session + " did not answer (opencode start-up hang): "
-                + "restarting it, as a liveness check would");
-        client.pods().inNamespace(NS).withName(session).delete();
-        long restarted = await(session + "'s stalled worker restarted", () -> {
-            Long p = readyPid(session);
-            return p != null && p != pid ? p : null;
-        });
-        WORKER_PIDS.add(restarted);
-        prompt(session, token);
-        return restarted;
-    }
-
-    /** opencode's HTTP API through the router: create an opencode session, send one message, expect the fake reply. */
-    private static String prompt(String session, String token) throws Exception {
-        return sendMessage(session, token, createOpencodeSession(session, token));
-    }
-
-    private static HttpResponse<String> createOpencodeSession(String session, String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/" + session + "/session"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"isolation proof\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String sendMessage(String session, String token, HttpResponse<String> created) throws Exception {
-        String base = routerUrl + "/s/" + session;
-        assertEquals(200, created.statusCode(), created.body());
-        String id = Serialization.jsonMapper().readTree(created.body()).get("id").asText();
-        HttpResponse<String> reply = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/message"))
-                .timeout(Duration.ofSeconds(150))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":{\"providerID\":\"anthropic\",\"modelID\":\"claude-sonnet-4-5\"},"
-                        + "\"parts\":[{\"type\":\"text\",\"text\":\"Say hello to " + session + "\"}]}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, reply.statusCode(), reply.body());
-        JsonNode body = Serialization.jsonMapper().readTree(reply.body());
-        assertTrue(body.toString().contains(FakeAnthropic.text()), "opencode answered with the fake completion: " + reply.body());
-        return id;
-    }
-
-    private static void awaitConfigInstall(String session) throws InterruptedException {
-        // package.json and package-lock.json are written when the install is complete (node_modules fills first)
-        Path config = dataDir.resolve("sessions").resolve(session).resolve("home/.config/opencode");
-        Instant end = Instant.now().plusSeconds(90);
-        while (!(Files.isRegularFile(config.resolve("package-lock.json")) && Files.isRegularFile(config.resolve("package.json")))
-                && Instant.now().isBefore(end)) {
-            Thread.sleep(250);
-        }
-        Thread.sleep(500);
-    }
-
-    private static String accessToken(String session) {
-        Secret s = client.secrets().inNamespace(NS).withName(CollabLabels.accessSecretName(session)).get();
-        return s == null || s.getData() == null || s.getData().get(CollabLabels.ACCESS_TOKEN_KEY) == null ? null
-                : new String(Base64.getDecoder().decode(s.getData().get(CollabLabels.ACCESS_TOKEN_KEY)), StandardCharsets.UTF_8);
-    }
-
-    /** The pid of the session's opencode process once the session is Ready (endpoint published), else null. */
-    private static Long readyPid(String session) {
-        CollabSession s = client.resources(CollabSession.class).inNamespace(NS).withName(session).get();
-        if (s == null || s.getStatus() == null || s.getStatus().getEndpoint() == null) {
-            return null;
-        }
-        Pod pod = client.pods().inNamespace(NS).withName(session).get();
-        if (pod == null || pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
-                || pod.getStatus().getContainerStatuses().isEmpty()) {
-            return null;
-        }
-        String id = pod.getStatus().getContainerStatuses().get(0).getContainerID();
-        boolean ready = Boolean.TRUE.equals(pod.getStatus().getContainerStatuses().get(0).getReady());
-        if (!ready || id == null || !s.getStatus().getEndpoint().endsWith(":" + pod.getMetadata().getAnnotations()
-                .get(CollabLabels.ENDPOINT_PORT))) {
-            return null;
-        }
-        return Long.parseLong(id.substring("local://".length()));
-    }
-
-    private static Optional<Map<String, String>> environ(long pid) {
-        try {
-            String raw = Files.readString(Path.of("/proc/" + pid + "/environ"), StandardCharsets.UTF_8);
-            Map<String, String> env = new LinkedHashMap<>();
-            for (String kv : raw.split("\0")) {
-                int eq = kv.indexOf('=');
-                if (eq > 0) {
-                    env.put(kv.substring(0, eq), kv.substring(eq + 1));
-                }
-            }
-            return Optional.of(env);
-        } catch (IOException e) {
-            return Optional.empty(); // not Linux: the HOME check is covered by LocalKubeletTest
-        }
     }
 
     private static void printSummary(Map<String, List<Long>> pids) throws IOException {
@@ -419,49 +230,5 @@ class IsolationProofIT {
             }
         }
         return value.substring(0, cut > 0 ? cut : Math.min(4, value.length())) + "…";
-    }
-
-    private static Optional<String> opencode() {
-        String configured = System.getProperty("collab.it.opencode");
-        if (configured != null && !configured.isBlank()) {
-            return Optional.of(configured);
-        }
-        Optional<Path> onPath = OpencodeInstaller.findOnPath("opencode");
-        if (onPath.isPresent()) {
-            return Optional.of(onPath.get().toString());
-        }
-        Path installed = OpencodeInstaller.installedBinary(Path.of(".collab-local").toAbsolutePath());
-        return Files.isExecutable(installed) ? Optional.of(installed.toString()) : Optional.empty();
-    }
-
-    private static int status(String url) {
-        return status(HttpRequest.newBuilder(URI.create(url)).build());
-    }
-
-    private static int status(HttpRequest request) {
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    private static String b64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static <T> T await(String what, Supplier<T> probe) throws InterruptedException {
-        Instant end = Instant.now().plus(DEADLINE);
-        while (Instant.now().isBefore(end)) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s waiting for " + what);
     }
 }
