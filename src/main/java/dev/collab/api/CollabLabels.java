@@ -18,6 +18,9 @@ public final class CollabLabels {
     public static final String ROLE = "collab.dev/role";
     public static final String ROLE_ACCESS = "access";
     public static final String ROLE_WORKER = "worker";
+    /** On Gateway-mode worker pods: NetworkPolicy lets them reach the gateway and DNS only. */
+    public static final String CREDENTIALS = "collab.dev/credentials";
+    public static final String CREDENTIALS_GATEWAY = "gateway";
     /** The `<name>-gateway-home` Secret: placeholder credential files of a Gateway-mode session. */
     public static final String ROLE_GATEWAY_HOME = "gateway-home";
 

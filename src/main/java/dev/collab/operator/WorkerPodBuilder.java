@@ -49,13 +49,13 @@ public final class WorkerPodBuilder {
         String name = session.getMetadata().getName();
         CollabSessionSpec spec = session.getSpec();
         PodSpec podSpec = podSpec(name, spec, settings, credentials);
-        return new PodBuilder()
-                .withMetadata(ChildMetadata.of(session, name, CollabLabels.ROLE_WORKER, true)
-                        .addToAnnotations(CollabLabels.CREDENTIALS_HASH, credentials.hash())
-                        .addToAnnotations(CollabLabels.SPEC_HASH, specHash(podSpec, credentials.hash()))
-                        .build())
-                .withSpec(podSpec)
-                .build();
+        var meta = ChildMetadata.of(session, name, CollabLabels.ROLE_WORKER, true)
+                .addToAnnotations(CollabLabels.CREDENTIALS_HASH, credentials.hash())
+                .addToAnnotations(CollabLabels.SPEC_HASH, specHash(podSpec, credentials.hash()));
+        if (gatewayMode(spec, settings)) {
+            meta.addToLabels(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_GATEWAY);
+        }
+        return new PodBuilder().withMetadata(meta.build()).withSpec(podSpec).build();
     }
 
     /** Hash of everything that, when changed, requires a new pod (the credentials hash included). */

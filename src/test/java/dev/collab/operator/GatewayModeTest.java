@@ -91,12 +91,14 @@ class GatewayModeTest {
         assertThat(spec).doesNotContain("alice-creds").doesNotContain("REAL");
         assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getSecret() != null)
                 .extracting(v -> v.getSecret().getSecretName()).containsExactly("alice-gateway-home");
+        assertThat(pod.getMetadata().getLabels()).containsEntry(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_GATEWAY);
         Container c = pod.getSpec().getContainers().get(0);
         assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("ANTHROPIC_BASE_URL")).extracting(EnvVar::getValue)
                 .containsExactly("http://collab-gateway.collab-system:8080/v1");
 
         s.getSpec().getCredentials().setMode(CredentialsMode.Seeded); // the spec wins over the default
         Pod seeded = WorkerPodBuilder.desired(s, settings, CredentialsState.of("alice-creds", real()));
+        assertThat(seeded.getMetadata().getLabels()).doesNotContainKey(CollabLabels.CREDENTIALS);
         assertThat(seeded.getSpec().getVolumes()).filteredOn(v -> v.getSecret() != null)
                 .extracting(v -> v.getSecret().getSecretName()).containsExactly("alice-creds");
     }
