@@ -3,6 +3,7 @@ package dev.collab.api;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
@@ -14,8 +15,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /** One collaborative coding session: a dedicated opencode worker billed to its owner. */
 @Group(CollabSession.GROUP)
 @Version(CollabSession.VERSION)
-@Kind("CollabSession")
-@Plural("collabsessions")
+@Kind(CollabSession.KIND)
+@Plural(CollabSession.PLURAL)
 @Singular("collabsession")
 @ShortNames("collab")
 @Categories("collab")
@@ -31,6 +32,8 @@ public class CollabSession extends CustomResource<CollabSessionSpec, CollabSessi
     public static final String GROUP = "collab.dev";
     public static final String VERSION = "v1alpha1";
     public static final String API_VERSION = GROUP + "/" + VERSION;
+    public static final String KIND = "CollabSession";
+    public static final String PLURAL = "collabsessions";
 
     public CollabSession() {
     }
@@ -39,5 +42,12 @@ public class CollabSession extends CustomResource<CollabSessionSpec, CollabSessi
         getMetadata().setNamespace(namespace);
         getMetadata().setName(name);
         setSpec(spec);
+    }
+
+    /** The resource as a client without the generated CRD sees it (mock and embedded API servers). */
+    public static CustomResourceDefinitionContext crdContext() {
+        return new CustomResourceDefinitionContext.Builder()
+                .withGroup(GROUP).withVersion(VERSION).withKind(KIND).withPlural(PLURAL)
+                .withScope("Namespaced").withStatusSubresource(true).build();
     }
 }

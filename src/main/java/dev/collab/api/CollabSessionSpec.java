@@ -40,7 +40,10 @@ public class CollabSessionSpec {
 
     @ValidationRule(value = "self.all(e, e.name != 'HOME' && !e.name.startsWith('XDG_') && !e.name.startsWith('OPENCODE_SERVER_'))",
             message = "env may not set HOME, XDG_* or OPENCODE_SERVER_*: the operator owns them")
-    @JsonPropertyDescription("Extra environment variables; HOME, XDG_* and OPENCODE_SERVER_* are reserved.")
+    @ValidationRule(value = "self.all(e, e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
+            message = "env may not set OPENCODE_DISABLE_EMBEDDED_WEB_UI: the readiness probe needs the embedded web UI")
+    @JsonPropertyDescription("Extra environment variables; HOME, XDG_*, OPENCODE_SERVER_* and "
+            + "OPENCODE_DISABLE_EMBEDDED_WEB_UI are reserved.")
     private List<EnvVar> env = new ArrayList<>();
 
     public CollabSessionSpec() {

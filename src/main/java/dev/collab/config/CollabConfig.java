@@ -93,6 +93,13 @@ public interface CollabConfig {
         @WithDefault("5m")
         Duration startTimeout();
 
+        /**
+         * Longest an agent opencode reports busy may keep a session past its idle timeout without client activity
+         * (opencode can report busy forever, #35472); "0" = no bound.
+         */
+        @WithDefault("2h")
+        Duration busyMax();
+
         /** Service account of session pods (no permissions, token never mounted); empty = namespace default. */
         Optional<String> serviceAccountName();
 

@@ -95,12 +95,12 @@ final class ContainerEnv {
                 case "metadata.uid":
                     return pod.getMetadata().getUid();
                 case "spec.nodeName":
-                    return LocalKubelet.NODE_NAME;
+                    return LocalNodeSettings.NODE_NAME;
                 case "spec.serviceAccountName":
                     return pod.getSpec().getServiceAccountName();
                 case "status.podIP":
                 case "status.hostIP":
-                    return LocalKubelet.POD_IP;
+                    return LocalNodeSettings.POD_IP;
                 default:
                     Matcher m = LABEL_REF.matcher(path);
                     if (m.matches()) {

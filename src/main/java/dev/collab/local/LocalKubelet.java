@@ -28,8 +28,6 @@ import org.jboss.logging.Logger;
  */
 public final class LocalKubelet implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LocalKubelet.class);
-    public static final String POD_IP = "127.0.0.1";
-    public static final String NODE_NAME = "collab-local";
 
     private final KubernetesClient client;
     private final LocalNodeSettings settings;
@@ -133,14 +131,14 @@ public final class LocalKubelet implements AutoCloseable {
         }
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(sessions)) {
             for (Path dir : dirs) {
-                Path pidFile = dir.resolve(PodRunner.PID_FILE);
+                Path pidFile = dir.resolve(LocalNodeSettings.PID_FILE);
                 if (!Files.isRegularFile(pidFile)) {
                     continue;
                 }
                 try {
                     long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).trim());
                     ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                            .filter(h -> h.info().commandLine().map(c -> c.contains(PodRunner.OPENCODE)).orElse(false))
+                            .filter(h -> h.info().commandLine().map(c -> c.contains(LocalNodeSettings.OPENCODE)).orElse(false))
                             .ifPresent(h -> {
                                 LOG.infof("local node: stopping leftover worker %d of a previous run", pid);
                                 h.destroy();

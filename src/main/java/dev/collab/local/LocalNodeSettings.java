@@ -2,6 +2,7 @@ package dev.collab.local;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What the local node needs to know.
@@ -16,6 +17,20 @@ import java.time.Duration;
  */
 public record LocalNodeSettings(Path dataDir, String opencodeCommand, String defaultNamespace, Duration backoffBase,
         Duration backoffMax, Duration retryDelay) {
+    /** The address every local pod (and the node) has: workers listen on loopback only. */
+    public static final String POD_IP = "127.0.0.1";
+    public static final String NODE_NAME = "collab-local";
+    /** The container command word that stands for the opencode binary. */
+    static final String OPENCODE = "opencode";
+    /** In the session folder: pid of the running opencode, so a killed run's leftovers can be found. */
+    static final String PID_FILE = "opencode.pid";
+    /**
+     * What a worker inherits from this machine: the command path, locale and the machine's network settings (proxy,
+     * extra CA certificates: without them a TLS-intercepting network breaks every provider call). Nothing else: no
+     * XDG_* (would move opencode's state out of the session HOME) and no provider keys of the user's shell.
+     */
+    static final List<String> NODE_ENV = List.of("PATH", "LANG", "LC_ALL", "TZ", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+            "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS");
 
     public static LocalNodeSettings of(Path dataDir, String opencodeCommand, String defaultNamespace) {
         return new LocalNodeSettings(dataDir, opencodeCommand, defaultNamespace, Duration.ofSeconds(10), Duration.ofMinutes(5),

@@ -29,7 +29,7 @@ public final class OpencodeInstaller {
 
     /** An absolute path to run for the configured command, installing opencode when needed. */
     public static String resolve(String configured, Path dataDir) {
-        String command = configured == null || configured.isBlank() ? PodRunner.OPENCODE : configured.trim();
+        String command = configured == null || configured.isBlank() ? LocalNodeSettings.OPENCODE : configured.trim();
         if (command.contains(File.separator)) {
             Path path = Path.of(command).toAbsolutePath();
             if (!Files.isExecutable(path)) {
@@ -41,7 +41,7 @@ public final class OpencodeInstaller {
         if (onPath.isPresent()) {
             return onPath.get().toString();
         }
-        if (!PodRunner.OPENCODE.equals(command)) {
+        if (!LocalNodeSettings.OPENCODE.equals(command)) {
             throw new IllegalStateException("collab.local.opencode-command " + command + " is not on the PATH");
         }
         Path installed = installedBinary(dataDir);

@@ -1,12 +1,10 @@
 package dev.collab.operator;
 
+import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.function.Supplier;
 
 /**
@@ -14,13 +12,11 @@ import java.util.function.Supplier;
  * router sends to opencode. Created once; the operator never rewrites it (deleting it rotates both).
  */
 public final class AccessSecretBuilder {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private AccessSecretBuilder() {
     }
 
     public static Secret desired(CollabSession session) {
-        return desired(session, AccessSecretBuilder::randomToken);
+        return desired(session, AccessSecrets::newToken);
     }
 
     static Secret desired(CollabSession session, Supplier<String> tokens) {
@@ -28,19 +24,7 @@ public final class AccessSecretBuilder {
                 .withMetadata(ChildMetadata.of(session, CollabLabels.accessSecretName(session.getMetadata().getName()),
                         CollabLabels.ROLE_ACCESS, true).build())
                 .withType("Opaque")
-                .addToData(CollabLabels.ACCESS_TOKEN_KEY, base64(tokens.get()))
-                .addToData(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, base64(tokens.get()))
+                .withData(AccessSecrets.sessionData(tokens.get(), tokens.get()))
                 .build();
-    }
-
-    /** 32 random bytes, base64url without padding: safe in URLs, cookies and headers. */
-    static String randomToken() {
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
-
-    private static String base64(String value) {
-        return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -19,12 +19,8 @@ final class AccessSecretDependent {
                 CollabLabels.accessSecretName(session.getMetadata().getName())).orElse(null);
     }
 
-    /** Ensures the Secret exists; returns it. */
-    Secret reconcile(CollabSession session, KubernetesClient client) {
-        Secret existing = current(session);
-        if (existing != null) {
-            return existing;
-        }
+    /** Creates it with a fresh token and password; null when it exists already (not yet in the cache). */
+    Secret create(CollabSession session, KubernetesClient client) {
         return Children.createOnce(client, secrets, AccessSecretBuilder.desired(session));
     }
 }

@@ -50,14 +50,14 @@ final class CapacityLedger {
         return victims;
     }
 
-    /** A capacity stop decided by another session's admission, unless activity came after it. */
-    Stop pendingStop(ResourceID id, Instant lastActivity) {
-        Stop stop = pendingStops.get(id);
-        if (stop != null && lastActivity != null && lastActivity.isAfter(stop.since())) {
-            pendingStops.remove(id);
-            return null;
-        }
-        return stop;
+    /** A capacity stop decided by another session's admission and not yet in its status, or null. */
+    Stop pendingStop(ResourceID id) {
+        return pendingStops.get(id);
+    }
+
+    /** Activity came after this pending stop: it no longer applies (unless another admission replaced it). */
+    void woken(ResourceID id, Stop stop) {
+        pendingStops.remove(id, stop);
     }
 
     /** The stop is in the session's status now (or the session is gone): forget it. */

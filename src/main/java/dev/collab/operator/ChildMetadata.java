@@ -2,10 +2,9 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 
 /** Metadata every child of a session shares: namespace, labels, controller owner reference. */
 final class ChildMetadata {
@@ -19,20 +18,9 @@ final class ChildMetadata {
                 .withNamespace(session.getMetadata().getNamespace())
                 .withLabels(CollabLabels.childLabels(session.getMetadata().getName(), session.getSpec().getOwner(), role));
         if (owned) {
-            meta.withOwnerReferences(ownerReference(session));
+            meta.withOwnerReferences(OwnerReferences.controller(session));
         }
         return meta;
-    }
-
-    static OwnerReference ownerReference(CollabSession session) {
-        return new OwnerReferenceBuilder()
-                .withApiVersion(CollabSession.API_VERSION)
-                .withKind("CollabSession")
-                .withName(session.getMetadata().getName())
-                .withUid(session.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build();
     }
 
     static boolean isOwnedBy(ObjectMeta meta, CollabSession session) {

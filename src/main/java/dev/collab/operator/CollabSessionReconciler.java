@@ -2,14 +2,10 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
-import dev.collab.api.CollabSessionStatus;
-import dev.collab.api.SessionPhase;
-import dev.collab.api.StoppedReason;
 import dev.collab.config.CollabConfig;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -25,45 +21,28 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * Hand-written reconcile over three informers (worker pods, HOME claims, Secrets): it compares the
- * cached children with the desired ones built by pure builders, applies the difference, and patches
- * status only when it changed. Lifecycle decisions (suspend, idle stop, wake, capacity) come from the
- * pure {@link Lifecycle} and {@link CapacityGate} rules.
+ * The controller: declares the three informers (worker pods, HOME claims, Secrets) and hands each reconcile to
+ * {@link SessionReconciliation} (observe -> decide -> apply -> status) with its collaborators.
  */
 @ControllerConfiguration(name = CollabSessionReconciler.NAME, generationAwareEventProcessing = false)
 public class CollabSessionReconciler implements Reconciler<CollabSession> {
     public static final String NAME = "collabsession";
     static final String BY_CREDENTIALS_SECRET = "by-credentials-secret";
-    /** An opencode that does not answer the busy check is stopped after this many tries. */
-    static final int MAX_UNREACHABLE_PROBES = 3;
-    static final Duration PROBE_RETRY = Duration.ofSeconds(10);
 
     private final OperatorSettings settings;
     private final Clock clock;
     private final BusyProbe busyProbe;
     private final MeterRegistry registry;
-    private final Map<ResourceID, Integer> unreachableProbes = new ConcurrentHashMap<>();
-    private final CapacityLedger capacity = new CapacityLedger();
-    private final AnswerWatch answers = new AnswerWatch();
 
     private OperatorMetrics metrics;
-    private InformerEventSource<Secret, CollabSession> secrets;
-    private AccessSecretDependent accessSecret;
-    private GatewayHomeDependent gatewayHome;
-    private HomeClaimDependent homeClaim;
-    private WorkerPodDependent workerPod;
+    private SessionReconciliation reconciliation;
 
     @Inject
     public CollabSessionReconciler(CollabConfig config, MeterRegistry registry) {
@@ -100,7 +79,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         .build(), context);
         // Credential Secrets are the user's and carry no label: watch the namespace's Secrets and map a
         // Secret to the sessions naming it (index), or to its session by label (access Secrets).
-        secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
+        var secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
                 .withName("secrets")
                 .withNamespacesInheritedFromController()
                 .withSecondaryToPrimaryMapper(secret -> {
@@ -113,11 +92,12 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                             .stream().map(ResourceID::fromResource).collect(Collectors.toSet());
                 })
                 .build(), context);
-        accessSecret = new AccessSecretDependent(secrets);
-        gatewayHome = new GatewayHomeDependent(secrets, new GatewayKeySource(settings.gateway().keySecret()));
-        homeClaim = new HomeClaimDependent(claims, settings);
-        workerPod = new WorkerPodDependent(pods);
         metrics = new OperatorMetrics(registry, sessions::list);
+        reconciliation = new SessionReconciliation(new SessionCollaborators(settings, clock, secrets,
+                new AccessSecretDependent(secrets),
+                new GatewayHomeDependent(secrets, new GatewayKeySource(settings.gateway().keySecret(), context.getClient())),
+                new HomeClaimDependent(claims), new WorkerPodDependent(pods),
+                new SessionProbes(busyProbe), new CapacityLedger(), metrics));
         return List.of(pods, claims, secrets);
     }
 
@@ -135,9 +115,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
 
     @Override
     public UpdateControl<CollabSession> reconcile(CollabSession session, Context<CollabSession> context) {
-        SessionReconciliation run = new SessionReconciliation(session, context, this);
-        run.execute();
-        return run.result();
+        return reconciliation.reconcile(session, context);
     }
 
     @Override
@@ -149,66 +127,5 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
 
     static String key(String namespace, String name) {
         return namespace + "/" + name;
-    }
-
-    static String serverPassword(Secret access) {
-        if (access == null || access.getData() == null) {
-            return null;
-        }
-        String encoded = access.getData().get(CollabLabels.ACCESS_SERVER_PASSWORD_KEY);
-        return encoded == null ? null : new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
-    }
-
-    // Collaborators for SessionReconciliation (one reconcile of one session).
-    OperatorSettings settings() {
-        return settings;
-    }
-
-    Instant now() {
-        return clock.instant();
-    }
-
-    BusyProbe busyProbe() {
-        return busyProbe;
-    }
-
-    Map<ResourceID, Integer> unreachableProbes() {
-        return unreachableProbes;
-    }
-
-    CapacityLedger capacity() {
-        return capacity;
-    }
-
-    AnswerWatch answers() {
-        return answers;
-    }
-
-    OperatorMetrics metrics() {
-        return metrics;
-    }
-
-    InformerEventSource<Secret, CollabSession> secrets() {
-        return secrets;
-    }
-
-    AccessSecretDependent accessSecret() {
-        return accessSecret;
-    }
-
-    GatewayHomeDependent gatewayHome() {
-        return gatewayHome;
-    }
-
-    HomeClaimDependent homeClaim() {
-        return homeClaim;
-    }
-
-    WorkerPodDependent workerPod() {
-        return workerPod;
-    }
-
-    static boolean isStopped(CollabSessionStatus status, StoppedReason reason) {
-        return status != null && status.getPhase() == SessionPhase.Stopped && status.getStoppedReason() == reason;
     }
 }

@@ -31,27 +31,38 @@ final class GatewayHomeDependent {
         this.key = key;
     }
 
-    /** Ensures the placeholder Secret; the state the pod is built from (its keys and hash), or why it cannot be. */
-    CredentialsState reconcile(CollabSession session, Secret real, CredentialsState realState, GatewayLink link,
-            KubernetesClient client) {
-        byte[] gatewayKey = key.get(client).orElse(null);
+    /** What observe hands on in Gateway mode: the placeholder Secret to ensure, and the state the pod is built from. */
+    record Desired(Secret secret, CredentialsState credentials) {
+    }
+
+    /**
+     * The placeholder Secret this session should have and the credentials state of its files (keys and hash, which
+     * the pod spec and its hash are built from), or why it cannot be built. Reads the gateway key (once).
+     */
+    Desired desired(CollabSession session, Secret real, CredentialsState realState, GatewayLink link) {
+        byte[] gatewayKey = key.get().orElse(null);
         if (gatewayKey == null) {
-            return new CredentialsState(false, "GatewayKeyUnavailable", "Gateway mode: the operator can neither read nor "
-                    + "create the gateway key Secret " + link.keySecret() + " in its namespace", java.util.List.of(), null);
+            return new Desired(null, new CredentialsState(false, "GatewayKeyUnavailable", "Gateway mode: the operator can "
+                    + "neither read nor create the gateway key Secret " + link.keySecret() + " in its namespace",
+                    java.util.List.of(), null));
         }
         Secret desired = desired(session, real, gatewayKey, link);
-        String ns = session.getMetadata().getNamespace();
-        Secret current = secrets.get(new ResourceID(desired.getMetadata().getName(), ns)).orElse(null);
+        CredentialsState placeholders = CredentialsState.of(desired.getMetadata().getName(), desired);
+        return new Desired(desired, new CredentialsState(placeholders.ready(), realState.reason(), realState.message()
+                + "; Gateway mode: the pod holds placeholders only", placeholders.keys(), placeholders.hash()));
+    }
+
+    /** Creates the placeholder Secret, or updates it when its content differs from the cached one. */
+    void ensure(Secret desired, KubernetesClient client) {
+        Secret current = secrets.get(ResourceID.fromResource(desired)).orElse(null);
         if (current == null) {
             Children.createOnce(client, secrets, desired);
         } else if (!Objects.equals(current.getData(), desired.getData())) {
-            desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
-            Secret updated = client.resource(desired).update();
+            Secret copy = new SecretBuilder(desired).editMetadata()
+                    .withResourceVersion(current.getMetadata().getResourceVersion()).endMetadata().build();
+            Secret updated = client.resource(copy).update();
             secrets.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, current);
         }
-        CredentialsState placeholders = CredentialsState.of(desired.getMetadata().getName(), desired);
-        return new CredentialsState(placeholders.ready(), realState.reason(), realState.message()
-                + "; Gateway mode: the pod holds placeholders only", placeholders.keys(), placeholders.hash());
     }
 
     /** Pure: the placeholder Secret of this session for the given credential Secret and gateway key. */

@@ -20,14 +20,19 @@ import org.jboss.logging.Logger;
 final class GatewayKeySource {
     private static final Logger LOG = Logger.getLogger(GatewayKeySource.class);
     private final String secretName;
+    private final KubernetesClient client;
     private final AtomicReference<byte[]> key = new AtomicReference<>();
 
-    GatewayKeySource(String secretName) {
+    GatewayKeySource(String secretName, KubernetesClient client) {
         this.secretName = secretName;
+        this.client = client;
     }
 
-    /** The key, or empty when it can be neither read nor created (the session reports it in a condition). */
-    Optional<byte[]> get(KubernetesClient client) {
+    /**
+     * The key, or empty when it can be neither read nor created (the session reports it in a condition). The one
+     * write outside the apply step: creating the cluster's key once, before any placeholder can exist.
+     */
+    Optional<byte[]> get() {
         byte[] known = key.get();
         if (known != null) {
             return Optional.of(known);

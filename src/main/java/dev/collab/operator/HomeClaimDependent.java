@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,11 +17,9 @@ import java.util.List;
  */
 final class HomeClaimDependent {
     private final InformerEventSource<PersistentVolumeClaim, CollabSession> claims;
-    private final OperatorSettings settings;
 
-    HomeClaimDependent(InformerEventSource<PersistentVolumeClaim, CollabSession> claims, OperatorSettings settings) {
+    HomeClaimDependent(InformerEventSource<PersistentVolumeClaim, CollabSession> claims) {
         this.claims = claims;
-        this.settings = settings;
     }
 
     PersistentVolumeClaim current(CollabSession session) {
@@ -28,21 +27,20 @@ final class HomeClaimDependent {
                 CollabLabels.homeClaimName(session.getMetadata().getName())).orElse(null);
     }
 
-    PersistentVolumeClaim reconcile(CollabSession session, KubernetesClient client) {
-        PersistentVolumeClaim existing = current(session);
-        boolean owned = HomeClaimBuilder.isOwned(session);
-        if (existing == null) {
-            return Children.createOnce(client, claims, HomeClaimBuilder.desired(session, settings));
-        }
-        if (ChildMetadata.isOwnedBy(existing.getMetadata(), session) == owned) {
-            return existing;
-        }
+    /** The created claim, or null when it exists already (an earlier create not yet in the cache). */
+    PersistentVolumeClaim create(PersistentVolumeClaim desired, KubernetesClient client) {
+        return Children.createOnce(client, claims, desired);
+    }
+
+    /** Adds or removes the session's owner reference on the claim. */
+    PersistentVolumeClaim setOwned(CollabSession session, PersistentVolumeClaim existing, boolean owned,
+            KubernetesClient client) {
         PersistentVolumeClaim updated = client.persistentVolumeClaims().resource(existing).edit(claim -> {
             List<OwnerReference> refs = new ArrayList<>(
                     claim.getMetadata().getOwnerReferences() == null ? List.of() : claim.getMetadata().getOwnerReferences());
             refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()));
             if (owned) {
-                refs.add(ChildMetadata.ownerReference(session));
+                refs.add(OwnerReferences.controller(session));
             }
             claim.getMetadata().setOwnerReferences(refs);
             return claim;

@@ -64,6 +64,21 @@ public final class Lifecycle {
         return reference == null ? null : reference.plus(timeout);
     }
 
+    /**
+     * The latest moment a busy agent may keep a running session: its idle deadline counted from client activity
+     * only (the router's annotation, not the activity the busy guard recorded) plus {@code busyMax}; null when
+     * idle eviction is off or the guard is unbounded.
+     */
+    public static Instant busyLimit(CollabSession session, PodView pod, Duration timeout, Duration busyMax) {
+        if (busyMax.isZero()) {
+            return null;
+        }
+        Map<String, String> annotations = session.getMetadata().getAnnotations();
+        Instant clientActivity = annotations == null ? null : parseOrNull(annotations.get(CollabLabels.LAST_ACTIVITY));
+        Instant deadline = idleDeadline(clientActivity, pod, timeout);
+        return deadline == null ? null : deadline.plus(busyMax);
+    }
+
     static Instant max(Instant a, Instant b) {
         if (a == null) {
             return b;

@@ -2,13 +2,12 @@ package dev.collab.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.collab.api.AccessSecrets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 
 /**
  * GET {endpoint}/session/status (opencode's busy/idle map per agent session), authenticated with the
@@ -26,10 +25,9 @@ public final class OpencodeBusyProbe implements BusyProbe {
 
     @Override
     public Answer check(String endpoint, String serverPassword) {
-        String basic = Base64.getEncoder().encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/session/status"))
                 .timeout(timeout)
-                .header("Authorization", "Basic " + basic)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
                 .GET()
                 .build();
         try {
@@ -43,6 +41,28 @@ public final class OpencodeBusyProbe implements BusyProbe {
             return Answer.UNREACHABLE;
         } catch (Exception e) {
             return Answer.UNREACHABLE;
+        }
+    }
+
+    /**
+     * {@code GET /global/health} with the server password: answered by opencode's global routes without loading the
+     * project instance (which waits for a plugin install), so only a hung process stays silent. Any status counts.
+     */
+    @Override
+    public boolean answers(String endpoint, String serverPassword) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/global/health"))
+                .timeout(timeout)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
+                .GET()
+                .build();
+        try {
+            http.send(request, HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false;
         }
     }
 

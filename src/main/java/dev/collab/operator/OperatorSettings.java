@@ -23,13 +23,15 @@ public record OperatorSettings(
         Duration startTimeout,
         int maxRunning,
         int maxRunningPerOwner,
+        Duration busyMax,
         GatewayLink gateway) {
 
     public static OperatorSettings from(CollabConfig config) {
         CollabConfig.Session s = config.session();
         return new OperatorSettings(s.image(), s.port(), GoDuration.parse(s.idleTimeout()), s.storageSize(),
                 s.storageClass().orElse(null), resources(s.resources()), s.serviceAccountName().orElse(null),
-                s.runAsUser(), s.startTimeout(), config.maxRunning(), config.maxRunningPerOwner(), GatewayLink.from(config));
+                s.runAsUser(), s.startTimeout(), config.maxRunning(), config.maxRunningPerOwner(), s.busyMax(),
+                GatewayLink.from(config));
     }
 
     /** Defaults used by tests: the DESIGN.md values. */
@@ -38,22 +40,27 @@ public record OperatorSettings(
                 new ResourceRequirementsBuilder()
                         .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("512Mi"))
                         .addToLimits("memory", new Quantity("1Gi")).build(),
-                null, 1000, Duration.ofMinutes(5), 0, 0, GatewayLink.defaults());
+                null, 1000, Duration.ofMinutes(5), 0, 0, Duration.ofHours(2), GatewayLink.defaults());
     }
 
     public OperatorSettings withCaps(int maxRunning, int maxRunningPerOwner) {
         return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, startTimeout, maxRunning, maxRunningPerOwner, gateway);
+                runAsUser, startTimeout, maxRunning, maxRunningPerOwner, busyMax, gateway);
     }
 
     public OperatorSettings withStartTimeout(Duration timeout) {
         return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, timeout, maxRunning, maxRunningPerOwner, gateway);
+                runAsUser, timeout, maxRunning, maxRunningPerOwner, busyMax, gateway);
+    }
+
+    public OperatorSettings withBusyMax(Duration max) {
+        return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
+                runAsUser, startTimeout, maxRunning, maxRunningPerOwner, max, gateway);
     }
 
     public OperatorSettings withGateway(GatewayLink link) {
         return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, startTimeout, maxRunning, maxRunningPerOwner, link);
+                runAsUser, startTimeout, maxRunning, maxRunningPerOwner, busyMax, link);
     }
 
     private static ResourceRequirements resources(CollabConfig.Resources r) {

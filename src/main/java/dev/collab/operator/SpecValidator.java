@@ -13,6 +13,9 @@ import java.util.Optional;
  */
 public final class SpecValidator {
 
+    /** Turns opencode's /site.webmanifest into a proxy to a remote site (docs/DESIGN.md section 7). */
+    static final String EMBEDDED_WEB_UI_SWITCH = "OPENCODE_DISABLE_EMBEDDED_WEB_UI";
+
     private SpecValidator() {
     }
 
@@ -39,6 +42,10 @@ public final class SpecValidator {
             if (name == null || name.isBlank()) {
                 return Optional.of(new SpecProblem("InvalidEnv", "spec.env has an entry without a name"));
             }
+            if (name.equals(EMBEDDED_WEB_UI_SWITCH)) {
+                return Optional.of(new SpecProblem("ForbiddenEnv", "spec.env may not set " + name
+                        + ": the readiness probe (GET /site.webmanifest) needs opencode's embedded web UI"));
+            }
             if (isReserved(name)) {
                 return Optional.of(new SpecProblem("ForbiddenEnv",
                         "spec.env may not set " + name + ": HOME, XDG_* and OPENCODE_SERVER_* are set by the operator"));
@@ -57,8 +64,10 @@ public final class SpecValidator {
         return Optional.empty();
     }
 
+    /** Names the operator owns or that would break the worker's readiness probe; never passed to a pod. */
     public static boolean isReserved(String envName) {
-        return envName.equals("HOME") || envName.startsWith("XDG_") || envName.startsWith("OPENCODE_SERVER_");
+        return envName.equals("HOME") || envName.startsWith("XDG_") || envName.startsWith("OPENCODE_SERVER_")
+                || envName.equals(EMBEDDED_WEB_UI_SWITCH);
     }
 
     /** The session's idle timeout (spec, else configuration); ZERO means never. Call only on a valid spec. */

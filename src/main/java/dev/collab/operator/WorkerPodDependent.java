@@ -1,6 +1,5 @@
 package dev.collab.operator;
 
-import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -8,17 +7,11 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /**
- * The worker pod. Never compared field by field: a different spec-hash annotation means delete, then
- * create once the old pod is gone (the HOME claim is ReadWriteOnce: never two pods at once).
+ * The worker pod. Never compared field by field: {@link SessionDecision} compares the spec-hash annotation, and a
+ * different hash means delete, then create once the old pod is gone (the HOME claim is ReadWriteOnce: never two
+ * pods at once).
  */
 final class WorkerPodDependent {
-    /** What reconcile did, for events and status. */
-    enum Action { NONE, CREATED, DELETED_FOR_REPLACEMENT, WAITING_FOR_TERMINATION }
-
-    /** The action taken and the pod as it now is (the created one after CREATED). */
-    record Outcome(Action action, Pod pod) {
-    }
-
     private final InformerEventSource<Pod, CollabSession> pods;
 
     WorkerPodDependent(InformerEventSource<Pod, CollabSession> pods) {
@@ -29,22 +22,9 @@ final class WorkerPodDependent {
         return Children.cached(pods, session.getMetadata().getNamespace(), session.getMetadata().getName()).orElse(null);
     }
 
-    Outcome reconcile(Pod existing, Pod desired, KubernetesClient client) {
-        if (existing == null) {
-            Pod created = Children.createOnce(client, pods, desired);
-            return created == null ? new Outcome(Action.WAITING_FOR_TERMINATION, null) : new Outcome(Action.CREATED, created);
-        }
-        if (existing.getMetadata().getDeletionTimestamp() != null) {
-            return new Outcome(Action.WAITING_FOR_TERMINATION, existing);
-        }
-        String want = desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH);
-        String have = existing.getMetadata().getAnnotations() == null ? null
-                : existing.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH);
-        if (want.equals(have)) {
-            return new Outcome(Action.NONE, existing);
-        }
-        delete(existing, client);
-        return new Outcome(Action.DELETED_FOR_REPLACEMENT, existing);
+    /** The created pod, or null when one exists already (an earlier create not yet in the cache). */
+    Pod create(Pod desired, KubernetesClient client) {
+        return Children.createOnce(client, pods, desired);
     }
 
     /** Deletes the pod if it exists and is not already going; true when a delete was sent. */

@@ -25,7 +25,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -37,15 +36,15 @@ class SessionApi {
 
     private final Vertx vertx;
     private final KubernetesClient client;
-    private final SessionDirectory directory;
+    private final SessionLookup sessions;
     private final RouterSettings settings;
     private final RouterMetrics metrics;
     private final ObjectMapper mapper = new ObjectMapper();
 
-    SessionApi(Vertx vertx, KubernetesClient client, SessionDirectory directory, RouterSettings settings, RouterMetrics metrics) {
+    SessionApi(Vertx vertx, KubernetesClient client, SessionLookup sessions, RouterSettings settings, RouterMetrics metrics) {
         this.vertx = vertx;
         this.client = client;
-        this.directory = directory;
+        this.sessions = sessions;
         this.settings = settings;
         this.metrics = metrics;
     }
@@ -92,8 +91,7 @@ class SessionApi {
     private CollabSession authorize(RoutingContext ctx, boolean sessionTokenAllowed) {
         String name = ctx.pathParam("session");
         HttpServerResponse resp = ctx.response();
-        if (!directory.synced()) {
-            HttpErrors.send(resp, 503, "router is starting: session directory not synced yet", name, 1);
+        if (!sessions.synced(resp, name)) {
             return null;
         }
         String token = Tokens.bearer(ctx.request());
@@ -101,28 +99,19 @@ class SessionApi {
             HttpErrors.send(resp, 401, "token required (Authorization: Bearer)", name);
             return null;
         }
-        byte[] admin = directory.adminToken().orElse(null);
+        byte[] admin = sessions.directory().adminToken().orElse(null);
         boolean isAdmin = Tokens.matches(token, admin);
-        List<CollabSession> found = directory.find(name);
         if (!isAdmin && !sessionTokenAllowed && admin == null) {
             HttpErrors.send(resp, 503, "admin token not configured (Secret " + settings.adminTokenSecret() + ")", name, 30);
             return null;
         }
-        if (found.isEmpty()) {
-            HttpErrors.send(resp, isAdmin || sessionTokenAllowed ? 404 : 403, isAdmin || sessionTokenAllowed
-                    ? "unknown session" : "wrong admin token", name);
-            return null;
-        }
-        if (found.size() > 1) {
-            HttpErrors.send(resp, 409, "session name exists in several namespaces", name);
-            return null;
-        }
-        CollabSession cs = found.get(0);
-        if (isAdmin) {
+        boolean mayKnow = isAdmin || sessionTokenAllowed;
+        CollabSession cs = sessions.unique(resp, name, mayKnow ? 404 : 403, mayKnow ? "unknown session" : "wrong admin token");
+        if (cs == null || isAdmin) {
             return cs;
         }
         if (sessionTokenAllowed) {
-            SessionDirectory.Access access = directory.access(cs).orElse(null);
+            SessionDirectory.Access access = sessions.directory().access(cs).orElse(null);
             if (access != null && Tokens.matches(token, access.token())) {
                 return cs;
             }
@@ -212,7 +201,7 @@ class SessionApi {
             return;
         }
         long limit = settings.maxCredentialBody();
-        if (ProxyHandler.contentLength(req) > limit) {
+        if (RequestBodyCap.contentLength(req) > limit) {
             resp.putHeader(HttpHeaders.CONNECTION, "close");
             HttpErrors.send(resp, 413, "credential body larger than " + limit + " bytes", name);
             return;

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -39,8 +40,10 @@ public class SessionRouter implements AutoCloseable {
         this.activity = new ActivityTracker(vertx, client, settings, clock, metrics);
         this.vertx = vertx;
         directory.onRemoved(cs -> activity.forget(cs.getMetadata().getNamespace(), cs.getMetadata().getName()));
-        this.proxy = new ProxyHandler(vertx, this::httpClient, directory, activity, settings, metrics);
-        this.api = new SessionApi(vertx, client, directory, settings, metrics);
+        SessionLookup sessions = new SessionLookup(directory);
+        this.proxy = new ProxyHandler(vertx, this::httpClient, sessions, activity, settings, metrics,
+                RouteTable.opencode(), List.of(new SecretRedaction()));
+        this.api = new SessionApi(vertx, client, sessions, settings, metrics);
     }
 
     private HttpClient httpClient() {

@@ -16,6 +16,28 @@ final class Tokens {
     private Tokens() {
     }
 
+    /** Where the presented token came from: the Bearer header wins over the query, the query over the cookie. */
+    enum Source {
+        BEARER, QUERY, COOKIE
+    }
+
+    record Presented(String value, Source source) {
+    }
+
+    /** The token the request presents, or null. */
+    static Presented presented(HttpServerRequest req) {
+        String bearer = bearer(req);
+        if (bearer != null) {
+            return new Presented(bearer, Source.BEARER);
+        }
+        String query = req.getParam(QUERY_PARAM);
+        if (query != null) {
+            return new Presented(query, Source.QUERY);
+        }
+        String cookie = cookie(req);
+        return cookie == null ? null : new Presented(cookie, Source.COOKIE);
+    }
+
     /** Constant-time comparison (for tokens of equal length; the length itself is not secret). */
     static boolean matches(String presented, byte[] expected) {
         if (presented == null || expected == null || expected.length == 0) {

@@ -99,8 +99,8 @@ class GatewayIsolationProofIT {
             assertFalse(spec.contains(s + "-credentials"), s + "'s pod references the credential Secret");
         }
 
-        alicePid = app.promptOnLiveWorker("alice", aliceToken, alicePid);
-        bobPid = app.promptOnLiveWorker("bob", bobToken, bobPid);
+        app.prompt("alice", aliceToken);
+        app.prompt("bob", bobToken);
 
         // at the provider: alice's prompts carried alice's key only, bob's bob's, all sent by the gateway
         assertOwnKeyOnly("alice", ALICE_KEY);

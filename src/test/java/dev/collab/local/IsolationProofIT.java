@@ -126,19 +126,18 @@ class IsolationProofIT {
         app.worker(aliceNewPid);
         assertFalse(ProcessHandle.of(alicePid).map(ProcessHandle::isAlive).orElse(false), "alice's old worker stopped");
         int before = anthropic.requests().size();
-        long aliceServing = app.promptOnLiveWorker("alice", aliceToken, aliceNewPid);
+        app.prompt("alice", aliceToken); // the first request to the new worker, sent as soon as it is Ready
         app.prompt("bob", bobToken);
         assertEquals(bobPid, app.readyPid("bob"), "bob's worker kept running, untouched");
         assertTrue(ProcessHandle.of(bobPid).map(ProcessHandle::isAlive).orElse(false));
 
         List<FakeAnthropic.Recorded> after = anthropic.requests().subList(before, anthropic.requests().size());
-        List<FakeAnthropic.Recorded> aliceAfter = after.stream().filter(r -> from("alice", r, aliceServing)).toList();
+        List<FakeAnthropic.Recorded> aliceAfter = after.stream().filter(r -> from("alice", r, aliceNewPid)).toList();
         assertFalse(aliceAfter.isEmpty(), "alice's next prompt reached the endpoint");
         aliceAfter.forEach(r -> assertEquals(ALICE_NEW_KEY, r.apiKey(), "alice's next request carries the new key"));
-        assertOnlyOwnCredential("alice", aliceServing, ALICE_NEW_KEY);
+        assertOnlyOwnCredential("alice", aliceNewPid, ALICE_NEW_KEY);
         assertOnlyOwnCredential("bob", bobPid, BOB_KEY);
-        printSummary(Map.of("alice", aliceServing == aliceNewPid ? List.of(alicePid, aliceNewPid)
-                : List.of(alicePid, aliceNewPid, aliceServing), "bob", List.of(bobPid)));
+        printSummary(Map.of("alice", List.of(alicePid, aliceNewPid), "bob", List.of(bobPid)));
 
         // local mode restarted: the sessions come back with the same tokens and their HOME (opencode's own sessions)
         String bobOpencodeSession = app.prompt("bob", bobToken);
@@ -150,12 +149,12 @@ class IsolationProofIT {
         assertEquals(bobToken, LocalModeApp.await("bob's token after restart", () -> app.accessToken("bob")));
         long bobStarted = LocalModeApp.await("bob Ready after restart", () -> app.readyPid("bob"));
         app.worker(bobStarted);
-        long bobRestartedPid = app.promptOnLiveWorker("bob", bobToken, bobStarted);
+        app.prompt("bob", bobToken);
         HttpResponse<String> bobSessions = LocalModeApp.HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/session"))
                 .header("Authorization", "Bearer " + bobToken).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, bobSessions.statusCode());
         assertTrue(bobSessions.body().contains(bobOpencodeSession), "bob's opencode sessions survived in his HOME");
-        assertOnlyOwnCredential("bob", bobRestartedPid, BOB_KEY);
+        assertOnlyOwnCredential("bob", bobStarted, BOB_KEY);
     }
 
     /**

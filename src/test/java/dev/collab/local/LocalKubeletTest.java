@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -40,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The local node against the embedded API, with a worker pod shaped like the operator's (init container seeding
- * HOME from the mounted Secret, opencode container with a tcpSocket probe) and a fake opencode (a node script)
+ * HOME from the mounted Secret, opencode container with a readiness probe) and a fake opencode (a node script)
  * standing in for the real one. No operator runs here: the test creates the pods it needs.
  */
 class LocalKubeletTest {
@@ -130,7 +132,7 @@ class LocalKubeletTest {
         await("worker process gone", () -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? null : true);
         await("credential files removed with the pod",
                 () -> Files.exists(dataDir.resolve("sessions/alice/secrets/credentials")) ? null : true);
-        await("pid file removed", () -> Files.exists(dataDir.resolve("sessions/alice/" + PodRunner.PID_FILE)) ? null : true);
+        await("pid file removed", () -> Files.exists(dataDir.resolve("sessions/alice/" + LocalNodeSettings.PID_FILE)) ? null : true);
         assertTrue(Files.isRegularFile(home.resolve(".local/share/opencode/auth.json")), "HOME (the PVC) stays");
     }
 
@@ -191,8 +193,51 @@ class LocalKubeletTest {
                 .addToData(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, b64("pw-" + name)).build()).create();
     }
 
-    /** The shape of the operator's worker pod (brief: "The pod the operator creates"). */
+    /**
+     * The request-handler gap of opencode (fake: handler attached 3 s after listen): with the worker's httpGet probe
+     * a request sent the moment the pod is Ready is answered; with a tcpSocket probe it is not (the control that
+     * shows this test can fail).
+     */
+    @Test
+    void anHttpProbeMakesThePodReadyOnlyOnceRequestsAreAnswered() throws Exception {
+        secrets("dora");
+        client.pods().resource(withHandlerDelay(workerPod("dora", false, new ProbeBuilder().withNewHttpGet()
+                .withPath("/site.webmanifest").withPort(new IntOrString("http")).endHttpGet()
+                .withPeriodSeconds(1).withTimeoutSeconds(2).withFailureThreshold(3).build()))).create();
+        int port = Integer.parseInt(await("dora Ready", () -> readyPod("dora")).getMetadata().getAnnotations()
+                .get(CollabLabels.ENDPOINT_PORT));
+        assertEquals(200, quickGet(port), "the first request after Ready is answered");
+
+        secrets("erin");
+        client.pods().resource(withHandlerDelay(workerPod("erin", false))).create(); // tcpSocket probe
+        int tcpPort = Integer.parseInt(await("erin Ready", () -> readyPod("erin")).getMetadata().getAnnotations()
+                .get(CollabLabels.ENDPOINT_PORT));
+        assertEquals(-1, quickGet(tcpPort), "a tcpSocket probe passes before the handler is attached");
+    }
+
+    private static Pod withHandlerDelay(Pod pod) {
+        pod.getSpec().getContainers().get(0).getEnv().add(new EnvVarBuilder().withName("FAKE_HANDLER_DELAY_MS")
+                .withValue("3000").build());
+        return pod;
+    }
+
+    /** The status of GET / with a 1 s timeout, -1 when nothing answered. */
+    private static int quickGet(int port) throws Exception {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (java.net.http.HttpTimeoutException e) {
+            return -1;
+        }
+    }
+
     private static Pod workerPod(String name, boolean crash) {
+        return workerPod(name, crash, new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString(4096)).endTcpSocket()
+                .withPeriodSeconds(2).withFailureThreshold(3).build());
+    }
+
+    /** The shape of the operator's worker pod (brief: "The pod the operator creates"). */
+    private static Pod workerPod(String name, boolean crash, Probe readiness) {
         var mounts = List.of(
                 new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("home").withMountPath("/home/collab").build(),
                 new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
@@ -220,8 +265,7 @@ class LocalKubeletTest {
                                 .endValueFrom().build(),
                         new EnvVarBuilder().withName("FAKE_CRASH").withValue(crash ? "1" : "0").build())
                 .addNewPort().withName("http").withContainerPort(4096).endPort()
-                .withNewReadinessProbe().withNewTcpSocket().withPort(new IntOrString(4096)).endTcpSocket()
-                .withPeriodSeconds(2).withFailureThreshold(3).endReadinessProbe()
+                .withReadinessProbe(readiness)
                 .withVolumeMounts(mounts)
                 .endContainer()
                 .addNewVolume().withName("home").withNewPersistentVolumeClaim().withClaimName(name + "-home").endPersistentVolumeClaim().endVolume()

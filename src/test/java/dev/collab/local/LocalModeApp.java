@@ -54,7 +54,7 @@ final class LocalModeApp implements AutoCloseable {
     /** Why the proof cannot run here (no opencode, no packaged app), or null when it can. */
     static String skipReason(String test) {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        return opencode().isEmpty() ? test + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, put "
+        return RealOpencode.find().isEmpty() ? test + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, put "
                 + "opencode on the PATH or set -Dcollab.it.opencode)"
                 : !Files.isRegularFile(jar) ? test + " SKIPPED: " + jar + " is missing (runs in ./mvnw verify)" : null;
     }
@@ -65,15 +65,15 @@ final class LocalModeApp implements AutoCloseable {
         Files.createDirectories(work);
         // outside the repository: a session workspace inside a git work tree would make it opencode's project
         dataDir = Files.createTempDirectory("collab-" + workName);
-        int httpPort = PodRunner.freePort();
+        int httpPort = ContainerLauncher.freePort();
         routerUrl = "http://127.0.0.1:" + httpPort;
         launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
         launch.environment().put("COLLAB_ROLE", "local");
         launch.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
-        launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode().orElseThrow());
+        launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", RealOpencode.find().orElseThrow());
         launch.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
-        // A worker that hangs gets 504 after 45 s and is restarted (promptOnLiveWorker).
+        // A worker that hangs gets 504 after 45 s, and the proof fails: there is no restart-on-hang path.
         launch.environment().put("COLLAB_ROUTER_UPSTREAM_TIMEOUT", "45s");
         launch.environment().putAll(env);
         launch.redirectErrorStream(true);
@@ -168,32 +168,6 @@ final class LocalModeApp implements AutoCloseable {
         return Long.parseLong(id.substring("local://".length()));
     }
 
-    /**
-     * A prompt on the session's worker `pid`, restarting it once if it hangs, and the pid that answered.
-     * opencode 1.18.33 sometimes never answers the first request of a process started on a reused HOME (it stops
-     * right after loading its config; looks like anomalyco/opencode#36763; seen here about once in three runs
-     * after a worker replacement, and cleared by starting the process again). In a cluster a liveness check
-     * would restart such a container; the test does it explicitly: it deletes the stuck worker's pod, the
-     * operator recreates it, the local node starts a fresh process on the same HOME, and the prompt is repeated.
-     */
-    long promptOnLiveWorker(String session, String token, long pid) throws Exception {
-        HttpResponse<String> created = createOpencodeSession(session, token);
-        if (created.statusCode() != 504) {
-            sendMessage(session, token, created);
-            return pid;
-        }
-        System.out.println("PROOF: worker " + pid + " of " + session + " did not answer (opencode start-up hang): "
-                + "restarting it, as a liveness check would");
-        client.pods().inNamespace(NS).withName(session).delete();
-        long restarted = await(session + "'s stalled worker restarted", () -> {
-            Long p = readyPid(session);
-            return p != null && p != pid ? p : null;
-        });
-        worker(restarted);
-        prompt(session, token);
-        return restarted;
-    }
-
     /** opencode's HTTP API through the router: create an opencode session, send one message, expect the fake reply. */
     String prompt(String session, String token) throws Exception {
         return sendMessage(session, token, createOpencodeSession(session, token));
@@ -252,19 +226,6 @@ final class LocalModeApp implements AutoCloseable {
         } catch (IOException e) {
             return Optional.empty(); // not Linux: the HOME check is covered by LocalKubeletTest
         }
-    }
-
-    static Optional<String> opencode() {
-        String configured = System.getProperty("collab.it.opencode");
-        if (configured != null && !configured.isBlank()) {
-            return Optional.of(configured);
-        }
-        Optional<Path> onPath = OpencodeInstaller.findOnPath("opencode");
-        if (onPath.isPresent()) {
-            return Optional.of(onPath.get().toString());
-        }
-        Path installed = OpencodeInstaller.installedBinary(Path.of(".collab-local").toAbsolutePath());
-        return Files.isExecutable(installed) ? Optional.of(installed.toString()) : Optional.empty();
     }
 
     static int status(String url) {

@@ -22,11 +22,11 @@ class LocalNodeRulesTest {
     @Test
     void opencodeRunsTheConfiguredBinaryOnLoopbackAndItsOwnPort() {
         assertEquals(List.of("/opt/opencode", "serve", "--hostname", "127.0.0.1", "--port", "41234"),
-                PodRunner.opencodeArgs(List.of("opencode", "serve", "--hostname", "0.0.0.0", "--port", "4096"), "/opt/opencode", 41234));
+                ContainerLauncher.opencodeArgs(List.of("opencode", "serve", "--hostname", "0.0.0.0", "--port", "4096"), "/opt/opencode", 41234));
         assertEquals(List.of("/opt/opencode", "serve", "--port=41234", "--hostname=127.0.0.1"),
-                PodRunner.opencodeArgs(List.of("opencode", "serve", "--port=4096", "--hostname=0.0.0.0"), "/opt/opencode", 41234));
+                ContainerLauncher.opencodeArgs(List.of("opencode", "serve", "--port=4096", "--hostname=0.0.0.0"), "/opt/opencode", 41234));
         assertEquals(List.of("/opt/opencode", "serve", "--hostname", "127.0.0.1", "--port", "41234"),
-                PodRunner.opencodeArgs(List.of("opencode", "serve"), "/opt/opencode", 41234), "an image entrypoint without flags");
+                ContainerLauncher.opencodeArgs(List.of("opencode", "serve"), "/opt/opencode", 41234), "an image entrypoint without flags");
     }
 
     @Test

@@ -9,11 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A real HTTP server on loopback answering opencode's GET /session/status like a busy or idle agent. */
+/** A real HTTP server on loopback answering opencode's GET /session/status like a busy or idle agent, and its health. */
 final class FakeOpencodeStatus implements AutoCloseable {
     private final HttpServer server;
     private volatile String body = "{}";
     final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** Authorization headers of GET /global/health requests. */
+    final List<String> healthChecks = new CopyOnWriteArrayList<>();
 
     FakeOpencodeStatus() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -21,6 +23,14 @@ final class FakeOpencodeStatus implements AutoCloseable {
             authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        server.createContext("/global/health", exchange -> {
+            healthChecks.add(exchange.getRequestHeaders().getFirst("Authorization"));
+            byte[] bytes = "{\"healthy\":true}".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);

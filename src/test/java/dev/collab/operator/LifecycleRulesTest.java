@@ -54,6 +54,23 @@ class LifecycleRulesTest {
     }
 
     @Test
+    void busyGuardHoldsAtMostBusyMaxPastTheIdleDeadlineOfClientActivity() {
+        PodView pod = new PodView("a", false, true, "http://x:1", 0, T0.toString(), T0, "h", "c", null);
+        CollabSession s = session("a", "alice");
+        Duration idle = Duration.ofMinutes(30);
+        Duration max = Duration.ofHours(2);
+        assertThat(Lifecycle.busyLimit(s, pod, idle, max)).as("no client activity: from the pod start")
+                .isEqualTo(T0.plus(idle).plus(max));
+        s.getMetadata().setAnnotations(Map.of(CollabLabels.LAST_ACTIVITY, T0.plusSeconds(600).toString()));
+        s.setStatus(new CollabSessionStatus());
+        s.getStatus().setLastActivityTime(T0.plus(Duration.ofHours(5)).toString()); // recorded by the busy guard itself
+        assertThat(Lifecycle.busyLimit(s, pod, idle, max)).as("the guard's own records do not extend the limit")
+                .isEqualTo(T0.plusSeconds(600).plus(idle).plus(max));
+        assertThat(Lifecycle.busyLimit(s, pod, idle, Duration.ZERO)).as("0 = no bound").isNull();
+        assertThat(Lifecycle.busyLimit(s, pod, Duration.ZERO, max)).as("no idle stop, nothing to bound").isNull();
+    }
+
+    @Test
     void capacityPicksTheLeastRecentlyActiveInScope() {
         CollabSession starting = session("new", "alice");
         var a1 = running("a1", "alice", T0);

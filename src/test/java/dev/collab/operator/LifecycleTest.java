@@ -12,6 +12,10 @@ import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +23,8 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -88,16 +94,44 @@ class LifecycleTest {
     }
 
     @Test
+    void anAgentBusyForeverKeepsTheSessionOnlyUntilBusyMax() throws Exception {
+        h = new OperatorHarness(OperatorSettings.defaults().withBusyMax(Duration.ofMinutes(30)),
+                new OpencodeBusyProbe(Duration.ofSeconds(2)));
+        try (FakeOpencodeStatus opencode = new FakeOpencodeStatus()) {
+            opencode.busy(); // stuck busy (opencode #35472)
+            h.kubelet.serveOnLoopback("stuck", opencode.port());
+            startSession("stuck", "alice", "10m");
+
+            h.clock.advance(Duration.ofMinutes(11));
+            Instant busyAt = h.clock.instant();
+            h.nudge("stuck");
+            h.awaitSession("stuck", cs -> busyAt.toString().equals(cs.getStatus().getLastActivityTime()));
+            h.clock.advance(Duration.ofMinutes(20)); // 31 min after start: still within 10m + 30m
+            Instant stillBusyAt = h.clock.instant();
+            h.nudge("stuck");
+            CollabSession held = h.awaitSession("stuck", cs -> stillBusyAt.toString().equals(cs.getStatus().getLastActivityTime()));
+            assertThat(held.getStatus().getPhase()).isEqualTo(SessionPhase.Running);
+
+            h.clock.advance(Duration.ofMinutes(10)); // 41 min: past the limit, still busy
+            h.nudge("stuck");
+            CollabSession stopped = h.awaitSession("stuck", cs -> cs.getStatus().getPhase() == SessionPhase.Stopped);
+            assertThat(stopped.getStatus().getStoppedReason()).isEqualTo(StoppedReason.IdleTimeout);
+            awaitNoPod("stuck");
+            assertThat(eventReasons("stuck")).contains("BusyLimitReached");
+        }
+    }
+
+    @Test
     void unreachableOpencodeDoesNotBlockEvictionForever() throws Exception {
         h = new OperatorHarness(OperatorSettings.defaults(), new OpencodeBusyProbe(Duration.ofSeconds(1)));
         int closedPort;
-        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
         h.kubelet.serveOnLoopback("gone", closedPort);
         startSession("gone", "alice", "1m");
         h.clock.advance(Duration.ofMinutes(2));
-        for (int attempt = 1; attempt <= CollabSessionReconciler.MAX_UNREACHABLE_PROBES + 2; attempt++) {
+        for (int attempt = 1; attempt <= SessionDecision.MAX_UNREACHABLE_PROBES + 2; attempt++) {
             h.nudge("gone");
             if (waitBriefly("gone", SessionPhase.Stopped)) {
                 break;
@@ -107,30 +141,74 @@ class LifecycleTest {
     }
 
     @Test
-    void readyPodWhoseOpencodeNeverAnswersIsRestartedAfterStartTimeout() throws Exception {
-        h = new OperatorHarness(OperatorSettings.defaults().withStartTimeout(Duration.ofMinutes(2)),
-                new OpencodeBusyProbe(Duration.ofSeconds(1)));
-        int closedPort;
-        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
+    void readyPodWhoseOpencodeAcceptsButNeverAnswersIsRestartedAfterThreeShortTries() throws Exception {
+        h = new OperatorHarness(OperatorSettings.defaults(), new OpencodeBusyProbe(Duration.ofSeconds(1)));
+        // a hung opencode: the kernel accepts connections (backlog), nothing ever reads or answers
+        try (var hung = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            var asked = new AtomicInteger();
+            var held = new CopyOnWriteArrayList<Socket>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(hung.accept());
+                        asked.incrementAndGet();
+                    }
+                } catch (IOException closed) {
+                    // test over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            h.kubelet.serveOnLoopback("mute", hung.getLocalPort()); // Ready as the kubelet reports it
+            startSession("mute", "alice", "0");
+            String firstPod = h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid();
+            await().atMost(OperatorHarness.WAIT).until(() -> asked.get() >= 1);
+
+            h.clock.advance(Duration.ofSeconds(2)); // sooner than the retry: no second request yet
+            h.nudge("mute");
+            Thread.sleep(1500);
+            assertThat(asked.get()).as("one request per retry interval").isEqualTo(1);
+
+            h.clock.advance(AnswerWatch.RETRY);
+            h.nudge("mute");
+            await().atMost(OperatorHarness.WAIT).until(() -> asked.get() >= 2);
+            Thread.sleep(1500); // the second request timed out
+            assertThat(h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid())
+                    .as("not restarted before the third unanswered request").isEqualTo(firstPod);
+
+            h.clock.advance(AnswerWatch.RETRY);
+            h.nudge("mute");
+            await().atMost(OperatorHarness.WAIT).until(() -> {
+                Pod pod = h.client.pods().inNamespace(NS).withName("mute").get();
+                return pod != null && !pod.getMetadata().getUid().equals(firstPod);
+            });
+            // the third unanswered request restarted it; the new pod (same hung port here) may have been asked once
+            assertThat(asked.get()).isBetween(AnswerWatch.TRIES, AnswerWatch.TRIES + 1);
+            assertThat(eventReasons("mute")).contains("Unresponsive");
+            for (var s : held) {
+                s.close();
+            }
         }
-        h.kubelet.serveOnLoopback("mute", closedPort);   // Ready by the kubelet's TCP probe, no HTTP answer
-        startSession("mute", "alice", "0");
-        String firstPod = h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid();
+    }
 
-        h.clock.advance(Duration.ofMinutes(1));
-        h.nudge("mute");
-        waitBriefly("mute", SessionPhase.Starting);
-        assertThat(h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid())
-                .as("not restarted before start-timeout").isEqualTo(firstPod);
-
-        h.clock.advance(Duration.ofMinutes(2));
-        h.nudge("mute");
-        await().atMost(OperatorHarness.WAIT).until(() -> {
-            Pod pod = h.client.pods().inNamespace(NS).withName("mute").get();
-            return pod != null && !pod.getMetadata().getUid().equals(firstPod);
-        });
-        assertThat(eventReasons("mute")).contains("Unresponsive");
+    @Test
+    void readyPodThatAnswersIsAskedOnceAndKept() throws Exception {
+        try (FakeOpencodeStatus opencode = new FakeOpencodeStatus()) {
+            h = new OperatorHarness(OperatorSettings.defaults(), new OpencodeBusyProbe(Duration.ofSeconds(1)));
+            h.kubelet.serveOnLoopback("talks", opencode.port());
+            startSession("talks", "alice", "0");
+            String pod = h.client.pods().inNamespace(NS).withName("talks").get().getMetadata().getUid();
+            await().atMost(OperatorHarness.WAIT).until(() -> !opencode.healthChecks.isEmpty());
+            for (int i = 0; i < AnswerWatch.TRIES + 1; i++) {
+                h.clock.advance(AnswerWatch.RETRY);
+                h.nudge("talks");
+            }
+            Thread.sleep(1500);
+            assertThat(opencode.healthChecks).as("asked until it answered once").hasSize(1);
+            assertThat(opencode.healthChecks.get(0)).startsWith("Basic ");
+            assertThat(h.client.pods().inNamespace(NS).withName("talks").get().getMetadata().getUid()).isEqualTo(pod);
+            assertThat(eventReasons("talks")).doesNotContain("Unresponsive");
+        }
     }
 
     @Test

@@ -25,7 +25,7 @@ class SpecAndCredentialsTest {
         CollabSessionSpec idle = new CollabSessionSpec("alice", "c");
         idle.setIdleTimeout("30 minutes");
         assertThat(reason(idle)).isEqualTo("InvalidIdleTimeout");
-        for (String reserved : List.of("HOME", "XDG_CONFIG_HOME", "OPENCODE_SERVER_PASSWORD")) {
+        for (String reserved : List.of("HOME", "XDG_CONFIG_HOME", "OPENCODE_SERVER_PASSWORD", "OPENCODE_DISABLE_EMBEDDED_WEB_UI")) {
             CollabSessionSpec env = new CollabSessionSpec("alice", "c");
             env.setEnv(List.of(new EnvVar(reserved, "x", null)));
             assertThat(reason(env)).as(reserved).isEqualTo("ForbiddenEnv");

@@ -41,13 +41,18 @@ class WorkerPodBuilderTest {
     }
 
     @Test
-    void opencodeServesOnTheConfiguredPortWithHomeOnTheClaimAndTcpProbe() {
+    void opencodeServesOnTheConfiguredPortWithHomeOnTheClaimAndAnHttpProbe() {
         Pod pod = build(session("s1"), creds(Map.of("auth.json", "{}")));
         Container main = pod.getSpec().getContainers().get(0);
         assertThat(main.getCommand()).containsExactly("opencode", "serve", "--hostname", "0.0.0.0", "--port", "4096");
         assertThat(main.getWorkingDir()).isEqualTo("/home/collab/workspace");
-        assertThat(main.getReadinessProbe().getTcpSocket().getPort().getIntVal()).isEqualTo(4096);
-        assertThat(main.getReadinessProbe().getHttpGet()).isNull();
+        // only an attached request handler answers this page (a tcpSocket probe passes before it is attached)
+        assertThat(main.getReadinessProbe().getTcpSocket()).isNull();
+        assertThat(main.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/site.webmanifest");
+        assertThat(main.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+        assertThat(main.getReadinessProbe().getHttpGet().getHttpHeaders()).as("no password in the pod spec").isNullOrEmpty();
+        assertThat(main.getPorts()).anyMatch(p -> p.getName().equals("http") && p.getContainerPort() == 4096);
+        assertThat(main.getReadinessProbe().getTimeoutSeconds()).isGreaterThan(1);
         assertThat(env(main, "HOME")).isEqualTo("/home/collab");
         assertThat(main.getResources().getLimits()).containsEntry("memory", new Quantity("1Gi"));
         assertThat(pod.getSpec().getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null

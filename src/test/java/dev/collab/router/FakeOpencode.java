@@ -28,6 +28,8 @@ final class FakeOpencode implements AutoCloseable {
     volatile String lastUri;
     volatile String lastWebSocketAuthorization;
     volatile String lastWebSocketCookie;
+    /** Requests that reached this server (WebSocket upgrades included). */
+    final java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
     private HttpServer server;
 
     FakeOpencode(String name, String password) {
@@ -37,6 +39,7 @@ final class FakeOpencode implements AutoCloseable {
 
     FakeOpencode start(Vertx vertx) throws Exception {
         server = vertx.createHttpServer().webSocketHandler(ws -> {
+            received.incrementAndGet();
             lastWebSocketAuthorization = ws.headers().get("Authorization");
             lastWebSocketCookie = ws.headers().get("Cookie");
             if (!expectedAuthorization().equals(lastWebSocketAuthorization)) {
@@ -65,13 +68,14 @@ final class FakeOpencode implements AutoCloseable {
     private void handle(HttpServerRequest req) {
         lastHeaders = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
         lastUri = req.uri();
+        received.incrementAndGet();
         HttpServerResponse resp = req.response();
         if (!expectedAuthorization().equals(req.getHeader("Authorization"))) {
             resp.setStatusCode(401).end("{\"name\":\"Unauthorized\"}");
             return;
         }
-        switch (req.path()) {
-            case "/upload" -> {
+        switch (route(req.path())) {
+            case "/session/upload/message" -> {
                 MessageDigest digest = sha256();
                 long[] length = { 0 };
                 req.handler(buf -> {
@@ -98,9 +102,13 @@ final class FakeOpencode implements AutoCloseable {
                             .add(new JsonObject().put("id", "openai").put("info", new JsonObject().put("type", "oauth")
                                     .put("access", "oauth-access-secret").put("refresh", "oauth-refresh-secret").put("expires", 1))))
                     .put("default", new JsonObject().put("anthropic", "claude")).encode());
-            case "/config" -> resp.putHeader("Content-Type", "application/json").end(new JsonObject().put("provider",
-                    new JsonObject().put("anthropic", new JsonObject().put("options", new JsonObject()
-                            .put("apiKey", "sk-config-secret").put("baseURL", "https://x/v1")))).encode());
+            case "/config", "/global/config" -> resp.putHeader("Content-Type", "application/json").end(config().encode());
+            case "/provider" -> resp.putHeader("Content-Type", "application/json").end(new JsonObject()
+                    .put("all", new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "anthropic")
+                            .put("key", "sk-provider-auth-secret").put("env", new io.vertx.core.json.JsonArray().add("ANTHROPIC_API_KEY"))
+                            .put("options", new JsonObject().put("apiKey", "sk-provider-options-secret")
+                                    .put("baseURL", "https://x/v1"))))
+                    .put("connected", new io.vertx.core.json.JsonArray().add("anthropic")).encode());
             case "/slow" -> {
                 // never answers: the router's upstream timeout applies
             }
@@ -115,6 +123,26 @@ final class FakeOpencode implements AutoCloseable {
                                 .put("headers", headers).put("bodyLength", body.length()).encode());
             });
         }
+    }
+
+    /** Shaped like opencode's GET /config: provider options and MCP servers with their own secrets. */
+    static JsonObject config() {
+        return new JsonObject().put("provider", new JsonObject().put("anthropic", new JsonObject().put("options",
+                new JsonObject().put("apiKey", "sk-config-secret").put("baseURL", "https://x/v1")
+                        .put("headers", new JsonObject().put("X-Custom-Auth", "header-secret")))))
+                .put("mcp", new JsonObject().put("gh", new JsonObject().put("type", "local").put("environment",
+                        new JsonObject().put("GITHUB_TOKEN", "mcp-env-secret"))).put("remote", new JsonObject()
+                        .put("type", "remote").put("headers", new JsonObject().put("Authorization", "Bearer mcp-header-secret"))));
+    }
+
+    /**
+     * The route a path reaches in opencode 1.18.33 (measured against the real server): case-insensitive, the path
+     * ends at the first ';', double and trailing slashes do not count.
+     */
+    static String route(String path) {
+        int semicolon = path.indexOf(';');
+        String p = (semicolon >= 0 ? path.substring(0, semicolon) : path).toLowerCase(java.util.Locale.ROOT).replaceAll("/{2,}", "/");
+        return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
     }
 
     /** Deterministic content: byte i is (i * 31) & 0xff. */

@@ -199,7 +199,7 @@ class RouterTest {
             assertFalse(providers.body().contains(secret), secret);
         }
         JsonObject body = json(providers);
-        assertEquals(ProxyHandler.REDACTED, body.getJsonArray("providers").getJsonObject(0).getString("key"));
+        assertEquals(SecretRedaction.REDACTED, body.getJsonArray("providers").getJsonObject(0).getString("key"));
         assertEquals("https://x/v1", body.getJsonArray("providers").getJsonObject(0).getJsonObject("options").getString("baseURL"));
         assertEquals("claude", body.getJsonObject("default").getString("anthropic"));
 
@@ -289,7 +289,7 @@ class RouterTest {
                 return n;
             }
         };
-        HttpResponse<String> up = send(get(router, "/s/sa/upload", tokenA)
+        HttpResponse<String> up = send(get(router, "/s/sa/session/upload/message", tokenA)
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> generated)));
         assertEquals(200, up.statusCode(), up.body());
         assertEquals(size, json(up).getLong("length"));
@@ -318,11 +318,11 @@ class RouterTest {
     @Test
     void upstreamAndSizeErrors() throws Exception {
         // 413, announced length and streamed (chunked) body
-        HttpResponse<String> big = send(get(shortRouter, "/s/sa/upload", tokenA).POST(HttpRequest.BodyPublishers.ofString("x".repeat(4096))));
+        HttpResponse<String> big = send(get(shortRouter, "/s/sa/session/upload/message", tokenA).POST(HttpRequest.BodyPublishers.ofString("x".repeat(4096))));
         assertEquals(413, big.statusCode());
         assertEquals("sa", json(big).getString("session"));
         byte[] chunk = new byte[4096];
-        HttpResponse<String> bigChunked = send(get(shortRouter, "/s/sa/upload", tokenA)
+        HttpResponse<String> bigChunked = send(get(shortRouter, "/s/sa/session/upload/message", tokenA)
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(chunk))));
         assertEquals(413, bigChunked.statusCode());
 

@@ -1,0 +1,29 @@
+package dev.collab.api;
+
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+
+/** Owner references that point at a CollabSession, so its children are garbage-collected with it. */
+public final class OwnerReferences {
+
+    private OwnerReferences() {
+    }
+
+    /** The operator's children: the session is their controller and blocks its own deletion until they are gone. */
+    public static OwnerReference controller(CollabSession session) {
+        return new OwnerReferenceBuilder(plain(session)).withController(true).withBlockOwnerDeletion(true).build();
+    }
+
+    /**
+     * Objects others create for a session (the router's credential Secret): collected with it, but neither
+     * controlled by it nor blocking its deletion (which needs the finalizers permission on sessions).
+     */
+    public static OwnerReference plain(CollabSession session) {
+        return new OwnerReferenceBuilder()
+                .withApiVersion(CollabSession.API_VERSION)
+                .withKind(CollabSession.KIND)
+                .withName(session.getMetadata().getName())
+                .withUid(session.getMetadata().getUid())
+                .build();
+    }
+}

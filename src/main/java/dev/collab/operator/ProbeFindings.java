@@ -1,0 +1,36 @@
+package dev.collab.operator;
+
+import java.time.Instant;
+
+/**
+ * What the network probes of one reconcile found, fed to the pure {@link SessionDecision}. A null field means
+ * that probe has not run: when the decision needs it, its plan asks for it ({@link SessionPlan#probe()}).
+ */
+record ProbeFindings(Busy busy, Answer answer) {
+    static final ProbeFindings NONE = new ProbeFindings(null, null);
+
+    /** The busy check's answer and how many checks in a row found opencode unreachable (0 after an answer). */
+    record Busy(BusyProbe.Answer answer, int unreachableInARow) {
+    }
+
+    /**
+     * Whether the Ready pod has answered an authenticated request once; if not, how many requests in a row it left
+     * unanswered and when it may be asked again.
+     */
+    record Answer(boolean answered, int unansweredInARow, Instant nextTry) {
+        static final Answer ANSWERED = new Answer(true, 0, null);
+    }
+
+    /** A probe the decision needs: the busy check (idle deadline passed) or the first-answer check of a pod. */
+    record Request(Kind kind, String endpoint, String serverPassword, String podUid) {
+        enum Kind { BUSY, ANSWER }
+    }
+
+    ProbeFindings with(Busy found) {
+        return new ProbeFindings(found, answer);
+    }
+
+    ProbeFindings with(Answer found) {
+        return new ProbeFindings(busy, found);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.collab.operator;
+
+import dev.collab.api.CollabSession;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+
+/**
+ * What a reconcile works with, built once when the event sources exist and passed to each step: nothing calls
+ * back into {@link CollabSessionReconciler}.
+ *
+ * @param secrets the namespace's Secrets (credential Secrets are looked up here)
+ * @param gatewayHome the placeholder Secrets of Gateway-mode sessions
+ * @param probes  every network probe to opencode, with its memory between reconciles
+ * @param capacity the leader's memory of capacity admissions and evictions not yet in the caches
+ */
+record SessionCollaborators(
+        OperatorSettings settings,
+        Clock clock,
+        InformerEventSource<Secret, CollabSession> secrets,
+        AccessSecretDependent accessSecret,
+        GatewayHomeDependent gatewayHome,
+        HomeClaimDependent homeClaim,
+        WorkerPodDependent workerPod,
+        SessionProbes probes,
+        CapacityLedger capacity,
+        OperatorMetrics metrics) {
+}

@@ -1,0 +1,204 @@
+package dev.collab.operator;
+
+import dev.collab.api.AccessSecrets;
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import dev.collab.api.SessionStates;
+import dev.collab.api.StoppedReason;
+import dev.collab.operator.SessionPlan.Event;
+import dev.collab.operator.SessionPlan.PodAction;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Pure: an {@link Observation} and the {@link ProbeFindings} so far -> a {@link SessionPlan}. No client, no
+ * clock, no network: when a decision needs a probe it has not got, the plan asks for that probe and the caller
+ * decides again with its finding. The rules themselves are in {@link Lifecycle} (docs/DESIGN.md section 4).
+ */
+final class SessionDecision {
+    /** An opencode that does not answer the busy check is stopped after this many tries. */
+    static final int MAX_UNREACHABLE_PROBES = 3;
+    static final Duration PROBE_RETRY = Duration.ofSeconds(10);
+
+    private final OperatorSettings settings;
+
+    SessionDecision(OperatorSettings settings) {
+        this.settings = settings;
+    }
+
+    SessionPlan decide(Observation in, ProbeFindings found) {
+        CollabSession session = in.session();
+        Instant now = in.now();
+        Draft plan = new Draft();
+        boolean runnable = in.problem() == null;
+        if (runnable) {
+            plan.ensureAccessSecret = in.access() == null;
+            if (in.claim() == null) {
+                plan.createClaim = HomeClaimBuilder.desired(session, settings);
+            } else if (ChildMetadata.isOwnedBy(in.claim().getMetadata(), session) != HomeClaimBuilder.isOwned(session)) {
+                plan.claimOwned = HomeClaimBuilder.isOwned(session);
+            }
+        }
+
+        Instant lastActivity = Lifecycle.lastActivity(session);
+        Stop stop = Lifecycle.currentStop(session, lastActivity);
+        if (stop != null) {
+            plan.settleCapacity = true;
+        } else if (in.pendingStop() != null) {
+            if (lastActivity != null && lastActivity.isAfter(in.pendingStop().since())) {
+                plan.pendingStopWoken = in.pendingStop();
+            } else {
+                stop = in.pendingStop();
+            }
+        }
+        boolean waking = stop == null && Lifecycle.isWake(session);
+
+        PodView view = in.view();
+        boolean busyLimitReached = false;
+        if (stop == null && runnable && view != null && !view.terminating()) {
+            Duration timeout = SpecValidator.idleTimeout(session.getSpec(), settings);
+            Instant deadline = Lifecycle.idleDeadline(lastActivity, view, timeout);
+            if (deadline != null && now.isBefore(deadline)) {
+                plan.requeue(deadline);
+            } else if (deadline != null) {
+                if (found.busy() == null) {
+                    return SessionPlan.probeFirst(new ProbeFindings.Request(ProbeFindings.Request.Kind.BUSY,
+                            view.endpoint(), AccessSecrets.serverPassword(in.access()), null));
+                }
+                switch (found.busy().answer()) {
+                    case BUSY -> {
+                        Instant limit = Lifecycle.busyLimit(session, view, timeout, settings.busyMax());
+                        if (limit != null && !now.isBefore(limit)) {
+                            stop = new Stop(StoppedReason.IdleTimeout, now);
+                            busyLimitReached = true;
+                        } else {
+                            // A working agent counts as activity: recorded in status.lastActivityTime.
+                            Instant next = now.plus(timeout);
+                            plan.requeue(limit != null && limit.isBefore(next) ? limit : next);
+                            lastActivity = now;
+                        }
+                    }
+                    case IDLE -> stop = new Stop(StoppedReason.IdleTimeout, now);
+                    case UNREACHABLE -> {
+                        if (view.ready() && found.busy().unreachableInARow() < MAX_UNREACHABLE_PROBES) {
+                            plan.requeue(now.plus(PROBE_RETRY));
+                        } else {
+                            stop = new Stop(StoppedReason.IdleTimeout, now);
+                        }
+                    }
+                }
+            }
+        }
+
+        if (stop != null) {
+            plan.podAction = PodAction.DELETE;
+            plan.event = busyLimitReached ? new Event("BusyLimitReached", "opencode has reported a busy agent for "
+                    + settings.busyMax().toMinutes() + "m past the idle timeout without client activity: pod stopped "
+                    + "anyway, HOME kept", true)
+                    : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stopEvent(stop);
+            view = null;
+        } else if (runnable && in.credentials().ready()) {
+            Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials());
+            desired.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
+            plan.desiredPod = desired;
+            if (in.pod() == null) {
+                plan.podAction = PodAction.CREATE;
+                plan.admitUnderCaps = settings.maxRunning() > 0 || settings.maxRunningPerOwner() > 0;
+                plan.event = waking
+                        ? new Event("Woken", "activity after the stop: starting the session pod again", false)
+                        : new Event("Started", "created pod " + desired.getMetadata().getName(), false);
+                view = PodView.of(desired, settings.port());
+            } else if (view.terminating()) {
+                plan.podAction = PodAction.KEEP;
+            } else if (!Objects.equals(view.specHash(), desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH))) {
+                plan.podAction = PodAction.REPLACE;
+                boolean rotated = !Objects.equals(view.credentialsHash(), in.credentials().hash());
+                plan.event = rotated
+                        ? new Event("CredentialsRotated",
+                                "credential Secret changed: replacing the pod so seed-home writes the new credentials", false)
+                        : new Event("PodReplaced", "pod spec changed: replacing the pod", false);
+                view = view.terminatingCopy();
+            } else if (view.ready()) {
+                String uid = in.pod().getMetadata().getUid();
+                String password = AccessSecrets.serverPassword(in.access());
+                if (uid != null && password != null) {
+                    if (found.answer() == null) {
+                        return SessionPlan.probeFirst(new ProbeFindings.Request(ProbeFindings.Request.Kind.ANSWER,
+                                view.endpoint(), password, uid));
+                    }
+                    if (unresponsive(found.answer(), plan)) {
+                        plan.podAction = PodAction.RESTART_UNRESPONSIVE;
+                        plan.event = new Event("Unresponsive", "opencode was Ready but answered none of "
+                                + AnswerWatch.TRIES + " authenticated requests " + AnswerWatch.RETRY.toSeconds()
+                                + "s apart: restarting its pod", true);
+                        view = view.terminatingCopy();
+                    }
+                }
+            }
+        }
+        if (view != null && !view.ready() && !view.terminating() && view.createdAt() != null) {
+            plan.requeue(view.createdAt().plus(settings.startTimeout()).plusSeconds(1));
+        }
+        plan.stop = stop;
+        plan.lastActivity = lastActivity;
+        return plan.build();
+    }
+
+    /**
+     * A Ready pod (its handler answered the readiness probe) whose opencode then answers no authenticated request
+     * is hung: it is restarted after {@link AnswerWatch#TRIES} unanswered requests {@link AnswerWatch#RETRY} apart
+     * (about 10 s after Ready, plus the probe timeout), as an HTTP liveness probe would. The request is
+     * {@code GET /global/health}, which opencode answers without loading the project instance, so a slow plugin
+     * install (that holds the first session request) does not count as a hang. It carries the server password,
+     * which a pod-spec probe could not.
+     */
+    private static boolean unresponsive(ProbeFindings.Answer answer, Draft plan) {
+        if (answer.answered()) {
+            return false;
+        }
+        if (answer.unansweredInARow() >= AnswerWatch.TRIES) {
+            return true;
+        }
+        plan.requeue(answer.nextTry());
+        return false;
+    }
+
+    private static Event stopEvent(Stop stop) {
+        return switch (stop.reason()) {
+            case IdleTimeout -> new Event("IdleStopped", "no activity within the idle timeout: pod stopped, HOME kept", false);
+            case Suspended -> new Event("Suspended", "spec.suspend is true: pod stopped, HOME kept", false);
+            // Announced by the session whose start caused it.
+            case CapacityEvicted -> null;
+        };
+    }
+
+    /** The plan while it is being decided. */
+    private static final class Draft {
+        boolean ensureAccessSecret;
+        PersistentVolumeClaim createClaim;
+        Boolean claimOwned;
+        boolean admitUnderCaps;
+        PodAction podAction = PodAction.KEEP;
+        Pod desiredPod;
+        Event event;
+        Stop stop;
+        Instant lastActivity;
+        boolean settleCapacity;
+        Stop pendingStopWoken;
+        Instant requeueAt;
+
+        void requeue(Instant at) {
+            if (requeueAt == null || at.isBefore(requeueAt)) {
+                requeueAt = at;
+            }
+        }
+
+        SessionPlan build() {
+            return new SessionPlan(null, ensureAccessSecret, createClaim, claimOwned, admitUnderCaps, podAction,
+                    desiredPod, event, stop, lastActivity, settleCapacity, pendingStopWoken, requeueAt);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.collab.operator;
+
+import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionStatus;
+import dev.collab.api.ConditionTypes;
+import dev.collab.api.SessionPhase;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The last step of a reconcile: builds the status (pure {@link StatusBuilder}), announces phase transitions
+ * (Ready, Failed) and patches the status subresource only when it changed.
+ */
+final class StatusRecorder {
+    private final SessionCollaborators with;
+
+    StatusRecorder(SessionCollaborators with) {
+        this.with = with;
+    }
+
+    void record(Observation in, SessionPlan plan, PlanApplier.Applied applied, Context<CollabSession> context) {
+        CollabSessionStatus status = StatusBuilder.build(new StatusBuilder.Observed(in.session(), in.problem(),
+                in.credentials(), applied.access() != null, applied.claim(), applied.view(), plan.stop(),
+                plan.lastActivity(), with.settings().startTimeout(), in.now()));
+        announceTransitions(in, status, applied.view(), context);
+        patchIfChanged(in.session(), status, context);
+    }
+
+    private void announceTransitions(Observation in, CollabSessionStatus status, PodView view,
+            Context<CollabSession> context) {
+        CollabSession session = in.session();
+        SessionPhase before = session.getStatus() == null ? null : session.getStatus().getPhase();
+        if (status.getPhase() == SessionPhase.Running && before != SessionPhase.Running) {
+            SessionEvents.emit(context.getClient(), session, "Ready", "opencode is serving at " + status.getEndpoint(),
+                    false, in.now());
+            if (view != null && view.createdAt() != null) {
+                with.metrics().started(Duration.between(view.createdAt(), in.now()));
+            }
+        }
+        if (status.getPhase() == SessionPhase.Failed) {
+            var ready = status.condition(ConditionTypes.READY);
+            var previous = session.getStatus() == null ? null : session.getStatus().condition(ConditionTypes.READY);
+            if (before != SessionPhase.Failed || previous == null || !Objects.equals(previous.getReason(), ready.getReason())) {
+                SessionEvents.emit(context.getClient(), session, "Failed", ready.getReason() + ": " + ready.getMessage(),
+                        true, in.now());
+            }
+        }
+    }
+
+    private void patchIfChanged(CollabSession session, CollabSessionStatus status, Context<CollabSession> context) {
+        if (status.equals(session.getStatus())) {
+            return;
+        }
+        CollabSession copy = context.getClient().getKubernetesSerialization().clone(session);
+        PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(copy, context, r -> {
+            r.setStatus(status);
+            return r;
+        });
+        if (status.getPhase() == SessionPhase.Stopped) {
+            with.capacity().settled(ResourceID.fromResource(session));
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.collab.router;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Pipeline step: request headers towards opencode (hop-by-hop and credentials dropped, the server password and
+ * X-Forwarded-* set) and response headers back (hop-by-hop dropped).
+ */
+final class HeaderRewrite {
+    /** Hop-by-hop headers (RFC 9110 section 7.6.1) plus those the router sets itself. */
+    private static final Set<String> DROPPED_REQUEST_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
+            "authorization", "cookie", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+            "x-forwarded-prefix", "forwarded");
+    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+
+    private HeaderRewrite() {
+    }
+
+    static MultiMap upstream(HttpServerRequest req, String name, SessionDirectory.Access access, boolean upgrade) {
+        MultiMap in = req.headers();
+        Set<String> connectionTokens = connectionTokens(in);
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+        for (Map.Entry<String, String> e : in) {
+            String h = e.getKey().toLowerCase(Locale.ROOT);
+            if (!DROPPED_REQUEST_HEADERS.contains(h) && !connectionTokens.contains(h)) {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+        if (upgrade) {
+            out.set(HttpHeaders.CONNECTION, "Upgrade");
+            out.set(HttpHeaders.UPGRADE, "websocket");
+        }
+        String cookies = Tokens.cookiesWithoutOurs(in.getAll(HttpHeaders.COOKIE));
+        if (cookies != null) {
+            out.set(HttpHeaders.COOKIE, cookies);
+        }
+        out.set(HttpHeaders.AUTHORIZATION, "Basic " + Base64.getEncoder()
+                .encodeToString(("opencode:" + access.serverPassword()).getBytes(StandardCharsets.UTF_8)));
+        String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+        String xff = in.get("X-Forwarded-For");
+        out.set("X-Forwarded-For", xff == null || xff.isBlank() ? remote : xff + ", " + remote);
+        String proto = in.get("X-Forwarded-Proto");
+        out.set("X-Forwarded-Proto", proto != null ? proto : req.isSSL() ? "https" : "http");
+        String host = in.get("X-Forwarded-Host");
+        String authority = req.authority() == null ? null : req.authority().toString();
+        if (host != null || authority != null) {
+            out.set("X-Forwarded-Host", host != null ? host : authority);
+        }
+        out.set("X-Forwarded-Prefix", "/s/" + name);
+        return out;
+    }
+
+    /** Status, message and end-to-end headers of the upstream response. */
+    static void copyResponseHead(HttpClientResponse upResp, HttpServerResponse resp) {
+        resp.setStatusCode(upResp.statusCode());
+        if (upResp.statusMessage() != null) {
+            resp.setStatusMessage(upResp.statusMessage());
+        }
+        Set<String> connectionTokens = connectionTokens(upResp.headers());
+        for (Map.Entry<String, String> e : upResp.headers()) {
+            String h = e.getKey().toLowerCase(Locale.ROOT);
+            if (!DROPPED_RESPONSE_HEADERS.contains(h) && !connectionTokens.contains(h)) {
+                resp.headers().add(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** Header names listed in Connection: hop-by-hop too (RFC 9110 section 7.6.1). */
+    private static Set<String> connectionTokens(MultiMap headers) {
+        Set<String> tokens = new HashSet<>();
+        for (String c : headers.getAll(HttpHeaders.CONNECTION)) {
+            for (String t : c.split(",")) {
+                tokens.add(t.trim().toLowerCase(Locale.ROOT));
+            }
+        }
+        return tokens;
+    }
+}

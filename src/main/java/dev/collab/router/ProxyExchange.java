@@ -1,0 +1,39 @@
+package dev.collab.router;
+
+import dev.collab.api.CollabSession;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * One proxied request as it passes the pipeline: the resolved session, its access Secret, and the upstream URI
+ * (path after /s/{session} plus the query without the token). {@code session} and {@code access} are replaced
+ * when a wake wait sees a newer version of the session.
+ */
+final class ProxyExchange {
+    final RoutingContext ctx;
+    final String name;
+    final String uri;
+    /** The response transform that asked for this exchange's body, or null: the body is streamed as is. */
+    final ResponseTransform transform;
+    CollabSession session;
+    SessionDirectory.Access access;
+
+    ProxyExchange(RoutingContext ctx, CollabSession session, SessionDirectory.Access access, String uri,
+            ResponseTransform transform) {
+        this.ctx = ctx;
+        this.name = session.getMetadata().getName();
+        this.session = session;
+        this.access = access;
+        this.uri = uri;
+        this.transform = transform;
+    }
+
+    HttpServerRequest request() {
+        return ctx.request();
+    }
+
+    HttpServerResponse response() {
+        return ctx.response();
+    }
+}
