@@ -3,10 +3,10 @@ package dev.collab.gateway;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CredentialsMode;
+import dev.collab.api.InformerHandlers;
 import dev.collab.api.Placeholders;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.URI;
 import java.util.ArrayList;
@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,7 +45,7 @@ public class GatewayDirectory implements AutoCloseable {
     public void start() {
         SharedIndexInformer<Secret> keyInformer = client.secrets().inNamespace(settings.keyNamespace())
                 .withName(settings.keySecret()).runnableInformer(0);
-        keyInformer.addEventHandler(handler(s -> setKey(Placeholders.keyFrom(s)), s -> setKey(null)));
+        keyInformer.addEventHandler(InformerHandlers.of(s -> setKey(Placeholders.keyFrom(s)), s -> setKey(null)));
         begin(keyInformer);
         if (settings.namespaces().isEmpty()) {
             watch(client.resources(CollabSession.class).inAnyNamespace().runnableInformer(0),
@@ -60,8 +59,8 @@ public class GatewayDirectory implements AutoCloseable {
     }
 
     private void watch(SharedIndexInformer<CollabSession> sessionInformer, SharedIndexInformer<Secret> secretInformer) {
-        sessionInformer.addEventHandler(handler(this::putSession, this::removeSession));
-        secretInformer.addEventHandler(handler(this::putSecret, s -> credentials.remove(key(s.getMetadata().getNamespace(),
+        sessionInformer.addEventHandler(InformerHandlers.of(this::putSession, this::removeSession));
+        secretInformer.addEventHandler(InformerHandlers.of(this::putSecret, s -> credentials.remove(key(s.getMetadata().getNamespace(),
                 s.getMetadata().getName()))));
         begin(sessionInformer);
         begin(secretInformer);
@@ -164,25 +163,6 @@ public class GatewayDirectory implements AutoCloseable {
 
     private static String key(String namespace, String name) {
         return namespace + "/" + name;
-    }
-
-    private static <T> ResourceEventHandler<T> handler(Consumer<T> put, Consumer<T> remove) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(T obj) {
-                put.accept(obj);
-            }
-
-            @Override
-            public void onUpdate(T oldObj, T newObj) {
-                put.accept(newObj);
-            }
-
-            @Override
-            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                remove.accept(obj);
-            }
-        };
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.collab.local;
 
 import dev.collab.api.CollabLabels;
+import dev.collab.api.InformerHandlers;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -51,7 +52,7 @@ public final class LocalKubelet implements AutoCloseable {
     public synchronized void start() {
         killLeftovers();
         informer = client.pods().inAnyNamespace().withLabel(CollabLabels.ROLE, CollabLabels.ROLE_WORKER)
-                .inform(Handlers.of(this::sync, this::remove), 0);
+                .inform(InformerHandlers.of(this::sync, this::remove), 0);
         LOG.infof("local node started: worker pods run as local processes, data under %s", settings.dataDir());
     }
 

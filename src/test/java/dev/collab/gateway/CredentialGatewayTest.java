@@ -1,7 +1,6 @@
 package dev.collab.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
@@ -13,7 +12,6 @@ import dev.collab.api.SessionUsage;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
+import org.awaitility.Awaitility;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,9 +69,7 @@ class CredentialGatewayTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup(CollabSession.GROUP)
-                .withVersion(CollabSession.VERSION).withKind("CollabSession").withPlural("collabsessions")
-                .withScope("Namespaced").withStatusSubresource(true).build());
+        server.expectCustomResource(CollabSession.crdContext());
         for (String ns : List.of(NS, KEY_NS)) {
             client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).createOr(r -> r.update());
         }
@@ -323,23 +320,11 @@ class CredentialGatewayTest {
         client.resource(cs).updateStatus();
     }
 
-    private static String sse(String event, String data) {
-        return "event: " + event + "\ndata: " + data + "\n\n";
+    private static void await(String what, BooleanSupplier condition) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
     }
 
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        fail("timed out waiting for " + what);
+    private static String sse(String event, String data) {
+        return "event: " + event + "\ndata: " + data + "\n\n";
     }
 }

@@ -3,7 +3,6 @@ package dev.collab.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
@@ -56,28 +55,15 @@ class GatewayIsolationProofIT {
 
     @BeforeAll
     static void startLocalMode() throws Exception {
-        String skip = LocalModeApp.skipReason("GatewayIsolationProofIT");
-        if (skip != null) {
-            System.out.println(skip); // an assumption in @BeforeAll is reported as 0 tests: say it in the build log
-        }
-        assumeTrue(skip == null, skip);
-        anthropic = new FakeAnthropic();
-        app = new LocalModeApp("gateway-proof", Map.of(
+        anthropic = new FakeAnthropic(); // closed in stopLocalMode, also when the proof is skipped
+        app = LocalModeApp.startOrSkip("GatewayIsolationProofIT", "gateway-proof", Map.of(
                 "COLLAB_GATEWAY_UPSTREAM", "http://127.0.0.1:" + anthropic.port() + "/provider",
                 "COLLAB_GATEWAY_USAGE_FLUSH_INTERVAL", "1s"));
     }
 
     @AfterAll
     static void stopLocalMode() throws Exception {
-        try {
-            if (app != null) {
-                app.close();
-            }
-        } finally {
-            if (anthropic != null) {
-                anthropic.close();
-            }
-        }
+        LocalModeApp.closeAll(app, anthropic);
     }
 
     @Test

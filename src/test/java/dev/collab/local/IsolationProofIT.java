@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
@@ -49,13 +48,8 @@ class IsolationProofIT {
 
     @BeforeAll
     static void startLocalMode() throws Exception {
-        String skip = LocalModeApp.skipReason("IsolationProofIT");
-        if (skip != null) {
-            System.out.println(skip); // an assumption in @BeforeAll is reported as 0 tests: say it in the build log
-        }
-        assumeTrue(skip == null, skip);
-        anthropic = new FakeAnthropic();
-        app = new LocalModeApp("isolation-proof", Map.of());
+        anthropic = new FakeAnthropic(); // closed in stopLocalMode, also when the proof is skipped
+        app = LocalModeApp.startOrSkip("IsolationProofIT", "isolation-proof", Map.of());
         client = app.client();
         dataDir = app.dataDir();
         routerUrl = app.routerUrl();
@@ -63,15 +57,7 @@ class IsolationProofIT {
 
     @AfterAll
     static void stopLocalMode() throws Exception {
-        try {
-            if (app != null) {
-                app.close();
-            }
-        } finally {
-            if (anthropic != null) {
-                anthropic.close();
-            }
-        }
+        LocalModeApp.closeAll(app, anthropic);
     }
 
     @Test

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Test support for the proofs with the real opencode: the packaged app in local mode in its own JVM (embedded API,
@@ -57,6 +58,33 @@ final class LocalModeApp implements AutoCloseable {
         return RealOpencode.find().isEmpty() ? test + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, put "
                 + "opencode on the PATH or set -Dcollab.it.opencode)"
                 : !Files.isRegularFile(jar) ? test + " SKIPPED: " + jar + " is missing (runs in ./mvnw verify)" : null;
+    }
+
+    /** Starts local mode for this proof, or skips the test class (with a line in the build log) when it cannot run. */
+    static LocalModeApp startOrSkip(String test, String workName, Map<String, String> env) throws Exception {
+        String skip = skipReason(test);
+        if (skip != null) {
+            System.out.println(skip); // an assumption in @BeforeAll is reported as 0 tests: say it in the build log
+        }
+        Assumptions.assumeTrue(skip == null, skip);
+        return new LocalModeApp(workName, env);
+    }
+
+    /** Closes each that is not null, in order, even when one fails. */
+    static void closeAll(AutoCloseable... all) throws Exception {
+        Exception first = null;
+        for (AutoCloseable c : all) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     LocalModeApp(String workName, Map<String, String> env) throws Exception {

@@ -10,7 +10,6 @@ import dev.collab.api.SessionPhase;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -64,11 +63,8 @@ public final class GatewayBenchEnvironment {
             req.response().putHeader("Content-Type", "application/json").end(json);
         })).listen(backendPort, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
 
-        CustomResourceDefinitionContext crd = new CustomResourceDefinitionContext.Builder().withGroup(CollabSession.GROUP)
-                .withVersion(CollabSession.VERSION).withKind("CollabSession").withPlural("collabsessions").withScope("Namespaced")
-                .withStatusSubresource(true).build();
         KubernetesMockServer server = new KubernetesMockServer(new Context(new ObjectMapper()), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of(crd)), false);
+                new KubernetesCrudDispatcher(List.of(CollabSession.crdContext())), false);
         server.init(InetAddress.getByName("127.0.0.1"), apiPort);
         KubernetesClient client = server.createClient();
         for (String ns : List.of("collab-system", "bench")) {
