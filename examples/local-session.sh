@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
 # Creates (or updates) a session in a running local mode, through its embedded Kubernetes API:
 #   examples/local-session.sh NAME [--auth auth.json] [--config opencode.json] [--claude .credentials.json]
-#                                  [--owner someone@example.com]
+#                                  [--plugin plugin.js] [--owner someone@example.com]
 # Writes the credential Secret NAME-credentials (the given files; without any, a minimal opencode.json) and the
 # CollabSession NAME, waits until it is Ready, then prints its router URL and session token.
+# --claude: a Claude subscription (Claude Code's ~/.claude/.credentials.json), used through the opencode-claude-auth
+# plugin; --plugin adds a plugin file by path to the session's opencode.json (the --config one or the minimal one).
 # Environment: COLLAB_LOCAL_DATA_DIR (default ~/.local/share/collab-local), COLLAB_HTTP_PORT (default 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name="${1:?usage: examples/local-session.sh NAME [--auth FILE] [--config FILE] [--claude FILE] [--owner EMAIL]}"
+name="${1:?usage: examples/local-session.sh NAME [--auth FILE] [--config FILE] [--claude FILE] [--plugin FILE] [--owner EMAIL]}"
 shift
 data_dir="${COLLAB_LOCAL_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/collab-local}"
 http_port="${COLLAB_HTTP_PORT:-8080}"
 owner="$name@example.com"
-auth="" config="" claude=""
+auth="" config="" claude="" plugin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --auth) auth="$2"; shift 2 ;;
     --config) config="$2"; shift 2 ;;
     --claude) claude="$2"; shift 2 ;;
+    --plugin) plugin="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; [ -f "$plugin" ] || { echo "no plugin file $2" >&2; exit 2; }
+              shift 2 ;;
     --owner) owner="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+if [ -n "$claude" ] && [ -z "$plugin" ] && [ -z "$config" ]; then
+  echo "note: --claude without --plugin or --config: no opencode-claude-auth plugin in the session, the subscription stays unused" >&2
+fi
 
 # JSON without jq: node (needed for npm anyway) or python3
 json() {
@@ -37,24 +44,33 @@ ns="$(sed -n 's/^ *namespace: *//p' "$kubeconfig" | head -1)"
 # Secret body: stringData from the files (the embedded API folds stringData into data like a real one)
 secret="$(json '
 const fs = require("fs");
-const [name, ns, auth, config, claude] = process.argv.slice(1);
+const [name, ns, auth, config, claude, plugin] = process.argv.slice(1);
 const data = {};
 if (auth) data["auth.json"] = fs.readFileSync(auth, "utf8");
 if (config) data["opencode.json"] = fs.readFileSync(config, "utf8");
 if (claude) data["claude-credentials.json"] = fs.readFileSync(claude, "utf8");
+if (plugin) {
+  const cfg = config ? JSON.parse(data["opencode.json"]) : {$schema: "https://opencode.ai/config.json", autoupdate: false};
+  cfg.plugin = [...(cfg.plugin || []), require("url").pathToFileURL(plugin).href];
+  data["opencode.json"] = JSON.stringify(cfg);
+}
 if (!Object.keys(data).length) data["opencode.json"] = JSON.stringify({$schema: "https://opencode.ai/config.json", autoupdate: false});
 console.log(JSON.stringify({apiVersion: "v1", kind: "Secret", metadata: {name: name + "-credentials", namespace: ns,
   labels: {"collab.dev/session": name}}, type: "Opaque", stringData: data}));
 ' '
-import json, sys
-name, ns, auth, config, claude = sys.argv[1:6]
+import json, pathlib, sys
+name, ns, auth, config, claude, plugin = sys.argv[1:7]
 data = {}
 for key, path in (("auth.json", auth), ("opencode.json", config), ("claude-credentials.json", claude)):
     if path: data[key] = open(path).read()
+if plugin:
+    cfg = json.loads(data["opencode.json"]) if config else {"$schema": "https://opencode.ai/config.json", "autoupdate": False}
+    cfg["plugin"] = cfg.get("plugin", []) + [pathlib.Path(plugin).as_uri()]
+    data["opencode.json"] = json.dumps(cfg)
 if not data: data["opencode.json"] = json.dumps({"$schema": "https://opencode.ai/config.json", "autoupdate": False})
 print(json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name + "-credentials", "namespace": ns,
   "labels": {"collab.dev/session": name}}, "type": "Opaque", "stringData": data}))
-' "$name" "$ns" "$auth" "$config" "$claude")"
+' "$name" "$ns" "$auth" "$config" "$claude" "$plugin")"
 
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   "$api/api/v1/namespaces/$ns/secrets" --data-binary "$secret")
@@ -95,5 +111,5 @@ Session $name is running (worker log: $data_dir/sessions/$name/opencode.log).
   URL:     $url
   Token:   $token
   Try:     curl -H "Authorization: Bearer $token" "$url/global/health"
-  Browser: $url/?token=$token
+  Browser: http://$name.localhost:$http_port/?token=$token
 TXT

@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# Router benchmark: fake opencode backend, the router (packaged app, collab.role=router, against a Fabric8 mock API),
-# nginx as a plain reverse proxy to the same backend; wrk at 64 connections on loopback; then idle SSE streams
-# through the router with its RSS. Not part of ./mvnw verify. Usage: bench/router/run.sh  (from anywhere)
-# Env: DURATION (wrk seconds, default 15), CONNECTIONS (64), ROUNDS (3), SSE_STREAMS (10000, capped by the fd limit), SKIP_BUILD=1
+# Router benchmark: the router (packaged app, collab.role=router, against a Fabric8 mock API) and nginx as a plain
+# reverse proxy, each in front of two backends: the Vert.x fake opencode and an nginx `return 200`. wrk at 64 and at
+# 1 connection on loopback, rounds interleaved; CPU per request of the router, of the nginx proxy and of the backend
+# from /proc (bench/router/rounds.py), medians and every round; then idle SSE streams through the router with its RSS.
+# Not part of ./mvnw verify. Usage: bench/router/run.sh  (from anywhere)
+# Env: WARMUP (seconds of load on the router before the rounds, default 30), ROUNDS (5), DURATION (seconds per run
+#      at 64 connections, 10), DURATION_C1 (seconds per run at 1 connection, 5), SSE_STREAMS (10000, capped by the
+#      fd limit), ROUTER_JAVA_OPTS (default: the image's flags with the chart's 768Mi memory limit), SKIP_BUILD=1,
+#      ROUTER_B_JAVA_OPTS and/or ROUTER_B_APP (a second router, "router-b", with other JVM flags or another build's
+#      quarkus-app directory, measured in the same rounds), HOLD=1 (after the warm-up, print the router's pid and URLs and keep everything running for a profiler)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-DURATION="${DURATION:-15}"
-CONNECTIONS="${CONNECTIONS:-64}"
+WARMUP="${WARMUP:-30}"
+ROUNDS="${ROUNDS:-5}"
+DURATION="${DURATION:-10}"
+DURATION_C1="${DURATION_C1:-5}"
 SSE_STREAMS="${SSE_STREAMS:-10000}"
-ROUNDS="${ROUNDS:-3}"
-API_PORT=17001 BACKEND_PORT=17002 ROUTER_PORT=17080 NGINX_PORT=17081
+# src/main/docker/Dockerfile.jvm: MaxRAMPercentage=60 of the chart's 768Mi limit, SerialGC.
+ROUTER_JAVA_OPTS="${ROUTER_JAVA_OPTS:--Xms154m -Xmx460m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}"
+API_PORT=17001 VERTX_PORT=17002 NGBACK_PORT=17003 ROUTER_PORT=17080 NGINX_VERTX_PORT=17081 NGINX_NGBACK_PORT=17082
+ROUTER_B_PORT=17090
 TOKEN=bench-session-token-0123456789 PASSWORD=bench-server-password ADMIN=bench-admin-token
 WORK="$(mktemp -d /tmp/collab-router-bench.XXXXXX)"
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  for f in "$WORK"/nginx-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -37,75 +47,99 @@ wait_for() { # url [header]
   done
   echo "timed out waiting for $1" >&2; exit 1
 }
+start_nginx() { # name, then the http{} body
+  cat >"$WORK/nginx-$1.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx-$1.pid;
+error_log $WORK/nginx-$1-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  $2
+}
+NGINX
+  nginx -c "$WORK/nginx-$1.conf" -p "$WORK"
+  for _ in $(seq 1 50); do [ -s "$WORK/nginx-$1.pid" ] && break; sleep 0.1; done
+}
 
-# 1. Fabric8 mock API + fake opencode backend (one JVM; the test code plays the operator).
-java -Xmx512m -cp "$CP" dev.collab.router.bench.BenchEnvironment $API_PORT $BACKEND_PORT $TOKEN $PASSWORD $ADMIN \
+# 1. Fabric8 mock API + Vert.x fake opencode (one JVM; the test code plays the operator) with session "bench" on
+#    the Vert.x backend and session "benchng" on the nginx backend.
+java -Xmx512m -cp "$CP" dev.collab.router.bench.BenchEnvironment $API_PORT $VERTX_PORT $TOKEN $PASSWORD $ADMIN $NGBACK_PORT \
   >"$WORK/env.log" 2>&1 &
-PIDS+=($!)
+ENV_PID=$!
+PIDS+=($ENV_PID)
 for _ in $(seq 1 300); do grep -q '^READY' "$WORK/env.log" && break; sleep 0.2; done
 grep -q '^READY' "$WORK/env.log" || { echo "environment did not start"; tail -20 "$WORK/env.log"; exit 1; }
 BASIC="Basic $(printf 'opencode:%s' "$PASSWORD" | base64 -w0)"
 
-# 2. The router (packaged app).
-java -Xms64m -Xmx512m -Dcollab.role=router -Dcollab.namespaces=bench \
-  -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$ROUTER_PORT \
-  -Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:$API_PORT \
-  -Dquarkus.kubernetes-client.namespace=collab-system -Dquarkus.log.level=WARN \
-  -jar target/quarkus-app/quarkus-run.jar >"$WORK/router.log" 2>&1 &
-ROUTER_PID=$!
-PIDS+=($ROUTER_PID)
-wait_for "http://127.0.0.1:$ROUTER_PORT/s/bench/global/health" "Authorization: Bearer $TOKEN"
+# 2. nginx backend: a fixed body, no checks (the cheapest server there is).
+start_nginx backend "server { listen 127.0.0.1:$NGBACK_PORT; location / { default_type application/json;
+    return 200 '{\"healthy\":true,\"version\":\"bench\"}'; } }"
 
-# 3. nginx: a plain reverse proxy to the same backend (keep-alive upstream, the same Authorization it needs).
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 128; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Authorization "$BASIC";
-      proxy_set_header X-Forwarded-For \$remote_addr;
-    }
-  }
+# 3. The router (packaged app), with the image's JVM flags; optionally a second one to compare.
+start_router() { # port, quarkus-app dir, JVM options
+  # shellcheck disable=SC2086
+  java $3 -Dcollab.role=router -Dcollab.namespaces=bench \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$1 \
+    -Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:$API_PORT \
+    -Dquarkus.kubernetes-client.namespace=collab-system -Dquarkus.log.level=WARN \
+    -jar "$2/quarkus-run.jar" >"$WORK/router-$1.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "http://127.0.0.1:$1/s/bench/global/health" "Authorization: Bearer $TOKEN"
+  wait_for "http://127.0.0.1:$1/s/benchng/global/health" "Authorization: Bearer $TOKEN"
 }
-NGINX
-nginx -c "$WORK/nginx.conf" -p "$WORK"
-wait_for "http://127.0.0.1:$NGINX_PORT/global/health"
+start_router $ROUTER_PORT target/quarkus-app "$ROUTER_JAVA_OPTS"
+ROUTER_PID=${PIDS[-1]}
+ROUTER_B=""
+if [ -n "${ROUTER_B_JAVA_OPTS:-}${ROUTER_B_APP:-}" ]; then
+  start_router $ROUTER_B_PORT "${ROUTER_B_APP:-target/quarkus-app}" "${ROUTER_B_JAVA_OPTS:-$ROUTER_JAVA_OPTS}"
+  RB="http://127.0.0.1:$ROUTER_B_PORT/s"
+  ROUTER_B=", \"router-b\": {\"pid\": ${PIDS[-1]}, \"jvm\": true}"
+  ROUTER_B_TARGETS=",
+  {\"backend\": \"vertx\", \"via\": \"router-b\", \"url\": \"$RB/bench/global/health\", \"header\": \"Authorization: Bearer $TOKEN\", \"proxy\": \"router-b\", \"server\": \"env\"},
+  {\"backend\": \"nginx\", \"via\": \"router-b\", \"url\": \"$RB/benchng/global/health\", \"header\": \"Authorization: Bearer $TOKEN\", \"proxy\": \"router-b\", \"server\": \"ngback\"}"
+fi
 
-run_wrk() { # name url header
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$3" "$2" >"$WORK/wrk-$1.txt"
-  local rps p50 p99
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$WORK/wrk-$1.txt")
-  p50=$(awk '$1=="50%" {print $2}' "$WORK/wrk-$1.txt")
-  p99=$(awk '$1=="99%" {print $2}' "$WORK/wrk-$1.txt")
-  echo "$1 $rps $(to_ms "$p50") $(to_ms "$p99")" >>"$WORK/results.txt"
+# 4. nginx as a plain reverse proxy to each backend: keep-alive upstream, sets the Authorization opencode needs
+#    (no token check of its own).
+proxy_server() { # listen port, backend port
+  echo "upstream b$2 { server 127.0.0.1:$2; keepalive 128; keepalive_requests 1000000; }
+  server { listen 127.0.0.1:$1; location / { proxy_pass http://b$2; proxy_http_version 1.1;
+    proxy_set_header Connection \"\"; proxy_set_header Authorization \"$BASIC\";
+    proxy_set_header X-Forwarded-For \$remote_addr; } }"
 }
-to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n=n/1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n=n*1000; printf "%.3f", n }'; }
+start_nginx proxy "$(proxy_server $NGINX_VERTX_PORT $VERTX_PORT) $(proxy_server $NGINX_NGBACK_PORT $NGBACK_PORT)"
+wait_for "http://127.0.0.1:$NGINX_VERTX_PORT/global/health"
+wait_for "http://127.0.0.1:$NGINX_NGBACK_PORT/global/health"
 
-echo "warming up (JIT) ..."
-wrk -t2 -c"$CONNECTIONS" -d10s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$ROUTER_PORT/s/bench/global/health" >/dev/null
-wrk -t2 -c"$CONNECTIONS" -d3s -H "Authorization: $BASIC" "http://127.0.0.1:$BACKEND_PORT/global/health" >/dev/null
-wrk -t2 -c"$CONNECTIONS" -d3s "http://127.0.0.1:$NGINX_PORT/global/health" >/dev/null
-: >"$WORK/results.txt"
-# Rounds alternate the targets so that load from other processes on the machine spreads over all three.
-for round in $(seq 1 "$ROUNDS"); do
-  echo "round $round/$ROUNDS ..."
-  run_wrk direct "http://127.0.0.1:$BACKEND_PORT/global/health" "Authorization: $BASIC"
-  run_wrk nginx "http://127.0.0.1:$NGINX_PORT/global/health" "X-Bench: 1"
-  run_wrk router "http://127.0.0.1:$ROUTER_PORT/s/bench/global/health" "Authorization: Bearer $TOKEN"
-done
-grep -h 'Non-2xx\|Socket errors' "$WORK"/wrk-*.txt || true
+# 5. Warm-up and interleaved rounds (rounds.py): WARMUP seconds on the router in 5 s slices, each measured (the JIT
+#    takes that long), 2 s on every other target, then the rounds. HOLD=1: a plain warm-up, then wait.
+R="http://127.0.0.1:$ROUTER_PORT/s"
+if [ "${HOLD:-0}" = 1 ]; then
+  wrk -t2 -c64 -d"${WARMUP}s" -H "Authorization: Bearer $TOKEN" "$R/benchng/global/health" >/dev/null
+  echo "HOLD router pid $ROUTER_PID: $R/bench/global/health (Vert.x backend), $R/benchng/global/health (nginx backend)," \
+    "header 'Authorization: Bearer $TOKEN'; nginx proxy on :$NGINX_VERTX_PORT and :$NGINX_NGBACK_PORT; work dir $WORK"
+  sleep infinity
+fi
 
-# 4. Idle SSE streams through the router: each holds a client and an upstream connection (2 fds in the router).
-LIMIT=$(ulimit -n)
+python3 bench/router/rounds.py <<JSON
+{"rounds": $ROUNDS, "warmup": $WARMUP, "out": "$WORK/rounds.json",
+ "runs": [{"conns": 64, "duration": $DURATION}, {"conns": 1, "duration": $DURATION_C1}],
+ "groups": {"router": {"pid": $ROUTER_PID, "jvm": true}, "env": {"pid": $ENV_PID},
+            "nginx": {"pid": $(cat "$WORK/nginx-proxy.pid"), "children": true},
+            "ngback": {"pid": $(cat "$WORK/nginx-backend.pid"), "children": true}$ROUTER_B},
+ "targets": [
+  {"backend": "vertx", "via": "direct", "url": "http://127.0.0.1:$VERTX_PORT/global/health", "header": "Authorization: $BASIC", "proxy": null, "server": "env"},
+  {"backend": "vertx", "via": "nginx", "url": "http://127.0.0.1:$NGINX_VERTX_PORT/global/health", "header": "X-Bench: 1", "proxy": "nginx", "server": "env"},
+  {"backend": "vertx", "via": "router", "url": "$R/bench/global/health", "header": "Authorization: Bearer $TOKEN", "proxy": "router", "server": "env"},
+  {"backend": "nginx", "via": "direct", "url": "http://127.0.0.1:$NGBACK_PORT/global/health", "header": "X-Bench: 1", "proxy": null, "server": "ngback"},
+  {"backend": "nginx", "via": "nginx", "url": "http://127.0.0.1:$NGINX_NGBACK_PORT/global/health", "header": "X-Bench: 1", "proxy": "nginx", "server": "ngback"},
+  {"backend": "nginx", "via": "router", "url": "$R/benchng/global/health", "header": "Authorization: Bearer $TOKEN", "proxy": "router", "server": "ngback"}${ROUTER_B_TARGETS:-}]}
+JSON
+
+# 6. Idle SSE streams through the router: each holds a client and an upstream connection (2 fds in the router).
+LIMIT=$(awk '/Max open files/ {print $4}' /proc/$ROUTER_PID/limits)
 MAX_STREAMS=$(( (LIMIT - 1000) / 2 ))
 STREAMS=$SSE_STREAMS
 if [ "$STREAMS" -gt "$MAX_STREAMS" ]; then STREAMS=$MAX_STREAMS; fi
@@ -120,29 +154,16 @@ RSS_SSE=$(awk '/VmRSS/ {print $2}' /proc/$ROUTER_PID/status)
 OPEN=$(curl -s "http://127.0.0.1:$ROUTER_PORT/q/metrics" | awk '/^collab_router_open_streams / {print $2}')
 kill $SSE_PID 2>/dev/null || true
 
-python3 - "$WORK/results.txt" "$CONNECTIONS" "$DURATION" "$STREAMS" "$SSE_RESULT" "$OPEN" "$RSS_BEFORE" "$RSS_SSE" "$LIMIT" <<'PY'
+COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml || echo '+changes')"
+python3 bench/router/rounds.py report "$WORK/rounds.json" "## Router benchmark: commit $COMMIT, $(date -u +%F), \
+warm-up ${WARMUP}s, wrk -t2 GET /global/health on loopback (${DURATION}s at 64 connections, ${DURATION_C1}s at 1), \
+2 shared cores, router JVM: $ROUTER_JAVA_OPTS${ROUTER_B:+; router-b: ${ROUTER_B_APP:-target/quarkus-app} ${ROUTER_B_JAVA_OPTS:-$ROUTER_JAVA_OPTS}}"
+python3 - "$STREAMS" "$SSE_RESULT" "$OPEN" "$RSS_BEFORE" "$RSS_SSE" "$LIMIT" <<'PY'
 import sys
-path, conns, dur, streams, sse, open_streams, rss0, rss1, limit = sys.argv[1:]
-runs = {}
-for line in open(path):
-    name, rps, p50, p99 = line.split()
-    runs.setdefault(name, []).append((float(rps), float(p50), float(p99)))
-# Per target, the round with the highest throughput (least disturbed by other processes), with its latencies.
-rows = {n: max(r) for n, r in runs.items()}
-print(f"## Router benchmark (wrk -t2 -c{conns} -d{dur}s, GET /global/health, loopback, 2 shared cores)\n")
-print(f"Best of {len(runs['router'])} alternating rounds per target (all rounds below the table).\n")
-print("| target | requests/s | p50 ms | p99 ms |")
-print("|---|---:|---:|---:|")
-for n in ("direct", "nginx", "router"):
-    r = rows[n]
-    print(f"| {n} | {r[0]:.0f} | {r[1]:.3f} | {r[2]:.3f} |")
-d, g, r = rows["direct"], rows["nginx"], rows["router"]
-print()
-print(f"- router/nginx throughput: {r[0]/g[0]:.2f}x; router/direct throughput: {r[0]/d[0]:.2f}x")
-print(f"- p99 added by the router over direct: {r[2]-d[2]:.3f} ms (nginx adds {g[2]-d[2]:.3f} ms)")
-print(f"- idle SSE streams through the router: requested {streams} ({sse}); router gauge collab_router_open_streams={open_streams}")
-print("- all rounds (requests/s, p50 ms, p99 ms): " + "; ".join(
-    f"{n}: " + ", ".join(f"({a:.0f}, {b:.3f}, {c:.3f})" for a, b, c in runs[n]) for n in ("direct", "nginx", "router")))
-print(f"- router RSS: {int(rss0)/1024:.0f} MiB before the streams, {int(rss1)/1024:.0f} MiB with them open "
-      f"(-Xmx512m; fd limit here {limit}, each stream takes 2 fds in the router)")
+streams, sse, open_streams, rss0, rss1, limit = sys.argv[1:]
+per = (int(rss1) - int(rss0)) / max(1, int(streams))
+print(f"\nIdle SSE streams through the router: requested {streams} ({sse}); gauge collab_router_open_streams={open_streams}; "
+      f"RSS {int(rss0) / 1024:.0f} MiB after the rounds, {int(rss1) / 1024:.0f} MiB with the streams open: "
+      f"{per:.1f} KiB per stream, about {1048576 / per if per > 0 else float('inf'):,.0f} idle streams per GiB of RSS "
+      f"(fd limit of the router process here {limit}; each stream holds 2 fds in the router).")
 PY

@@ -35,7 +35,8 @@ import java.util.function.Supplier;
 public final class ReadinessBench {
     private static final String NS = "default";
     private static final String NAME = "bench";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
 
     private ReadinessBench() {
     }

@@ -139,6 +139,18 @@ public interface CollabConfig {
         /** Upstream response timeout before 504. */
         @WithDefault("60s")
         Duration upstreamTimeout();
+
+        /**
+         * Base domain of host-based routing: {@code <session>.<session-domain>} serves the whole session (opencode's
+         * web UI included) at its root. Unset: path routing {@code /s/<session>/} only. Local mode: {@code localhost}.
+         */
+        Optional<String> sessionDomain();
+
+        /**
+         * Origins (scheme://host[:port]) besides the router's own whose cookie-authenticated requests are accepted;
+         * others get 403.
+         */
+        Optional<List<String>> allowedOrigins();
     }
 
     interface Local {

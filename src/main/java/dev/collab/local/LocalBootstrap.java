@@ -76,6 +76,10 @@ public final class LocalBootstrap {
         System.setProperty("quarkus.kubernetes-client.api-server-url", started.url());
         System.setProperty("quarkus.kubernetes-client.trust-certs", "true");
         System.setProperty("quarkus.kubernetes-client.namespace", namespace);
+        if (config.getOptionalValue("collab.router.session-domain", String.class).isEmpty()) {
+            // <session>.localhost resolves to this machine in browsers: opencode's web UI gets its own origin
+            System.setProperty("collab.router.session-domain", "localhost");
+        }
         if (config.getOptionalValue("quarkus.http.host", String.class).isEmpty()) {
             // the router of local mode serves this machine only, unless quarkus.http.host says otherwise
             System.setProperty("quarkus.http.host", "127.0.0.1");

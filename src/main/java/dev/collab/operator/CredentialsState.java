@@ -1,9 +1,11 @@
 package dev.collab.operator;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CredentialKey;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -16,6 +18,12 @@ import java.util.Map;
  * with ~/.collab/credentials.sha256 on the volume.
  */
 public record CredentialsState(boolean ready, String reason, String message, List<CredentialKey> keys, String hash) {
+    /**
+     * Both a Claude subscription and an Anthropic API key: still ready (the documented rule is that the subscription
+     * wins), but said on the CredentialsReady condition so the owner knows which account is billed.
+     */
+    public static final String SUBSCRIPTION_REPLACES_API_KEY = "SubscriptionReplacesApiKey";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public static CredentialsState of(String secretName, Secret secret) {
         if (secret == null) {
@@ -24,6 +32,7 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
         Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
         List<CredentialKey> keys = new ArrayList<>();
         ByteArrayOutputStream digestInput = new ByteArrayOutputStream();
+        byte[] authJson = null;
         for (CredentialKey key : CredentialKey.values()) {
             String encoded = data.get(key.secretKey());
             if (encoded == null) {
@@ -32,7 +41,9 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
             keys.add(key);
             digestInput.writeBytes((key.secretKey() + "\n").getBytes(StandardCharsets.UTF_8));
             try {
-                digestInput.writeBytes(Base64.getDecoder().decode(encoded));
+                byte[] content = Base64.getDecoder().decode(encoded);
+                digestInput.writeBytes(content);
+                authJson = key == CredentialKey.AUTH ? content : authJson;
             } catch (IllegalArgumentException e) {
                 return notReady("InvalidSecretData", "Secret " + secretName + " key " + key.secretKey()
                         + " is not valid base64");
@@ -43,8 +54,25 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
                     + " holds none of the keys claude-credentials.json, auth.json, opencode.json");
         }
         String hash = "sha256:" + CollabLabels.sha256Hex(digestInput.toByteArray());
-        return new CredentialsState(true, "CredentialsFound",
-                "Secret " + secretName + " provides " + keys.stream().map(CredentialKey::secretKey).toList(), keys, hash);
+        String provides = "Secret " + secretName + " provides " + keys.stream().map(CredentialKey::secretKey).toList();
+        if (keys.contains(CredentialKey.CLAUDE_CREDENTIALS) && hasAnthropicApiKey(authJson)) {
+            return new CredentialsState(true, SUBSCRIPTION_REPLACES_API_KEY, provides + "; the Claude subscription "
+                    + "(claude-credentials.json) wins: the opencode-claude-auth plugin replaces the anthropic API key of "
+                    + "auth.json when the worker starts. Remove one of the two to choose", keys, hash);
+        }
+        return new CredentialsState(true, "CredentialsFound", provides, keys, hash);
+    }
+
+    /** auth.json (opencode's store: provider -> {type, key|access...}) holds an anthropic entry of type api. */
+    private static boolean hasAnthropicApiKey(byte[] authJson) {
+        if (authJson == null) {
+            return false;
+        }
+        try {
+            return "api".equals(JSON.readTree(authJson).path("anthropic").path("type").asText());
+        } catch (IOException e) {
+            return false; // not JSON: opencode ignores it, nothing is replaced
+        }
     }
 
     private static CredentialsState notReady(String reason, String message) {

@@ -14,13 +14,13 @@ final class CookieBootstrap {
     }
 
     /** True when it answered the redirect (the request ends here). */
-    static boolean redirected(HttpServerRequest req, HttpServerResponse resp, String name, Tokens.Presented presented,
+    static boolean redirected(HttpServerRequest req, HttpServerResponse resp, String prefix, Tokens.Presented presented,
             String queryWithoutToken) {
         if (presented.source() != Tokens.Source.QUERY) {
             return false;
         }
         String location = req.path() + (queryWithoutToken == null ? "" : "?" + queryWithoutToken);
-        resp.putHeader(HttpHeaders.SET_COOKIE, Tokens.setCookie(name, presented.value()))
+        resp.putHeader(HttpHeaders.SET_COOKIE, Tokens.setCookie(prefix, presented.value()))
                 .putHeader(HttpHeaders.LOCATION, location).putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                 .setStatusCode(READ_METHODS.contains(req.method()) ? 302 : 307).end();
         return true;

@@ -5,9 +5,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -28,7 +27,7 @@ final class HeaderRewrite {
     private HeaderRewrite() {
     }
 
-    static MultiMap upstream(HttpServerRequest req, String name, SessionDirectory.Access access, boolean upgrade) {
+    static MultiMap upstream(HttpServerRequest req, String prefix, SessionDirectory.Access access, boolean upgrade) {
         MultiMap in = req.headers();
         Set<String> connectionTokens = connectionTokens(in);
         MultiMap out = MultiMap.caseInsensitiveMultiMap();
@@ -46,8 +45,7 @@ final class HeaderRewrite {
         if (cookies != null) {
             out.set(HttpHeaders.COOKIE, cookies);
         }
-        out.set(HttpHeaders.AUTHORIZATION, "Basic " + Base64.getEncoder()
-                .encodeToString(("opencode:" + access.serverPassword()).getBytes(StandardCharsets.UTF_8)));
+        out.set(HttpHeaders.AUTHORIZATION, access.basicAuthorization());
         String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
         String xff = in.get("X-Forwarded-For");
         out.set("X-Forwarded-For", xff == null || xff.isBlank() ? remote : xff + ", " + remote);
@@ -58,7 +56,9 @@ final class HeaderRewrite {
         if (host != null || authority != null) {
             out.set("X-Forwarded-Host", host != null ? host : authority);
         }
-        out.set("X-Forwarded-Prefix", "/s/" + name);
+        if (!prefix.isEmpty()) {
+            out.set("X-Forwarded-Prefix", prefix);
+        }
         return out;
     }
 
@@ -79,12 +79,20 @@ final class HeaderRewrite {
 
     /** Header names listed in Connection: hop-by-hop too (RFC 9110 section 7.6.1). */
     private static Set<String> connectionTokens(MultiMap headers) {
+        List<String> values = headers.getAll(HttpHeaders.CONNECTION);
+        if (values.isEmpty() || values.size() == 1 && isPlainKeepAliveOrClose(values.get(0))) {
+            return Set.of(); // the common cases, nothing to allocate: both tokens are dropped anyway
+        }
         Set<String> tokens = new HashSet<>();
-        for (String c : headers.getAll(HttpHeaders.CONNECTION)) {
+        for (String c : values) {
             for (String t : c.split(",")) {
                 tokens.add(t.trim().toLowerCase(Locale.ROOT));
             }
         }
         return tokens;
+    }
+
+    private static boolean isPlainKeepAliveOrClose(String value) {
+        return value.equalsIgnoreCase("keep-alive") || value.equalsIgnoreCase("close");
     }
 }

@@ -35,9 +35,8 @@ final class PathPolicy {
         return c;
     }
 
-    /** The path after /s/{session}, with repeated slashes folded; "/" when empty. */
-    static String upstreamPath(String normalizedPath, String session) {
-        String prefix = "/s/" + session;
+    /** The path after the prefix ({@code /s/{session}} or empty), with repeated slashes folded; "/" when empty. */
+    static String upstreamPath(String normalizedPath, String prefix) {
         String rest = normalizedPath.startsWith(prefix) ? normalizedPath.substring(prefix.length()) : normalizedPath;
         if (rest.contains("//")) {
             rest = REPEATED_SLASHES.matcher(rest).replaceAll("/");

@@ -14,17 +14,20 @@ final class ProxyExchange {
     final RoutingContext ctx;
     final String name;
     final String uri;
+    /** {@code /s/{session}} under path routing, empty under host routing. */
+    final String prefix;
     /** The response transform that asked for this exchange's body, or null: the body is streamed as is. */
     final ResponseTransform transform;
     CollabSession session;
     SessionDirectory.Access access;
 
-    ProxyExchange(RoutingContext ctx, CollabSession session, SessionDirectory.Access access, String uri,
-            ResponseTransform transform) {
+    ProxyExchange(RoutingContext ctx, CollabSession session, SessionDirectory.Access access, String prefix,
+            String uri, ResponseTransform transform) {
         this.ctx = ctx;
         this.name = session.getMetadata().getName();
         this.session = session;
         this.access = access;
+        this.prefix = prefix;
         this.uri = uri;
         this.transform = transform;
     }

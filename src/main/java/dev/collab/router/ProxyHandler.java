@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code ANY /s/{session}/{path...}}: a straight line of named steps (each answers its own error and stops the
- * request): directory synced, token presented, session resolved, token checked, cookie bootstrap, body cap, path
+ * request): directory synced, token presented, session resolved, token checked, Origin guard, cookie bootstrap, body cap, path
  * policy, wake wait, relay (or WebSocket tunnel), with response transforms (redaction) as hooks of the relay.
  */
 class ProxyHandler implements Handler<RoutingContext> {
@@ -24,6 +24,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final UpstreamRelay relay;
     private final List<ResponseTransform> transforms;
     private final PathPolicy pathPolicy;
+    private final OriginGuard originGuard;
 
     ProxyHandler(Vertx vertx, Supplier<HttpClient> clients, SessionLookup sessions, ActivityTracker activity,
             RouterSettings settings, RouterMetrics metrics, RouteTable routes, List<ResponseTransform> transforms) {
@@ -34,14 +35,24 @@ class ProxyHandler implements Handler<RoutingContext> {
         this.relay = new UpstreamRelay(vertx, clients, activity, metrics, bodyCap, settings.upstreamTimeout());
         this.transforms = List.copyOf(transforms);
         this.pathPolicy = new PathPolicy(routes);
+        this.originGuard = new OriginGuard(settings.allowedOrigins());
     }
 
+    /** Path routing: {@code /s/{session}/{path...}}. */
     @Override
     public void handle(RoutingContext ctx) {
+        String name = ctx.pathParam("session");
+        proxy(ctx, name, "/s/" + name);
+    }
+
+    /**
+     * The pipeline for the session {@code name}; {@code prefix} is the part of the path that names it
+     * ({@code /s/{session}}, or empty under host routing).
+     */
+    void proxy(RoutingContext ctx, String name, String prefix) {
         HttpServerRequest req = ctx.request();
         req.pause();
         HttpServerResponse resp = ctx.response();
-        String name = ctx.pathParam("session");
         ctx.addEndHandler(v -> metrics.request(resp.getStatusCode()));
         if (!sessions.synced(resp, name)) {
             return;
@@ -60,17 +71,20 @@ class ProxyHandler implements Handler<RoutingContext> {
             HttpErrors.send(resp, 403, "wrong token for this session", name);
             return;
         }
-        String query = Tokens.queryWithoutToken(req.query());
-        if (CookieBootstrap.redirected(req, resp, name, presented, query) || !bodyCap.admits(req, resp, name)) {
+        if (!originGuard.admits(req, resp, presented, name)) {
             return;
         }
-        String rest = PathPolicy.upstreamPath(ctx.normalizedPath(), name);
+        String query = Tokens.queryWithoutToken(req.query());
+        if (CookieBootstrap.redirected(req, resp, prefix, presented, query) || !bodyCap.admits(req, resp, name)) {
+            return;
+        }
+        String rest = PathPolicy.upstreamPath(ctx.normalizedPath(), prefix);
         RouteClass routeClass = pathPolicy.check(req.method(), rest, resp, name);
         if (routeClass == null) {
             return;
         }
         ResponseTransform transform = transformFor(req, routeClass);
-        ProxyExchange ex = new ProxyExchange(ctx, cs, access, rest + (query == null ? "" : "?" + query), transform);
+        ProxyExchange ex = new ProxyExchange(ctx, cs, access, prefix, rest + (query == null ? "" : "?" + query), transform);
         wakeWait.whenRunning(ex, relay::forward);
     }
 

@@ -47,7 +47,9 @@ public class RouterWiring {
         return new RouterSettings(config.namespaces().orElse(java.util.List.of()).stream().filter(s -> !s.isBlank()).toList(),
                 Optional.ofNullable(clientNamespace).orElse("default"), config.router().adminTokenSecret(), maxBody,
                 Math.min(maxBody, RouterSettings.CREDENTIAL_BODY_LIMIT), config.router().wakeWait(),
-                config.router().upstreamTimeout(), GoDuration.parse(config.session().idleTimeout()));
+                config.router().upstreamTimeout(), GoDuration.parse(config.session().idleTimeout()))
+                .withBrowser(config.router().sessionDomain().orElse(null),
+                        config.router().allowedOrigins().orElse(java.util.List.of()));
     }
 
     /** The running router, or empty in the operator role (or before the HTTP router is built). */

@@ -28,8 +28,21 @@ import org.jboss.logging.Logger;
 public class SessionDirectory implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SessionDirectory.class);
 
-    /** Access credentials of one session, decoded from its {@code <name>-access} Secret. */
-    public record Access(byte[] token, String serverPassword) {
+    /**
+     * Access credentials of one session, decoded from its {@code <name>-access} Secret, with the Authorization value
+     * the router sends to opencode built once (not per proxied request).
+     */
+    public record Access(byte[] token, String serverPassword, String basicAuthorization) {
+        public Access(byte[] token, String serverPassword) {
+            this(token, serverPassword, "Basic " + Base64.getEncoder()
+                    .encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8)));
+        }
+
+        /** Never the secret values (a record prints its components). */
+        @Override
+        public String toString() {
+            return "Access[redacted]";
+        }
     }
 
     private final KubernetesClient client;

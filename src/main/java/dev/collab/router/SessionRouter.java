@@ -59,6 +59,10 @@ public class SessionRouter implements AutoCloseable {
     }
 
     public void mount(Router router) {
+        if (settings.sessionDomain() != null) {
+            // before every other route: a session's host serves that session at its root
+            router.route().order(-1_000).handler(new HostRouting(settings.sessionDomain(), proxy));
+        }
         router.route("/s/:session/*").handler(proxy);
         router.route("/s/:session").handler(proxy);
         api.mount(router);

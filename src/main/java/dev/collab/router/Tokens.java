@@ -9,7 +9,7 @@ import java.util.List;
 
 /** Where clients put tokens (Bearer header, one-time query parameter, session cookie) and how they are compared. */
 final class Tokens {
-    /** Session cookie set after a ?token= visit; scoped to /s/{session}/. */
+    /** Session cookie set after a ?token= visit; scoped to /s/{session}/, or the session's host. */
     static final String COOKIE = "collab_session_token";
     static final String QUERY_PARAM = "token";
 
@@ -82,8 +82,14 @@ final class Tokens {
         return kept.isEmpty() ? null : String.join("; ", kept);
     }
 
-    static String setCookie(String session, String token) {
-        return COOKIE + "=" + token + "; Path=/s/" + session + "/; HttpOnly; Secure; SameSite=None";
+    /**
+     * Under path routing ({@code prefix} /s/{session}) the cookie is scoped to the session's path and SameSite=None
+     * (the UI may be embedded by another site; the Origin guard covers writes). Under host routing (empty prefix)
+     * the session has its own origin: host-only cookie, Path=/, SameSite=Lax.
+     */
+    static String setCookie(String prefix, String token) {
+        return prefix.isEmpty() ? COOKIE + "=" + token + "; Path=/; HttpOnly; Secure; SameSite=Lax"
+                : COOKIE + "=" + token + "; Path=" + prefix + "/; HttpOnly; Secure; SameSite=None";
     }
 
     /** The raw query string without any token parameter (null when nothing is left). */

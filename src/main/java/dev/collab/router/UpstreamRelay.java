@@ -17,6 +17,8 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -36,6 +38,8 @@ final class UpstreamRelay {
     private final RequestBodyCap bodyCap;
     private final Duration upstreamTimeout;
     private final WebSocketTunnel tunnel;
+    private final Map<String, URI> endpoints = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED_ENDPOINTS = 10_000;
 
     UpstreamRelay(Vertx vertx, Supplier<HttpClient> clients, ActivityTracker activity, RouterMetrics metrics,
             RequestBodyCap bodyCap, Duration upstreamTimeout) {
@@ -57,7 +61,7 @@ final class UpstreamRelay {
         }
         URI endpoint;
         try {
-            endpoint = URI.create(WakeWait.endpoint(ex.session));
+            endpoint = endpoint(WakeWait.endpoint(ex.session));
         } catch (IllegalArgumentException e) {
             HttpErrors.send(resp, 502, "session endpoint is invalid", name);
             return;
@@ -65,7 +69,7 @@ final class UpstreamRelay {
         boolean upgrade = WebSocketTunnel.isUpgrade(req);
         RequestOptions options = new RequestOptions().setMethod(req.method()).setHost(endpoint.getHost())
                 .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80).setURI(ex.uri);
-        MultiMap headers = HeaderRewrite.upstream(req, name, ex.access, upgrade);
+        MultiMap headers = HeaderRewrite.upstream(req, ex.prefix, ex.access, upgrade);
         if (ex.transform != null) {
             headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
         }
@@ -96,6 +100,19 @@ final class UpstreamRelay {
             resp.closeHandler(v -> up.reset());
             bodyCap.stream(ex, up);
         });
+    }
+
+    /** Parsed session endpoints: URI parsing showed in the per-request profile (bench/router/RESULTS.md). */
+    private URI endpoint(String endpoint) {
+        URI uri = endpoints.get(endpoint);
+        if (uri == null) {
+            uri = URI.create(endpoint);
+            if (endpoints.size() >= MAX_CACHED_ENDPOINTS) {
+                endpoints.clear(); // endpoints change when pods are replaced; a bound keeps stale ones from piling up
+            }
+            endpoints.put(endpoint, uri);
+        }
+        return uri;
     }
 
     static void upstreamFailed(HttpServerResponse resp, String name, Throwable cause) {

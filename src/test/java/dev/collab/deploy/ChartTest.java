@@ -107,6 +107,11 @@ class ChartTest {
         Ingress ingress = Manifests.get(objects, Ingress.class, RELEASE_NAMESPACE, "collab-router");
         assertEquals("nginx", ingress.getSpec().getIngressClassName());
         assertEquals("collab-router", ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getName());
+        assertEquals(List.of("collab.internal.example.com", "*.sessions.internal.example.com"),
+                ingress.getSpec().getRules().stream().map(r -> r.getHost()).toList(), "wildcard rule for host-based routing");
+        assertEquals("collab-router", ingress.getSpec().getRules().get(1).getHttp().getPaths().get(0).getBackend().getService().getName());
+        assertEquals("sessions.internal.example.com", routerEnv.get("COLLAB_ROUTER_SESSION_DOMAIN"));
+        assertEquals("https://portal.internal.example.com,https://wiki.internal.example.com", routerEnv.get("COLLAB_ROUTER_ALLOWED_ORIGINS"));
         // API server egress narrowed to the listed address.
         NetworkPolicy router = Manifests.get(objects, NetworkPolicy.class, RELEASE_NAMESPACE, "collab-router");
         assertTrue(router.getSpec().getEgress().stream().anyMatch(r -> r.getTo() != null

@@ -9,8 +9,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 
 /**
  * A loopback stand-in for the Anthropic Messages API: records every request (path, x-api-key, Authorization, body
@@ -19,9 +22,19 @@ import java.util.concurrent.Executors;
 final class FakeAnthropic implements AutoCloseable {
     /** One request as it reached the endpoint; pid -1 when the owning process could not be found. */
     record Recorded(String path, String apiKey, String authorization, long pid, String body) {
-        /** Whether the request carries this text (a prompt names its session: LocalModeApp.promptText). */
+        /** Whether the request carries this text (a prompt names its session: "Say hello to alice"). */
         boolean mentions(String text) {
             return body.contains(text);
+        }
+
+        /** The token of an {@code Authorization: Bearer} header (how a Claude subscription is sent), else null. */
+        String bearer() {
+            return authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : null;
+        }
+
+        /** From worker {@code pid} of {@code session} (by the session's own base URL when the process was not told). */
+        boolean from(String session, long workerPid) {
+            return pid == workerPid || (pid == -1 && path.startsWith("/" + session + "/"));
         }
     }
 
@@ -53,19 +66,19 @@ final class FakeAnthropic implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange; InputStream in = exchange.getRequestBody()) {
-            String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            String requestBody = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             long pid = SocketOwners.pidOfLoopbackClient(exchange.getRemoteAddress().getPort(), port());
             requests.add(new Recorded(exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("x-api-key"),
-                    exchange.getRequestHeaders().getFirst("authorization"), pid, body));
+                    exchange.getRequestHeaders().getFirst("authorization"), pid, requestBody));
             if (!"POST".equals(exchange.getRequestMethod()) || !exchange.getRequestURI().getPath().endsWith("/messages")) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
-            byte[] reply = stream().getBytes(StandardCharsets.UTF_8);
+            byte[] body = stream().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
-            exchange.sendResponseHeaders(200, reply.length);
+            exchange.sendResponseHeaders(200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
-                out.write(reply);
+                out.write(body);
             }
         }
     }
@@ -87,6 +100,43 @@ final class FakeAnthropic implements AutoCloseable {
 
     private static String event(String name, String data) {
         return "event: " + name + "\ndata: " + data + "\n\n";
+    }
+
+    /** Requests by credential header per worker of each session, redacted to their prefix, one line per worker. */
+    String summary(Map<String, List<Long>> pids) {
+        StringBuilder out = new StringBuilder();
+        for (var e : new TreeMap<>(pids).entrySet()) {
+            for (long pid : e.getValue()) {
+                var byHeader = requests.stream().filter(r -> r.from(e.getKey(), pid))
+                        .collect(Collectors.groupingBy(r -> "x-api-key=" + redact(r.apiKey()) + " authorization="
+                                + redact(r.authorization()), TreeMap::new, Collectors.counting()));
+                out.append(String.format("  %-5s worker pid %-7d requests by header: %s%n", e.getKey(), pid, byHeader));
+            }
+        }
+        long unattributed = requests.stream().filter(r -> r.pid() == -1).count();
+        return out.append("  requests whose process could not be told (attributed by base URL): ").append(unattributed)
+                .append('\n').toString();
+    }
+
+    /**
+     * Up to the third '-' (at most 16 characters): "sk-alice-0001-…", "sk-ant-api03-…", "Bearer oat-alice-0002-…";
+     * never the secret part.
+     */
+    static String redact(String value) {
+        if (value == null) {
+            return "none";
+        }
+        if (value.startsWith("Bearer ")) {
+            return "Bearer " + redact(value.substring(7));
+        }
+        int cut = -1;
+        for (int i = 0, dashes = 0; i < value.length() && i < 16; i++) {
+            if (value.charAt(i) == '-' && ++dashes == 3) {
+                cut = i + 1;
+                break;
+            }
+        }
+        return value.substring(0, cut > 0 ? cut : Math.min(4, value.length())) + "…";
     }
 
     static String text() {

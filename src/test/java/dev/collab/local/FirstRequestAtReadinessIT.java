@@ -46,7 +46,9 @@ class FirstRequestAtReadinessIT {
     /** Much longer than any answer (tens of ms); a request lost in the gap is never answered at all. */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** HTTP/1.1 like the router's client: opencode never answers an instance-loading request that asks for h2c. */
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private Path dataDir;
     private EmbeddedApi api;
     private KubernetesClient client;

@@ -3,6 +3,7 @@ package dev.collab.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The isolation proof in Gateway mode (issue 14), with the real opencode: local mode (LocalModeApp: embedded API,
+ * The isolation proof in Gateway mode (issue 14), with the real opencode: local mode (LocalModeRun: embedded API,
  * operator, router, local node and the credential gateway in one JVM), the fake Anthropic endpoint on loopback as
  * the gateway's provider, two sessions alice (api key) and bob (api key, plus an OAuth access token) in Gateway mode.
  * The endpoint records every request with its body: a prompt names its session, so "alice's request" means "a
@@ -43,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * otherwise.
  */
 class GatewayIsolationProofIT {
-    private static final String NS = LocalModeApp.NS;
+    private static final String NS = LocalModeRun.NS;
     private static final String ALICE_KEY = "sk-alice-gw-0001-real";
     private static final String ALICE_NEW_KEY = "sk-alice-gw-0002-uploaded";
     private static final String BOB_KEY = "sk-bob-gw-0001-real";
@@ -51,19 +53,29 @@ class GatewayIsolationProofIT {
     private static final List<String> REAL = List.of(ALICE_KEY, ALICE_NEW_KEY, BOB_KEY, BOB_ACCESS);
 
     private static FakeAnthropic anthropic;
-    private static LocalModeApp app;
+    private static LocalModeRun app;
 
     @BeforeAll
     static void startLocalMode() throws Exception {
-        anthropic = new FakeAnthropic(); // closed in stopLocalMode, also when the proof is skipped
-        app = LocalModeApp.startOrSkip("GatewayIsolationProofIT", "gateway-proof", Map.of(
+        Optional<String> skip = LocalModeRun.skipReason("GatewayIsolationProofIT");
+        assumeTrue(skip.isEmpty(), skip.orElse(null));
+        anthropic = new FakeAnthropic();
+        app = LocalModeRun.start(Path.of("target/gateway-proof"), Map.of(
                 "COLLAB_GATEWAY_UPSTREAM", "http://127.0.0.1:" + anthropic.port() + "/provider",
                 "COLLAB_GATEWAY_USAGE_FLUSH_INTERVAL", "1s"));
     }
 
     @AfterAll
     static void stopLocalMode() throws Exception {
-        LocalModeApp.closeAll(app, anthropic);
+        try {
+            if (app != null) {
+                app.stop(List.of("alice", "bob"));
+            }
+        } finally {
+            if (anthropic != null) {
+                anthropic.close();
+            }
+        }
     }
 
     @Test
@@ -73,10 +85,10 @@ class GatewayIsolationProofIT {
         createSession("bob", Map.of("auth.json", apiKeyAuth(BOB_KEY), "claude-credentials.json",
                 "{\"claudeAiOauth\":{\"accessToken\":\"" + BOB_ACCESS + "\",\"refreshToken\":\"sk-ant-ort-bob-gw\","
                         + "\"expiresAt\":1767225600000,\"scopes\":[\"user:inference\"]}}"));
-        String aliceToken = LocalModeApp.await("alice's access token", () -> app.accessToken("alice"));
-        String bobToken = LocalModeApp.await("bob's access token", () -> app.accessToken("bob"));
-        long alicePid = app.worker(LocalModeApp.await("alice Ready", () -> app.readyPid("alice")));
-        long bobPid = app.worker(LocalModeApp.await("bob Ready", () -> app.readyPid("bob")));
+        String aliceToken = LocalModeRun.await("alice's access token", () -> app.accessToken("alice"));
+        String bobToken = LocalModeRun.await("bob's access token", () -> app.accessToken("bob"));
+        long alicePid = app.worker(LocalModeRun.await("alice Ready", () -> app.readyPid("alice")));
+        long bobPid = app.worker(LocalModeRun.await("bob Ready", () -> app.readyPid("bob")));
 
         // the pod specs reference no Secret with a real credential
         for (String s : List.of("alice", "bob")) {
@@ -93,7 +105,7 @@ class GatewayIsolationProofIT {
         assertOwnKeyOnly("bob", BOB_KEY);
         for (FakeAnthropic.Recorded r : anthropic.requests()) {
             assertTrue(r.path().startsWith("/provider/v1/"), "through the gateway: " + r.path());
-            assertTrue(r.pid() == -1 || r.pid() == app.pid(), "a worker reached the provider directly (pid " + r.pid() + ")");
+            assertTrue(r.pid() == -1 || r.pid() == app.appPid(), "a worker reached the provider directly (pid " + r.pid() + ")");
         }
 
         // neither HOME, nor the worker's mounted Secrets, nor its environment hold a real key
@@ -101,7 +113,7 @@ class GatewayIsolationProofIT {
             assertNoRealKeyUnder(app.dataDir().resolve("sessions").resolve(s));
         }
         for (long pid : List.of(alicePid, bobPid)) {
-            LocalModeApp.environ(pid).ifPresent(env -> {
+            LocalModeRun.environ(pid).ifPresent(env -> {
                 assertEquals(app.routerUrl() + "/v1", env.get("ANTHROPIC_BASE_URL"));
                 env.forEach((k, v) -> REAL.forEach(key -> assertFalse(v.contains(key), "worker environment " + k)));
             });
@@ -128,12 +140,9 @@ class GatewayIsolationProofIT {
         assertEquals(null, swapped.apiKey());
 
         // a new key uploaded through the router is used on the next request, by the same worker process
-        HttpResponse<String> upload = LocalModeApp.HTTP.send(HttpRequest.newBuilder(
-                        URI.create(app.routerUrl() + "/collab/session/alice/credentials/auth.json"))
-                .header("Authorization", "Bearer " + app.adminToken()).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(apiKeyAuth(ALICE_NEW_KEY))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> upload = app.adminPut("alice/credentials/auth.json", apiKeyAuth(ALICE_NEW_KEY));
         assertTrue(upload.statusCode() < 300, "upload: " + upload.statusCode() + " " + upload.body());
-        LocalModeApp.await("the gateway sees the upload", () -> {
+        LocalModeRun.await("the gateway sees the upload", () -> {
             int n = anthropic.requests().size();
             try {
                 gateway("x-api-key", alicePlaceholder);
@@ -146,7 +155,7 @@ class GatewayIsolationProofIT {
         app.prompt("alice", aliceToken);
         assertEquals(alicePid, app.readyPid("alice"), "alice's worker kept running: no restart for a new key");
         List<FakeAnthropic.Recorded> next = anthropic.requests().subList(afterUpload, anthropic.requests().size()).stream()
-                .filter(r -> r.mentions(LocalModeApp.promptText("alice"))).toList();
+                .filter(r -> r.mentions(promptText("alice"))).toList();
         assertFalse(next.isEmpty(), "alice's next prompt reached the provider");
         next.forEach(r -> assertEquals(ALICE_NEW_KEY, r.apiKey()));
 
@@ -166,8 +175,8 @@ class GatewayIsolationProofIT {
         String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","
                 + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/direct/v1\"}}}}";
         SecretBuilder secret = new SecretBuilder().withNewMetadata().withName(name + "-credentials").withNamespace(NS).endMetadata()
-                .addToData("opencode.json", LocalModeApp.b64(config));
-        files.forEach((k, v) -> secret.addToData(k, LocalModeApp.b64(v)));
+                .addToData("opencode.json", LocalModeRun.b64(config));
+        files.forEach((k, v) -> secret.addToData(k, LocalModeRun.b64(v)));
         app.client().secrets().inNamespace(NS).resource(secret.build()).create();
         CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
         spec.getCredentials().setMode(CredentialsMode.Gateway);
@@ -176,13 +185,18 @@ class GatewayIsolationProofIT {
         app.client().resources(CollabSession.class).inNamespace(NS).resource(new CollabSession(NS, name, spec)).create();
     }
 
+    /** What LocalModeRun.prompt sends: the provider sees it in the request body of this session's prompts. */
+    private static String promptText(String session) {
+        return "Say hello to " + session;
+    }
+
     private static String apiKeyAuth(String key) {
         return "{\"anthropic\":{\"type\":\"api\",\"key\":\"" + key + "\"}}";
     }
 
     /** Every request that carries this session's prompt carried this key, and only this session's do. */
     private static void assertOwnKeyOnly(String session, String key) {
-        String mine = LocalModeApp.promptText(session);
+        String mine = promptText(session);
         List<FakeAnthropic.Recorded> own = anthropic.requests().stream().filter(r -> r.mentions(mine)).toList();
         assertFalse(own.isEmpty(), session + "'s prompt reached the provider");
         own.forEach(r -> assertEquals(key, r.apiKey(), session + "'s request carried another credential"));
@@ -217,12 +231,12 @@ class GatewayIsolationProofIT {
     private static void assertReadsOnlyPlaceholder(String session, String token, String placeholder) throws Exception {
         String base = app.routerUrl() + "/s/" + session;
         String authPath = app.home(session).resolve(".local/share/opencode/auth.json").toString();
-        HttpResponse<String> file = LocalModeApp.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/file/content?path="
+        HttpResponse<String> file = LocalModeRun.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/file/content?path="
                 + URLEncoder.encode(authPath, StandardCharsets.UTF_8))).header("Authorization", "Bearer " + token).build(),
                 HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> created = app.createOpencodeSession(session, token);
         String id = Serialization.jsonMapper().readTree(created.body()).get("id").asText();
-        HttpResponse<String> shell = LocalModeApp.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/shell"))
+        HttpResponse<String> shell = LocalModeRun.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/shell"))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"agent\":\"build\",\"command\":\"cat " + authPath + "\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -235,7 +249,7 @@ class GatewayIsolationProofIT {
     }
 
     private static HttpResponse<String> gateway(String header, String value) throws Exception {
-        return LocalModeApp.HTTP.send(HttpRequest.newBuilder(URI.create(app.routerUrl() + "/v1/messages"))
+        return LocalModeRun.HTTP.send(HttpRequest.newBuilder(URI.create(app.routerUrl() + "/v1/messages"))
                 .header(header, value).header("anthropic-version", "2023-06-01").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":16,\"stream\":true,"
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"direct\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
@@ -243,7 +257,7 @@ class GatewayIsolationProofIT {
 
     private static void assertUsage(String session, Predicate<FakeAnthropic.Recorded> served) throws InterruptedException {
         long requests = anthropic.requests().stream().filter(r -> r.path().endsWith("/messages")).filter(served).count();
-        SessionUsage usage = LocalModeApp.await(session + "'s usage in status", () -> {
+        SessionUsage usage = LocalModeRun.await(session + "'s usage in status", () -> {
             CollabSession cs = app.client().resources(CollabSession.class).inNamespace(NS).withName(session).get();
             SessionUsage u = cs.getStatus() == null ? null : cs.getStatus().getUsage();
             return u != null && u.getRequests() == requests ? u : null;

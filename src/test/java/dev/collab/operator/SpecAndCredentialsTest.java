@@ -51,6 +51,38 @@ class SpecAndCredentialsTest {
         assertThat(ok.message()).doesNotContain("e30=").doesNotContain("{}");
     }
 
+    @Test
+    void aSubscriptionBesideAnApiKeyWinsAndTheConditionSaysSo() {
+        String apiKey = b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-api03-secret\"}}");
+        String subscription = b64("{\"claudeAiOauth\":{\"accessToken\":\"oat-secret\",\"refreshToken\":\"ort-secret\","
+                + "\"expiresAt\":1}}");
+        CredentialsState both = CredentialsState.of("x", secret(Map.of("auth.json", apiKey, "claude-credentials.json", subscription)));
+        assertThat(both.ready()).isTrue();
+        assertThat(both.reason()).isEqualTo(CredentialsState.SUBSCRIPTION_REPLACES_API_KEY);
+        assertThat(both.message()).contains("claude-credentials.json", "wins").doesNotContain("secret");
+
+        // only one of the two, or an auth.json whose anthropic entry is not an API key: nothing is replaced
+        assertThat(CredentialsState.of("x", secret(Map.of("auth.json", apiKey))).reason()).isEqualTo("CredentialsFound");
+        assertThat(CredentialsState.of("x", secret(Map.of("claude-credentials.json", subscription))).reason())
+                .isEqualTo("CredentialsFound");
+        String otherProvider = b64("{\"openai\":{\"type\":\"api\",\"key\":\"sk-o\"},\"anthropic\":{\"type\":\"oauth\"}}");
+        assertThat(CredentialsState.of("x", secret(Map.of("auth.json", otherProvider, "claude-credentials.json", subscription)))
+                .reason()).isEqualTo("CredentialsFound");
+        assertThat(CredentialsState.of("x", secret(Map.of("auth.json", b64("not json"), "claude-credentials.json", subscription)))
+                .reason()).isEqualTo("CredentialsFound");
+        // the hash is the seed-home digest either way: the rule changes the condition, not what is seeded
+        assertThat(both.hash()).isEqualTo(CredentialsState.of("y", secret(Map.of("claude-credentials.json", subscription,
+                "auth.json", apiKey))).hash());
+    }
+
+    private static io.fabric8.kubernetes.api.model.Secret secret(Map<String, String> data) {
+        return new SecretBuilder().withNewMetadata().withName("x").endMetadata().withData(data).build();
+    }
+
+    private static String b64(String s) {
+        return java.util.Base64.getEncoder().encodeToString(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     private static String reason(CollabSessionSpec spec) {
         return SpecValidator.validate(spec).map(SpecProblem::reason).orElse(null);
     }

@@ -59,7 +59,7 @@ class RouterSecurityTest {
         token = createSession(client, "team-x", "x", "30m", backend.password);
         setStatus(client, "team-x", "x", SessionPhase.Running, null, backend.endpoint());
         router = new RunningRouter(vertx, client, RouterTestSupport.settings(1 << 20, Duration.ofSeconds(30),
-                Duration.ofSeconds(30)), Clock.systemUTC());
+                Duration.ofSeconds(30)).withBrowser("Sessions.Test", List.of("https://portal.example/")), Clock.systemUTC());
         await("session routable", () -> router.router.ready() && router.router.directory().find("x").stream()
                 .anyMatch(cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null));
     }
@@ -80,16 +80,73 @@ class RouterSecurityTest {
 
     /** A request line sent as is (paths java.net.http refuses), answered with the status code. */
     static int raw(String method, String target) throws Exception {
+        return Integer.parseInt(exchange(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                + token + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").substring(9, 12));
+    }
+
+    /** Sends a raw request; the response as text (status line, headers, body), read until the server closes. */
+    static String exchange(String request) throws Exception {
         try (Socket s = new Socket("127.0.0.1", router.server.actualPort())) {
-            s.setSoTimeout(30_000);
+            s.setSoTimeout(5_000);
             OutputStream out = s.getOutputStream();
-            out.write((method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
-                    + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = s.getInputStream();
-            String head = new String(in.readNBytes(12), StandardCharsets.ISO_8859_1);
-            return Integer.parseInt(head.substring(9, 12));
+            StringBuilder text = new StringBuilder();
+            byte[] buf = new byte[8192];
+            for (int n; (n = readOrMinusOne(in, buf, text)) > 0;) {
+                text.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                if (complete(text)) {
+                    break; // a WebSocket, or an answer on a connection that stays open
+                }
+            }
+            return text.toString();
         }
+    }
+
+    /** A 101 with its headers, or headers with a Content-Length and that many bytes of body. */
+    static boolean complete(StringBuilder text) {
+        int end = text.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return false;
+        }
+        String head = text.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+        int cl = head.indexOf("\r\ncontent-length: ");
+        if (head.startsWith("http/1.1 101")) {
+            return true;
+        }
+        if (cl < 0) {
+            return false;
+        }
+        int eol = head.indexOf("\r\n", cl + 2);
+        long length = Long.parseLong(head.substring(cl + 18, eol < 0 ? head.length() : eol).trim());
+        return text.length() - end - 4 >= length;
+    }
+
+    static int readOrMinusOne(InputStream in, byte[] buf, StringBuilder text) throws java.io.IOException {
+        try {
+            return in.read(buf);
+        } catch (java.net.SocketTimeoutException e) {
+            throw new AssertionError("timed out after: " + text, e);
+        }
+    }
+
+    /** A request from a browser: session cookie (no token), an Origin, and the Host it was sent to. */
+    static String browser(String method, String path, String host, String origin, boolean webSocket) throws Exception {
+        String upgrade = webSocket ? "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" : "Connection: close\r\n";
+        String body = method.equals("GET") ? "" : "Content-Length: 2\r\nContent-Type: application/json\r\n";
+        return exchange(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + Tokens.COOKIE + "=" + token
+                + "\r\n" + (origin == null ? "" : "Origin: " + origin + "\r\n") + upgrade + body + "\r\n"
+                + (method.equals("GET") ? "" : "{}"));
+    }
+
+    static int status(String response) {
+        return Integer.parseInt(response.substring(9, 12));
+    }
+
+    String own() {
+        return "127.0.0.1:" + router.server.actualPort();
     }
 
     @Test
@@ -150,5 +207,60 @@ class RouterSecurityTest {
         JsonObject provider = new JsonObject(send("GET", "/s/x/provider", null).body());
         assertEquals("ANTHROPIC_API_KEY", provider.getJsonArray("all").getJsonObject(0).getJsonArray("env").getString(0),
                 "names of environment variables are not secrets");
+    }
+
+    @Test
+    void cookieRequestsFromAnotherOriginAreRefused() throws Exception {
+        String write = "/s/x/session/upload/message";
+        int before = backend.received.get();
+        String evil = browser("POST", write, own(), "https://evil.example", false);
+        assertEquals(403, status(evil), evil);
+        assertTrue(evil.contains("cross-origin request refused"), evil);
+        assertEquals(403, status(browser("POST", write, own(), "null", false)));
+        assertEquals(403, status(browser("POST", write, own(), "http://127.0.0.1:1", false)), "another port is another origin");
+        assertEquals(403, status(browser("GET", "/s/x/pty/p1/connect", own(), "https://evil.example", true)),
+                "cross-site WebSocket hijacking");
+        assertEquals(403, status(browser("GET", "/s/x/session", own(), "https://evil.example", false)));
+        assertEquals(before, backend.received.get(), "no refused request reached opencode");
+
+        assertEquals(200, status(browser("POST", write, own(), "http://" + own(), false)), "the router's own origin");
+        assertEquals(200, status(browser("POST", write, own(), "https://PORTAL.example", false)), "collab.router.allowed-origins");
+        assertEquals(200, status(browser("POST", write, own(), null, false)), "no Origin: not a browser");
+        assertEquals(101, status(browser("GET", "/s/x/pty/p1/connect", own(), "http://" + own(), true)));
+        HttpResponse<String> bearer = http.send(HttpRequest.newBuilder(URI.create(router.base() + write))
+                .header("Authorization", "Bearer " + token).header("Origin", "https://evil.example")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, bearer.statusCode(), "a Bearer token is not ambient: no Origin check");
+    }
+
+    @Test
+    void hostRoutingServesTheSessionAtItsRoot() throws Exception {
+        String host = "x.sessions.test:" + router.server.actualPort();
+        String root = exchange("GET /?lang=en HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                + "\r\nConnection: close\r\n\r\n");
+        assertEquals(200, status(root), root);
+        JsonObject echo = new JsonObject(root.substring(root.indexOf("\r\n\r\n") + 4));
+        assertEquals("/?lang=en", echo.getString("uri"));
+        assertFalse(echo.getJsonObject("headers").containsKey("x-forwarded-prefix"));
+
+        String visit = exchange("GET /assets/app.js?token=" + token + " HTTP/1.1\r\nHost: X.Sessions.Test\r\nConnection: close\r\n\r\n");
+        assertEquals(302, status(visit), visit);
+        assertTrue(visit.toLowerCase(java.util.Locale.ROOT).contains("location: /assets/app.js\r\n"), visit);
+        assertTrue(visit.contains(Tokens.COOKIE + "=" + token + "; Path=/; HttpOnly; Secure; SameSite=Lax"), visit);
+
+        assertEquals(200, status(browser("GET", "/assets/app.js", host, null, false)), "the cookie works at the root");
+        assertEquals(401, status(exchange("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")));
+        assertEquals(404, status(exchange("GET / HTTP/1.1\r\nHost: nobody.sessions.test\r\nAuthorization: Bearer " + token
+                + "\r\nConnection: close\r\n\r\n")));
+        assertEquals(403, status(exchange("PUT /AUTH/anthropic HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer "
+                + token + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")), "the path policy applies");
+        assertFalse(exchange("GET /CONFIG/providers HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                + "\r\nConnection: close\r\n\r\n").contains("sk-ant-secret-1"), "redaction applies");
+        assertEquals(403, status(browser("POST", "/session/upload/message", host, "http://y.sessions.test:"
+                + router.server.actualPort(), false)), "another session's origin");
+        assertEquals(200, status(browser("POST", "/session/upload/message", host, "http://" + host, false)));
+        assertEquals(101, status(browser("GET", "/pty/p1/connect", host, "http://" + host, true)));
+        assertEquals(200, status(exchange("GET /s/x/session HTTP/1.1\r\nHost: " + own() + "\r\nAuthorization: Bearer " + token
+                + "\r\nConnection: close\r\n\r\n")), "path routing on other hosts");
     }
 }

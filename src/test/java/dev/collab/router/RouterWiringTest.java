@@ -73,6 +73,8 @@ class RouterWiringTest {
         assertEquals(Duration.ofMinutes(30), s.defaultIdleTimeout());
         assertEquals(List.of("team-a"), s.namespaces());
         assertEquals("collab-system", s.routerNamespace());
+        assertEquals("sessions.example.com", s.sessionDomain());
+        assertEquals(List.of("https://portal.example.com"), s.allowedOrigins());
     }
 
     private static RouterWiring wiring(Role role, Vertx vertx) {
@@ -92,6 +94,8 @@ class RouterWiringTest {
                     case "adminTokenSecret" -> "collab-router-admin";
                     case "maxBody" -> "10M";
                     case "upstreamTimeout" -> Duration.ofSeconds(60);
+                    case "sessionDomain" -> Optional.of("sessions.example.com");
+                    case "allowedOrigins" -> Optional.of(List.of("https://portal.example.com", " "));
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
         CollabConfig.Session session = (CollabConfig.Session) Proxy.newProxyInstance(RouterWiringTest.class.getClassLoader(),

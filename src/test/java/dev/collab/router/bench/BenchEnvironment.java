@@ -24,10 +24,12 @@ import java.util.HashMap;
 import java.util.List;
 
 /**
- * Benchmark environment (not a test): a Fabric8 mock API server in CRUD mode on 127.0.0.1:{apiPort} holding one
+ * Benchmark environment (not a test): a Fabric8 mock API server in CRUD mode on 127.0.0.1:{apiPort} holding a
  * Running CollabSession "bench" whose endpoint is a fake opencode on 127.0.0.1:{backendPort}. The fake answers
  * GET /global/health with a small JSON body and GET /event with an SSE stream that sends one event and stays open.
- * Usage: BenchEnvironment apiPort backendPort token serverPassword adminToken
+ * With a sixth argument, a second Running session "benchng" points at 127.0.0.1:{extraBackendPort} (run.sh puts an
+ * nginx {@code return 200} there); both sessions share the token and server password.
+ * Usage: BenchEnvironment apiPort backendPort token serverPassword adminToken [extraBackendPort]
  */
 public final class BenchEnvironment {
     public static void main(String[] args) throws Exception {
@@ -65,24 +67,30 @@ public final class BenchEnvironment {
         }
         client.secrets().inNamespace("collab-system").resource(new SecretBuilder().withNewMetadata().withName("collab-router-admin")
                 .endMetadata().addToData("token", b64(adminToken)).build()).create();
-        CollabSessionSpec spec = new CollabSessionSpec("bench@example.com", "bench-creds");
-        client.resource(new CollabSession("bench", "bench", spec)).create();
-        client.secrets().inNamespace("bench").resource(new SecretBuilder().withNewMetadata().withName("bench-access")
-                .addToLabels(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS).addToLabels(CollabLabels.SESSION, "bench").endMetadata()
-                .addToData(CollabLabels.ACCESS_TOKEN_KEY, b64(token)).addToData(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, b64(password))
-                .build()).create();
-        // Plays the operator: the session runs and its endpoint is the fake opencode.
-        CollabSession cs = client.resources(CollabSession.class).inNamespace("bench").withName("bench").get();
-        CollabSessionStatus status = new CollabSessionStatus();
-        status.setPhase(SessionPhase.Running);
-        status.setEndpoint("http://127.0.0.1:" + backendPort);
-        status.setAccessSecretName("bench-access");
-        status.setConditions(List.of(new ConditionBuilder().withType("Ready").withStatus("True").withReason("PodReady").build()));
-        cs.setStatus(status);
-        client.resource(cs).updateStatus();
+        running(client, "bench", backendPort, token, password);
+        if (args.length > 5) {
+            running(client, "benchng", Integer.parseInt(args[5]), token, password);
+        }
         System.out.println("READY api=http://127.0.0.1:" + apiPort + " backend=http://127.0.0.1:" + backendPort);
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    /** Creates session {name} with its access Secret and plays the operator: Running, endpoint 127.0.0.1:{port}. */
+    private static void running(KubernetesClient client, String name, int port, String token, String password) {
+        client.resource(new CollabSession("bench", name, new CollabSessionSpec(name + "@example.com", "bench-creds"))).create();
+        client.secrets().inNamespace("bench").resource(new SecretBuilder().withNewMetadata().withName(name + "-access")
+                .addToLabels(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS).addToLabels(CollabLabels.SESSION, name).endMetadata()
+                .addToData(CollabLabels.ACCESS_TOKEN_KEY, b64(token)).addToData(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, b64(password))
+                .build()).create();
+        CollabSession cs = client.resources(CollabSession.class).inNamespace("bench").withName(name).get();
+        CollabSessionStatus status = new CollabSessionStatus();
+        status.setPhase(SessionPhase.Running);
+        status.setEndpoint("http://127.0.0.1:" + port);
+        status.setAccessSecretName(name + "-access");
+        status.setConditions(List.of(new ConditionBuilder().withType("Ready").withStatus("True").withReason("PodReady").build()));
+        cs.setStatus(status);
+        client.resource(cs).updateStatus();
     }
 
     private static String b64(String s) {

@@ -32,14 +32,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * Test support for the proofs with the real opencode: the packaged app in local mode in its own JVM (embedded API,
- * operator, router, gateway, local node), a client on its embedded API, and opencode's HTTP API through the router.
- * Stops the app (and asserts no worker outlived it) and keeps the worker logs under target/&lt;work&gt; on close.
+ * Local mode as the proofs with the real opencode run it: the packaged app in its own JVM (embedded API, operator,
+ * router, local node) on a free port, a data dir outside the repository, a Fabric8 client on its kubeconfig, and
+ * the session-level moves a proof makes through the router (tokens, Ready pids, prompts). Shared by
+ * {@link IsolationProofIT} (API keys) and {@link OAuthIsolationProofIT} (Claude subscriptions).
  */
-final class LocalModeApp implements AutoCloseable {
+final class LocalModeRun {
     static final Duration DEADLINE = Duration.ofSeconds(180);
     static final String NS = "default";
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -52,47 +52,34 @@ final class LocalModeApp implements AutoCloseable {
     private Process app;
     private KubernetesClient client;
 
-    /** Why the proof cannot run here (no opencode, no packaged app), or null when it can. */
-    static String skipReason(String test) {
+    /**
+     * Why a proof named {@code proof} cannot run here (no opencode, no packaged app), or empty. Printed too: an
+     * assumption in @BeforeAll is reported as 0 tests, so the build log has to say it.
+     */
+    static Optional<String> skipReason(String proof) {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        return RealOpencode.find().isEmpty() ? test + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, put "
-                + "opencode on the PATH or set -Dcollab.it.opencode)"
-                : !Files.isRegularFile(jar) ? test + " SKIPPED: " + jar + " is missing (runs in ./mvnw verify)" : null;
-    }
-
-    /** Starts local mode for this proof, or skips the test class (with a line in the build log) when it cannot run. */
-    static LocalModeApp startOrSkip(String test, String workName, Map<String, String> env) throws Exception {
-        String skip = skipReason(test);
+        String skip = RealOpencode.find().isEmpty() ? proof + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, "
+                + "put opencode on the PATH or set -Dcollab.it.opencode)"
+                : !Files.isRegularFile(jar) ? proof + " SKIPPED: " + jar + " is missing (runs in ./mvnw verify)" : null;
         if (skip != null) {
-            System.out.println(skip); // an assumption in @BeforeAll is reported as 0 tests: say it in the build log
+            System.out.println(skip);
         }
-        Assumptions.assumeTrue(skip == null, skip);
-        return new LocalModeApp(workName, env);
+        return Optional.ofNullable(skip);
     }
 
-    /** Closes each that is not null, in order, even when one fails. */
-    static void closeAll(AutoCloseable... all) throws Exception {
-        Exception first = null;
-        for (AutoCloseable c : all) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    LocalModeApp(String workName, Map<String, String> env) throws Exception {
-        work = Path.of("target", workName).toAbsolutePath();
+    /** Starts local mode; {@code work} (under target/) receives its log and, at {@link #stop}, the worker logs. */
+    static LocalModeRun start(Path work, Map<String, String> env) throws Exception {
         PodFiles.deleteTree(work);
         Files.createDirectories(work);
         // outside the repository: a session workspace inside a git work tree would make it opencode's project
-        dataDir = Files.createTempDirectory("collab-" + workName);
+        LocalModeRun run = new LocalModeRun(work.toAbsolutePath(), Files.createTempDirectory("collab-" + work.getFileName()), env);
+        run.startApp();
+        return run;
+    }
+
+    private LocalModeRun(Path work, Path dataDir, Map<String, String> env) {
+        this.work = work;
+        this.dataDir = dataDir;
         int httpPort = ContainerLauncher.freePort();
         routerUrl = "http://127.0.0.1:" + httpPort;
         launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -101,14 +88,11 @@ final class LocalModeApp implements AutoCloseable {
         launch.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
         launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", RealOpencode.find().orElseThrow());
         launch.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
-        // A worker that hangs gets 504 after 45 s, and the proof fails: there is no restart-on-hang path.
-        launch.environment().put("COLLAB_ROUTER_UPSTREAM_TIMEOUT", "45s");
         launch.environment().putAll(env);
         launch.redirectErrorStream(true);
-        start();
     }
 
-    void start() throws Exception {
+    void startApp() throws Exception {
         Files.deleteIfExists(dataDir.resolve("kubeconfig"));
         launch.redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("collab.log").toFile()));
         app = launch.start();
@@ -123,7 +107,7 @@ final class LocalModeApp implements AutoCloseable {
     }
 
     /** SIGTERM: Quarkus stops the operator, router and local node (workers get SIGTERM); no worker may outlive it. */
-    void stop() throws Exception {
+    void stopApp() throws Exception {
         client.close();
         app.destroy();
         if (!app.waitFor(90, TimeUnit.SECONDS)) {
@@ -134,6 +118,42 @@ final class LocalModeApp implements AutoCloseable {
         for (long pid : workerPids) {
             assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "worker " + pid + " outlived local mode");
         }
+    }
+
+    /** Stops local mode if it runs, keeps the worker logs of {@code sessions} in the work dir, deletes the data dir. */
+    void stop(List<String> sessions) throws Exception {
+        try {
+            if (app != null && app.isAlive()) {
+                stopApp();
+            }
+        } finally {
+            keepLogs(sessions);
+            if (!Boolean.getBoolean("collab.it.keep-data")) {
+                PodFiles.deleteTree(dataDir);
+            }
+        }
+    }
+
+    private void keepLogs(List<String> sessions) throws IOException {
+        for (String session : sessions) { // worker logs for a failed CI run (fake credentials only)
+            Path log = dataDir.resolve("sessions").resolve(session).resolve("opencode.log");
+            if (Files.isRegularFile(log)) {
+                Files.copy(log, work.resolve(session + "-opencode.log"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            Path internal = home(session).resolve(".local/share/opencode/log");
+            if (Files.isDirectory(internal)) { // opencode's own logs (no credentials: it logs paths and events)
+                try (var logs = Files.list(internal)) {
+                    for (Path l : logs.toList()) {
+                        Files.copy(l, work.resolve(session + "-internal-" + l.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The process of local mode (its gateway is the only process that may reach the provider in Gateway mode). */
+    long appPid() {
+        return app.pid();
     }
 
     KubernetesClient client() {
@@ -152,22 +172,31 @@ final class LocalModeApp implements AutoCloseable {
         return routerUrl;
     }
 
-    long pid() {
-        return app.pid();
-    }
-
+    /** The session's HOME (stands for its PVC). */
     Path home(String session) {
         return dataDir.resolve("sessions").resolve(session).resolve("home");
     }
 
-    /** Remembers a worker pid: after stop none of them may be alive. */
+    /** Remembers a worker pid: {@link #stopApp} checks that none outlives local mode. */
     long worker(long pid) {
         workerPids.add(pid);
         return pid;
     }
 
+    /** The workers remembered so far (mutable: a proof may add to it). */
+    List<Long> workerPids() {
+        return workerPids;
+    }
+
     String adminToken() throws IOException {
         return Files.readString(dataDir.resolve("admin-token")).trim();
+    }
+
+    /** PUT {@code path} (under /collab/session/) with the admin token, as the collab app uploads credentials. */
+    HttpResponse<String> adminPut(String path, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/collab/session/" + path))
+                .header("Authorization", "Bearer " + adminToken()).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     String accessToken(String session) {
@@ -196,6 +225,14 @@ final class LocalModeApp implements AutoCloseable {
         return Long.parseLong(id.substring("local://".length()));
     }
 
+    /** Waits for the session's next Ready worker other than {@code previous}, and remembers it. */
+    long awaitReplaced(String session, long previous) throws InterruptedException {
+        return worker(await(session + "'s worker replaced", () -> {
+            Long pid = readyPid(session);
+            return pid != null && pid != previous ? pid : null;
+        }));
+    }
+
     /** opencode's HTTP API through the router: create an opencode session, send one message, expect the fake reply. */
     String prompt(String session, String token) throws Exception {
         return sendMessage(session, token, createOpencodeSession(session, token));
@@ -208,7 +245,7 @@ final class LocalModeApp implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    String sendMessage(String session, String token, HttpResponse<String> created) throws Exception {
+    private String sendMessage(String session, String token, HttpResponse<String> created) throws Exception {
         String base = routerUrl + "/s/" + session;
         assertEquals(200, created.statusCode(), created.body());
         String id = Serialization.jsonMapper().readTree(created.body()).get("id").asText();
@@ -216,7 +253,7 @@ final class LocalModeApp implements AutoCloseable {
                 .timeout(Duration.ofSeconds(150))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":{\"providerID\":\"anthropic\",\"modelID\":\"claude-sonnet-4-5\"},"
-                        + "\"parts\":[{\"type\":\"text\",\"text\":\"" + promptText(session) + "\"}]}")).build(),
+                        + "\"parts\":[{\"type\":\"text\",\"text\":\"Say hello to " + session + "\"}]}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, reply.statusCode(), reply.body());
         JsonNode body = Serialization.jsonMapper().readTree(reply.body());
@@ -224,13 +261,13 @@ final class LocalModeApp implements AutoCloseable {
         return id;
     }
 
-    /** The text of every prompt of this session: the provider sees it in the request body. */
-    static String promptText(String session) {
-        return "Say hello to " + session;
-    }
-
+    /**
+     * opencode installs its config-dir dependencies in the background after the first prompt, ignoring SIGTERM
+     * meanwhile; a worker replaced in that window leaves state that stalls the next one for minutes (seen with
+     * 1.18.33). Waits for the install to finish (best effort): package.json and package-lock.json are written when
+     * it is complete (node_modules fills first).
+     */
     void awaitConfigInstall(String session) throws InterruptedException {
-        // package.json and package-lock.json are written when the install is complete (node_modules fills first)
         Path config = home(session).resolve(".config/opencode");
         Instant end = Instant.now().plusSeconds(90);
         while (!(Files.isRegularFile(config.resolve("package-lock.json")) && Files.isRegularFile(config.resolve("package.json")))
@@ -256,7 +293,7 @@ final class LocalModeApp implements AutoCloseable {
         }
     }
 
-    static int status(String url) {
+    int status(String url) {
         return status(HttpRequest.newBuilder(URI.create(url)).build());
     }
 
@@ -285,39 +322,5 @@ final class LocalModeApp implements AutoCloseable {
             Thread.sleep(250);
         }
         throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s waiting for " + what);
-    }
-
-    /** Stops the app if it runs, keeps the worker logs (fake keys only) and removes the data dir. */
-    @Override
-    public void close() throws Exception {
-        try {
-            if (app != null && app.isAlive()) {
-                stop();
-            }
-        } finally {
-            for (Path sessionDir : listOrEmpty(dataDir.resolve("sessions"))) {
-                String session = sessionDir.getFileName().toString();
-                Path log = sessionDir.resolve("opencode.log");
-                if (Files.isRegularFile(log)) {
-                    Files.copy(log, work.resolve(session + "-opencode.log"), StandardCopyOption.REPLACE_EXISTING);
-                }
-                for (Path l : listOrEmpty(sessionDir.resolve("home/.local/share/opencode/log"))) {
-                    // opencode's own logs (no credentials: it logs paths and events)
-                    Files.copy(l, work.resolve(session + "-internal-" + l.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            if (!Boolean.getBoolean("collab.it.keep-data")) {
-                PodFiles.deleteTree(dataDir);
-            }
-        }
-    }
-
-    private static List<Path> listOrEmpty(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (var s = Files.list(dir)) {
-            return s.toList();
-        }
     }
 }
