@@ -137,7 +137,9 @@ final class GatewayProxy implements Handler<RoutingContext> {
             RealCredentials.Credential credential) {
         URI upstream = settings.upstream();
         RequestOptions options = new RequestOptions().setMethod(req.method())
-                .setAbsoluteURI(upstream.getScheme() + "://" + upstream.getRawAuthority() + upstreamBasePath + req.uri())
+                // path and query only: an absolute-form request target must not choose the host the key goes to
+                .setAbsoluteURI(upstream.getScheme() + "://" + upstream.getRawAuthority() + upstreamBasePath + req.path()
+                        + (req.query() == null ? "" : "?" + req.query()))
                 .setHeaders(upstreamHeaders(req.headers(), credential));
         boolean messages = req.method() == HttpMethod.POST && req.path().endsWith("/messages");
         metrics.opened();

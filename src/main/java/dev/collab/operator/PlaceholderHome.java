@@ -15,8 +15,9 @@ import java.util.Set;
 /**
  * Pure: the credential files of a Gateway-mode session. Same shapes as the credential Secret's keys, every secret
  * value replaced by the session's placeholder, OAuth expiry moved to the far future (the opencode-claude-auth plugin
- * then never refreshes), and opencode.json pointing the anthropic provider at the gateway. A file that is not a JSON
- * object is left out: where its secrets are cannot be told.
+ * then never refreshes), and opencode.json pointing the anthropic provider at the gateway. Every file is written,
+ * a missing or unreadable one (not a JSON object: where its secrets are cannot be told) as {@code {}}, so seed-home
+ * overwrites whatever an earlier Seeded run or the plugin left in HOME with a real credential.
  */
 public final class PlaceholderHome {
     /** Fields whose string value is a credential (auth.json, .credentials.json, provider options). */
@@ -34,12 +35,9 @@ public final class PlaceholderHome {
         for (CredentialKey key : CredentialKey.values()) {
             byte[] content = real.get(key);
             ObjectNode tree = content == null ? null : parse(content);
+            tree = tree == null ? JSON.createObjectNode() : tree;
             if (key == CredentialKey.OPENCODE_CONFIG) {
-                tree = tree == null ? JSON.createObjectNode() : tree;
                 tree.withObject("/provider/anthropic/options").put("baseURL", baseUrlV1);
-            }
-            if (tree == null) {
-                continue;
             }
             replace(tree, access, refresh);
             out.put(key.secretKey(), tree.toString());

@@ -240,8 +240,16 @@ class GatewayIsolationProofIT {
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"agent\":\"build\",\"command\":\"cat " + authPath + "\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        System.out.println("GATEWAY PROOF: file API " + file.statusCode() + ", shell " + shell.statusCode());
-        for (HttpResponse<String> r : List.of(file, shell)) {
+        // the other key-read routes of the hostile review (issue 14): whatever the router lets through, no real key
+        List<HttpResponse<String>> reads = new ArrayList<>(List.of(file, shell));
+        for (String path : List.of("/provider", "/global/config", "/config", "/config/providers", "/CONFIG/providers",
+                "/api/fs/read?path=" + URLEncoder.encode(authPath, StandardCharsets.UTF_8))) {
+            reads.add(LocalModeRun.HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        System.out.println("GATEWAY PROOF: key-read routes answered " + reads.stream().map(r -> r.uri().getPath() + "="
+                + r.statusCode()).toList());
+        for (HttpResponse<String> r : reads) {
             REAL.forEach(key -> assertFalse(r.body().contains(key), r.uri() + " showed a real key"));
         }
         assertTrue(shell.statusCode() == 200 && shell.body().contains(placeholder), "the shell read auth.json: " + shell.body());

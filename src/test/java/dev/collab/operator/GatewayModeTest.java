@@ -59,6 +59,15 @@ class GatewayModeTest {
     }
 
     @Test
+    void everyFileIsWrittenSoNoEarlierRealOneSurvivesInHome() {
+        Secret onlyAuth = secret(Map.of("auth.json", AUTH, "claude-credentials.json", "not json"));
+        Secret home = GatewayHomeDependent.desired(WorkerPodBuilderTest.session("alice"), onlyAuth, KEY, settings.gateway());
+        assertThat(decoded(home)).containsOnlyKeys("auth.json", "claude-credentials.json", "opencode.json");
+        assertThat(decoded(home).get("claude-credentials.json")).isEqualTo("{}");
+        assertThat(Serialization.asJson(decoded(home))).doesNotContain("REAL");
+    }
+
+    @Test
     void placeholdersAreBoundToOneSessionIncarnation() {
         String a = Placeholders.access(KEY, "ns", "alice", "uid-1");
         assertThat(a).startsWith(Placeholders.PREFIX).doesNotContain("alice");
