@@ -36,6 +36,10 @@ json() {
   elif command -v python3 >/dev/null 2>&1; then python3 -c "$2" "${@:3}";
   else echo "needs node or python3" >&2; exit 1; fi
 }
+# The owner as a label value (CollabLabels.ownerLabelValue): the operator uses the Secret only when it is opted in
+# for sessions (collab.dev/credentials=true) of this owner (collab.dev/owner).
+owner_label="$(printf '%s' "$owner" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9._-]/-/g; s/^[._-]*//; s/[._-]*$//')"
+[ -n "$owner_label" ] && [ ${#owner_label} -le 63 ] || { echo "--owner '$owner' does not fit a label value" >&2; exit 2; }
 kubeconfig="$data_dir/kubeconfig"
 [ -f "$kubeconfig" ] || { echo "no $kubeconfig: is local mode running (examples/local.sh)?" >&2; exit 1; }
 api="$(sed -n 's/^ *server: *//p' "$kubeconfig" | head -1)"
@@ -44,7 +48,7 @@ ns="$(sed -n 's/^ *namespace: *//p' "$kubeconfig" | head -1)"
 # Secret body: stringData from the files (the embedded API folds stringData into data like a real one)
 secret="$(json '
 const fs = require("fs");
-const [name, ns, auth, config, claude, plugin] = process.argv.slice(1);
+const [name, ns, auth, config, claude, plugin, ownerLabel] = process.argv.slice(1);
 const data = {};
 if (auth) data["auth.json"] = fs.readFileSync(auth, "utf8");
 if (config) data["opencode.json"] = fs.readFileSync(config, "utf8");
@@ -56,10 +60,11 @@ if (plugin) {
 }
 if (!Object.keys(data).length) data["opencode.json"] = JSON.stringify({$schema: "https://opencode.ai/config.json", autoupdate: false});
 console.log(JSON.stringify({apiVersion: "v1", kind: "Secret", metadata: {name: name + "-credentials", namespace: ns,
-  labels: {"collab.dev/session": name}}, type: "Opaque", stringData: data}));
+  labels: {"collab.dev/session": name, "collab.dev/credentials": "true", "collab.dev/owner": ownerLabel}},
+  type: "Opaque", stringData: data}));
 ' '
 import json, pathlib, sys
-name, ns, auth, config, claude, plugin = sys.argv[1:7]
+name, ns, auth, config, claude, plugin, owner_label = sys.argv[1:8]
 data = {}
 for key, path in (("auth.json", auth), ("opencode.json", config), ("claude-credentials.json", claude)):
     if path: data[key] = open(path).read()
@@ -69,8 +74,9 @@ if plugin:
     data["opencode.json"] = json.dumps(cfg)
 if not data: data["opencode.json"] = json.dumps({"$schema": "https://opencode.ai/config.json", "autoupdate": False})
 print(json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name + "-credentials", "namespace": ns,
-  "labels": {"collab.dev/session": name}}, "type": "Opaque", "stringData": data}))
-' "$name" "$ns" "$auth" "$config" "$claude" "$plugin")"
+  "labels": {"collab.dev/session": name, "collab.dev/credentials": "true", "collab.dev/owner": owner_label}},
+  "type": "Opaque", "stringData": data}))
+' "$name" "$ns" "$auth" "$config" "$claude" "$plugin" "$owner_label")"
 
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   "$api/api/v1/namespaces/$ns/secrets" --data-binary "$secret")

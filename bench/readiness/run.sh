@@ -16,7 +16,7 @@ opencode="$(command -v opencode || true)"
 [ -x "$opencode" ] || { echo "opencode not found: run .ci/install-opencode.sh" >&2; exit 1; }
 out=target/readiness-bench
 mkdir -p "$out/classes"
-cp="target/test-classes:target/classes:$app/lib/main/*"
+cp="target/test-classes:target/classes:$app/lib/main/*:$app/lib/boot/*"
 javac -nowarn -d "$out/classes" -cp "$cp" bench/readiness/src/dev/collab/local/*.java
 exec java -Xmx512m -Djava.util.logging.manager=java.util.logging.LogManager \
   -cp "$out/classes:$cp" dev.collab.local.ReadinessBench "$app/quarkus-run.jar" "$opencode" "$uploads"

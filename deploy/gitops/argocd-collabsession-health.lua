@@ -32,7 +32,7 @@ end
 local needsAction = {
   SecretNotFound = true, NoKnownCredentialKeys = true, InvalidIdleTimeout = true, ForbiddenEnv = true,
   ImagePullBackOff = true, ErrImagePull = true, CrashLoopBackOff = true, InitContainerFailed = true,
-  StartTimeout = true,
+  StartTimeout = true, SecretOwnerMismatch = true,
 }
 for _, c in pairs(conditions) do
   if c.status == "False" and c.reason ~= nil and needsAction[c.reason] then

@@ -15,8 +15,7 @@ import java.util.Map;
 public final class AccessSecrets {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private AccessSecrets() {
-    }
+    private AccessSecrets() {}
 
     /** 32 random bytes, base64url without padding: safe in URLs, cookies and headers. */
     public static String newToken() {
@@ -43,16 +42,25 @@ public final class AccessSecrets {
         return text(secret, CollabLabels.ACCESS_SERVER_PASSWORD_KEY);
     }
 
-    /** The decoded bytes of one key, or null when absent or not base64. */
+    /**
+     * The decoded bytes of one key, or null when absent or not base64. Also reads stringData, which an API server
+     * folds into data but the Fabric8 mock server and the embedded API do not.
+     */
     public static byte[] bytes(Secret secret, String key) {
-        if (secret == null || secret.getData() == null || secret.getData().get(key) == null) {
+        if (secret == null) {
             return null;
         }
-        try {
-            return Base64.getDecoder().decode(secret.getData().get(key));
-        } catch (IllegalArgumentException e) {
-            return null;
+        if (secret.getData() != null && secret.getData().get(key) != null) {
+            try {
+                return Base64.getDecoder().decode(secret.getData().get(key).trim());
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
         }
+        if (secret.getStringData() != null && secret.getStringData().get(key) != null) {
+            return secret.getStringData().get(key).getBytes(StandardCharsets.UTF_8);
+        }
+        return null;
     }
 
     /** The Authorization header value opencode's server checks: HTTP Basic with user "opencode". */

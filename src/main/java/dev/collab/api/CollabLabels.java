@@ -7,7 +7,7 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 
-/** Labels and annotations of DESIGN.md section 3: the contract shared by operator, router and local node. */
+/** Labels and annotations of docs/DESIGN.md section 3: the contract shared by operator, router and local node. */
 public final class CollabLabels {
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGED_BY_VALUE = "collab-session-operator";
@@ -18,9 +18,10 @@ public final class CollabLabels {
     public static final String ROLE = "collab.dev/role";
     public static final String ROLE_ACCESS = "access";
     public static final String ROLE_WORKER = "worker";
-    /** On Gateway-mode worker pods: NetworkPolicy lets them reach the gateway and DNS only. */
-    public static final String CREDENTIALS = "collab.dev/credentials";
-    public static final String CREDENTIALS_GATEWAY = "gateway";
+    /** On Gateway-mode worker pods (value "gateway"): NetworkPolicy lets them reach the gateway and DNS only. */
+    public static final String CREDENTIALS_MODE = "collab.dev/credentials-mode";
+
+    public static final String CREDENTIALS_MODE_GATEWAY = "gateway";
     /** The `<name>-gateway-home` Secret: placeholder credential files of a Gateway-mode session. */
     public static final String ROLE_GATEWAY_HOME = "gateway-home";
 
@@ -37,14 +38,29 @@ public final class CollabLabels {
     /** On a pod: when the operator created it, by the operator's clock (start-timeout and idle reference). */
     public static final String CREATED_AT = "collab.dev/created-at";
 
+    /**
+     * On a credential Secret: opted in for sessions (value "true"). The operator uses a Secret as a session's
+     * credentials only with this label and an {@link #OWNER} label equal to the session's owner label, so a
+     * CollabSession cannot name (and read, through its shell) any other Secret of the namespace.
+     */
+    public static final String CREDENTIALS = "collab.dev/credentials";
+
+    public static final String CREDENTIALS_VALUE = "true";
+
     /** Keys of the access Secret. */
     public static final String ACCESS_TOKEN_KEY = "token";
+
     public static final String ACCESS_SERVER_PASSWORD_KEY = "server-password";
 
     private static final int MAX_LABEL_VALUE = 63;
 
-    private CollabLabels() {
-    }
+    /**
+     * Longest CollabSession name: the name is the value of the {@link #SESSION} label of every child, and a label
+     * value has at most 63 characters. The CRD rejects longer names; the operator answers them with NameTooLong.
+     */
+    public static final int MAX_SESSION_NAME = MAX_LABEL_VALUE;
+
+    private CollabLabels() {}
 
     public static String accessSecretName(String session) {
         return session + "-access";
@@ -58,12 +74,34 @@ public final class CollabLabels {
         return session + "-home";
     }
 
+    /** Labels that opt a credential Secret in for the sessions of this owner. */
+    public static Map<String, String> credentialSecretLabels(String owner) {
+        return Map.of(PART_OF, PART_OF_VALUE, CREDENTIALS, CREDENTIALS_VALUE, OWNER, ownerLabelValue(owner));
+    }
+
     /** Labels every child of a session carries. */
     public static Map<String, String> childLabels(String session, String owner, String role) {
         return role == null
-                ? Map.of(MANAGED_BY, MANAGED_BY_VALUE, PART_OF, PART_OF_VALUE, SESSION, session, OWNER, ownerLabelValue(owner))
-                : Map.of(MANAGED_BY, MANAGED_BY_VALUE, PART_OF, PART_OF_VALUE, SESSION, session, OWNER, ownerLabelValue(owner),
-                        ROLE, role);
+                ? Map.of(
+                        MANAGED_BY,
+                        MANAGED_BY_VALUE,
+                        PART_OF,
+                        PART_OF_VALUE,
+                        SESSION,
+                        session,
+                        OWNER,
+                        ownerLabelValue(owner))
+                : Map.of(
+                        MANAGED_BY,
+                        MANAGED_BY_VALUE,
+                        PART_OF,
+                        PART_OF_VALUE,
+                        SESSION,
+                        session,
+                        OWNER,
+                        ownerLabelValue(owner),
+                        ROLE,
+                        role);
     }
 
     /**

@@ -27,7 +27,15 @@ public class CollabSessionSpec {
     private String image;
 
     @Pattern(DURATION_PATTERN)
-    @JsonPropertyDescription("Go-style duration after which an inactive session is stopped; \"0\" never stops it.")
+    @Size(max = 32)
+    // Guards first (at most 16 characters, no number of 7+ digits) so that duration() never overflows: CEL's && is
+    // false when either side is false, even if the other side is an error.
+    @ValidationRule(
+            value =
+                    "self == '0' || (self.size() <= 16 && !self.matches('[0-9]{7,}') && duration(self) <= duration('8760h'))",
+            message = "idleTimeout must be at most 8760h (365 days); use \"0\" to never stop the session")
+    @JsonPropertyDescription(
+            "Go-style duration after which an inactive session is stopped, at most 8760h; \"0\" never stops it.")
     private String idleTimeout;
 
     @JsonPropertyDescription("true: no pod runs, the HOME volume is kept.")
@@ -38,16 +46,18 @@ public class CollabSessionSpec {
     @JsonPropertyDescription("Resources of the opencode container; default from operator configuration.")
     private ResourceRequirements resources;
 
-    @ValidationRule(value = "self.all(e, e.name != 'HOME' && !e.name.startsWith('XDG_') && !e.name.startsWith('OPENCODE_SERVER_'))",
+    @ValidationRule(
+            value =
+                    "self.all(e, e.name != 'HOME' && !e.name.startsWith('XDG_') && !e.name.startsWith('OPENCODE_SERVER_'))",
             message = "env may not set HOME, XDG_* or OPENCODE_SERVER_*: the operator owns them")
-    @ValidationRule(value = "self.all(e, e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
+    @ValidationRule(
+            value = "self.all(e, e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
             message = "env may not set OPENCODE_DISABLE_EMBEDDED_WEB_UI: the readiness probe needs the embedded web UI")
     @JsonPropertyDescription("Extra environment variables; HOME, XDG_*, OPENCODE_SERVER_* and "
             + "OPENCODE_DISABLE_EMBEDDED_WEB_UI are reserved.")
     private List<EnvVar> env = new ArrayList<>();
 
-    public CollabSessionSpec() {
-    }
+    public CollabSessionSpec() {}
 
     public CollabSessionSpec(String owner, String credentialsSecret) {
         this.owner = owner;

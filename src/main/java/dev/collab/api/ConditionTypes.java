@@ -1,12 +1,11 @@
 package dev.collab.api;
 
-/** Condition types and reasons of a CollabSession (DESIGN.md section 2). */
+/** Condition types and reasons of a CollabSession (docs/DESIGN.md section 2). */
 public final class ConditionTypes {
     public static final String READY = "Ready";
     public static final String CREDENTIALS_READY = "CredentialsReady";
     public static final String STORAGE_READY = "StorageReady";
     public static final String IDLE = "Idle";
 
-    private ConditionTypes() {
-    }
+    private ConditionTypes() {}
 }

@@ -3,7 +3,7 @@ package dev.collab.api;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The credential Secret keys of DESIGN.md section 2 and where each lands under the session HOME. */
+/** The credential Secret keys of docs/DESIGN.md section 2 and where each lands under the session HOME. */
 public enum CredentialKey {
     CLAUDE_CREDENTIALS("claude-credentials.json", ".claude/.credentials.json"),
     AUTH("auth.json", ".local/share/opencode/auth.json"),

@@ -9,7 +9,9 @@ public enum CredentialsMode {
 
     /** The mode a session runs in: its spec's, or the configured default when the spec leaves it unset. */
     public static CredentialsMode effective(CollabSessionSpec spec, CredentialsMode configuredDefault) {
-        CredentialsMode own = spec == null || spec.getCredentials() == null ? null : spec.getCredentials().getMode();
+        CredentialsMode own = spec == null || spec.getCredentials() == null
+                ? null
+                : spec.getCredentials().getMode();
         return own != null ? own : configuredDefault;
     }
 }

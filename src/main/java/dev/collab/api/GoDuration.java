@@ -10,8 +10,10 @@ public final class GoDuration {
     private static final Pattern WHOLE = Pattern.compile(CollabSessionSpec.DURATION_PATTERN);
     private static final Pattern PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ns|us|µs|ms|s|m|h)");
 
-    private GoDuration() {
-    }
+    /** Longest accepted duration: 8760h (365 days); "0" means never. Anything longer is refused, not wrapped. */
+    public static final Duration MAX = Duration.ofHours(8760);
+
+    private GoDuration() {}
 
     /** The duration, ZERO for "0"; IllegalArgumentException with a readable message otherwise. */
     public static Duration parse(String text) {
@@ -26,6 +28,10 @@ public final class GoDuration {
         Matcher m = PART.matcher(value);
         while (m.find()) {
             nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit(m.group(2)))));
+        }
+        if (nanos.compareTo(BigDecimal.valueOf(MAX.toNanos())) > 0) {
+            throw new IllegalArgumentException(
+                    "'" + text + "' is longer than the maximum of 8760h (365 days); use 0 for never");
         }
         return Duration.ofNanos(nanos.longValue());
     }

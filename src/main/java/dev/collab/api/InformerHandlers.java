@@ -6,8 +6,7 @@ import java.util.function.Consumer;
 /** Fabric8 informer handlers that react the same way to an add and an update (local node, gateway). */
 public final class InformerHandlers {
 
-    private InformerHandlers() {
-    }
+    private InformerHandlers() {}
 
     /** `upsert` on add and update (the new state), `delete` on delete. */
     public static <T> ResourceEventHandler<T> of(Consumer<T> upsert, Consumer<T> delete) {

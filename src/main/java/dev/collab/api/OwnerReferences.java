@@ -6,12 +6,14 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 /** Owner references that point at a CollabSession, so its children are garbage-collected with it. */
 public final class OwnerReferences {
 
-    private OwnerReferences() {
-    }
+    private OwnerReferences() {}
 
     /** The operator's children: the session is their controller and blocks its own deletion until they are gone. */
     public static OwnerReference controller(CollabSession session) {
-        return new OwnerReferenceBuilder(plain(session)).withController(true).withBlockOwnerDeletion(true).build();
+        return new OwnerReferenceBuilder(plain(session))
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .build();
     }
 
     /**

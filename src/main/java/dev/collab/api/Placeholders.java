@@ -18,16 +18,18 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Placeholders {
     /** Data key of the gateway key Secret. */
     public static final String KEY_DATA_KEY = "key";
+
     public static final String PREFIX = "collab-gw-";
     /** OAuth placeholders expire on 2100-01-01: the plugin never tries to refresh them. */
     public static final long FAR_FUTURE_EXPIRY_MILLIS = 4_102_444_800_000L;
 
-    private Placeholders() {
-    }
+    private Placeholders() {}
 
     /** The key held by the gateway key Secret, or null when it is missing, not base64 or shorter than 16 bytes. */
     public static byte[] keyFrom(io.fabric8.kubernetes.api.model.Secret secret) {
-        String encoded = secret == null || secret.getData() == null ? null : secret.getData().get(KEY_DATA_KEY);
+        String encoded = secret == null || secret.getData() == null
+                ? null
+                : secret.getData().get(KEY_DATA_KEY);
         try {
             byte[] bytes = encoded == null ? null : Base64.getDecoder().decode(encoded.trim());
             return bytes == null || bytes.length < 16 ? null : bytes;

@@ -3,12 +3,13 @@ package dev.collab.api;
 /** Readings of a session's status that operator, router and local node share. */
 public final class SessionStates {
 
-    private SessionStates() {
-    }
+    private SessionStates() {}
 
     /** Stopped for idleness or capacity: the next request (activity) starts it again. */
     public static boolean wakesOnActivity(CollabSessionStatus status) {
-        return status != null && status.getPhase() == SessionPhase.Stopped && status.getStoppedReason() != null
+        return status != null
+                && status.getPhase() == SessionPhase.Stopped
+                && status.getStoppedReason() != null
                 && status.getStoppedReason().wakesOnActivity();
     }
 

@@ -9,17 +9,23 @@ import java.util.Objects;
 public class SessionUsage {
     @JsonPropertyDescription("Provider requests answered through the gateway.")
     private long requests;
+
     private long inputTokens;
     private long outputTokens;
     private long cacheReadTokens;
     private long cacheWriteTokens;
+
     @JsonPropertyDescription("When the gateway last added to these totals (RFC 3339).")
     private String updatedAt;
 
-    public SessionUsage() {
-    }
+    public SessionUsage() {}
 
-    public SessionUsage(long requests, long inputTokens, long outputTokens, long cacheReadTokens, long cacheWriteTokens,
+    public SessionUsage(
+            long requests,
+            long inputTokens,
+            long outputTokens,
+            long cacheReadTokens,
+            long cacheWriteTokens,
             String updatedAt) {
         this.requests = requests;
         this.inputTokens = inputTokens;
@@ -79,9 +85,13 @@ public class SessionUsage {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SessionUsage u && requests == u.requests && inputTokens == u.inputTokens
-                && outputTokens == u.outputTokens && cacheReadTokens == u.cacheReadTokens
-                && cacheWriteTokens == u.cacheWriteTokens && Objects.equals(updatedAt, u.updatedAt);
+        return o instanceof SessionUsage u
+                && requests == u.requests
+                && inputTokens == u.inputTokens
+                && outputTokens == u.outputTokens
+                && cacheReadTokens == u.cacheReadTokens
+                && cacheWriteTokens == u.cacheWriteTokens
+                && Objects.equals(updatedAt, u.updatedAt);
     }
 
     @Override

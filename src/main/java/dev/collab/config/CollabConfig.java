@@ -1,15 +1,44 @@
 package dev.collab.config;
 
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.eclipse.microprofile.config.spi.ConfigSource;
 
-/** All collab.* keys of DESIGN.md section 6. */
+/**
+ * All collab.* keys of docs/DESIGN.md section 6, and the only place their defaults are written: application.properties,
+ * tests and the local bootstrap read them from here.
+ */
 @ConfigMapping(prefix = "collab")
 public interface CollabConfig {
+
+    /** The configuration with nothing set: every key at its default. */
+    static CollabConfig defaults() {
+        return read(new SmallRyeConfigBuilder()
+                // the only value a default refers to (collab.local.data-dir)
+                .withSources(new PropertiesConfigSource(
+                        Map.of("user.home", System.getProperty("user.home")),
+                        "defaults",
+                        ConfigSource.DEFAULT_ORDINAL)));
+    }
+
+    /** The collab.* keys of a configuration built outside Quarkus (the local bootstrap runs before it). */
+    static CollabConfig read(SmallRyeConfigBuilder builder) {
+        return builder.addDefaultInterceptors()
+                // durations as Quarkus reads them ("30s", "5m"), not only ISO-8601
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withMapping(CollabConfig.class)
+                .withValidateUnknown(false)
+                .build()
+                .getConfigMapping(CollabConfig.class);
+    }
 
     @WithDefault("operator")
     Role role();
@@ -103,6 +132,13 @@ public interface CollabConfig {
         /** Service account of session pods (no permissions, token never mounted); empty = namespace default. */
         Optional<String> serviceAccountName();
 
+        /**
+         * Whether spec.env may read Secrets and ConfigMaps (valueFrom.secretKeyRef, configMapKeyRef). Off: a session's
+         * shell would show whatever it names, so whoever may create a CollabSession could read any Secret.
+         */
+        @WithDefault("false")
+        boolean allowEnvValueFrom();
+
         /** uid/gid the session containers run as. */
         @WithDefault("1000")
         long runAsUser();
@@ -155,10 +191,10 @@ public interface CollabConfig {
 
     interface Local {
         /**
-         * Where local mode keeps the API state and the session HOME folders. Unset, the local bootstrap uses
-         * ~/.local/share/collab-local (outside any git work tree) and sets this key before Quarkus starts.
+         * Where local mode keeps the API state and the session HOME folders: outside any git work tree by default
+         * ($XDG_DATA_HOME/collab-local, else ~/.local/share/collab-local).
          */
-        @WithDefault(".collab-local")
+        @WithDefault("${XDG_DATA_HOME:${user.home}/.local/share}/collab-local")
         String dataDir();
 
         /** The command a local worker runs in place of the container's "opencode". */

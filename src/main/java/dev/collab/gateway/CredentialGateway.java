@@ -24,7 +24,8 @@ public class CredentialGateway implements AutoCloseable {
     /** One upstream client (and connection pool) per event-loop thread, as in the router: no request hops threads. */
     private final Map<Thread, HttpClient> httpClients = new ConcurrentHashMap<>();
 
-    public CredentialGateway(Vertx vertx, KubernetesClient client, GatewaySettings settings, MeterRegistry registry, Clock clock) {
+    public CredentialGateway(
+            Vertx vertx, KubernetesClient client, GatewaySettings settings, MeterRegistry registry, Clock clock) {
         this.vertx = vertx;
         this.directory = new GatewayDirectory(client, settings);
         this.metrics = new GatewayMetrics(registry);
@@ -34,9 +35,16 @@ public class CredentialGateway implements AutoCloseable {
     }
 
     private HttpClient httpClient() {
-        return httpClients.computeIfAbsent(Thread.currentThread(), t -> vertx.createHttpClient(new HttpClientOptions()
-                .setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(10_000).setKeepAliveTimeout(60)
-                .setDecompressionSupported(false), new PoolOptions().setHttp1MaxSize(1_000)));
+        return httpClients.computeIfAbsent(
+                Thread.currentThread(),
+                t -> vertx.createHttpClient(
+                        new HttpClientOptions()
+                                .setKeepAlive(true)
+                                .setTcpNoDelay(true)
+                                .setConnectTimeout(10_000)
+                                .setKeepAliveTimeout(60)
+                                .setDecompressionSupported(false),
+                        new PoolOptions().setHttp1MaxSize(1_000)));
     }
 
     public CredentialGateway start() {

@@ -18,15 +18,14 @@ import org.jboss.logging.Logger;
 
 /**
  * What the gateway knows, fed by Fabric8 informers and never by a call on the request path: Gateway-mode sessions by
- * their placeholder, the real credentials of every credential Secret (an upload is seen on the next request), and the
- * gateway key. Placeholders are recomputed when a session or the key changes.
+ * their placeholder, the real credentials of every Secret opted in for sessions (label collab.dev/credentials=true;
+ * used only for a session of the same owner label; an upload is seen on the next request), and the gateway key. Placeholders are recomputed when a session or the key changes.
  */
 public class GatewayDirectory implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GatewayDirectory.class);
 
     /** A Gateway-mode session as the proxy needs it. podIp is null until the session has a Ready pod. */
-    public record Target(String namespace, String name, String owner, String secretName, String podIp) {
-    }
+    public record Target(String namespace, String name, String owner, String secretName, String podIp) {}
 
     private final KubernetesClient client;
     private final GatewaySettings settings;
@@ -34,7 +33,11 @@ public class GatewayDirectory implements AutoCloseable {
     private final Map<String, CollabSession> sessions = new ConcurrentHashMap<>();
     private final Map<String, String> placeholderBySession = new ConcurrentHashMap<>();
     private final Map<String, Target> byPlaceholder = new ConcurrentHashMap<>();
-    private final Map<String, RealCredentials> credentials = new ConcurrentHashMap<>();
+    /** namespace/name of an opted-in credential Secret -> its owner label and real credentials. */
+    private final Map<String, OwnedCredentials> credentials = new ConcurrentHashMap<>();
+
+    private record OwnedCredentials(String owner, RealCredentials real) {}
+
     private volatile byte[] key;
 
     public GatewayDirectory(KubernetesClient client, GatewaySettings settings) {
@@ -43,25 +46,37 @@ public class GatewayDirectory implements AutoCloseable {
     }
 
     public void start() {
-        SharedIndexInformer<Secret> keyInformer = client.secrets().inNamespace(settings.keyNamespace())
-                .withName(settings.keySecret()).runnableInformer(0);
+        SharedIndexInformer<Secret> keyInformer = client.secrets()
+                .inNamespace(settings.keyNamespace())
+                .withName(settings.keySecret())
+                .runnableInformer(0);
         keyInformer.addEventHandler(InformerHandlers.of(s -> setKey(Placeholders.keyFrom(s)), s -> setKey(null)));
         begin(keyInformer);
         if (settings.namespaces().isEmpty()) {
-            watch(client.resources(CollabSession.class).inAnyNamespace().runnableInformer(0),
-                    client.secrets().inAnyNamespace().runnableInformer(0));
+            watch(
+                    client.resources(CollabSession.class).inAnyNamespace().runnableInformer(0),
+                    client.secrets()
+                            .inAnyNamespace()
+                            .withLabel(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE)
+                            .runnableInformer(0));
         } else {
             for (String ns : settings.namespaces()) {
-                watch(client.resources(CollabSession.class).inNamespace(ns).runnableInformer(0),
-                        client.secrets().inNamespace(ns).runnableInformer(0));
+                watch(
+                        client.resources(CollabSession.class).inNamespace(ns).runnableInformer(0),
+                        client.secrets()
+                                .inNamespace(ns)
+                                .withLabel(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE)
+                                .runnableInformer(0));
             }
         }
     }
 
     private void watch(SharedIndexInformer<CollabSession> sessionInformer, SharedIndexInformer<Secret> secretInformer) {
         sessionInformer.addEventHandler(InformerHandlers.of(this::putSession, this::removeSession));
-        secretInformer.addEventHandler(InformerHandlers.of(this::putSecret, s -> credentials.remove(key(s.getMetadata().getNamespace(),
-                s.getMetadata().getName()))));
+        secretInformer.addEventHandler(InformerHandlers.of(
+                this::putSecret,
+                s -> credentials.remove(
+                        key(s.getMetadata().getNamespace(), s.getMetadata().getName()))));
         begin(sessionInformer);
         begin(secretInformer);
     }
@@ -79,8 +94,10 @@ public class GatewayDirectory implements AutoCloseable {
         return placeholder == null ? Optional.empty() : Optional.ofNullable(byPlaceholder.get(placeholder));
     }
 
+    /** The session's credentials: only from a Secret opted in for sessions of the same owner, as the operator requires. */
     public Optional<RealCredentials> credentials(Target target) {
-        return Optional.ofNullable(credentials.get(key(target.namespace(), target.secretName())));
+        OwnedCredentials found = credentials.get(key(target.namespace(), target.secretName()));
+        return found == null || !target.owner().equals(found.owner()) ? Optional.empty() : Optional.of(found.real());
     }
 
     /** The session as last seen (for the usage writer's optimistic update). */
@@ -124,26 +141,39 @@ public class GatewayDirectory implements AutoCloseable {
             byPlaceholder.remove(old);
         }
         byte[] currentKey = key;
-        if (currentKey == null || cs.getSpec() == null || cs.getSpec().getCredentials() == null
+        if (currentKey == null
+                || cs.getSpec() == null
+                || cs.getSpec().getCredentials() == null
                 || cs.getMetadata().getUid() == null
                 || CredentialsMode.effective(cs.getSpec(), settings.defaultMode()) != CredentialsMode.Gateway) {
             return;
         }
-        String placeholder = Placeholders.access(currentKey, cs.getMetadata().getNamespace(), cs.getMetadata().getName(),
+        String placeholder = Placeholders.access(
+                currentKey,
+                cs.getMetadata().getNamespace(),
+                cs.getMetadata().getName(),
                 cs.getMetadata().getUid());
         placeholderBySession.put(k, placeholder);
-        byPlaceholder.put(placeholder, new Target(cs.getMetadata().getNamespace(), cs.getMetadata().getName(),
-                CollabLabels.ownerLabelValue(cs.getSpec().getOwner()), cs.getSpec().getCredentials().getSecretName(),
-                podIp(cs)));
+        byPlaceholder.put(
+                placeholder,
+                new Target(
+                        cs.getMetadata().getNamespace(),
+                        cs.getMetadata().getName(),
+                        CollabLabels.ownerLabelValue(cs.getSpec().getOwner()),
+                        cs.getSpec().getCredentials().getSecretName(),
+                        podIp(cs)));
     }
 
     private void putSecret(Secret s) {
         String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
         RealCredentials real = RealCredentials.of(s);
-        if (real.isEmpty()) {
+        String owner = s.getMetadata().getLabels() == null
+                ? null
+                : s.getMetadata().getLabels().get(CollabLabels.OWNER);
+        if (real.isEmpty() || owner == null) {
             credentials.remove(k);
         } else {
-            credentials.put(k, real);
+            credentials.put(k, new OwnedCredentials(owner, real));
         }
     }
 

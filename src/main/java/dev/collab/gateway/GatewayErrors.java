@@ -10,16 +10,18 @@ import io.vertx.core.json.JsonObject;
  * Never carries a credential or placeholder.
  */
 final class GatewayErrors {
-    private GatewayErrors() {
-    }
+    private GatewayErrors() {}
 
     static void send(HttpServerResponse resp, int status, String type, String message) {
         if (resp.headWritten() || resp.ended() || resp.closed()) {
             return;
         }
-        JsonObject body = new JsonObject().put("type", "error")
+        JsonObject body = new JsonObject()
+                .put("type", "error")
                 .put("error", new JsonObject().put("type", type).put("message", "collab gateway: " + message));
-        resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").end(body.encode());
+        resp.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .end(body.encode());
     }
 }

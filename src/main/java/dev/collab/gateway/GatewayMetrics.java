@@ -17,15 +17,22 @@ final class GatewayMetrics {
     GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
         Gauge.builder("collab.gateway.open.requests", openStreams, AtomicInteger::get)
-                .description("Provider requests in flight (streams included)").register(registry);
+                .description("Provider requests in flight (streams included)")
+                .register(registry);
         statusWrites = Counter.builder("collab.gateway.usage.status.writes")
-                .description("Writes of status.usage to CollabSessions").register(registry);
+                .description("Writes of status.usage to CollabSessions")
+                .register(registry);
     }
 
     void usage(GatewayDirectory.Target t, Usage usage) {
         String model = usage == null ? "unknown" : usage.model();
-        Counter.builder("collab.gateway.requests").description("Provider requests answered, by namespace, owner and model")
-                .tag("namespace", t.namespace()).tag("owner", t.owner()).tag("model", model).register(registry).increment();
+        Counter.builder("collab.gateway.requests")
+                .description("Provider requests answered, by namespace, owner and model")
+                .tag("namespace", t.namespace())
+                .tag("owner", t.owner())
+                .tag("model", model)
+                .register(registry)
+                .increment();
         if (usage == null) {
             return;
         }
@@ -37,20 +44,31 @@ final class GatewayMetrics {
 
     private void tokens(GatewayDirectory.Target t, String model, String type, long count) {
         if (count > 0) {
-            Counter.builder("collab.gateway.tokens").description("Tokens reported by the provider, by namespace, owner, model and type")
-                    .tag("namespace", t.namespace()).tag("owner", t.owner()).tag("model", model).tag("type", type)
-                    .register(registry).increment(count);
+            Counter.builder("collab.gateway.tokens")
+                    .description("Tokens reported by the provider, by namespace, owner, model and type")
+                    .tag("namespace", t.namespace())
+                    .tag("owner", t.owner())
+                    .tag("model", model)
+                    .tag("type", type)
+                    .register(registry)
+                    .increment(count);
         }
     }
 
     void refused(String reason) {
-        Counter.builder("collab.gateway.refused").description("Requests refused by the gateway, by reason")
-                .tag("reason", reason).register(registry).increment();
+        Counter.builder("collab.gateway.refused")
+                .description("Requests refused by the gateway, by reason")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
     }
 
     void upstreamError(String kind) {
-        Counter.builder("collab.gateway.upstream.errors").description("Upstream failures answered 502/504")
-                .tag("kind", kind).register(registry).increment();
+        Counter.builder("collab.gateway.upstream.errors")
+                .description("Upstream failures answered 502/504")
+                .tag("kind", kind)
+                .register(registry)
+                .increment();
     }
 
     void statusWrite() {

@@ -33,12 +33,40 @@ final class GatewayProxy implements Handler<RoutingContext> {
     /** The Messages API's own request limit. */
     static final long MAX_BODY = 32L * 1024 * 1024;
     /** Hop-by-hop headers, every header a client credential can travel in, and forwarding headers. */
-    static final Set<String> DROPPED_REQUEST_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
-            "authorization", "x-api-key", "cookie", "expect", "accept-encoding", "forwarded", "x-forwarded-for",
-            "x-forwarded-proto", "x-forwarded-host", "x-forwarded-prefix", "x-real-ip");
-    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "set-cookie");
+    static final Set<String> DROPPED_REQUEST_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "host",
+            "authorization",
+            "x-api-key",
+            "cookie",
+            "expect",
+            "accept-encoding",
+            "forwarded",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+            "x-forwarded-prefix",
+            "x-real-ip");
+
+    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "set-cookie");
 
     private final Vertx vertx;
     private final Supplier<HttpClient> clients;
@@ -48,15 +76,22 @@ final class GatewayProxy implements Handler<RoutingContext> {
     private final GatewaySettings settings;
     private final String upstreamBasePath;
 
-    GatewayProxy(Vertx vertx, Supplier<HttpClient> clients, GatewayDirectory directory, UsageLedger ledger,
-            GatewayMetrics metrics, GatewaySettings settings) {
+    GatewayProxy(
+            Vertx vertx,
+            Supplier<HttpClient> clients,
+            GatewayDirectory directory,
+            UsageLedger ledger,
+            GatewayMetrics metrics,
+            GatewaySettings settings) {
         this.vertx = vertx;
         this.clients = clients;
         this.directory = directory;
         this.ledger = ledger;
         this.metrics = metrics;
         this.settings = settings;
-        String path = settings.upstream().getRawPath() == null ? "" : settings.upstream().getRawPath();
+        String path = settings.upstream().getRawPath() == null
+                ? ""
+                : settings.upstream().getRawPath();
         this.upstreamBasePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
@@ -82,21 +117,37 @@ final class GatewayProxy implements Handler<RoutingContext> {
             refuse(resp, 401, "authentication_error", "a session placeholder credential is required", "missing");
             return;
         }
-        GatewayDirectory.Target target = directory.byPlaceholder(presented.value()).orElse(null);
+        GatewayDirectory.Target target =
+                directory.byPlaceholder(presented.value()).orElse(null);
         if (target == null) {
-            refuse(resp, 403, "permission_error", "the credential is not a placeholder of any Gateway-mode session", "unknown");
+            refuse(
+                    resp,
+                    403,
+                    "permission_error",
+                    "the credential is not a placeholder of any Gateway-mode session",
+                    "unknown");
             return;
         }
         if (settings.checkSourceIp() && !fromSessionPod(req, target)) {
-            refuse(resp, 403, "permission_error", "placeholder of session " + target.name()
-                    + " presented from an address other than its pod", "address");
+            refuse(
+                    resp,
+                    403,
+                    "permission_error",
+                    "placeholder of session " + target.name() + " presented from an address other than its pod",
+                    "address");
             return;
         }
-        RealCredentials.Credential credential = directory.credentials(target)
-                .map(c -> c.choose(presented.kind())).orElse(null);
+        RealCredentials.Credential credential = directory
+                .credentials(target)
+                .map(c -> c.choose(presented.kind()))
+                .orElse(null);
         if (credential == null) {
-            refuse(resp, 503, "api_error", "the credential Secret of session " + target.name()
-                    + " holds no Anthropic credential", "no-credential");
+            refuse(
+                    resp,
+                    503,
+                    "api_error",
+                    "the credential Secret of session " + target.name() + " holds no Anthropic credential",
+                    "no-credential");
             return;
         }
         long length = contentLength(req);
@@ -133,17 +184,21 @@ final class GatewayProxy implements Handler<RoutingContext> {
         return ip.startsWith("::ffff:") ? ip.substring(7) : ip;
     }
 
-    private void forward(HttpServerRequest req, HttpServerResponse resp, GatewayDirectory.Target target,
+    private void forward(
+            HttpServerRequest req,
+            HttpServerResponse resp,
+            GatewayDirectory.Target target,
             RealCredentials.Credential credential) {
         URI upstream = settings.upstream();
-        RequestOptions options = new RequestOptions().setMethod(req.method())
+        RequestOptions options = new RequestOptions()
+                .setMethod(req.method())
                 // path and query only: an absolute-form request target must not choose the host the key goes to
-                .setAbsoluteURI(upstream.getScheme() + "://" + upstream.getRawAuthority() + upstreamBasePath + req.path()
-                        + (req.query() == null ? "" : "?" + req.query()))
+                .setAbsoluteURI(upstream.getScheme() + "://" + upstream.getRawAuthority() + upstreamBasePath
+                        + req.path() + (req.query() == null ? "" : "?" + req.query()))
                 .setHeaders(upstreamHeaders(req.headers(), credential));
         boolean messages = req.method() == HttpMethod.POST && req.path().endsWith("/messages");
         metrics.opened();
-        boolean[] counted = { false };
+        boolean[] counted = {false};
         Runnable done = () -> {
             if (!counted[0]) {
                 counted[0] = true;
@@ -157,7 +212,8 @@ final class GatewayProxy implements Handler<RoutingContext> {
                 return;
             }
             HttpClientRequest up = ar.result();
-            up.exceptionHandler(err -> LOG.debugf("upstream request of session %s ended: %s", target.name(), err.toString()));
+            up.exceptionHandler(
+                    err -> LOG.debugf("upstream request of session %s ended: %s", target.name(), err.toString()));
             long timer = vertx.setTimer(Math.max(1, settings.upstreamTimeout().toMillis()), id -> {
                 upstreamFailed(resp, target, new TimeoutException());
                 up.reset(0, new TimeoutException());
@@ -175,7 +231,8 @@ final class GatewayProxy implements Handler<RoutingContext> {
                 done.run();
                 up.reset();
             });
-            if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING) && !req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+            if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)
+                    && !req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
                 up.setChunked(true);
             }
             req.pipeTo(up);
@@ -207,8 +264,12 @@ final class GatewayProxy implements Handler<RoutingContext> {
         return out;
     }
 
-    private void relay(HttpServerResponse resp, HttpClientResponse upResp, GatewayDirectory.Target target,
-            boolean messages, Runnable done) {
+    private void relay(
+            HttpServerResponse resp,
+            HttpClientResponse upResp,
+            GatewayDirectory.Target target,
+            boolean messages,
+            Runnable done) {
         if (resp.ended() || resp.closed() || resp.headWritten()) {
             done.run();
             upResp.request().reset();
@@ -265,7 +326,9 @@ final class GatewayProxy implements Handler<RoutingContext> {
             metrics.upstreamError("failed");
             GatewayErrors.send(resp, 502, "api_error", "the provider connection failed");
         }
-        LOG.debugf("upstream failure for session %s/%s: %s", target.namespace(), target.name(), cause.getClass().getSimpleName());
+        LOG.debugf(
+                "upstream failure for session %s/%s: %s",
+                target.namespace(), target.name(), cause.getClass().getSimpleName());
         if (!resp.ended() && !resp.closed()) {
             resp.reset();
         }

@@ -14,6 +14,7 @@ import org.eclipse.microprofile.health.Readiness;
 public class GatewayReadiness implements HealthCheck {
     @Inject
     CollabConfig config;
+
     @Inject
     GatewayWiring wiring;
 
@@ -21,13 +22,18 @@ public class GatewayReadiness implements HealthCheck {
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder b = HealthCheckResponse.named("collab-gateway");
         if (!config.role().runsGateway()) {
-            return b.up().withData("role", config.role().name()).withData("gateway", "off").build();
+            return b.up().withData("role", config.role().name())
+                    .withData("gateway", "off")
+                    .build();
         }
         CredentialGateway g = wiring.gateway().orElse(null);
         if (g == null) {
             return b.down().withData("informersSynced", false).build();
         }
-        return b.status(g.ready()).withData("informersSynced", g.ready()).withData("gatewaySessions", g.gatewaySessions())
-                .withData("openRequests", g.openRequests()).build();
+        return b.status(g.ready())
+                .withData("informersSynced", g.ready())
+                .withData("gatewaySessions", g.gatewaySessions())
+                .withData("openRequests", g.openRequests())
+                .build();
     }
 }

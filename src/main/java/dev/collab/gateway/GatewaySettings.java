@@ -20,8 +20,16 @@ public record GatewaySettings(
 
     public static GatewaySettings from(CollabConfig config, String clientNamespace) {
         CollabConfig.Gateway g = config.gateway();
-        return new GatewaySettings(config.namespaces().orElse(List.of()).stream().filter(s -> !s.isBlank()).toList(),
-                Optional.ofNullable(clientNamespace).orElse("default"), g.keySecret(), URI.create(g.upstream()),
-                g.checkSourceIp(), config.credentials().defaultMode(), g.usageFlushInterval(), g.upstreamTimeout());
+        return new GatewaySettings(
+                config.namespaces().orElse(List.of()).stream()
+                        .filter(s -> !s.isBlank())
+                        .toList(),
+                Optional.ofNullable(clientNamespace).orElse("default"),
+                g.keySecret(),
+                URI.create(g.upstream()),
+                g.checkSourceIp(),
+                config.credentials().defaultMode(),
+                g.usageFlushInterval(),
+                g.upstreamTimeout());
     }
 }

@@ -20,10 +20,13 @@ public class GatewayWiring {
 
     @Inject
     CollabConfig config;
+
     @Inject
     Vertx vertx;
+
     @Inject
     KubernetesClient client;
+
     @Inject
     MeterRegistry registry;
 
@@ -36,9 +39,13 @@ public class GatewayWiring {
         GatewaySettings settings = GatewaySettings.from(config, client.getNamespace());
         gateway = new CredentialGateway(vertx, client, settings, registry, Clock.systemUTC()).start();
         gateway.mount(httpRouter);
-        LOG.infof("gateway role: sessions in %s, provider %s, key Secret %s/%s, source IP check %s, usage written every %s",
-                settings.namespaces().isEmpty() ? "every namespace" : settings.namespaces(), settings.upstream(),
-                settings.keyNamespace(), settings.keySecret(), settings.checkSourceIp() ? "on" : "OFF",
+        LOG.infof(
+                "gateway role: sessions in %s, provider %s, key Secret %s/%s, source IP check %s, usage written every %s",
+                settings.namespaces().isEmpty() ? "every namespace" : settings.namespaces(),
+                settings.upstream(),
+                settings.keyNamespace(),
+                settings.keySecret(),
+                settings.checkSourceIp() ? "on" : "OFF",
                 settings.usageFlushInterval());
     }
 

@@ -16,7 +16,10 @@ import java.util.Map;
  */
 public final class RealCredentials {
     /** The header a credential travels in upstream. */
-    public enum Kind { API_KEY, BEARER }
+    public enum Kind {
+        API_KEY,
+        BEARER
+    }
 
     /** One credential to send upstream. */
     public record Credential(Kind kind, String value) {
@@ -42,7 +45,8 @@ public final class RealCredentials {
         JsonNode claude = file(data, CredentialKey.CLAUDE_CREDENTIALS).path("claudeAiOauth");
         String apiKey = "api".equals(auth.path("type").asText()) ? text(auth.path("key")) : null;
         if (apiKey == null) {
-            apiKey = text(config.path("provider").path("anthropic").path("options").path("apiKey"));
+            apiKey = text(
+                    config.path("provider").path("anthropic").path("options").path("apiKey"));
         }
         String access = text(claude.path("accessToken"));
         if (access == null && "oauth".equals(auth.path("type").asText())) {

@@ -29,7 +29,11 @@ final class UsageLedger implements AutoCloseable {
 
     private record Pending(long requests, long input, long output, long cacheRead, long cacheWrite) {
         Pending plus(Pending o) {
-            return new Pending(requests + o.requests, input + o.input, output + o.output, cacheRead + o.cacheRead,
+            return new Pending(
+                    requests + o.requests,
+                    input + o.input,
+                    output + o.output,
+                    cacheRead + o.cacheRead,
                     cacheWrite + o.cacheWrite);
         }
     }
@@ -61,8 +65,14 @@ final class UsageLedger implements AutoCloseable {
     /** One answered provider request of this session (usage null when the response carried none). */
     void record(GatewayDirectory.Target target, Usage usage) {
         metrics.usage(target, usage);
-        Pending delta = usage == null ? new Pending(1, 0, 0, 0, 0)
-                : new Pending(1, usage.inputTokens(), usage.outputTokens(), usage.cacheReadTokens(), usage.cacheWriteTokens());
+        Pending delta = usage == null
+                ? new Pending(1, 0, 0, 0, 0)
+                : new Pending(
+                        1,
+                        usage.inputTokens(),
+                        usage.outputTokens(),
+                        usage.cacheReadTokens(),
+                        usage.cacheWriteTokens());
         pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
     }
 
@@ -89,7 +99,10 @@ final class UsageLedger implements AutoCloseable {
         CollabSession cs = directory.session(namespace, name).orElse(null);
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             if (attempt > 0 || cs == null) {
-                cs = client.resources(CollabSession.class).inNamespace(namespace).withName(name).get();
+                cs = client.resources(CollabSession.class)
+                        .inNamespace(namespace)
+                        .withName(name)
+                        .get();
             }
             if (cs == null) {
                 return true;
@@ -97,7 +110,9 @@ final class UsageLedger implements AutoCloseable {
             if (cs.getStatus() == null) {
                 return false; // the operator has not written a status yet
             }
-            SessionUsage old = cs.getStatus().getUsage() == null ? new SessionUsage() : cs.getStatus().getUsage();
+            SessionUsage old = cs.getStatus().getUsage() == null
+                    ? new SessionUsage()
+                    : cs.getStatus().getUsage();
             JsonObject total = new JsonObject()
                     .put("requests", old.getRequests() + delta.requests())
                     .put("inputTokens", old.getInputTokens() + delta.input())
@@ -106,11 +121,19 @@ final class UsageLedger implements AutoCloseable {
                     .put("cacheWriteTokens", old.getCacheWriteTokens() + delta.cacheWrite())
                     .put("updatedAt", clock.instant().toString());
             JsonArray patch = new JsonArray()
-                    .add(new JsonObject().put("op", "test").put("path", "/metadata/resourceVersion")
+                    .add(new JsonObject()
+                            .put("op", "test")
+                            .put("path", "/metadata/resourceVersion")
                             .put("value", cs.getMetadata().getResourceVersion()))
-                    .add(new JsonObject().put("op", "add").put("path", "/status/usage").put("value", total));
+                    .add(new JsonObject()
+                            .put("op", "add")
+                            .put("path", "/status/usage")
+                            .put("value", total));
             try {
-                client.resources(CollabSession.class).inNamespace(namespace).withName(name).subresource("status")
+                client.resources(CollabSession.class)
+                        .inNamespace(namespace)
+                        .withName(name)
+                        .subresource("status")
                         .patch(PatchContext.of(PatchType.JSON), patch.encode());
                 metrics.statusWrite();
                 return true;

@@ -56,13 +56,13 @@ abstract class UsageTap {
         input = Math.max(input, usage.path("input_tokens").asLong(0));
         output = Math.max(output, usage.path("output_tokens").asLong(0));
         cacheRead = Math.max(cacheRead, usage.path("cache_read_input_tokens").asLong(0));
-        cacheWrite = Math.max(cacheWrite, usage.path("cache_creation_input_tokens").asLong(0));
+        cacheWrite =
+                Math.max(cacheWrite, usage.path("cache_creation_input_tokens").asLong(0));
     }
 
     private static final class None extends UsageTap {
         @Override
-        void feed(Buffer chunk) {
-        }
+        void feed(Buffer chunk) {}
     }
 
     /** Splits the stream into lines; parses only data lines of message_start and message_delta events. */
@@ -99,7 +99,8 @@ abstract class UsageTap {
         private void endLine() {
             if (!overlong && line.size() > 5) {
                 String text = line.toString(StandardCharsets.UTF_8);
-                if (text.startsWith("data:") && (text.contains("\"message_start\"") || text.contains("\"message_delta\""))) {
+                if (text.startsWith("data:")
+                        && (text.contains("\"message_start\"") || text.contains("\"message_delta\""))) {
                     parse(text.substring(5).trim());
                 }
             }
@@ -190,8 +191,7 @@ abstract class UsageTap {
                         usageBuilder.node.put(usageBuilder.field, parser.getLongValue());
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
 

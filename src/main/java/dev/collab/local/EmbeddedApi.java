@@ -1,24 +1,24 @@
 package dev.collab.local;
 
 import dev.collab.api.CollabSession;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceSubresourcesBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.fabric8.kubernetes.api.model.Event;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -41,6 +41,7 @@ public final class EmbeddedApi implements AutoCloseable {
     private static final List<java.util.logging.Logger> QUIETED = List.of(
             java.util.logging.Logger.getLogger("io.fabric8.mockwebserver"),
             java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.server.mock"));
+
     private static final long SAVE_DELAY_MILLIS = 200;
     /** Like the API server's --event-ttl: Events older than this are deleted (the store is scanned on every lookup). */
     static final Duration EVENT_TTL = Duration.ofHours(1);
@@ -61,7 +62,7 @@ public final class EmbeddedApi implements AutoCloseable {
         this.dataDir = dataDir;
         this.namespace = namespace;
         this.store = new ApiStateStore(dataDir);
-        this.crud = new KubernetesCrudDispatcher(List.of(collabSessionContext()));
+        this.crud = new KubernetesCrudDispatcher(List.of(CollabSession.crdContext()));
         this.webServer = new MockWebServer();
         this.saver = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "collab-local-api-save");
@@ -69,7 +70,8 @@ public final class EmbeddedApi implements AutoCloseable {
             return t;
         });
         LocalApiDispatcher dispatcher = new LocalApiDispatcher(crud, webServer, this::scheduleSave);
-        this.server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), webServer, new HashMap<>(), dispatcher, false);
+        this.server = new KubernetesMockServer(
+                new Context(Serialization.jsonMapper()), webServer, new HashMap<>(), dispatcher, false);
     }
 
     /** Loads the saved state, then listens on 127.0.0.1:port (0 = a free port). */
@@ -83,22 +85,28 @@ public final class EmbeddedApi implements AutoCloseable {
         return api;
     }
 
-    static CustomResourceDefinitionContext collabSessionContext() {
-        return new CustomResourceDefinitionContext.Builder()
-                .withGroup(CollabSession.GROUP).withVersion(CollabSession.VERSION)
-                .withKind("CollabSession").withPlural("collabsessions").withScope("Namespaced")
-                .withStatusSubresource(true)
-                .build();
-    }
-
     /** The CRD object itself, so clients that list CRDs or resolve CollabSession by discovery find it. */
     private void registerCrd() {
-        CustomResourceDefinition crd = CustomResourceDefinitionContext.v1CRDFromCustomResourceType(CollabSession.class).build();
-        crd.getSpec().getVersions().forEach(v -> v.setSubresources(
-                new CustomResourceSubresourcesBuilder().withNewStatus().endStatus().build()));
+        CustomResourceDefinition crd = CustomResourceDefinitionContext.v1CRDFromCustomResourceType(CollabSession.class)
+                .build();
+        crd.getSpec()
+                .getVersions()
+                .forEach(v -> v.setSubresources(new CustomResourceSubresourcesBuilder()
+                        .withNewStatus()
+                        .endStatus()
+                        .build()));
         try (KubernetesClient client = newClient()) {
-            if (client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName()).get() == null) {
-                client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+            if (client.apiextensions()
+                            .v1()
+                            .customResourceDefinitions()
+                            .withName(crd.getMetadata().getName())
+                            .get()
+                    == null) {
+                client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .resource(crd)
+                        .create();
             }
         }
     }
@@ -112,7 +120,8 @@ public final class EmbeddedApi implements AutoCloseable {
         int deleted = 0;
         try (KubernetesClient client = newClient()) {
             for (Event event : client.v1().events().inAnyNamespace().list().getItems()) {
-                String last = event.getLastTimestamp() != null ? event.getLastTimestamp()
+                String last = event.getLastTimestamp() != null
+                        ? event.getLastTimestamp()
                         : event.getMetadata().getCreationTimestamp();
                 if (last != null && Instant.parse(last).isBefore(cutoff)) {
                     client.resource(event).delete();
@@ -185,10 +194,13 @@ public final class EmbeddedApi implements AutoCloseable {
 
     private void scheduleSave() {
         if (!closed.get() && saveScheduled.compareAndSet(false, true)) {
-            pendingSave = saver.schedule(() -> {
-                saveScheduled.set(false);
-                store.save(crud);
-            }, SAVE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            pendingSave = saver.schedule(
+                    () -> {
+                        saveScheduled.set(false);
+                        store.save(crud);
+                    },
+                    SAVE_DELAY_MILLIS,
+                    TimeUnit.MILLISECONDS);
         }
     }
 

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 /**
  * Front of the embedded API: the Fabric8 CRUD dispatcher plus the fixes a long-running local mode needs
- * (STYLE.md, "Fabric8 Mock Server: what it does not do"):
+ * (docs/STYLE.md, "Fabric8 Mock Server: what it does not do"):
  * <ul>
  * <li>the request log of {@link MockWebServer} is drained after every request (it keeps every request forever);</li>
  * <li>{@code .../status?fieldManager=x} is routed to the status subresource instead of the main object;</li>
@@ -44,10 +44,15 @@ final class LocalApiDispatcher extends Dispatcher {
         this.crud = crud;
         this.server = server;
         this.onPersistedWrite = onPersistedWrite;
-        this.versionJson = Serialization.asJson(new VersionInfo.Builder().withMajor("1").withMinor("33")
-                .withGitVersion("v1.33.0-collab-local").withPlatform("local").build());
+        this.versionJson = Serialization.asJson(new VersionInfo.Builder()
+                .withMajor("1")
+                .withMinor("33")
+                .withGitVersion("v1.33.0-collab-local")
+                .withPlatform("local")
+                .build());
         this.rootPathsJson = Serialization.asJson(new RootPathsBuilder()
-                .addToPaths("/api", "/api/v1", "/apis", "/apis/collab.dev", "/apis/collab.dev/v1alpha1", "/version").build());
+                .addToPaths("/api", "/api/v1", "/apis", "/apis/collab.dev", "/apis/collab.dev/v1alpha1", "/version")
+                .build());
     }
 
     @Override
@@ -74,7 +79,8 @@ final class LocalApiDispatcher extends Dispatcher {
         if (statusQuery.matches() && !"GET".equals(method)) {
             effective = copy(request, statusQuery.group(1), request.getBody());
         }
-        if (("POST".equals(method) || "PUT".equals(method)) && SECRET_PATH.matcher(path).matches()) {
+        if (("POST".equals(method) || "PUT".equals(method))
+                && SECRET_PATH.matcher(path).matches()) {
             effective = foldStringData(effective);
         }
         MockResponse response = crud.dispatch(effective);
@@ -91,16 +97,28 @@ final class LocalApiDispatcher extends Dispatcher {
     private static MockResponse selfSubjectReview(RecordedRequest request, String path) {
         ObjectNode review;
         try {
-            review = (ObjectNode) Serialization.jsonMapper().readTree(new String(request.getBody().getBytes(), StandardCharsets.UTF_8));
+            review = (ObjectNode) Serialization.jsonMapper()
+                    .readTree(new String(request.getBody().getBytes(), StandardCharsets.UTF_8));
         } catch (IOException | ClassCastException e) {
             return new MockResponse().setResponseCode(400);
         }
         ObjectNode status = review.putObject("status");
         if (path.contains("selfsubjectrulesreviews")) {
             ObjectNode rule = status.putArray("resourceRules").addObject();
-            rule.putArray("verbs").add("*").add("get").add("list").add("watch").add("create").add("update").add("patch")
+            rule.putArray("verbs")
+                    .add("*")
+                    .add("get")
+                    .add("list")
+                    .add("watch")
+                    .add("create")
+                    .add("update")
+                    .add("patch")
                     .add("delete");
-            rule.putArray("apiGroups").add("*").add("").add("coordination.k8s.io").add(CollabSession.GROUP);
+            rule.putArray("apiGroups")
+                    .add("*")
+                    .add("")
+                    .add("coordination.k8s.io")
+                    .add(CollabSession.GROUP);
             rule.putArray("resources").add("*").add("leases");
             status.putArray("nonResourceRules").addObject().putArray("verbs").add("*");
             status.put("incomplete", false);
@@ -125,21 +143,27 @@ final class LocalApiDispatcher extends Dispatcher {
     /** A real API server merges stringData into data (base64) on write; the mock keeps both apart. */
     private static RecordedRequest foldStringData(RecordedRequest request) {
         // getBytes() leaves the buffer readable for the CRUD dispatcher (readUtf8() would drain it)
-        String body = request.getBody() == null ? null : new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
+        String body =
+                request.getBody() == null ? null : new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
         if (body == null || !body.contains("stringData")) {
             return request;
         }
         try {
             Secret secret = Serialization.unmarshal(body, Secret.class);
-            if (secret == null || secret.getStringData() == null || secret.getStringData().isEmpty()) {
+            if (secret == null
+                    || secret.getStringData() == null
+                    || secret.getStringData().isEmpty()) {
                 return request;
             }
             Map<String, String> data = new LinkedHashMap<>(secret.getData() == null ? Map.of() : secret.getData());
-            secret.getStringData().forEach((k, v) -> data.put(k,
-                    Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+            secret.getStringData()
+                    .forEach((k, v) ->
+                            data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
             secret.setData(data);
             secret.setStringData(null);
-            return copy(request, request.getPath(),
+            return copy(
+                    request,
+                    request.getPath(),
                     new Buffer(Serialization.asJson(secret).getBytes(StandardCharsets.UTF_8)));
         } catch (RuntimeException e) {
             return request; // let the CRUD dispatcher answer the malformed body

@@ -1,6 +1,8 @@
 package dev.collab.local;
 
+import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
+import dev.collab.config.CollabConfig;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.smallrye.config.PropertiesConfigSource;
@@ -12,8 +14,6 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -30,12 +30,11 @@ public final class LocalBootstrap {
     private static volatile EmbeddedApi api;
     private static final CountDownLatch API_CLOSED = new CountDownLatch(1);
 
-    private LocalBootstrap() {
-    }
+    private LocalBootstrap() {}
 
     /** The role as configured (collab.role), before Quarkus is up. */
     public static String role() {
-        return config().getOptionalValue("collab.role", String.class).orElse("operator").trim();
+        return collab().role().name();
     }
 
     /** In role local: starts everything Quarkus needs before it starts; otherwise does nothing. */
@@ -43,23 +42,26 @@ public final class LocalBootstrap {
         if (!"local".equals(role())) {
             return false;
         }
-        SmallRyeConfig config = config();
-        Path dataDir = config.getOptionalValue("collab.local.data-dir", String.class).map(Path::of)
-                .orElseGet(LocalBootstrap::defaultDataDir).toAbsolutePath().normalize();
-        gitWorkTreeAbove(dataDir).ifPresent(repo -> LOG.warnf("the data dir %s is inside the git work tree %s: opencode "
-                + "takes that repository as the project of every session (and scans it); set collab.local.data-dir "
-                + "(COLLAB_LOCAL_DATA_DIR) outside it", dataDir, repo));
-        int apiPort = config.getOptionalValue("collab.local.api-port", Integer.class).orElse(0);
-        String namespace = config.getOptionalValue("quarkus.kubernetes-client.namespace", String.class).orElse("default");
-        String adminSecret = config.getOptionalValue("collab.router.admin-token-secret", String.class).orElse("collab-router-admin");
+        SmallRyeConfig config = builder().build();
+        CollabConfig collab = collab();
+        Path dataDir = Path.of(collab.local().dataDir()).toAbsolutePath().normalize();
+        gitWorkTreeAbove(dataDir)
+                .ifPresent(repo -> LOG.warnf(
+                        "the data dir %s is inside the git work tree %s: opencode "
+                                + "takes that repository as the project of every session (and scans it); set collab.local.data-dir "
+                                + "(COLLAB_LOCAL_DATA_DIR) outside it",
+                        dataDir, repo));
+        int apiPort = collab.local().apiPort();
+        String namespace = config.getOptionalValue("quarkus.kubernetes-client.namespace", String.class)
+                .orElse("default");
+        String adminSecret = collab.router().adminTokenSecret();
         try {
             Files.createDirectories(dataDir);
             ApiStateStore.restrict(dataDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data dir " + dataDir, e);
         }
-        String opencode = OpencodeInstaller.resolve(
-                config.getOptionalValue("collab.local.opencode-command", String.class).orElse("opencode"), dataDir);
+        String opencode = OpencodeInstaller.resolve(collab.local().opencodeCommand(), dataDir);
 
         EmbeddedApi started = EmbeddedApi.start(dataDir, namespace, apiPort);
         api = started;
@@ -76,7 +78,8 @@ public final class LocalBootstrap {
         System.setProperty("quarkus.kubernetes-client.api-server-url", started.url());
         System.setProperty("quarkus.kubernetes-client.trust-certs", "true");
         System.setProperty("quarkus.kubernetes-client.namespace", namespace);
-        if (config.getOptionalValue("collab.router.session-domain", String.class).isEmpty()) {
+        if (config.getOptionalValue("collab.router.session-domain", String.class)
+                .isEmpty()) {
             // <session>.localhost resolves to this machine in browsers: opencode's web UI gets its own origin
             System.setProperty("collab.router.session-domain", "localhost");
         }
@@ -87,8 +90,9 @@ public final class LocalBootstrap {
         // never pick up the user's ~/.kube/config credentials (exec plugins, tokens) or a pod service account
         System.setProperty("kubernetes.auth.tryKubeConfig", "false");
         System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-        LOG.infof("local mode: API %s (kubeconfig %s), namespace %s, opencode %s, data %s", started.url(), kubeconfig,
-                namespace, opencode, dataDir);
+        LOG.infof(
+                "local mode: API %s (kubeconfig %s), namespace %s, opencode %s, data %s",
+                started.url(), kubeconfig, namespace, opencode, dataDir);
         return true;
     }
 
@@ -96,12 +100,6 @@ public final class LocalBootstrap {
      * {@code $XDG_DATA_HOME/collab-local} (default {@code ~/.local/share/collab-local}): outside any repository, so a
      * session's workspace is not inside a git work tree (opencode walks up to the nearest .git, as it would not in a pod).
      */
-    static Path defaultDataDir() {
-        String xdg = System.getenv("XDG_DATA_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "share");
-        return base.resolve("collab-local");
-    }
-
     /** The nearest ancestor holding a .git entry, if any. */
     static Optional<Path> gitWorkTreeAbove(Path dir) {
         for (Path p = dir; p != null; p = p.getParent()) {
@@ -115,20 +113,24 @@ public final class LocalBootstrap {
     /** The router's admin token (key "token"), created once and persisted with the API state; also in a 0600 file. */
     private static void ensureAdminToken(EmbeddedApi started, String name, Path dataDir) throws IOException {
         try (KubernetesClient client = started.newClient()) {
-            var existing = client.secrets().inNamespace(started.namespace()).withName(name).get();
+            var existing = client.secrets()
+                    .inNamespace(started.namespace())
+                    .withName(name)
+                    .get();
             String token;
-            if (existing == null || existing.getData() == null || existing.getData().get(CollabLabels.ACCESS_TOKEN_KEY) == null) {
-                byte[] bytes = new byte[32];
-                new SecureRandom().nextBytes(bytes);
-                token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-                client.secrets().inNamespace(started.namespace()).resource(new SecretBuilder()
-                        .withNewMetadata().withName(name).addToLabels(CollabLabels.PART_OF, CollabLabels.PART_OF_VALUE).endMetadata()
-                        .addToData(CollabLabels.ACCESS_TOKEN_KEY,
-                                Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8)))
-                        .build()).createOr(r -> r.update());
-            } else {
-                token = new String(Base64.getDecoder().decode(existing.getData().get(CollabLabels.ACCESS_TOKEN_KEY)),
-                        StandardCharsets.UTF_8);
+            token = AccessSecrets.token(existing);
+            if (token == null) {
+                token = AccessSecrets.newToken();
+                client.secrets()
+                        .inNamespace(started.namespace())
+                        .resource(new SecretBuilder()
+                                .withNewMetadata()
+                                .withName(name)
+                                .addToLabels(CollabLabels.PART_OF, CollabLabels.PART_OF_VALUE)
+                                .endMetadata()
+                                .addToData(CollabLabels.ACCESS_TOKEN_KEY, AccessSecrets.encode(token))
+                                .build())
+                        .createOr(r -> r.update());
             }
             Path file = dataDir.resolve("admin-token");
             Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
@@ -159,8 +161,14 @@ public final class LocalBootstrap {
         stopApi();
     }
 
-    static SmallRyeConfig config() {
-        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors();
+    /** The collab.* keys (defaults from {@link CollabConfig}) as Quarkus will see them. */
+    static CollabConfig collab() {
+        return CollabConfig.read(builder());
+    }
+
+    static SmallRyeConfigBuilder builder() {
+        SmallRyeConfigBuilder builder =
+                new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors();
         URL properties = Thread.currentThread().getContextClassLoader().getResource("application.properties");
         if (properties != null) {
             try {
@@ -170,6 +178,6 @@ public final class LocalBootstrap {
             }
         }
         String profile = System.getProperty("quarkus.profile", System.getenv().getOrDefault("QUARKUS_PROFILE", "prod"));
-        return builder.withProfile(profile).build();
+        return builder.withProfile(profile);
     }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * What a cluster's control plane does and the embedded API does not (STYLE.md: no garbage collection, no
+ * What a cluster's control plane does and the embedded API does not (docs/STYLE.md: no garbage collection, no
  * provisioner), for the objects of CollabSessions only:
  * <ul>
  * <li>garbage collection: when a CollabSession is deleted, its pods, Secrets and PVCs owned by it (owner
@@ -40,9 +40,12 @@ public final class LocalControllers implements AutoCloseable {
     }
 
     public void start() {
-        informers.add(client.resources(CollabSession.class).inAnyNamespace()
-                .inform(InformerHandlers.<CollabSession>of(s -> { }, this::collect), 0));
-        informers.add(client.persistentVolumeClaims().inAnyNamespace().withLabel(CollabLabels.SESSION)
+        informers.add(client.resources(CollabSession.class)
+                .inAnyNamespace()
+                .inform(InformerHandlers.<CollabSession>of(s -> {}, this::collect), 0));
+        informers.add(client.persistentVolumeClaims()
+                .inAnyNamespace()
+                .withLabel(CollabLabels.SESSION)
                 .inform(InformerHandlers.of(this::bind, this::reclaim), 0));
     }
 
@@ -53,15 +56,29 @@ public final class LocalControllers implements AutoCloseable {
         String name = session.getMetadata().getName();
         List<HasMetadata> children = new ArrayList<>();
         try {
-            children.addAll(client.pods().inNamespace(ns).withLabel(CollabLabels.SESSION, name).list().getItems());
-            children.addAll(client.secrets().inNamespace(ns).withLabel(CollabLabels.SESSION, name).list().getItems());
-            children.addAll(client.persistentVolumeClaims().inNamespace(ns).withLabel(CollabLabels.SESSION, name).list().getItems());
+            children.addAll(client.pods()
+                    .inNamespace(ns)
+                    .withLabel(CollabLabels.SESSION, name)
+                    .list()
+                    .getItems());
+            children.addAll(client.secrets()
+                    .inNamespace(ns)
+                    .withLabel(CollabLabels.SESSION, name)
+                    .list()
+                    .getItems());
+            children.addAll(client.persistentVolumeClaims()
+                    .inNamespace(ns)
+                    .withLabel(CollabLabels.SESSION, name)
+                    .list()
+                    .getItems());
             for (HasMetadata child : children) {
-                boolean owned = child.getMetadata().getOwnerReferences() != null && child.getMetadata().getOwnerReferences()
-                        .stream().anyMatch(r -> uid != null && uid.equals(r.getUid()));
+                boolean owned = child.getMetadata().getOwnerReferences() != null
+                        && child.getMetadata().getOwnerReferences().stream()
+                                .anyMatch(r -> uid != null && uid.equals(r.getUid()));
                 if (owned) {
-                    LOG.infof("local garbage collector: deleting %s %s/%s of deleted session %s", child.getKind(), ns,
-                            child.getMetadata().getName(), name);
+                    LOG.infof(
+                            "local garbage collector: deleting %s %s/%s of deleted session %s",
+                            child.getKind(), ns, child.getMetadata().getName(), name);
                     client.resource(child).delete();
                 }
             }
@@ -76,28 +93,41 @@ public final class LocalControllers implements AutoCloseable {
         }
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("phase", "Bound");
-        status.put("accessModes", pvc.getSpec() == null ? List.of() : pvc.getSpec().getAccessModes());
-        Quantity size = pvc.getSpec() == null || pvc.getSpec().getResources() == null
-                || pvc.getSpec().getResources().getRequests() == null ? null : pvc.getSpec().getResources().getRequests().get("storage");
+        status.put(
+                "accessModes", pvc.getSpec() == null ? List.of() : pvc.getSpec().getAccessModes());
+        Quantity size = pvc.getSpec() == null
+                        || pvc.getSpec().getResources() == null
+                        || pvc.getSpec().getResources().getRequests() == null
+                ? null
+                : pvc.getSpec().getResources().getRequests().get("storage");
         if (size != null) {
             status.put("capacity", Map.of("storage", size.toString()));
         }
         try {
-            client.persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
-                    .subresource("status").patch(PatchContext.of(PatchType.JSON),
+            client.persistentVolumeClaims()
+                    .inNamespace(pvc.getMetadata().getNamespace())
+                    .withName(pvc.getMetadata().getName())
+                    .subresource("status")
+                    .patch(
+                            PatchContext.of(PatchType.JSON),
                             "[{\"op\":\"add\",\"path\":\"/status\",\"value\":" + Serialization.asJson(status) + "}]");
         } catch (KubernetesClientException e) {
-            LOG.debugf("local volume binder: %s not bound: %s", pvc.getMetadata().getName(), e.getMessage());
+            LOG.debugf(
+                    "local volume binder: %s not bound: %s", pvc.getMetadata().getName(), e.getMessage());
         }
     }
 
     private void reclaim(PersistentVolumeClaim pvc) {
-        String session = pvc.getMetadata().getLabels() == null ? null : pvc.getMetadata().getLabels().get(CollabLabels.SESSION);
+        String session = pvc.getMetadata().getLabels() == null
+                ? null
+                : pvc.getMetadata().getLabels().get(CollabLabels.SESSION);
         if (session == null || !pvc.getMetadata().getName().equals(CollabLabels.homeClaimName(session))) {
             return;
         }
         var dir = settings.sessionDir(pvc.getMetadata().getNamespace(), session);
-        LOG.infof("local volume binder: claim %s deleted, deleting the session folder %s", pvc.getMetadata().getName(), dir);
+        LOG.infof(
+                "local volume binder: claim %s deleted, deleting the session folder %s",
+                pvc.getMetadata().getName(), dir);
         PodFiles.deleteTree(dir);
     }
 

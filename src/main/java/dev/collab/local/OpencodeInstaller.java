@@ -16,15 +16,17 @@ import org.jboss.logging.Logger;
  */
 public final class OpencodeInstaller {
     private static final Logger LOG = Logger.getLogger(OpencodeInstaller.class);
-    /** The version DESIGN.md section 7 was measured with; also the session image's version. */
+    /** The version docs/DESIGN.md section 7 was measured with; also the session image's version. */
     public static final String PACKAGE = "opencode-ai@1.18.33";
 
-    private OpencodeInstaller() {
-    }
+    private OpencodeInstaller() {}
 
     /** The installed binary under a data dir (present or not). */
     public static Path installedBinary(Path dataDir) {
-        return dataDir.resolve("opencode").resolve("node_modules").resolve(".bin").resolve("opencode");
+        return dataDir.resolve("opencode")
+                .resolve("node_modules")
+                .resolve(".bin")
+                .resolve("opencode");
     }
 
     /** An absolute path to run for the configured command, installing opencode when needed. */
@@ -53,12 +55,20 @@ public final class OpencodeInstaller {
     }
 
     private static void install(Path dataDir) {
-        Path npm = findOnPath("npm").orElseThrow(() -> new IllegalStateException(
-                "opencode is not on the PATH and npm is not either: install Node.js 20+ (for npm) or opencode, "
-                        + "or set collab.local.opencode-command"));
+        Path npm = findOnPath("npm")
+                .orElseThrow(() -> new IllegalStateException(
+                        "opencode is not on the PATH and npm is not either: install Node.js 20+ (for npm) or opencode, "
+                                + "or set collab.local.opencode-command"));
         Path prefix = dataDir.resolve("opencode");
-        List<String> command = List.of(npm.toString(), "install", "--prefix", prefix.toString(), "--no-fund", "--no-audit",
-                "--loglevel=error", PACKAGE);
+        List<String> command = List.of(
+                npm.toString(),
+                "install",
+                "--prefix",
+                prefix.toString(),
+                "--no-fund",
+                "--no-audit",
+                "--loglevel=error",
+                PACKAGE);
         LOG.infof("opencode is not on the PATH: installing %s into %s (once)", PACKAGE, prefix);
         try {
             Files.createDirectories(prefix);
@@ -83,8 +93,11 @@ public final class OpencodeInstaller {
         if (path == null) {
             return Optional.empty();
         }
-        return Arrays.stream(path.split(File.pathSeparator)).filter(d -> !d.isBlank())
-                .map(d -> Path.of(d, command)).filter(p -> Files.isRegularFile(p) && Files.isExecutable(p))
-                .map(Path::toAbsolutePath).findFirst();
+        return Arrays.stream(path.split(File.pathSeparator))
+                .filter(d -> !d.isBlank())
+                .map(d -> Path.of(d, command))
+                .filter(p -> Files.isRegularFile(p) && Files.isExecutable(p))
+                .map(Path::toAbsolutePath)
+                .findFirst();
     }
 }

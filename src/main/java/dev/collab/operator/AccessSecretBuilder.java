@@ -12,8 +12,7 @@ import java.util.function.Supplier;
  * router sends to opencode. Created once; the operator never rewrites it (deleting it rotates both).
  */
 public final class AccessSecretBuilder {
-    private AccessSecretBuilder() {
-    }
+    private AccessSecretBuilder() {}
 
     public static Secret desired(CollabSession session) {
         return desired(session, AccessSecrets::newToken);
@@ -21,8 +20,13 @@ public final class AccessSecretBuilder {
 
     static Secret desired(CollabSession session, Supplier<String> tokens) {
         return new SecretBuilder()
-                .withMetadata(ChildMetadata.of(session, CollabLabels.accessSecretName(session.getMetadata().getName()),
-                        CollabLabels.ROLE_ACCESS, true).build())
+                .withMetadata(ChildMetadata.of(
+                                session,
+                                CollabLabels.accessSecretName(
+                                        session.getMetadata().getName()),
+                                CollabLabels.ROLE_ACCESS,
+                                true)
+                        .build())
                 .withType("Opaque")
                 .withData(AccessSecrets.sessionData(tokens.get(), tokens.get()))
                 .build();

@@ -15,8 +15,11 @@ final class AccessSecretDependent {
     }
 
     Secret current(CollabSession session) {
-        return Children.cached(secrets, session.getMetadata().getNamespace(),
-                CollabLabels.accessSecretName(session.getMetadata().getName())).orElse(null);
+        return Children.cached(
+                        secrets,
+                        session.getMetadata().getNamespace(),
+                        CollabLabels.accessSecretName(session.getMetadata().getName()))
+                .orElse(null);
     }
 
     /** Creates it with a fresh token and password; null when it exists already (not yet in the cache). */

@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
+import dev.collab.api.EventReasons;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,9 +27,15 @@ final class CapacityEvictions {
 
     void admit(CollabSession starting, Context<CollabSession> context, Instant now) {
         OperatorSettings settings = with.settings();
-        var victims = with.capacity().admit(starting, context.getPrimaryCache().list(),
-                s -> with.workerPod().current(s) != null, CapacityEvictions::lastActive,
-                settings.maxRunning(), settings.maxRunningPerOwner(), now);
+        var victims = with.capacity()
+                .admit(
+                        starting,
+                        context.getPrimaryCache().list(),
+                        s -> with.workerPod().current(s) != null,
+                        CapacityEvictions::lastActive,
+                        settings.maxRunning(),
+                        settings.maxRunningPerOwner(),
+                        now);
         for (CollabSession victim : victims) {
             markEvicted(context.getClient(), starting, victim, now);
         }
@@ -37,7 +44,9 @@ final class CapacityEvictions {
     /** A running session's last activity, or its creation before any: what least-recently-active compares. */
     private static Instant lastActive(CollabSession s) {
         Instant activity = Lifecycle.lastActivity(s);
-        return activity != null ? activity : Lifecycle.parseOrNull(s.getMetadata().getCreationTimestamp());
+        return activity != null
+                ? activity
+                : Lifecycle.parseOrNull(s.getMetadata().getCreationTimestamp());
     }
 
     /** Records the capacity stop in the victim's status; its own reconcile then deletes its pod. */
@@ -55,10 +64,17 @@ final class CapacityEvictions {
             });
         } catch (KubernetesClientException e) {
             // The ledger keeps the decision; the victim's next reconcile applies it.
-            LOG.debugf("could not record capacity eviction of %s: %s", victim.getMetadata().getName(), e.getMessage());
+            LOG.debugf(
+                    "could not record capacity eviction of %s: %s",
+                    victim.getMetadata().getName(), e.getMessage());
         }
         with.metrics().evicted(StoppedReason.CapacityEvicted.name());
-        SessionEvents.emit(client, victim, "CapacityEvicted", "stopped to make room for "
-                + starting.getMetadata().getName() + " under the running-session cap", false, now);
+        SessionEvents.emit(
+                client,
+                victim,
+                EventReasons.CAPACITY_EVICTED,
+                "stopped to make room for " + starting.getMetadata().getName() + " under the running-session cap",
+                false,
+                now);
     }
 }

@@ -10,25 +10,24 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Pure capacity rule of DESIGN.md section 4: if starting this session would exceed a cap, which running
+ * Pure capacity rule of docs/DESIGN.md section 4: if starting this session would exceed a cap, which running
  * session (least recently active, of the same owner for the per-owner cap) must stop first.
  */
 public final class CapacityGate {
 
     /** A running session as the gate sees it. */
-    public record Running(CollabSession session, String owner, Instant lastActive) {
-    }
+    public record Running(CollabSession session, String owner, Instant lastActive) {}
 
-    private CapacityGate() {
-    }
+    private CapacityGate() {}
 
     /**
      * Sessions to evict so that `starting` fits; empty when it fits already. `running` excludes `starting`.
      */
-    public static List<Running> victims(CollabSession starting, Collection<Running> running, int maxRunning,
-            int maxRunningPerOwner) {
+    public static List<Running> victims(
+            CollabSession starting, Collection<Running> running, int maxRunning, int maxRunningPerOwner) {
         String owner = starting.getSpec().getOwner();
-        List<Running> sameOwner = running.stream().filter(r -> Objects.equals(r.owner(), owner)).toList();
+        List<Running> sameOwner =
+                running.stream().filter(r -> Objects.equals(r.owner(), owner)).toList();
         Optional<Running> ownerVictim = maxRunningPerOwner > 0 && sameOwner.size() >= maxRunningPerOwner
                 ? leastRecentlyActive(sameOwner)
                 : Optional.empty();
@@ -36,8 +35,10 @@ public final class CapacityGate {
             int afterOwnerEviction = running.size() - (ownerVictim.isPresent() ? 1 : 0);
             if (afterOwnerEviction >= maxRunning) {
                 Optional<Running> clusterVictim = leastRecentlyActive(running.stream()
-                        .filter(r -> ownerVictim.map(v -> v != r).orElse(true)).toList());
-                return java.util.stream.Stream.concat(ownerVictim.stream(), clusterVictim.stream()).toList();
+                        .filter(r -> ownerVictim.map(v -> v != r).orElse(true))
+                        .toList());
+                return java.util.stream.Stream.concat(ownerVictim.stream(), clusterVictim.stream())
+                        .toList();
             }
         }
         return ownerVictim.stream().toList();
@@ -45,7 +46,8 @@ public final class CapacityGate {
 
     private static Optional<Running> leastRecentlyActive(List<Running> candidates) {
         Function<Running, Instant> key = r -> r.lastActive() == null ? Instant.EPOCH : r.lastActive();
-        return candidates.stream().min(Comparator.comparing(key)
-                .thenComparing(r -> r.session().getMetadata().getName()));
+        return candidates.stream()
+                .min(Comparator.comparing(key)
+                        .thenComparing(r -> r.session().getMetadata().getName()));
     }
 }

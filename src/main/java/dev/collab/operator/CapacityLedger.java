@@ -28,19 +28,26 @@ final class CapacityLedger {
      * Admits `starting` under the caps; returns the sessions that must stop for it (already recorded as
      * pending CapacityEvicted stops).
      */
-    synchronized List<CollabSession> admit(CollabSession starting, Stream<CollabSession> all,
-            Predicate<CollabSession> hasPod, Function<CollabSession, Instant> lastActive, int maxRunning,
-            int maxRunningPerOwner, Instant now) {
+    synchronized List<CollabSession> admit(
+            CollabSession starting,
+            Stream<CollabSession> all,
+            Predicate<CollabSession> hasPod,
+            Function<CollabSession, Instant> lastActive,
+            int maxRunning,
+            int maxRunningPerOwner,
+            Instant now) {
         ResourceID startingId = ResourceID.fromResource(starting);
         admitted.values().removeIf(at -> at.isBefore(now.minus(ADMISSION_MEMORY)));
-        List<CapacityGate.Running> running = all
-                .filter(s -> !ResourceID.fromResource(s).equals(startingId))
+        List<CapacityGate.Running> running = all.filter(
+                        s -> !ResourceID.fromResource(s).equals(startingId))
                 .filter(s -> !pendingStops.containsKey(ResourceID.fromResource(s)))
                 .filter(s -> hasPod.test(s) || admitted.containsKey(ResourceID.fromResource(s)))
-                .map(s -> new CapacityGate.Running(s, s.getSpec().getOwner(), lastActive.apply(s)))
+                .map(s -> new CapacityGate.Running(
+                        s, s.getSpec() == null ? null : s.getSpec().getOwner(), lastActive.apply(s)))
                 .toList();
         List<CollabSession> victims = CapacityGate.victims(starting, running, maxRunning, maxRunningPerOwner).stream()
-                .map(CapacityGate.Running::session).toList();
+                .map(CapacityGate.Running::session)
+                .toList();
         for (CollabSession victim : victims) {
             ResourceID id = ResourceID.fromResource(victim);
             pendingStops.put(id, new Stop(StoppedReason.CapacityEvicted, now));

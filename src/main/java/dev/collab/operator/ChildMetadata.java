@@ -9,14 +9,14 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 /** Metadata every child of a session shares: namespace, labels, controller owner reference. */
 final class ChildMetadata {
 
-    private ChildMetadata() {
-    }
+    private ChildMetadata() {}
 
     static ObjectMetaBuilder of(CollabSession session, String name, String role, boolean owned) {
         ObjectMetaBuilder meta = new ObjectMetaBuilder()
                 .withName(name)
                 .withNamespace(session.getMetadata().getNamespace())
-                .withLabels(CollabLabels.childLabels(session.getMetadata().getName(), session.getSpec().getOwner(), role));
+                .withLabels(CollabLabels.childLabels(
+                        session.getMetadata().getName(), session.getSpec().getOwner(), role));
         if (owned) {
             meta.withOwnerReferences(OwnerReferences.controller(session));
         }
@@ -24,7 +24,9 @@ final class ChildMetadata {
     }
 
     static boolean isOwnedBy(ObjectMeta meta, CollabSession session) {
-        return meta.getOwnerReferences() != null && meta.getOwnerReferences().stream()
-                .anyMatch(ref -> session.getMetadata().getUid() != null && session.getMetadata().getUid().equals(ref.getUid()));
+        return meta.getOwnerReferences() != null
+                && meta.getOwnerReferences().stream()
+                        .anyMatch(ref -> session.getMetadata().getUid() != null
+                                && session.getMetadata().getUid().equals(ref.getUid()));
     }
 }

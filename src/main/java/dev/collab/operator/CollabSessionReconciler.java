@@ -24,7 +24,6 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -49,7 +48,8 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
         this(OperatorSettings.from(config), Clock.systemUTC(), new OpencodeBusyProbe(Duration.ofSeconds(3)), registry);
     }
 
-    public CollabSessionReconciler(OperatorSettings settings, Clock clock, BusyProbe busyProbe, MeterRegistry registry) {
+    public CollabSessionReconciler(
+            OperatorSettings settings, Clock clock, BusyProbe busyProbe, MeterRegistry registry) {
         this.settings = settings;
         this.clock = clock;
         this.busyProbe = busyProbe;
@@ -59,46 +59,81 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     @Override
     public List<EventSource<?, CollabSession>> prepareEventSources(EventSourceContext<CollabSession> context) {
         var sessions = context.getPrimaryCache();
-        sessions.addIndexer(BY_CREDENTIALS_SECRET, cs -> cs.getSpec() == null || cs.getSpec().getCredentials() == null
-                ? List.of()
-                : List.of(key(cs.getMetadata().getNamespace(), cs.getSpec().getCredentials().getSecretName())));
+        sessions.addIndexer(
+                BY_CREDENTIALS_SECRET,
+                cs -> cs.getSpec() == null || cs.getSpec().getCredentials() == null
+                        ? List.of()
+                        : List.of(key(
+                                cs.getMetadata().getNamespace(),
+                                cs.getSpec().getCredentials().getSecretName())));
         String managed = CollabLabels.MANAGED_BY + "=" + CollabLabels.MANAGED_BY_VALUE;
-        var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
-                .withName("worker-pods")
-                .withNamespacesInheritedFromController()
-                .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
-                .withSecondaryToPrimaryMapper(Children::sessionOf)
-                .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
-                .build(), context);
+        var pods = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
+                        .withName("worker-pods")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
+                        .withSecondaryToPrimaryMapper(Children::sessionOf)
+                        .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
+                        .build(),
+                context);
         var claims = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, CollabSession.class)
                         .withName("home-claims")
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(managed)
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
-                        .build(), context);
-        // Credential Secrets are the user's and carry no label: watch the namespace's Secrets and map a
-        // Secret to the sessions naming it (index), or to its session by label (access Secrets).
-        var secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
-                .withName("secrets")
-                .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(secret -> {
-                    Set<ResourceID> bySession = Children.sessionOf(secret);
-                    if (!bySession.isEmpty()) {
-                        return bySession;
-                    }
-                    return sessions.byIndex(BY_CREDENTIALS_SECRET,
-                                    key(secret.getMetadata().getNamespace(), secret.getMetadata().getName()))
-                            .stream().map(ResourceID::fromResource).collect(Collectors.toSet());
-                })
-                .build(), context);
+                        .build(),
+                context);
+        var accessSecrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
+                        .withName("access-secrets")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS)
+                        .withSecondaryToPrimaryMapper(Children::sessionOf)
+                        .build(),
+                context);
+        // Only Secrets opted in for sessions are cached (never every Secret of the namespace); one maps to the
+        // sessions naming it through the primary-cache index.
+        var credentialSecrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
+                        .withName("credential-secrets")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(CollabLabels.CREDENTIALS + "=" + CollabLabels.CREDENTIALS_VALUE)
+                        .withSecondaryToPrimaryMapper(secret -> sessions
+                                .byIndex(
+                                        BY_CREDENTIALS_SECRET,
+                                        key(
+                                                secret.getMetadata().getNamespace(),
+                                                secret.getMetadata().getName()))
+                                .stream()
+                                .map(ResourceID::fromResource)
+                                .collect(Collectors.toSet()))
+                        .build(),
+                context);
+        // Gateway mode: the operator's own placeholder Secrets (`<name>-gateway-home`), by label.
+        var gatewayHomeSecrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
+                        .withName("gateway-home-secrets")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_GATEWAY_HOME)
+                        .withSecondaryToPrimaryMapper(Children::sessionOf)
+                        .build(),
+                context);
         metrics = new OperatorMetrics(registry, sessions::list);
-        reconciliation = new SessionReconciliation(new SessionCollaborators(settings, clock, secrets,
-                new AccessSecretDependent(secrets),
-                new GatewayHomeDependent(secrets, new GatewayKeySource(settings.gateway().keySecret(), context.getClient())),
-                new HomeClaimDependent(claims), new WorkerPodDependent(pods),
-                new SessionProbes(busyProbe), new CapacityLedger(), metrics));
-        return List.of(pods, claims, secrets);
+        reconciliation = new SessionReconciliation(new SessionCollaborators(
+                settings,
+                clock,
+                credentialSecrets,
+                new AccessSecretDependent(accessSecrets),
+                new GatewayHomeDependent(
+                        gatewayHomeSecrets,
+                        new GatewayKeySource(settings.gateway().keySecret(), context.getClient())),
+                new HomeClaimDependent(claims),
+                new WorkerPodDependent(pods),
+                new SessionProbes(busyProbe),
+                new CapacityLedger(),
+                metrics));
+        return List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets);
     }
 
     /**
@@ -108,9 +143,16 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
      * bench/operator-scale at 5,000 sessions.
      */
     static ItemStore<Pod> podStore(KubernetesSerialization serialization) {
-        return new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Pod.class, serialization,
-                "metadata.labels", "metadata.annotations", "metadata.creationTimestamp", "metadata.deletionTimestamp",
-                "metadata.uid", "status");
+        return new ReducedStateItemStore<>(
+                ReducedStateItemStore.NAME_KEY_STATE,
+                Pod.class,
+                serialization,
+                "metadata.labels",
+                "metadata.annotations",
+                "metadata.creationTimestamp",
+                "metadata.deletionTimestamp",
+                "metadata.uid",
+                "status");
     }
 
     @Override
@@ -119,8 +161,8 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     }
 
     @Override
-    public ErrorStatusUpdateControl<CollabSession> updateErrorStatus(CollabSession session, Context<CollabSession> context,
-            Exception e) {
+    public ErrorStatusUpdateControl<CollabSession> updateErrorStatus(
+            CollabSession session, Context<CollabSession> context, Exception e) {
         metrics.reconcileError();
         return ErrorStatusUpdateControl.defaultErrorProcessing();
     }

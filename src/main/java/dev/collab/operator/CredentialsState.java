@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.collab.api.CollabLabels;
+import dev.collab.api.ConditionReasons;
 import dev.collab.api.CredentialKey;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.ByteArrayOutputStream;
@@ -22,12 +23,33 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
      * Both a Claude subscription and an Anthropic API key: still ready (the documented rule is that the subscription
      * wins), but said on the CredentialsReady condition so the owner knows which account is billed.
      */
-    public static final String SUBSCRIPTION_REPLACES_API_KEY = "SubscriptionReplacesApiKey";
+    public static final String SUBSCRIPTION_REPLACES_API_KEY = ConditionReasons.SUBSCRIPTION_REPLACES_API_KEY;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static CredentialsState of(String secretName, Secret secret) {
-        if (secret == null) {
-            return notReady("SecretNotFound", "Secret " + secretName + " does not exist in this namespace");
+    /**
+     * The credential Secret as a session of `owner` may use it: only a Secret opted in for sessions (label
+     * collab.dev/credentials: "true") of the same owner (label collab.dev/owner), so that whoever may create a
+     * CollabSession cannot have any other Secret of the namespace mounted into a pod it has a shell in.
+     */
+    public static CredentialsState of(String secretName, Secret secret, String owner) {
+        String ownerLabel = CollabLabels.ownerLabelValue(owner);
+        Map<String, String> labels = secret == null || secret.getMetadata().getLabels() == null
+                ? Map.of()
+                : secret.getMetadata().getLabels();
+        if (secret == null || !CollabLabels.CREDENTIALS_VALUE.equals(labels.get(CollabLabels.CREDENTIALS))) {
+            // The operator watches only opted-in Secrets: a Secret without the label is not visible to it at all.
+            return notReady(
+                    ConditionReasons.SECRET_NOT_FOUND,
+                    "no Secret " + secretName + " opted in for sessions in this namespace: sessions use only Secrets"
+                            + " labelled " + CollabLabels.CREDENTIALS + "=" + CollabLabels.CREDENTIALS_VALUE + " and "
+                            + CollabLabels.OWNER + "=" + ownerLabel + " (the router's upload endpoint sets both)");
+        }
+        if (!ownerLabel.equals(labels.get(CollabLabels.OWNER))) {
+            return notReady(
+                    ConditionReasons.SECRET_OWNER_MISMATCH,
+                    "Secret " + secretName + " is opted in for owner label '" + labels.get(CollabLabels.OWNER)
+                            + "', not this session's owner '" + ownerLabel + "' (label " + CollabLabels.OWNER + ")");
         }
         Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
         List<CredentialKey> keys = new ArrayList<>();
@@ -45,22 +67,31 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
                 digestInput.writeBytes(content);
                 authJson = key == CredentialKey.AUTH ? content : authJson;
             } catch (IllegalArgumentException e) {
-                return notReady("InvalidSecretData", "Secret " + secretName + " key " + key.secretKey()
-                        + " is not valid base64");
+                return notReady(
+                        ConditionReasons.INVALID_SECRET_DATA,
+                        "Secret " + secretName + " key " + key.secretKey() + " is not valid base64");
             }
         }
         if (keys.isEmpty()) {
-            return notReady("NoKnownCredentialKeys", "Secret " + secretName
-                    + " holds none of the keys claude-credentials.json, auth.json, opencode.json");
+            return notReady(
+                    ConditionReasons.NO_KNOWN_CREDENTIAL_KEYS,
+                    "Secret " + secretName
+                            + " holds none of the keys claude-credentials.json, auth.json, opencode.json");
         }
         String hash = "sha256:" + CollabLabels.sha256Hex(digestInput.toByteArray());
-        String provides = "Secret " + secretName + " provides " + keys.stream().map(CredentialKey::secretKey).toList();
+        String provides = "Secret " + secretName + " provides "
+                + keys.stream().map(CredentialKey::secretKey).toList();
         if (keys.contains(CredentialKey.CLAUDE_CREDENTIALS) && hasAnthropicApiKey(authJson)) {
-            return new CredentialsState(true, SUBSCRIPTION_REPLACES_API_KEY, provides + "; the Claude subscription "
-                    + "(claude-credentials.json) wins: the opencode-claude-auth plugin replaces the anthropic API key of "
-                    + "auth.json when the worker starts. Remove one of the two to choose", keys, hash);
+            return new CredentialsState(
+                    true,
+                    ConditionReasons.SUBSCRIPTION_REPLACES_API_KEY,
+                    provides + "; the Claude subscription (claude-credentials.json) wins: the opencode-claude-auth"
+                            + " plugin replaces the anthropic API key of auth.json when the worker starts. Remove one"
+                            + " of the two to choose",
+                    keys,
+                    hash);
         }
-        return new CredentialsState(true, "CredentialsFound", provides, keys, hash);
+        return new CredentialsState(true, ConditionReasons.CREDENTIALS_FOUND, provides, keys, hash);
     }
 
     /** auth.json (opencode's store: provider -> {type, key|access...}) holds an anthropic entry of type api. */
@@ -69,7 +100,11 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
             return false;
         }
         try {
-            return "api".equals(JSON.readTree(authJson).path("anthropic").path("type").asText());
+            return "api"
+                    .equals(JSON.readTree(authJson)
+                            .path("anthropic")
+                            .path("type")
+                            .asText());
         } catch (IOException e) {
             return false; // not JSON: opencode ignores it, nothing is replaced
         }

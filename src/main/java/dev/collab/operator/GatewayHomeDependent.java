@@ -32,8 +32,7 @@ final class GatewayHomeDependent {
     }
 
     /** What observe hands on in Gateway mode: the placeholder Secret to ensure, and the state the pod is built from. */
-    record Desired(Secret secret, CredentialsState credentials) {
-    }
+    record Desired(Secret secret, CredentialsState credentials) {}
 
     /**
      * The placeholder Secret this session should have and the credentials state of its files (keys and hash, which
@@ -42,14 +41,35 @@ final class GatewayHomeDependent {
     Desired desired(CollabSession session, Secret real, CredentialsState realState, GatewayLink link) {
         byte[] gatewayKey = key.get().orElse(null);
         if (gatewayKey == null) {
-            return new Desired(null, new CredentialsState(false, "GatewayKeyUnavailable", "Gateway mode: the operator can "
-                    + "neither read nor create the gateway key Secret " + link.keySecret() + " in its namespace",
-                    java.util.List.of(), null));
+            return new Desired(
+                    null,
+                    new CredentialsState(
+                            false,
+                            "GatewayKeyUnavailable",
+                            "Gateway mode: the operator can " + "neither read nor create the gateway key Secret "
+                                    + link.keySecret() + " in its namespace",
+                            java.util.List.of(),
+                            null));
         }
         Secret desired = desired(session, real, gatewayKey, link);
-        CredentialsState placeholders = CredentialsState.of(desired.getMetadata().getName(), desired);
-        return new Desired(desired, new CredentialsState(placeholders.ready(), realState.reason(), realState.message()
-                + "; Gateway mode: the pod holds placeholders only", placeholders.keys(), placeholders.hash()));
+        // keys and hash of the placeholder files, computed like any credential Secret's (opted in for this owner)
+        Secret asCredentials = new SecretBuilder(desired)
+                .editMetadata()
+                .addToLabels(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE)
+                .endMetadata()
+                .build();
+        CredentialsState placeholders = CredentialsState.of(
+                desired.getMetadata().getName(),
+                asCredentials,
+                session.getSpec().getOwner());
+        return new Desired(
+                desired,
+                new CredentialsState(
+                        placeholders.ready(),
+                        realState.reason(),
+                        realState.message() + "; Gateway mode: the pod holds placeholders only",
+                        placeholders.keys(),
+                        placeholders.hash()));
     }
 
     /** Creates the placeholder Secret, or updates it when its content differs from the cached one. */
@@ -58,8 +78,11 @@ final class GatewayHomeDependent {
         if (current == null) {
             Children.createOnce(client, secrets, desired);
         } else if (!Objects.equals(current.getData(), desired.getData())) {
-            Secret copy = new SecretBuilder(desired).editMetadata()
-                    .withResourceVersion(current.getMetadata().getResourceVersion()).endMetadata().build();
+            Secret copy = new SecretBuilder(desired)
+                    .editMetadata()
+                    .withResourceVersion(current.getMetadata().getResourceVersion())
+                    .endMetadata()
+                    .build();
             Secret updated = client.resource(copy).update();
             secrets.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, current);
         }
@@ -78,13 +101,18 @@ final class GatewayHomeDependent {
                 files.put(k, Base64.getDecoder().decode(encoded));
             }
         }
-        Map<String, String> placeholders = PlaceholderHome.files(files, Placeholders.access(gatewayKey, ns, name, uid),
-                Placeholders.refresh(gatewayKey, ns, name, uid), link.baseUrlV1());
+        Map<String, String> placeholders = PlaceholderHome.files(
+                files,
+                Placeholders.access(gatewayKey, ns, name, uid),
+                Placeholders.refresh(gatewayKey, ns, name, uid),
+                link.baseUrlV1());
         Map<String, String> encoded = new LinkedHashMap<>();
-        placeholders.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        placeholders.forEach(
+                (k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
         return new SecretBuilder()
-                .withMetadata(ChildMetadata.of(session, CollabLabels.gatewayHomeSecretName(name),
-                        CollabLabels.ROLE_GATEWAY_HOME, true).build())
+                .withMetadata(ChildMetadata.of(
+                                session, CollabLabels.gatewayHomeSecretName(name), CollabLabels.ROLE_GATEWAY_HOME, true)
+                        .build())
                 .withType("Opaque")
                 .withData(encoded)
                 .build();

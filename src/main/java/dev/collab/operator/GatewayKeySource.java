@@ -39,21 +39,34 @@ final class GatewayKeySource {
         }
         String namespace = client.getNamespace() == null ? "default" : client.getNamespace();
         try {
-            byte[] loaded = Placeholders.keyFrom(client.secrets().inNamespace(namespace).withName(secretName).get());
+            byte[] loaded = Placeholders.keyFrom(
+                    client.secrets().inNamespace(namespace).withName(secretName).get());
             if (loaded == null) {
                 byte[] fresh = new byte[32];
                 new SecureRandom().nextBytes(fresh);
                 try {
-                    client.secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata()
-                            .withName(secretName).addToLabels(CollabLabels.PART_OF, CollabLabels.PART_OF_VALUE).endMetadata()
-                            .addToData(Placeholders.KEY_DATA_KEY, Base64.getEncoder().encodeToString(fresh)).build()).create();
+                    client.secrets()
+                            .inNamespace(namespace)
+                            .resource(new SecretBuilder()
+                                    .withNewMetadata()
+                                    .withName(secretName)
+                                    .addToLabels(CollabLabels.PART_OF, CollabLabels.PART_OF_VALUE)
+                                    .endMetadata()
+                                    .addToData(
+                                            Placeholders.KEY_DATA_KEY,
+                                            Base64.getEncoder().encodeToString(fresh))
+                                    .build())
+                            .create();
                     LOG.infof("created the gateway key Secret %s/%s", namespace, secretName);
                     loaded = fresh;
                 } catch (KubernetesClientException e) {
                     if (!Children.isConflict(e)) {
                         throw e;
                     }
-                    loaded = Placeholders.keyFrom(client.secrets().inNamespace(namespace).withName(secretName).get());
+                    loaded = Placeholders.keyFrom(client.secrets()
+                            .inNamespace(namespace)
+                            .withName(secretName)
+                            .get());
                 }
             }
             if (loaded != null) {

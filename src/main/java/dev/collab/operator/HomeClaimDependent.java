@@ -23,8 +23,11 @@ final class HomeClaimDependent {
     }
 
     PersistentVolumeClaim current(CollabSession session) {
-        return Children.cached(claims, session.getMetadata().getNamespace(),
-                CollabLabels.homeClaimName(session.getMetadata().getName())).orElse(null);
+        return Children.cached(
+                        claims,
+                        session.getMetadata().getNamespace(),
+                        CollabLabels.homeClaimName(session.getMetadata().getName()))
+                .orElse(null);
     }
 
     /** The created claim, or null when it exists already (an earlier create not yet in the cache). */
@@ -33,18 +36,22 @@ final class HomeClaimDependent {
     }
 
     /** Adds or removes the session's owner reference on the claim. */
-    PersistentVolumeClaim setOwned(CollabSession session, PersistentVolumeClaim existing, boolean owned,
-            KubernetesClient client) {
-        PersistentVolumeClaim updated = client.persistentVolumeClaims().resource(existing).edit(claim -> {
-            List<OwnerReference> refs = new ArrayList<>(
-                    claim.getMetadata().getOwnerReferences() == null ? List.of() : claim.getMetadata().getOwnerReferences());
-            refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()));
-            if (owned) {
-                refs.add(OwnerReferences.controller(session));
-            }
-            claim.getMetadata().setOwnerReferences(refs);
-            return claim;
-        });
+    PersistentVolumeClaim setOwned(
+            CollabSession session, PersistentVolumeClaim existing, boolean owned, KubernetesClient client) {
+        PersistentVolumeClaim updated = client.persistentVolumeClaims()
+                .resource(existing)
+                .edit(claim -> {
+                    List<OwnerReference> refs = new ArrayList<>(
+                            claim.getMetadata().getOwnerReferences() == null
+                                    ? List.of()
+                                    : claim.getMetadata().getOwnerReferences());
+                    refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()));
+                    if (owned) {
+                        refs.add(OwnerReferences.controller(session));
+                    }
+                    claim.getMetadata().setOwnerReferences(refs);
+                    return claim;
+                });
         claims.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, existing);
         return updated;
     }

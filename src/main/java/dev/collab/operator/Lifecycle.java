@@ -3,35 +3,35 @@ package dev.collab.operator;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
-import dev.collab.api.SessionPhase;
+import dev.collab.api.SessionStates;
 import dev.collab.api.StoppedReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 
-/** Pure lifecycle rules of DESIGN.md section 4: when a session must be stopped, when it wakes, when it idles out. */
+/** Pure lifecycle rules of docs/DESIGN.md section 4: when a session must be stopped, when it wakes, when it idles out. */
 public final class Lifecycle {
 
-    private Lifecycle() {
-    }
+    private Lifecycle() {}
 
     /** Newest of the router's activity annotation and the activity the operator itself recorded (busy agent). */
     public static Instant lastActivity(CollabSession session) {
         Map<String, String> annotations = session.getMetadata().getAnnotations();
         Instant annotated = annotations == null ? null : parseOrNull(annotations.get(CollabLabels.LAST_ACTIVITY));
-        Instant recorded = session.getStatus() == null ? null : parseOrNull(session.getStatus().getLastActivityTime());
+        Instant recorded = session.getStatus() == null
+                ? null
+                : parseOrNull(session.getStatus().getLastActivityTime());
         return max(annotated, recorded);
     }
 
     /** Why the session must have no pod right now, or null when it should run. */
     public static Stop currentStop(CollabSession session, Instant lastActivity) {
-        if (session.getSpec().isSuspend()) {
+        if (session.getSpec() != null && session.getSpec().isSuspend()) {
             return new Stop(StoppedReason.Suspended, null);
         }
         CollabSessionStatus status = session.getStatus();
-        if (status == null || status.getPhase() != SessionPhase.Stopped || status.getStoppedReason() == null
-                || !status.getStoppedReason().wakesOnActivity()) {
+        if (!SessionStates.wakesOnActivity(status)) {
             return null;
         }
         Instant stoppedAt = parseOrNull(status.getStoppedAt());
@@ -47,9 +47,7 @@ public final class Lifecycle {
      * no stop, it means activity has come since, and this start is a wake.
      */
     public static boolean isWake(CollabSession session) {
-        CollabSessionStatus status = session.getStatus();
-        return status != null && status.getPhase() == SessionPhase.Stopped
-                && status.getStoppedReason() != null && status.getStoppedReason().wakesOnActivity();
+        return SessionStates.wakesOnActivity(session.getStatus());
     }
 
     /**

@@ -27,5 +27,4 @@ record Observation(
         Pod pod,
         PodView view,
         Stop pendingStop,
-        Secret gatewayHome) {
-}
+        Secret gatewayHome) {}

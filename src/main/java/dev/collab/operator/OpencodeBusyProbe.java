@@ -22,18 +22,17 @@ public final class OpencodeBusyProbe implements BusyProbe {
         this.timeout = timeout;
         // HTTP/1.1: opencode 1.18.33 never answers a request with "Upgrade: h2c" (the JDK client's HTTP/2 default)
         // that is the first to load its project instance (measured: 2 of 2 lost; 0 of 2 as plain HTTP/1.1).
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .build();
     }
 
     @Override
     public Answer check(String endpoint, String serverPassword) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/session/status"))
-                .timeout(timeout)
-                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
-                .GET()
-                .build();
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    http.send(get(endpoint + "/session/status", serverPassword), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return Answer.UNREACHABLE;
             }
@@ -52,13 +51,8 @@ public final class OpencodeBusyProbe implements BusyProbe {
      */
     @Override
     public boolean answers(String endpoint, String serverPassword) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/global/health"))
-                .timeout(timeout)
-                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
-                .GET()
-                .build();
         try {
-            http.send(request, HttpResponse.BodyHandlers.discarding());
+            http.send(get(endpoint + "/global/health", serverPassword), HttpResponse.BodyHandlers.discarding());
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -66,6 +60,14 @@ public final class OpencodeBusyProbe implements BusyProbe {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    private HttpRequest get(String url, String serverPassword) {
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(timeout)
+                .header("Authorization", AccessSecrets.opencodeAuthorization(serverPassword))
+                .GET()
+                .build();
     }
 
     /** The body maps agent session id -> {"type": "idle" | "busy" | "retry", ...}. */

@@ -24,43 +24,121 @@ public record OperatorSettings(
         int maxRunning,
         int maxRunningPerOwner,
         Duration busyMax,
+        boolean allowEnvValueFrom,
         GatewayLink gateway) {
 
     public static OperatorSettings from(CollabConfig config) {
         CollabConfig.Session s = config.session();
-        return new OperatorSettings(s.image(), s.port(), GoDuration.parse(s.idleTimeout()), s.storageSize(),
-                s.storageClass().orElse(null), resources(s.resources()), s.serviceAccountName().orElse(null),
-                s.runAsUser(), s.startTimeout(), config.maxRunning(), config.maxRunningPerOwner(), s.busyMax(),
+        return new OperatorSettings(
+                s.image(),
+                s.port(),
+                GoDuration.parse(s.idleTimeout()),
+                s.storageSize(),
+                s.storageClass().orElse(null),
+                resources(s.resources()),
+                s.serviceAccountName().orElse(null),
+                s.runAsUser(),
+                s.startTimeout(),
+                config.maxRunning(),
+                config.maxRunningPerOwner(),
+                s.busyMax(),
+                s.allowEnvValueFrom(),
                 GatewayLink.from(config));
     }
 
-    /** Defaults used by tests: the DESIGN.md values. */
+    /** Every key at its default ({@link CollabConfig#defaults()}): what tests run with. */
     public static OperatorSettings defaults() {
-        return new OperatorSettings("ghcr.io/anomalyco/opencode:1.18.33", 4096, Duration.ofMinutes(30), "2Gi", null,
-                new ResourceRequirementsBuilder()
-                        .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("512Mi"))
-                        .addToLimits("memory", new Quantity("1Gi")).build(),
-                null, 1000, Duration.ofMinutes(5), 0, 0, Duration.ofHours(2), GatewayLink.defaults());
+        return from(CollabConfig.defaults());
     }
 
     public OperatorSettings withCaps(int maxRunning, int maxRunningPerOwner) {
-        return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, startTimeout, maxRunning, maxRunningPerOwner, busyMax, gateway);
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                startTimeout,
+                maxRunning,
+                maxRunningPerOwner,
+                busyMax,
+                allowEnvValueFrom,
+                gateway);
     }
 
     public OperatorSettings withStartTimeout(Duration timeout) {
-        return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, timeout, maxRunning, maxRunningPerOwner, busyMax, gateway);
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                timeout,
+                maxRunning,
+                maxRunningPerOwner,
+                busyMax,
+                allowEnvValueFrom,
+                gateway);
     }
 
     public OperatorSettings withBusyMax(Duration max) {
-        return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, startTimeout, maxRunning, maxRunningPerOwner, max, gateway);
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                startTimeout,
+                maxRunning,
+                maxRunningPerOwner,
+                max,
+                allowEnvValueFrom,
+                gateway);
+    }
+
+    public OperatorSettings withAllowEnvValueFrom(boolean allow) {
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                startTimeout,
+                maxRunning,
+                maxRunningPerOwner,
+                busyMax,
+                allow,
+                gateway);
     }
 
     public OperatorSettings withGateway(GatewayLink link) {
-        return new OperatorSettings(image, port, idleTimeout, storageSize, storageClass, resources, serviceAccountName,
-                runAsUser, startTimeout, maxRunning, maxRunningPerOwner, busyMax, link);
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                startTimeout,
+                maxRunning,
+                maxRunningPerOwner,
+                busyMax,
+                allowEnvValueFrom,
+                link);
     }
 
     private static ResourceRequirements resources(CollabConfig.Resources r) {

@@ -22,15 +22,16 @@ import java.util.Set;
 public final class PlaceholderHome {
     /** Fields whose string value is a credential (auth.json, .credentials.json, provider options). */
     static final Set<String> ACCESS_FIELDS = Set.of("key", "apiKey", "access", "accessToken", "token");
+
     static final Set<String> REFRESH_FIELDS = Set.of("refresh", "refreshToken");
     static final Set<String> EXPIRY_FIELDS = Set.of("expires", "expiresAt");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private PlaceholderHome() {
-    }
+    private PlaceholderHome() {}
 
     /** Secret data (key -> file content) for the `<name>-gateway-home` Secret. */
-    public static Map<String, String> files(Map<CredentialKey, byte[]> real, String access, String refresh, String baseUrlV1) {
+    public static Map<String, String> files(
+            Map<CredentialKey, byte[]> real, String access, String refresh, String baseUrlV1) {
         Map<String, String> out = new LinkedHashMap<>();
         for (CredentialKey key : CredentialKey.values()) {
             byte[] content = real.get(key);

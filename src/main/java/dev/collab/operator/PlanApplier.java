@@ -12,8 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 /** Carries out a {@link SessionPlan}: creates and deletes children, updates the operator's memory, emits events. */
 final class PlanApplier {
     /** The children as they are after the writes, for status. */
-    record Applied(Secret access, PersistentVolumeClaim claim, PodView view) {
-    }
+    record Applied(Secret access, PersistentVolumeClaim claim, PodView view) {}
 
     private final SessionCollaborators with;
     private final CapacityEvictions evictions;
@@ -65,7 +64,9 @@ final class PlanApplier {
                     evictions.admit(session, context, in.now());
                 }
                 Pod created = with.workerPod().create(plan.desiredPod(), client);
-                view = created == null ? null : PodView.of(created, with.settings().port());
+                view = created == null
+                        ? null
+                        : PodView.of(created, with.settings().port());
                 announce = created != null;
             }
             case REPLACE -> {
@@ -77,11 +78,15 @@ final class PlanApplier {
                 with.probes().restarted(id);
                 view = view.terminatingCopy();
             }
-            case KEEP -> {
-            }
+            case KEEP -> {}
         }
         if (announce && plan.event() != null) {
-            SessionEvents.emit(client, session, plan.event().reason(), plan.event().message(), plan.event().warning(),
+            SessionEvents.emit(
+                    client,
+                    session,
+                    plan.event().reason(),
+                    plan.event().message(),
+                    plan.event().warning(),
                     in.now());
         }
         return new Applied(access, claim, view);

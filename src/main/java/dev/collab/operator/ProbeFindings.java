@@ -10,8 +10,7 @@ record ProbeFindings(Busy busy, Answer answer) {
     static final ProbeFindings NONE = new ProbeFindings(null, null);
 
     /** The busy check's answer and how many checks in a row found opencode unreachable (0 after an answer). */
-    record Busy(BusyProbe.Answer answer, int unreachableInARow) {
-    }
+    record Busy(BusyProbe.Answer answer, int unreachableInARow) {}
 
     /**
      * Whether the Ready pod has answered an authenticated request once; if not, how many requests in a row it left
@@ -23,7 +22,10 @@ record ProbeFindings(Busy busy, Answer answer) {
 
     /** A probe the decision needs: the busy check (idle deadline passed) or the first-answer check of a pod. */
     record Request(Kind kind, String endpoint, String serverPassword, String podUid) {
-        enum Kind { BUSY, ANSWER }
+        enum Kind {
+            BUSY,
+            ANSWER
+        }
     }
 
     ProbeFindings with(Busy found) {

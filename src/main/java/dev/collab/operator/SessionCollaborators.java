@@ -9,7 +9,7 @@ import java.time.Clock;
  * What a reconcile works with, built once when the event sources exist and passed to each step: nothing calls
  * back into {@link CollabSessionReconciler}.
  *
- * @param secrets the namespace's Secrets (credential Secrets are looked up here)
+ * @param credentialSecrets the namespace's Secrets opted in for sessions (label collab.dev/credentials=true)
  * @param gatewayHome the placeholder Secrets of Gateway-mode sessions
  * @param probes  every network probe to opencode, with its memory between reconciles
  * @param capacity the leader's memory of capacity admissions and evictions not yet in the caches
@@ -17,12 +17,11 @@ import java.time.Clock;
 record SessionCollaborators(
         OperatorSettings settings,
         Clock clock,
-        InformerEventSource<Secret, CollabSession> secrets,
+        InformerEventSource<Secret, CollabSession> credentialSecrets,
         AccessSecretDependent accessSecret,
         GatewayHomeDependent gatewayHome,
         HomeClaimDependent homeClaim,
         WorkerPodDependent workerPod,
         SessionProbes probes,
         CapacityLedger capacity,
-        OperatorMetrics metrics) {
-}
+        OperatorMetrics metrics) {}

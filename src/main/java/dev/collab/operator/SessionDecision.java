@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.EventReasons;
 import dev.collab.api.SessionStates;
 import dev.collab.api.StoppedReason;
 import dev.collab.operator.SessionPlan.Event;
@@ -21,6 +22,7 @@ import java.util.Objects;
 final class SessionDecision {
     /** An opencode that does not answer the busy check is stopped after this many tries. */
     static final int MAX_UNREACHABLE_PROBES = 3;
+
     static final Duration PROBE_RETRY = Duration.ofSeconds(10);
 
     private final OperatorSettings settings;
@@ -38,7 +40,8 @@ final class SessionDecision {
             plan.ensureAccessSecret = in.access() == null;
             if (in.claim() == null) {
                 plan.createClaim = HomeClaimBuilder.desired(session, settings);
-            } else if (ChildMetadata.isOwnedBy(in.claim().getMetadata(), session) != HomeClaimBuilder.isOwned(session)) {
+            } else if (ChildMetadata.isOwnedBy(in.claim().getMetadata(), session)
+                    != HomeClaimBuilder.isOwned(session)) {
                 plan.claimOwned = HomeClaimBuilder.isOwned(session);
             }
         }
@@ -65,8 +68,11 @@ final class SessionDecision {
                 plan.requeue(deadline);
             } else if (deadline != null) {
                 if (found.busy() == null) {
-                    return SessionPlan.probeFirst(new ProbeFindings.Request(ProbeFindings.Request.Kind.BUSY,
-                            view.endpoint(), AccessSecrets.serverPassword(in.access()), null));
+                    return SessionPlan.probeFirst(new ProbeFindings.Request(
+                            ProbeFindings.Request.Kind.BUSY,
+                            view.endpoint(),
+                            AccessSecrets.serverPassword(in.access()),
+                            null));
                 }
                 switch (found.busy().answer()) {
                     case BUSY -> {
@@ -95,9 +101,14 @@ final class SessionDecision {
 
         if (stop != null) {
             plan.podAction = PodAction.DELETE;
-            plan.event = busyLimitReached ? new Event("BusyLimitReached", "opencode has reported a busy agent for "
-                    + settings.busyMax().toMinutes() + "m past the idle timeout without client activity: pod stopped "
-                    + "anyway, HOME kept", true)
+            plan.event = busyLimitReached
+                    ? new Event(
+                            EventReasons.BUSY_LIMIT_REACHED,
+                            "opencode has reported a busy agent for "
+                                    + settings.busyMax().toMinutes()
+                                    + "m past the idle timeout without client activity: pod stopped "
+                                    + "anyway, HOME kept",
+                            true)
                     : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stopEvent(stop);
             view = null;
         } else if (runnable && in.credentials().ready()) {
@@ -108,32 +119,43 @@ final class SessionDecision {
                 plan.podAction = PodAction.CREATE;
                 plan.admitUnderCaps = settings.maxRunning() > 0 || settings.maxRunningPerOwner() > 0;
                 plan.event = waking
-                        ? new Event("Woken", "activity after the stop: starting the session pod again", false)
-                        : new Event("Started", "created pod " + desired.getMetadata().getName(), false);
+                        ? new Event(
+                                EventReasons.WOKEN, "activity after the stop: starting the session pod again", false)
+                        : new Event(
+                                EventReasons.STARTED,
+                                "created pod " + desired.getMetadata().getName(),
+                                false);
                 view = PodView.of(desired, settings.port());
             } else if (view.terminating()) {
                 plan.podAction = PodAction.KEEP;
-            } else if (!Objects.equals(view.specHash(), desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH))) {
+            } else if (!Objects.equals(
+                    view.specHash(), desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH))) {
                 plan.podAction = PodAction.REPLACE;
-                boolean rotated = !Objects.equals(view.credentialsHash(), in.credentials().hash());
+                boolean rotated =
+                        !Objects.equals(view.credentialsHash(), in.credentials().hash());
                 plan.event = rotated
-                        ? new Event("CredentialsRotated",
-                                "credential Secret changed: replacing the pod so seed-home writes the new credentials", false)
-                        : new Event("PodReplaced", "pod spec changed: replacing the pod", false);
+                        ? new Event(
+                                EventReasons.CREDENTIALS_ROTATED,
+                                "credential Secret changed: replacing the pod so seed-home writes the new credentials",
+                                false)
+                        : new Event(EventReasons.POD_REPLACED, "pod spec changed: replacing the pod", false);
                 view = view.terminatingCopy();
             } else if (view.ready()) {
                 String uid = in.pod().getMetadata().getUid();
                 String password = AccessSecrets.serverPassword(in.access());
                 if (uid != null && password != null) {
                     if (found.answer() == null) {
-                        return SessionPlan.probeFirst(new ProbeFindings.Request(ProbeFindings.Request.Kind.ANSWER,
-                                view.endpoint(), password, uid));
+                        return SessionPlan.probeFirst(new ProbeFindings.Request(
+                                ProbeFindings.Request.Kind.ANSWER, view.endpoint(), password, uid));
                     }
                     if (unresponsive(found.answer(), plan)) {
                         plan.podAction = PodAction.RESTART_UNRESPONSIVE;
-                        plan.event = new Event("Unresponsive", "opencode was Ready but answered none of "
-                                + AnswerWatch.TRIES + " authenticated requests " + AnswerWatch.RETRY.toSeconds()
-                                + "s apart: restarting its pod", true);
+                        plan.event = new Event(
+                                EventReasons.UNRESPONSIVE,
+                                "opencode was Ready but answered none of "
+                                        + AnswerWatch.TRIES + " authenticated requests " + AnswerWatch.RETRY.toSeconds()
+                                        + "s apart: restarting its pod",
+                                true);
                         view = view.terminatingCopy();
                     }
                 }
@@ -168,8 +190,12 @@ final class SessionDecision {
 
     private static Event stopEvent(Stop stop) {
         return switch (stop.reason()) {
-            case IdleTimeout -> new Event("IdleStopped", "no activity within the idle timeout: pod stopped, HOME kept", false);
-            case Suspended -> new Event("Suspended", "spec.suspend is true: pod stopped, HOME kept", false);
+            case IdleTimeout ->
+                new Event(
+                        EventReasons.IDLE_STOPPED,
+                        "no activity within the idle timeout: pod stopped, HOME kept",
+                        false);
+            case Suspended -> new Event(EventReasons.SUSPENDED, "spec.suspend is true: pod stopped, HOME kept", false);
             // Announced by the session whose start caused it.
             case CapacityEvicted -> null;
         };
@@ -197,8 +223,20 @@ final class SessionDecision {
         }
 
         SessionPlan build() {
-            return new SessionPlan(null, ensureAccessSecret, createClaim, claimOwned, admitUnderCaps, podAction,
-                    desiredPod, event, stop, lastActivity, settleCapacity, pendingStopWoken, requeueAt);
+            return new SessionPlan(
+                    null,
+                    ensureAccessSecret,
+                    createClaim,
+                    claimOwned,
+                    admitUnderCaps,
+                    podAction,
+                    desiredPod,
+                    event,
+                    stop,
+                    lastActivity,
+                    settleCapacity,
+                    pendingStopWoken,
+                    requeueAt);
         }
     }
 }

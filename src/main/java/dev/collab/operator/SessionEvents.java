@@ -15,36 +15,51 @@ final class SessionEvents {
     private static final Logger LOG = Logger.getLogger(SessionEvents.class);
     static final String COMPONENT = "collab-session-operator";
 
-    private SessionEvents() {
-    }
+    private SessionEvents() {}
 
-    static void emit(KubernetesClient client, CollabSession session, String reason, String message, boolean warning,
+    static void emit(
+            KubernetesClient client,
+            CollabSession session,
+            String reason,
+            String message,
+            boolean warning,
             Instant now) {
         String ns = session.getMetadata().getNamespace();
         try {
-            client.v1().events().inNamespace(ns).resource(new EventBuilder()
-                    .withNewMetadata()
-                    .withName(session.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
-                    .withNamespace(ns)
-                    .endMetadata()
-                    .withNewInvolvedObject()
-                    .withApiVersion(CollabSession.API_VERSION).withKind("CollabSession")
-                    .withName(session.getMetadata().getName()).withNamespace(ns)
-                    .withUid(session.getMetadata().getUid())
-                    .withResourceVersion(session.getMetadata().getResourceVersion())
-                    .endInvolvedObject()
-                    .withReason(reason)
-                    .withMessage(message)
-                    .withType(warning ? "Warning" : "Normal")
-                    .withNewSource().withComponent(COMPONENT).endSource()
-                    .withReportingComponent(COMPONENT)
-                    .withFirstTimestamp(now.toString())
-                    .withLastTimestamp(now.toString())
-                    .withCount(1)
-                    .build()).create();
+            client.v1()
+                    .events()
+                    .inNamespace(ns)
+                    .resource(new EventBuilder()
+                            .withNewMetadata()
+                            .withName(session.getMetadata().getName() + "."
+                                    + UUID.randomUUID().toString().substring(0, 8))
+                            .withNamespace(ns)
+                            .endMetadata()
+                            .withNewInvolvedObject()
+                            .withApiVersion(CollabSession.API_VERSION)
+                            .withKind(CollabSession.KIND)
+                            .withName(session.getMetadata().getName())
+                            .withNamespace(ns)
+                            .withUid(session.getMetadata().getUid())
+                            .withResourceVersion(session.getMetadata().getResourceVersion())
+                            .endInvolvedObject()
+                            .withReason(reason)
+                            .withMessage(message)
+                            .withType(warning ? "Warning" : "Normal")
+                            .withNewSource()
+                            .withComponent(COMPONENT)
+                            .endSource()
+                            .withReportingComponent(COMPONENT)
+                            .withFirstTimestamp(now.toString())
+                            .withLastTimestamp(now.toString())
+                            .withCount(1)
+                            .build())
+                    .create();
         } catch (RuntimeException e) {
             // Events are best effort: a lost event must not fail the reconcile that caused it.
-            LOG.debugf("could not record event %s for %s/%s: %s", reason, ns, session.getMetadata().getName(), e.getMessage());
+            LOG.debugf(
+                    "could not record event %s for %s/%s: %s",
+                    reason, ns, session.getMetadata().getName(), e.getMessage());
         }
         LOG.infof("%s/%s %s: %s", ns, session.getMetadata().getName(), reason, message);
     }

@@ -49,10 +49,10 @@ record SessionPlan(
     }
 
     /** A Kubernetes Event on the session; messages are built from names and reasons only, never Secret data. */
-    record Event(String reason, String message, boolean warning) {
-    }
+    record Event(String reason, String message, boolean warning) {}
 
     static SessionPlan probeFirst(ProbeFindings.Request probe) {
-        return new SessionPlan(probe, false, null, null, false, PodAction.KEEP, null, null, null, null, false, null, null);
+        return new SessionPlan(
+                probe, false, null, null, false, PodAction.KEEP, null, null, null, null, false, null, null);
     }
 }

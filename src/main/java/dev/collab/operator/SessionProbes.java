@@ -22,7 +22,8 @@ final class SessionProbes {
     ProbeFindings run(ProbeFindings.Request request, ResourceID session, Instant now, ProbeFindings sofar) {
         return switch (request.kind()) {
             case BUSY -> sofar.with(busy(session, request.endpoint(), request.serverPassword()));
-            case ANSWER -> sofar.with(answer(session, request.podUid(), request.endpoint(), request.serverPassword(), now));
+            case ANSWER ->
+                sofar.with(answer(session, request.podUid(), request.endpoint(), request.serverPassword(), now));
         };
     }
 
@@ -41,7 +42,8 @@ final class SessionProbes {
      * A pod is asked until it answers once, at most every {@link AnswerWatch#RETRY}; after an answer no request is
      * sent for it. Between tries nothing is sent and the count so far is returned.
      */
-    private ProbeFindings.Answer answer(ResourceID session, String podUid, String endpoint, String password, Instant now) {
+    private ProbeFindings.Answer answer(
+            ResourceID session, String podUid, String endpoint, String password, Instant now) {
         if (answers.hasAnswered(session, podUid)) {
             return ProbeFindings.Answer.ANSWERED;
         }

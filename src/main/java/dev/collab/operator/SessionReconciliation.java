@@ -37,25 +37,36 @@ final class SessionReconciliation {
 
     /** Reads the informer caches and the capacity ledger; writes nothing. */
     Observation observe(CollabSession session, Instant now) {
-        SpecProblem problem = SpecValidator.validate(session.getSpec()).orElse(null);
+        SpecProblem problem = SpecValidator.validate(session, with.settings()).orElse(null);
         CredentialsState credentials = null;
         Secret gatewayHome = null;
         if (problem == null) {
             String secretName = session.getSpec().getCredentials().getSecretName();
-            Secret real = with.secrets().get(new ResourceID(secretName, session.getMetadata().getNamespace())).orElse(null);
-            credentials = CredentialsState.of(secretName, real);
+            Secret real = with.credentialSecrets()
+                    .get(new ResourceID(secretName, session.getMetadata().getNamespace()))
+                    .orElse(null);
+            credentials =
+                    CredentialsState.of(secretName, real, session.getSpec().getOwner());
             if (credentials.ready() && WorkerPodBuilder.gatewayMode(session.getSpec(), with.settings())) {
-                GatewayHomeDependent.Desired placeholders = with.gatewayHome().desired(session, real, credentials,
-                        with.settings().gateway());
+                GatewayHomeDependent.Desired placeholders = with.gatewayHome()
+                        .desired(session, real, credentials, with.settings().gateway());
                 credentials = placeholders.credentials();
                 gatewayHome = placeholders.secret();
             }
         }
         Secret access = with.accessSecret().current(session);
         Pod pod = with.workerPod().current(session);
-        return new Observation(session, now, problem, credentials, access, with.homeClaim().current(session), pod,
+        return new Observation(
+                session,
+                now,
+                problem,
+                credentials,
+                access,
+                with.homeClaim().current(session),
+                pod,
                 pod == null ? null : PodView.of(pod, with.settings().port()),
-                with.capacity().pendingStop(ResourceID.fromResource(session)), gatewayHome);
+                with.capacity().pendingStop(ResourceID.fromResource(session)),
+                gatewayHome);
     }
 
     /** Decides; runs each probe the decision asks for (at most one of each kind) and decides again. */
@@ -72,7 +83,8 @@ final class SessionReconciliation {
     private static UpdateControl<CollabSession> requeue(SessionPlan plan, Instant now) {
         UpdateControl<CollabSession> control = UpdateControl.noUpdate();
         if (plan.requeueAt() != null) {
-            control.rescheduleAfter(Math.max(100, Duration.between(now, plan.requeueAt()).toMillis()));
+            control.rescheduleAfter(
+                    Math.max(100, Duration.between(now, plan.requeueAt()).toMillis()));
         }
         return control;
     }

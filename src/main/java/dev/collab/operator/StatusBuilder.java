@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
+import dev.collab.api.ConditionReasons;
 import dev.collab.api.ConditionTypes;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
@@ -24,22 +25,23 @@ public final class StatusBuilder {
             Stop stop,
             Instant lastActivity,
             Duration startTimeout,
-            Instant now) {
-    }
+            Instant now) {}
 
-    private StatusBuilder() {
-    }
+    private StatusBuilder() {}
 
     public static CollabSessionStatus build(Observed in) {
         CollabSession session = in.session();
         CollabSessionStatus previous = session.getStatus() == null ? new CollabSessionStatus() : session.getStatus();
-        long generation = session.getMetadata().getGeneration() == null ? 0 : session.getMetadata().getGeneration();
+        long generation = session.getMetadata().getGeneration() == null
+                ? 0
+                : session.getMetadata().getGeneration();
         String name = session.getMetadata().getName();
         ConditionSet conditions = new ConditionSet(previous.getConditions(), generation, in.now());
         CollabSessionStatus status = new CollabSessionStatus();
         status.setObservedGeneration(generation);
         status.setAccessSecretName(in.accessSecretExists() ? CollabLabels.accessSecretName(name) : null);
-        status.setLastActivityTime(in.lastActivity() == null ? null : in.lastActivity().toString());
+        status.setLastActivityTime(
+                in.lastActivity() == null ? null : in.lastActivity().toString());
 
         PodView pod = in.pod();
         if (pod != null) {
@@ -64,7 +66,11 @@ public final class StatusBuilder {
             conditions.set(ConditionTypes.READY, false, stop.reason().name(), stoppedMessage(stop.reason()));
         } else if (in.problem() != null) {
             status.setPhase(SessionPhase.Failed);
-            conditions.set(ConditionTypes.READY, false, in.problem().reason(), in.problem().message());
+            conditions.set(
+                    ConditionTypes.READY,
+                    false,
+                    in.problem().reason(),
+                    in.problem().message());
         } else if (pod != null && !pod.terminating()) {
             podPhase(status, conditions, pod, in);
         } else if (creds != null && !creds.ready()) {
@@ -72,10 +78,16 @@ public final class StatusBuilder {
             conditions.set(ConditionTypes.READY, false, creds.reason(), creds.message());
         } else {
             status.setPhase(SessionPhase.Starting);
-            conditions.set(ConditionTypes.READY, false, pod == null ? "PodCreating" : "PodReplacing",
+            conditions.set(
+                    ConditionTypes.READY,
+                    false,
+                    pod == null ? ConditionReasons.POD_CREATING : ConditionReasons.POD_REPLACING,
                     pod == null ? "creating the session pod" : "waiting for the previous pod to terminate");
         }
-        conditions.set(ConditionTypes.IDLE, idle, idle ? "IdleTimeout" : "Active",
+        conditions.set(
+                ConditionTypes.IDLE,
+                idle,
+                idle ? ConditionReasons.IDLE_TIMEOUT : ConditionReasons.ACTIVE,
                 idle ? "stopped after no activity; the next request wakes it" : "");
         status.setConditions(conditions.build());
         // Written by the credential gateway; kept as is so the operator's status patch leaves it alone.
@@ -87,35 +99,61 @@ public final class StatusBuilder {
         if (pod.ready()) {
             status.setPhase(SessionPhase.Running);
             status.setEndpoint(pod.endpoint());
-            conditions.set(ConditionTypes.READY, true, "PodReady", "opencode is serving at the published endpoint");
+            conditions.set(
+                    ConditionTypes.READY,
+                    true,
+                    ConditionReasons.POD_READY,
+                    "opencode is serving at the published endpoint");
         } else if (pod.failure() != null) {
             status.setPhase(SessionPhase.Failed);
             status.setMessage(pod.failure().message());
-            conditions.set(ConditionTypes.READY, false, pod.failure().reason(), pod.failure().message());
+            conditions.set(
+                    ConditionTypes.READY,
+                    false,
+                    pod.failure().reason(),
+                    pod.failure().message());
         } else if (pod.createdAt() != null && in.now().isAfter(pod.createdAt().plus(in.startTimeout()))) {
             status.setPhase(SessionPhase.Starting);
-            conditions.set(ConditionTypes.READY, false, "StartTimeout",
+            conditions.set(
+                    ConditionTypes.READY,
+                    false,
+                    ConditionReasons.START_TIMEOUT,
                     "pod not Ready " + in.startTimeout().toSeconds() + "s after it was created");
         } else {
             status.setPhase(SessionPhase.Starting);
-            conditions.set(ConditionTypes.READY, false, "PodStarting", "waiting for opencode to accept connections");
+            conditions.set(
+                    ConditionTypes.READY,
+                    false,
+                    ConditionReasons.POD_STARTING,
+                    "waiting for opencode to accept connections");
         }
     }
 
     private static void storageCondition(ConditionSet conditions, PersistentVolumeClaim claim, PodView pod) {
         if (claim == null) {
-            conditions.set(ConditionTypes.STORAGE_READY, false, "ClaimMissing", "the HOME volume claim does not exist yet");
+            conditions.set(
+                    ConditionTypes.STORAGE_READY,
+                    false,
+                    ConditionReasons.CLAIM_MISSING,
+                    "the HOME volume claim does not exist yet");
             return;
         }
         String phase = claim.getStatus() == null ? null : claim.getStatus().getPhase();
-        if ("Bound".equals(phase) || (pod != null && pod.ready())) {
+        if (ConditionReasons.BOUND.equals(phase) || (pod != null && pod.ready())) {
             // A Ready pod has its volume mounted, whatever the claim's reported phase lags behind.
-            conditions.set(ConditionTypes.STORAGE_READY, true, "Bound", "HOME volume claim is bound");
+            conditions.set(ConditionTypes.STORAGE_READY, true, ConditionReasons.BOUND, "HOME volume claim is bound");
         } else if ("Lost".equals(phase)) {
-            conditions.set(ConditionTypes.STORAGE_READY, false, "ClaimLost", "the HOME volume claim lost its volume");
+            conditions.set(
+                    ConditionTypes.STORAGE_READY,
+                    false,
+                    ConditionReasons.CLAIM_LOST,
+                    "the HOME volume claim lost its volume");
         } else {
             // Pending is normal on a WaitForFirstConsumer class until the pod is scheduled.
-            conditions.set(ConditionTypes.STORAGE_READY, true, "WaitForFirstConsumer",
+            conditions.set(
+                    ConditionTypes.STORAGE_READY,
+                    true,
+                    ConditionReasons.WAIT_FOR_FIRST_CONSUMER,
                     "HOME volume claim is pending; it binds when the pod is scheduled");
         }
     }

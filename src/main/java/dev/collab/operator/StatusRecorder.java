@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.ConditionTypes;
+import dev.collab.api.EventReasons;
 import dev.collab.api.SessionPhase;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
@@ -22,30 +23,52 @@ final class StatusRecorder {
     }
 
     void record(Observation in, SessionPlan plan, PlanApplier.Applied applied, Context<CollabSession> context) {
-        CollabSessionStatus status = StatusBuilder.build(new StatusBuilder.Observed(in.session(), in.problem(),
-                in.credentials(), applied.access() != null, applied.claim(), applied.view(), plan.stop(),
-                plan.lastActivity(), with.settings().startTimeout(), in.now()));
+        CollabSessionStatus status = StatusBuilder.build(new StatusBuilder.Observed(
+                in.session(),
+                in.problem(),
+                in.credentials(),
+                applied.access() != null,
+                applied.claim(),
+                applied.view(),
+                plan.stop(),
+                plan.lastActivity(),
+                with.settings().startTimeout(),
+                in.now()));
         announceTransitions(in, status, applied.view(), context);
         patchIfChanged(in.session(), status, context);
     }
 
-    private void announceTransitions(Observation in, CollabSessionStatus status, PodView view,
-            Context<CollabSession> context) {
+    private void announceTransitions(
+            Observation in, CollabSessionStatus status, PodView view, Context<CollabSession> context) {
         CollabSession session = in.session();
-        SessionPhase before = session.getStatus() == null ? null : session.getStatus().getPhase();
+        SessionPhase before =
+                session.getStatus() == null ? null : session.getStatus().getPhase();
         if (status.getPhase() == SessionPhase.Running && before != SessionPhase.Running) {
-            SessionEvents.emit(context.getClient(), session, "Ready", "opencode is serving at " + status.getEndpoint(),
-                    false, in.now());
+            SessionEvents.emit(
+                    context.getClient(),
+                    session,
+                    EventReasons.READY,
+                    "opencode is serving at " + status.getEndpoint(),
+                    false,
+                    in.now());
             if (view != null && view.createdAt() != null) {
                 with.metrics().started(Duration.between(view.createdAt(), in.now()));
             }
         }
         if (status.getPhase() == SessionPhase.Failed) {
             var ready = status.condition(ConditionTypes.READY);
-            var previous = session.getStatus() == null ? null : session.getStatus().condition(ConditionTypes.READY);
-            if (before != SessionPhase.Failed || previous == null || !Objects.equals(previous.getReason(), ready.getReason())) {
-                SessionEvents.emit(context.getClient(), session, "Failed", ready.getReason() + ": " + ready.getMessage(),
-                        true, in.now());
+            var previous =
+                    session.getStatus() == null ? null : session.getStatus().condition(ConditionTypes.READY);
+            if (before != SessionPhase.Failed
+                    || previous == null
+                    || !Objects.equals(previous.getReason(), ready.getReason())) {
+                SessionEvents.emit(
+                        context.getClient(),
+                        session,
+                        EventReasons.FAILED,
+                        ready.getReason() + ": " + ready.getMessage(),
+                        true,
+                        in.now());
             }
         }
     }

@@ -38,7 +38,7 @@ public final class WorkerPodBuilder {
     static final String HOME_VOLUME = "home";
     static final String CREDENTIALS_VOLUME = "credentials";
     static final String TMP_VOLUME = "tmp";
-    /** opencode may ignore SIGTERM during a background install (DESIGN.md section 7). */
+    /** opencode may ignore SIGTERM during a background install (docs/DESIGN.md section 7). */
     static final long GRACE_SECONDS = 15;
     /**
      * Answered only once opencode's request handler is attached (it accepts TCP 0.5-1.9 s earlier and drops what
@@ -47,11 +47,11 @@ public final class WorkerPodBuilder {
     public static final String READINESS_PATH = "/site.webmanifest";
     /** Measured (README "Readiness"): the page takes ~40 ms, under 0.6 s while a prompt and an install run. */
     static final int PROBE_PERIOD_SECONDS = 1;
+
     static final int PROBE_TIMEOUT_SECONDS = 2;
     static final int PROBE_FAILURE_THRESHOLD = 3;
 
-    private WorkerPodBuilder() {
-    }
+    private WorkerPodBuilder() {}
 
     /** The pod for a valid spec and ready credentials, with its spec hash recorded in an annotation. */
     public static Pod desired(CollabSession session, OperatorSettings settings, CredentialsState credentials) {
@@ -62,22 +62,21 @@ public final class WorkerPodBuilder {
                 .addToAnnotations(CollabLabels.CREDENTIALS_HASH, credentials.hash())
                 .addToAnnotations(CollabLabels.SPEC_HASH, specHash(podSpec, credentials.hash()));
         if (gatewayMode(spec, settings)) {
-            meta.addToLabels(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_GATEWAY);
+            meta.addToLabels(CollabLabels.CREDENTIALS_MODE, CollabLabels.CREDENTIALS_MODE_GATEWAY);
         }
         return new PodBuilder().withMetadata(meta.build()).withSpec(podSpec).build();
     }
 
     /** Hash of everything that, when changed, requires a new pod (the credentials hash included). */
     static String specHash(PodSpec podSpec, String credentialsHash) {
-        return CollabLabels.sha256Hex(Serialization.asJson(podSpec) + "\n" + credentialsHash).substring(0, 32);
+        return CollabLabels.sha256Hex(Serialization.asJson(podSpec) + "\n" + credentialsHash)
+                .substring(0, 32);
     }
 
-    private static PodSpec podSpec(String name, CollabSessionSpec spec, OperatorSettings settings,
-            CredentialsState credentials) {
+    private static PodSpec podSpec(
+            String name, CollabSessionSpec spec, OperatorSettings settings, CredentialsState credentials) {
         String image = spec.getImage() == null || spec.getImage().isBlank() ? settings.image() : spec.getImage();
-        List<VolumeMount> mounts = List.of(
-                mount(HOME_VOLUME, HOME, false),
-                mount(TMP_VOLUME, "/tmp", false));
+        List<VolumeMount> mounts = List.of(mount(HOME_VOLUME, HOME, false), mount(TMP_VOLUME, "/tmp", false));
         List<KeyToPath> items = credentials.keys().stream()
                 .map(k -> new KeyToPath(k.secretKey(), null, k.secretKey()))
                 .toList();
@@ -92,7 +91,9 @@ public final class WorkerPodBuilder {
                 .withRunAsUser(settings.runAsUser())
                 .withRunAsGroup(settings.runAsUser())
                 .withFsGroup(settings.runAsUser())
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
                 .endSecurityContext()
                 .addNewInitContainer()
                 .withName(INIT_CONTAINER)
@@ -109,30 +110,51 @@ public final class WorkerPodBuilder {
                 .withCommand("opencode", "serve", "--hostname", "0.0.0.0", "--port", Integer.toString(settings.port()))
                 .withWorkingDir(HOME + "/workspace")
                 .withEnv(containerEnv(name, spec, settings))
-                .addNewPort().withName("http").withContainerPort(settings.port()).withProtocol("TCP").endPort()
+                .addNewPort()
+                .withName("http")
+                .withContainerPort(settings.port())
+                .withProtocol("TCP")
+                .endPort()
                 .withNewReadinessProbe()
-                .withNewHttpGet().withPath(READINESS_PATH).withPort(new IntOrString("http")).endHttpGet()
-                .withPeriodSeconds(PROBE_PERIOD_SECONDS).withTimeoutSeconds(PROBE_TIMEOUT_SECONDS)
+                .withNewHttpGet()
+                .withPath(READINESS_PATH)
+                .withPort(new IntOrString("http"))
+                .endHttpGet()
+                .withPeriodSeconds(PROBE_PERIOD_SECONDS)
+                .withTimeoutSeconds(PROBE_TIMEOUT_SECONDS)
                 .withFailureThreshold(PROBE_FAILURE_THRESHOLD)
                 .endReadinessProbe()
                 .withResources(resources(spec, settings))
                 .withVolumeMounts(mounts)
                 .withSecurityContext(containerSecurity())
                 .endContainer()
-                .addNewVolume().withName(HOME_VOLUME)
-                .withNewPersistentVolumeClaim().withClaimName(CollabLabels.homeClaimName(name)).endPersistentVolumeClaim()
+                .addNewVolume()
+                .withName(HOME_VOLUME)
+                .withNewPersistentVolumeClaim()
+                .withClaimName(CollabLabels.homeClaimName(name))
+                .endPersistentVolumeClaim()
                 .endVolume()
-                .addNewVolume().withName(CREDENTIALS_VOLUME)
-                .withNewSecret().withSecretName(credentialsVolumeSecret(name, spec, settings)).withItems(items)
-                .withDefaultMode(0440).endSecret()
+                .addNewVolume()
+                .withName(CREDENTIALS_VOLUME)
+                .withNewSecret()
+                .withSecretName(credentialsVolumeSecret(name, spec, settings))
+                .withItems(items)
+                .withDefaultMode(0440)
+                .endSecret()
                 .endVolume()
-                .addNewVolume().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().endVolume()
+                .addNewVolume()
+                .withName(TMP_VOLUME)
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .endVolume()
                 .build();
     }
 
     /** Seeded: the session's credential Secret. Gateway: its placeholder files, so no real credential is mounted. */
     static String credentialsVolumeSecret(String name, CollabSessionSpec spec, OperatorSettings settings) {
-        return gatewayMode(spec, settings) ? CollabLabels.gatewayHomeSecretName(name) : spec.getCredentials().getSecretName();
+        return gatewayMode(spec, settings)
+                ? CollabLabels.gatewayHomeSecretName(name)
+                : spec.getCredentials().getSecretName();
     }
 
     static boolean gatewayMode(CollabSessionSpec spec, OperatorSettings settings) {
@@ -142,14 +164,19 @@ public final class WorkerPodBuilder {
     private static List<EnvVar> containerEnv(String name, CollabSessionSpec spec, OperatorSettings settings) {
         List<EnvVar> env = new ArrayList<>();
         env.add(env("HOME", HOME));
-        env.add(new EnvVarBuilder().withName("OPENCODE_SERVER_PASSWORD")
-                .withNewValueFrom().withNewSecretKeyRef(CollabLabels.ACCESS_SERVER_PASSWORD_KEY,
-                        CollabLabels.accessSecretName(name), false).endValueFrom()
+        env.add(new EnvVarBuilder()
+                .withName("OPENCODE_SERVER_PASSWORD")
+                .withNewValueFrom()
+                .withNewSecretKeyRef(
+                        CollabLabels.ACCESS_SERVER_PASSWORD_KEY, CollabLabels.accessSecretName(name), false)
+                .endValueFrom()
                 .build());
         // Reserved names were rejected by SpecValidator; filter again so a bug there cannot override HOME.
         boolean gateway = gatewayMode(spec, settings);
-        spec.getEnv().stream().filter(e -> !SpecValidator.isReserved(e.getName()))
-                .filter(e -> !(gateway && "ANTHROPIC_BASE_URL".equals(e.getName()))).forEach(env::add);
+        spec.getEnv().stream()
+                .filter(e -> !SpecValidator.isReserved(e.getName()))
+                .filter(e -> !(gateway && "ANTHROPIC_BASE_URL".equals(e.getName())))
+                .forEach(env::add);
         if (gateway) {
             // opencode.json in HOME names the same URL; spec.env may not point the placeholder elsewhere
             env.add(env("ANTHROPIC_BASE_URL", settings.gateway().baseUrlV1()));
@@ -159,8 +186,9 @@ public final class WorkerPodBuilder {
 
     private static ResourceRequirements resources(CollabSessionSpec spec, OperatorSettings settings) {
         ResourceRequirements own = spec.getResources();
-        boolean empty = own == null || ((own.getRequests() == null || own.getRequests().isEmpty())
-                && (own.getLimits() == null || own.getLimits().isEmpty()));
+        boolean empty = own == null
+                || ((own.getRequests() == null || own.getRequests().isEmpty())
+                        && (own.getLimits() == null || own.getLimits().isEmpty()));
         return empty ? settings.resources() : own;
     }
 
@@ -180,7 +208,9 @@ public final class WorkerPodBuilder {
                 .withReadOnlyRootFilesystem(true)
                 .withRunAsNonRoot(true)
                 .withCapabilities(dropAll)
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
                 .build();
     }
 
@@ -189,7 +219,11 @@ public final class WorkerPodBuilder {
     }
 
     private static VolumeMount mount(String volume, String path, boolean readOnly) {
-        return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly ? true : null).build();
+        return new VolumeMountBuilder()
+                .withName(volume)
+                .withMountPath(path)
+                .withReadOnly(readOnly ? true : null)
+                .build();
     }
 
     private static List<VolumeMount> concat(List<VolumeMount> mounts, VolumeMount extra) {

@@ -19,7 +19,11 @@ final class WorkerPodDependent {
     }
 
     Pod current(CollabSession session) {
-        return Children.cached(pods, session.getMetadata().getNamespace(), session.getMetadata().getName()).orElse(null);
+        return Children.cached(
+                        pods,
+                        session.getMetadata().getNamespace(),
+                        session.getMetadata().getName())
+                .orElse(null);
     }
 
     /** The created pod, or null when one exists already (an earlier create not yet in the cache). */

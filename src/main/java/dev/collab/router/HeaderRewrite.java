@@ -17,15 +17,38 @@ import java.util.Set;
  */
 final class HeaderRewrite {
     /** Hop-by-hop headers (RFC 9110 section 7.6.1) plus those the router sets itself. */
-    private static final Set<String> DROPPED_REQUEST_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
-            "authorization", "cookie", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-            "x-forwarded-prefix", "forwarded");
-    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+    private static final Set<String> DROPPED_REQUEST_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "host",
+            "authorization",
+            "cookie",
+            "expect",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+            "x-forwarded-prefix",
+            "forwarded");
 
-    private HeaderRewrite() {
-    }
+    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade");
+
+    private HeaderRewrite() {}
 
     static MultiMap upstream(HttpServerRequest req, String prefix, SessionDirectory.Access access, boolean upgrade) {
         MultiMap in = req.headers();
@@ -46,7 +69,8 @@ final class HeaderRewrite {
             out.set(HttpHeaders.COOKIE, cookies);
         }
         out.set(HttpHeaders.AUTHORIZATION, access.basicAuthorization());
-        String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+        String remote =
+                req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
         String xff = in.get("X-Forwarded-For");
         out.set("X-Forwarded-For", xff == null || xff.isBlank() ? remote : xff + ", " + remote);
         String proto = in.get("X-Forwarded-Proto");

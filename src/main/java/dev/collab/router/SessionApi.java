@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.ConditionTypes;
 import dev.collab.api.CredentialKey;
+import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,7 +42,12 @@ class SessionApi {
     private final RouterMetrics metrics;
     private final ObjectMapper mapper = new ObjectMapper();
 
-    SessionApi(Vertx vertx, KubernetesClient client, SessionLookup sessions, RouterSettings settings, RouterMetrics metrics) {
+    SessionApi(
+            Vertx vertx,
+            KubernetesClient client,
+            SessionLookup sessions,
+            RouterSettings settings,
+            RouterMetrics metrics) {
         this.vertx = vertx;
         this.client = client;
         this.sessions = sessions;
@@ -102,11 +108,13 @@ class SessionApi {
         byte[] admin = sessions.directory().adminToken().orElse(null);
         boolean isAdmin = Tokens.matches(token, admin);
         if (!isAdmin && !sessionTokenAllowed && admin == null) {
-            HttpErrors.send(resp, 503, "admin token not configured (Secret " + settings.adminTokenSecret() + ")", name, 30);
+            HttpErrors.send(
+                    resp, 503, "admin token not configured (Secret " + settings.adminTokenSecret() + ")", name, 30);
             return null;
         }
         boolean mayKnow = isAdmin || sessionTokenAllowed;
-        CollabSession cs = sessions.unique(resp, name, mayKnow ? 404 : 403, mayKnow ? "unknown session" : "wrong admin token");
+        CollabSession cs =
+                sessions.unique(resp, name, mayKnow ? 404 : 403, mayKnow ? "unknown session" : "wrong admin token");
         if (cs == null || isAdmin) {
             return cs;
         }
@@ -128,19 +136,34 @@ class SessionApi {
             return;
         }
         var status = cs.getStatus();
-        JsonObject body = new JsonObject().put("session", cs.getMetadata().getName())
+        JsonObject body = new JsonObject()
+                .put("session", cs.getMetadata().getName())
                 .put("namespace", cs.getMetadata().getNamespace());
-        body.put("phase", status == null || status.getPhase() == null ? null : status.getPhase().name());
-        body.put("stoppedReason", status == null || status.getStoppedReason() == null ? null : status.getStoppedReason().name());
-        body.put("ready", status != null && status.isConditionTrue("Ready") && status.getEndpoint() != null);
+        body.put(
+                "phase",
+                status == null || status.getPhase() == null
+                        ? null
+                        : status.getPhase().name());
+        body.put(
+                "stoppedReason",
+                status == null || status.getStoppedReason() == null
+                        ? null
+                        : status.getStoppedReason().name());
+        body.put(
+                "ready",
+                status != null && status.isConditionTrue(ConditionTypes.READY) && status.getEndpoint() != null);
         body.put("suspended", cs.getSpec() != null && cs.getSpec().isSuspend());
         Map<String, String> annotations = cs.getMetadata().getAnnotations();
         body.put("lastActivity", annotations == null ? null : annotations.get(CollabLabels.LAST_ACTIVITY));
         JsonArray conditions = new JsonArray();
         if (status != null) {
             for (Condition c : status.getConditions()) {
-                conditions.add(new JsonObject().put("type", c.getType()).put("status", c.getStatus()).put("reason", c.getReason())
-                        .put("message", c.getMessage()).put("lastTransitionTime", c.getLastTransitionTime())
+                conditions.add(new JsonObject()
+                        .put("type", c.getType())
+                        .put("status", c.getStatus())
+                        .put("reason", c.getReason())
+                        .put("message", c.getMessage())
+                        .put("lastTransitionTime", c.getLastTransitionTime())
                         .put("observedGeneration", c.getObservedGeneration()));
             }
             if (status.getMessage() != null) {
@@ -158,16 +181,26 @@ class SessionApi {
         }
         String ns = cs.getMetadata().getNamespace();
         String name = cs.getMetadata().getName();
-        vertx.executeBlocking(() -> client.resources(CollabSession.class).inNamespace(ns).withName(name).delete(), false)
+        vertx.executeBlocking(
+                        () -> client.resources(CollabSession.class)
+                                .inNamespace(ns)
+                                .withName(name)
+                                .delete(),
+                        false)
                 .onComplete(ar -> {
                     if (ar.failed()) {
-                        LOG.warnf("could not delete CollabSession %s/%s: %s", ns, name, ar.cause().getMessage());
+                        LOG.warnf(
+                                "could not delete CollabSession %s/%s: %s",
+                                ns, name, ar.cause().getMessage());
                         HttpErrors.send(ctx.response(), 502, "Kubernetes API refused the delete", name);
                     } else if (ar.result().isEmpty()) {
                         HttpErrors.send(ctx.response(), 404, "unknown session", name);
                     } else {
                         LOG.infof("deleted CollabSession %s/%s on request", ns, name);
-                        HttpErrors.json(ctx.response(), 200, new JsonObject().put("session", name).put("deleted", true));
+                        HttpErrors.json(
+                                ctx.response(),
+                                200,
+                                new JsonObject().put("session", name).put("deleted", true));
                     }
                 });
     }
@@ -182,8 +215,14 @@ class SessionApi {
         HttpServerResponse resp = ctx.response();
         CredentialKey key = CredentialKey.fromSecretKey(keyName).orElse(null);
         if (key == null) {
-            HttpErrors.send(resp, 400, "unknown credential key; one of " + Arrays.stream(CredentialKey.values())
-                    .map(CredentialKey::secretKey).collect(Collectors.joining(", ")), name);
+            HttpErrors.send(
+                    resp,
+                    400,
+                    "unknown credential key; one of "
+                            + Arrays.stream(CredentialKey.values())
+                                    .map(CredentialKey::secretKey)
+                                    .collect(Collectors.joining(", ")),
+                    name);
             return;
         }
         String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
@@ -194,7 +233,8 @@ class SessionApi {
                 return;
             }
         }
-        String secretName = cs.getSpec() == null || cs.getSpec().getCredentials() == null ? null
+        String secretName = cs.getSpec() == null || cs.getSpec().getCredentials() == null
+                ? null
                 : cs.getSpec().getCredentials().getSecretName();
         if (secretName == null || secretName.isBlank()) {
             HttpErrors.send(resp, 409, "session has no spec.credentials.secretName", name);
@@ -207,7 +247,7 @@ class SessionApi {
             return;
         }
         Buffer body = Buffer.buffer();
-        boolean[] tooLarge = { false };
+        boolean[] tooLarge = {false};
         req.handler(buf -> {
             if (tooLarge[0]) {
                 return;
@@ -245,39 +285,77 @@ class SessionApi {
             return;
         }
         String encoded = Base64.getEncoder().encodeToString(bytes);
-        vertx.executeBlocking(() -> writeKey(cs, secretName, key.secretKey(), encoded), false).onComplete(ar -> {
-            if (ar.failed()) {
-                String reason = ar.cause() instanceof KubernetesClientException k ? "HTTP " + k.getCode() : ar.cause().getClass().getSimpleName();
-                LOG.warnf("could not write key %s of Secret %s/%s: %s", key.secretKey(), ns, secretName, reason);
-                HttpErrors.send(ctx.response(), 502, "Kubernetes API refused the Secret write", name);
-                return;
-            }
-            LOG.infof("credential key %s of session %s/%s written to Secret %s (%d bytes)%s", key.secretKey(), ns, name,
-                    secretName, bytes.length, ar.result() ? ", Secret created" : "");
-            HttpErrors.json(ctx.response(), 200, new JsonObject().put("session", name).put("secret", secretName)
-                    .put("key", key.secretKey()).put("created", ar.result()));
-        });
+        vertx.executeBlocking(() -> writeKey(cs, secretName, key.secretKey(), encoded), false)
+                .onComplete(ar -> {
+                    if (ar.failed() && ar.cause() instanceof OwnedByAnother) {
+                        HttpErrors.send(
+                                ctx.response(),
+                                409,
+                                "Secret " + secretName + " is opted in for another owner's sessions",
+                                name);
+                        return;
+                    }
+                    if (ar.failed()) {
+                        String reason = ar.cause() instanceof KubernetesClientException k
+                                ? "HTTP " + k.getCode()
+                                : ar.cause().getClass().getSimpleName();
+                        LOG.warnf(
+                                "could not write key %s of Secret %s/%s: %s", key.secretKey(), ns, secretName, reason);
+                        HttpErrors.send(ctx.response(), 502, "Kubernetes API refused the Secret write", name);
+                        return;
+                    }
+                    LOG.infof(
+                            "credential key %s of session %s/%s written to Secret %s (%d bytes)%s",
+                            key.secretKey(), ns, name, secretName, bytes.length, ar.result() ? ", Secret created" : "");
+                    HttpErrors.json(
+                            ctx.response(),
+                            200,
+                            new JsonObject()
+                                    .put("session", name)
+                                    .put("secret", secretName)
+                                    .put("key", key.secretKey())
+                                    .put("created", ar.result()));
+                });
     }
 
-    /** Writes one data key with a merge patch touching only that key; creates the Secret when missing. True if created. */
+    /** The Secret is opted in for sessions of another owner: an upload must not take it over. */
+    private static final class OwnedByAnother extends RuntimeException {
+        OwnedByAnother() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Writes one data key and the labels that opt the Secret in for this session's owner (docs/DESIGN.md section 3:
+     * the operator uses no other Secret) with a merge patch touching only those; creates the Secret when missing.
+     * True if created.
+     */
     private boolean writeKey(CollabSession cs, String secretName, String key, String encoded) {
         String ns = cs.getMetadata().getNamespace();
-        String patch = new JsonObject().put("data", new JsonObject().put(key, encoded)).encode();
-        try {
-            client.secrets().inNamespace(ns).withName(secretName).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        Map<String, String> optIn =
+                CollabLabels.credentialSecretLabels(cs.getSpec().getOwner());
+        JsonObject labels = new JsonObject();
+        optIn.forEach(labels::put);
+        String patch = new JsonObject()
+                .put("metadata", new JsonObject().put("labels", labels))
+                .put("data", new JsonObject().put(key, encoded))
+                .encode();
+        Secret existing = client.secrets().inNamespace(ns).withName(secretName).get();
+        if (existing != null) {
+            patchOwned(existing, optIn, patch);
             return false;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
-            }
         }
-        Secret secret = new SecretBuilder().withNewMetadata().withName(secretName).withNamespace(ns)
-                .addToLabels(CollabLabels.PART_OF, CollabLabels.PART_OF_VALUE)
+        Secret secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(secretName)
+                .withNamespace(ns)
+                .addToLabels(optIn)
                 .addToLabels(CollabLabels.SESSION, cs.getMetadata().getName())
-                .addToOwnerReferences(new OwnerReferenceBuilder().withApiVersion(CollabSession.API_VERSION)
-                        .withKind("CollabSession").withName(cs.getMetadata().getName()).withUid(cs.getMetadata().getUid())
-                        .build())
-                .endMetadata().withType("Opaque").addToData(key, encoded).build();
+                .addToOwnerReferences(OwnerReferences.plain(cs))
+                .endMetadata()
+                .withType("Opaque")
+                .addToData(key, encoded)
+                .build();
         try {
             client.secrets().inNamespace(ns).resource(secret).create();
             return true;
@@ -285,8 +363,17 @@ class SessionApi {
             if (e.getCode() != 409) {
                 throw e;
             }
-            client.secrets().inNamespace(ns).withName(secretName).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            patchOwned(client.secrets().inNamespace(ns).withName(secretName).get(), optIn, patch);
             return false;
         }
+    }
+
+    private void patchOwned(Secret existing, Map<String, String> optIn, String patch) {
+        Map<String, String> labels = existing.getMetadata().getLabels();
+        String owner = labels == null ? null : labels.get(CollabLabels.OWNER);
+        if (owner != null && !owner.equals(optIn.get(CollabLabels.OWNER))) {
+            throw new OwnedByAnother();
+        }
+        client.secrets().resource(existing).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
     }
 }

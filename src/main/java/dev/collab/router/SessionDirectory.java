@@ -1,8 +1,10 @@
 package dev.collab.router;
 
+import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.SessionPhase;
+import dev.collab.api.SessionStates;
 import dev.collab.api.StoppedReason;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -11,7 +13,6 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,8 +35,7 @@ public class SessionDirectory implements AutoCloseable {
      */
     public record Access(byte[] token, String serverPassword, String basicAuthorization) {
         public Access(byte[] token, String serverPassword) {
-            this(token, serverPassword, "Basic " + Base64.getEncoder()
-                    .encodeToString(("opencode:" + serverPassword).getBytes(StandardCharsets.UTF_8)));
+            this(token, serverPassword, AccessSecrets.opencodeAuthorization(serverPassword));
         }
 
         /** Never the secret values (a record prints its components). */
@@ -52,9 +52,11 @@ public class SessionDirectory implements AutoCloseable {
     private final Map<String, Map<String, CollabSession>> sessions = new ConcurrentHashMap<>();
     /** namespace/name of the access Secret -> access. */
     private final Map<String, Access> access = new ConcurrentHashMap<>();
+
     private volatile byte[] adminToken;
     /** namespace/name of a session -> listeners told about every change of it. */
     private final Map<String, List<Consumer<CollabSession>>> listeners = new ConcurrentHashMap<>();
+
     private final List<Consumer<CollabSession>> removalListeners = new CopyOnWriteArrayList<>();
 
     public SessionDirectory(KubernetesClient client, RouterSettings settings) {
@@ -65,21 +67,33 @@ public class SessionDirectory implements AutoCloseable {
     /** Starts the informers without waiting for them to sync (readiness reports the sync). */
     public void start() {
         if (settings.namespaces().isEmpty()) {
-            startSessionInformers(client.resources(CollabSession.class).inAnyNamespace().runnableInformer(0),
-                    client.secrets().inAnyNamespace().withLabel(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS).runnableInformer(0));
+            startSessionInformers(
+                    client.resources(CollabSession.class).inAnyNamespace().runnableInformer(0),
+                    client.secrets()
+                            .inAnyNamespace()
+                            .withLabel(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS)
+                            .runnableInformer(0));
         } else {
             for (String ns : settings.namespaces()) {
-                startSessionInformers(client.resources(CollabSession.class).inNamespace(ns).runnableInformer(0),
-                        client.secrets().inNamespace(ns).withLabel(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS).runnableInformer(0));
+                startSessionInformers(
+                        client.resources(CollabSession.class).inNamespace(ns).runnableInformer(0),
+                        client.secrets()
+                                .inNamespace(ns)
+                                .withLabel(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS)
+                                .runnableInformer(0));
             }
         }
-        SharedIndexInformer<Secret> admin = client.secrets().inNamespace(settings.routerNamespace())
-                .withName(settings.adminTokenSecret()).runnableInformer(0);
-        admin.addEventHandler(handler(s -> adminToken = decode(s, CollabLabels.ACCESS_TOKEN_KEY), s -> adminToken = null));
+        SharedIndexInformer<Secret> admin = client.secrets()
+                .inNamespace(settings.routerNamespace())
+                .withName(settings.adminTokenSecret())
+                .runnableInformer(0);
+        admin.addEventHandler(handler(
+                s -> adminToken = AccessSecrets.bytes(s, CollabLabels.ACCESS_TOKEN_KEY), s -> adminToken = null));
         begin(admin);
     }
 
-    private void startSessionInformers(SharedIndexInformer<CollabSession> sessionInformer, SharedIndexInformer<Secret> secretInformer) {
+    private void startSessionInformers(
+            SharedIndexInformer<CollabSession> sessionInformer, SharedIndexInformer<Secret> secretInformer) {
         sessionInformer.addEventHandler(handler(this::putSession, this::removeSession));
         secretInformer.addEventHandler(handler(this::putAccess, s -> access.remove(key(s))));
         begin(sessionInformer);
@@ -135,27 +149,13 @@ public class SessionDirectory implements AutoCloseable {
     }
 
     private void putAccess(Secret s) {
-        byte[] token = decode(s, CollabLabels.ACCESS_TOKEN_KEY);
-        byte[] password = decode(s, CollabLabels.ACCESS_SERVER_PASSWORD_KEY);
+        byte[] token = AccessSecrets.bytes(s, CollabLabels.ACCESS_TOKEN_KEY);
+        byte[] password = AccessSecrets.bytes(s, CollabLabels.ACCESS_SERVER_PASSWORD_KEY);
         if (token == null || password == null) {
             access.remove(key(s));
         } else {
             access.put(key(s), new Access(token, new String(password, StandardCharsets.UTF_8)));
         }
-    }
-
-    private static byte[] decode(Secret s, String key) {
-        if (s.getData() != null && s.getData().get(key) != null) {
-            try {
-                return Base64.getDecoder().decode(s.getData().get(key).trim());
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
-        if (s.getStringData() != null && s.getStringData().get(key) != null) {
-            return s.getStringData().get(key).getBytes(StandardCharsets.UTF_8);
-        }
-        return null;
     }
 
     private static String key(HasMetadata o) {
@@ -200,8 +200,11 @@ public class SessionDirectory implements AutoCloseable {
 
     /** Sessions running with a published endpoint. */
     public long runningCount() {
-        return all().stream().filter(cs -> cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Running
-                && cs.getStatus().getEndpoint() != null).count();
+        return all().stream()
+                .filter(cs -> cs.getStatus() != null
+                        && cs.getStatus().getPhase() == SessionPhase.Running
+                        && cs.getStatus().getEndpoint() != null)
+                .count();
     }
 
     private static boolean desired(CollabSession cs) {
@@ -240,8 +243,7 @@ public class SessionDirectory implements AutoCloseable {
     }
 
     public static boolean wakes(CollabSession cs) {
-        return cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Stopped
-                && cs.getStatus().getStoppedReason() != null && cs.getStatus().getStoppedReason().wakesOnActivity();
+        return SessionStates.wakesOnActivity(cs.getStatus());
     }
 
     public static boolean suspended(CollabSession cs) {

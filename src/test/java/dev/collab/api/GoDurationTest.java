@@ -2,6 +2,7 @@ package dev.collab.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -22,10 +23,21 @@ class GoDurationTest {
 
     @Test
     void refusesWhatGoRefuses() {
-        for (String bad : new String[] { "", "30", "m", "1x", "-5m", "1.2.3s", "5 m", ".s" }) {
+        for (String bad : new String[] {"", "30", "m", "1x", "-5m", "1.2.3s", "5 m", ".s"}) {
             assertThrows(IllegalArgumentException.class, () -> GoDuration.parse(bad), bad);
         }
         assertEquals(Duration.ofMinutes(30), GoDuration.parseOr("bogus", Duration.ofMinutes(30)));
+    }
+
+    @Test
+    void refusesDurationsLongerThanAYearInsteadOfWrappingToNegative() {
+        assertEquals(GoDuration.MAX, GoDuration.parse("8760h"));
+        // 3000000h is more nanoseconds than a long holds: it once became a negative timeout (stop 60 ms after start).
+        for (String huge : new String[] {"8760h1ns", "3000000h", "99999999999999999999h", "9223372036854775807ns1h"}) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> GoDuration.parse(huge), huge);
+            assertTrue(e.getMessage().contains("maximum of 8760h"), e.getMessage());
+        }
         assertEquals(Duration.ofMinutes(30), GoDuration.parseOr(null, Duration.ofMinutes(30)));
     }
 }

@@ -46,28 +46,48 @@ class ChartTest {
     void lintPasses() {
         LintResult result = chart().lint().strict().call();
         assertFalse(result.isFailed(), "helm lint: " + result.getMessages());
-        assertTrue(result.getMessages().stream().noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]")),
+        assertTrue(
+                result.getMessages().stream().noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]")),
                 "helm lint: " + result.getMessages());
     }
 
     @Test
     void defaultValuesRenderTheInvariants() {
         List<HasMetadata> objects = render(null);
-        DeployInvariants.assertAll(objects, new Expectation(RELEASE_NAMESPACE, List.of("collab"), 4096,
-                "collab-session-operator", "collab-router-admin", false, true, 2, 2));
+        DeployInvariants.assertAll(
+                objects,
+                new Expectation(
+                        RELEASE_NAMESPACE,
+                        List.of("collab"),
+                        4096,
+                        "collab-session-operator",
+                        "collab-router-admin",
+                        false,
+                        true,
+                        2,
+                        2));
         DeployInvariants.assertRestrictedNamespace(objects, "collab");
-        assertEquals("keep", Manifests.get(objects, Namespace.class, null, "collab").getMetadata().getAnnotations()
-                .get("helm.sh/resource-policy"), "helm uninstall must not delete the sessions' namespace");
+        assertEquals(
+                "keep",
+                Manifests.get(objects, Namespace.class, null, "collab")
+                        .getMetadata()
+                        .getAnnotations()
+                        .get("helm.sh/resource-policy"),
+                "helm uninstall must not delete the sessions' namespace");
         assertTrue(Manifests.all(objects, Ingress.class).isEmpty(), "ingress is opt-in");
         for (String name : List.of("collab-operator", "collab-router")) {
-            assertTrue(DeployInvariants.egressPorts(Manifests.get(objects, NetworkPolicy.class, RELEASE_NAMESPACE, name))
-                    .containsAll(Set.of(443, 6443)), name + ": API server on 443 and 6443 by default");
+            assertTrue(
+                    DeployInvariants.egressPorts(Manifests.get(objects, NetworkPolicy.class, RELEASE_NAMESPACE, name))
+                            .containsAll(Set.of(443, 6443)),
+                    name + ": API server on 443 and 6443 by default");
         }
 
-        // Defaults agree with application.properties (one source of truth for the numbers).
-        Map<String, String> props = Manifests.applicationProperties();
-        Map<String, String> operatorEnv = DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-operator"));
-        Map<String, String> routerEnv = DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-router"));
+        // Defaults agree with CollabConfig (one source of truth for the numbers).
+        Map<String, String> props = Manifests.collabDefaults();
+        Map<String, String> operatorEnv =
+                DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-operator"));
+        Map<String, String> routerEnv =
+                DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-router"));
         assertEquals(props.get("collab.session.image"), operatorEnv.get("COLLAB_SESSION_IMAGE"));
         assertEquals(props.get("collab.session.idle-timeout"), operatorEnv.get("COLLAB_SESSION_IDLE_TIMEOUT"));
         assertEquals(props.get("collab.session.storage-size"), operatorEnv.get("COLLAB_SESSION_STORAGE_SIZE"));
@@ -83,12 +103,23 @@ class ChartTest {
     @Test
     void customValuesRenderTheInvariants() {
         List<HasMetadata> objects = render(VALUES.resolve("values-custom.yaml"));
-        DeployInvariants.assertAll(objects, new Expectation(RELEASE_NAMESPACE, List.of("team-a", "team-b"), 4096,
-                "collab-session-operator", "collab-admin-from-vault", false, false, 3, 4));
+        DeployInvariants.assertAll(
+                objects,
+                new Expectation(
+                        RELEASE_NAMESPACE,
+                        List.of("team-a", "team-b"),
+                        4096,
+                        "collab-session-operator",
+                        "collab-admin-from-vault",
+                        false,
+                        false,
+                        3,
+                        4));
         assertTrue(Manifests.all(objects, Namespace.class).isEmpty(), "createWatchNamespaces=false");
         assertTrue(Manifests.all(objects, Secret.class).isEmpty(), "admin Secret supplied outside the chart");
 
-        Map<String, String> operatorEnv = DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-operator"));
+        Map<String, String> operatorEnv =
+                DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-operator"));
         assertEquals("registry.example.com/platform/collab-session:1.18.33", operatorEnv.get("COLLAB_SESSION_IMAGE"));
         assertEquals("2h", operatorEnv.get("COLLAB_SESSION_IDLE_TIMEOUT"));
         assertEquals("fast-ssd", operatorEnv.get("COLLAB_SESSION_STORAGE_CLASS"));
@@ -98,34 +129,78 @@ class ChartTest {
         assertEquals("40", operatorEnv.get("COLLAB_MAX_RUNNING"));
         assertEquals("2", operatorEnv.get("COLLAB_MAX_RUNNING_PER_OWNER"));
         assertEquals("-XX:MaxRAMPercentage=70 -XX:+UseSerialGC", operatorEnv.get("JDK_JAVA_OPTIONS"));
-        assertEquals("registry.example.com/platform/collab-session-operator:1.2.3",
-                DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-operator").getImage());
-        Map<String, String> routerEnv = DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-router"));
+        assertEquals(
+                "registry.example.com/platform/collab-session-operator:1.2.3",
+                DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-operator")
+                        .getImage());
+        Map<String, String> routerEnv =
+                DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-router"));
         assertEquals("45s", routerEnv.get("COLLAB_ROUTER_WAKE_WAIT"));
         assertEquals("20M", routerEnv.get("COLLAB_ROUTER_MAX_BODY"));
 
         Ingress ingress = Manifests.get(objects, Ingress.class, RELEASE_NAMESPACE, "collab-router");
         assertEquals("nginx", ingress.getSpec().getIngressClassName());
-        assertEquals("collab-router", ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getName());
-        assertEquals(List.of("collab.internal.example.com", "*.sessions.internal.example.com"),
-                ingress.getSpec().getRules().stream().map(r -> r.getHost()).toList(), "wildcard rule for host-based routing");
-        assertEquals("collab-router", ingress.getSpec().getRules().get(1).getHttp().getPaths().get(0).getBackend().getService().getName());
+        assertEquals(
+                "collab-router",
+                ingress.getSpec()
+                        .getRules()
+                        .get(0)
+                        .getHttp()
+                        .getPaths()
+                        .get(0)
+                        .getBackend()
+                        .getService()
+                        .getName());
+        assertEquals(
+                List.of("collab.internal.example.com", "*.sessions.internal.example.com"),
+                ingress.getSpec().getRules().stream().map(r -> r.getHost()).toList(),
+                "wildcard rule for host-based routing");
+        assertEquals(
+                "collab-router",
+                ingress.getSpec()
+                        .getRules()
+                        .get(1)
+                        .getHttp()
+                        .getPaths()
+                        .get(0)
+                        .getBackend()
+                        .getService()
+                        .getName());
         assertEquals("sessions.internal.example.com", routerEnv.get("COLLAB_ROUTER_SESSION_DOMAIN"));
-        assertEquals("https://portal.internal.example.com,https://wiki.internal.example.com", routerEnv.get("COLLAB_ROUTER_ALLOWED_ORIGINS"));
+        assertEquals(
+                "https://portal.internal.example.com,https://wiki.internal.example.com",
+                routerEnv.get("COLLAB_ROUTER_ALLOWED_ORIGINS"));
         // API server egress narrowed to the listed address.
         NetworkPolicy router = Manifests.get(objects, NetworkPolicy.class, RELEASE_NAMESPACE, "collab-router");
-        assertTrue(router.getSpec().getEgress().stream().anyMatch(r -> r.getTo() != null
-                && r.getTo().stream().anyMatch(p -> p.getIpBlock() != null && "203.0.113.10/32".equals(p.getIpBlock().getCidr()))));
+        assertTrue(router.getSpec().getEgress().stream()
+                .anyMatch(r -> r.getTo() != null
+                        && r.getTo().stream()
+                                .anyMatch(p -> p.getIpBlock() != null
+                                        && "203.0.113.10/32"
+                                                .equals(p.getIpBlock().getCidr()))));
     }
 
     @Test
     void allNamespacesUseClusterRoles() {
         List<HasMetadata> objects = render(VALUES.resolve("values-all-namespaces.yaml"));
-        DeployInvariants.assertAll(objects, new Expectation(RELEASE_NAMESPACE, List.of(), 4096,
-                "collab-session-operator", "collab-router-admin", false, true, 2, 2));
-        Map<String, String> operatorEnv = DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-operator"));
+        DeployInvariants.assertAll(
+                objects,
+                new Expectation(
+                        RELEASE_NAMESPACE,
+                        List.of(),
+                        4096,
+                        "collab-session-operator",
+                        "collab-router-admin",
+                        false,
+                        true,
+                        2,
+                        2));
+        Map<String, String> operatorEnv =
+                DeployInvariants.env(DeployInvariants.container(objects, RELEASE_NAMESPACE, "collab-operator"));
         assertNull(operatorEnv.get("COLLAB_NAMESPACES"), "unset = all namespaces");
-        assertNull(operatorEnv.get("COLLAB_SESSION_SERVICE_ACCOUNT_NAME"), "no session SA can be created in every namespace");
+        assertNull(
+                operatorEnv.get("COLLAB_SESSION_SERVICE_ACCOUNT_NAME"),
+                "no session SA can be created in every namespace");
     }
 
     /**
@@ -134,15 +209,25 @@ class ChartTest {
      */
     @Test
     void adminTokenSecret() {
-        List<HasMetadata> objects = Manifests.parse(chart().template().withName("collab").withNamespace(RELEASE_NAMESPACE)
-                .set("router.adminToken.value", "s3cret-admin-token").call());
+        List<HasMetadata> objects = Manifests.parse(chart().template()
+                .withName("collab")
+                .withNamespace(RELEASE_NAMESPACE)
+                .set("router.adminToken.value", "s3cret-admin-token")
+                .call());
         Secret admin = Manifests.get(objects, Secret.class, RELEASE_NAMESPACE, "collab-router-admin");
-        assertEquals("s3cret-admin-token", new String(Base64.getDecoder().decode(admin.getData().get("token"))));
-        assertFalse(admin.getMetadata().getAnnotations().containsKey("helm.sh/hook"), "a given token is an ordinary release object");
+        assertEquals(
+                "s3cret-admin-token",
+                new String(Base64.getDecoder().decode(admin.getData().get("token"))));
+        assertFalse(
+                admin.getMetadata().getAnnotations().containsKey("helm.sh/hook"),
+                "a given token is an ordinary release object");
 
         String source = Manifests.read(Manifests.CHART.resolve("templates/router-admin-secret.yaml"));
-        assertTrue(source.contains("helm.sh/hook: pre-install") && source.contains("randAlphaNum 43")
-                && source.contains("helm.sh/resource-policy: keep"), "random token: made once at install, kept");
+        assertTrue(
+                source.contains("helm.sh/hook: pre-install")
+                        && source.contains("randAlphaNum 43")
+                        && source.contains("helm.sh/resource-policy: keep"),
+                "random token: made once at install, kept");
         assertFalse(source.contains("lookup \""), "lookup needs a cluster while rendering (GitOps, tests)");
     }
 
@@ -155,14 +240,24 @@ class ChartTest {
                 "caps.maxRunning", -1,
                 "notAValue", "x");
         bad.forEach((key, value) -> {
-            Exception e = assertThrows(Exception.class,
-                    () -> chart().template().withName("collab").withNamespace(RELEASE_NAMESPACE).set(key, value).call(),
+            Exception e = assertThrows(
+                    Exception.class,
+                    () -> chart().template()
+                            .withName("collab")
+                            .withNamespace(RELEASE_NAMESPACE)
+                            .set(key, value)
+                            .call(),
                     "values.schema.json accepted " + key + "=" + value);
-            assertTrue(e.getMessage() != null && e.getMessage().toLowerCase().contains("schema"),
+            assertTrue(
+                    e.getMessage() != null && e.getMessage().toLowerCase().contains("schema"),
                     key + ": not a schema failure: " + e.getMessage());
         });
         // A good override still renders: the rejection is about the value, not about --set.
-        chart().template().withName("collab").withNamespace(RELEASE_NAMESPACE).set("session.idleTimeout", "1h30m").call();
+        chart().template()
+                .withName("collab")
+                .withNamespace(RELEASE_NAMESPACE)
+                .set("session.idleTimeout", "1h30m")
+                .call();
     }
 
     @Test
@@ -172,8 +267,13 @@ class ChartTest {
         assertFalse(committed.isEmpty(), "no CRD under crds/");
         assertEquals(committed, inChart, "charts/collab-session-operator/crds/ holds exactly the files of crds/");
         for (String file : committed) {
-            assertEquals(-1L, Files.mismatch(Manifests.CRDS.resolve(file), Manifests.CHART.resolve("crds").resolve(file)),
-                    file + " differs between crds/ and the chart: cp crds/" + file + " charts/collab-session-operator/crds/");
+            assertEquals(
+                    -1L,
+                    Files.mismatch(
+                            Manifests.CRDS.resolve(file),
+                            Manifests.CHART.resolve("crds").resolve(file)),
+                    file + " differs between crds/ and the chart: cp crds/" + file
+                            + " charts/collab-session-operator/crds/");
         }
     }
 

@@ -62,23 +62,30 @@ final class DeployInvariants {
     static final List<String> CONTROL_PLANE = List.of(OPERATOR, ROUTER, GATEWAY);
     static final String SESSION_SA = "collab-session";
     static final String WORKER_ROLE = "worker";
-    static final String CREDENTIALS_LABEL = "collab.dev/credentials";
-    static final Set<String> CLUSTER_INTERNAL = Set.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10");
+    static final String CREDENTIALS_LABEL = "collab.dev/credentials-mode";
+    static final Set<String> CLUSTER_INTERNAL =
+            Set.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10");
     static final String METADATA = "169.254.169.254/32";
     /** Every scope key of a cluster-wide grant. */
     static final String CLUSTER = "*cluster*";
 
     /** What one rendering should contain. */
-    record Expectation(String controlNamespace, List<String> watchNamespaces, int sessionPort, String leaseName,
-            String adminSecretName, boolean adminSecretRendered, boolean operatorToSessions, int operatorReplicas,
+    record Expectation(
+            String controlNamespace,
+            List<String> watchNamespaces,
+            int sessionPort,
+            String leaseName,
+            String adminSecretName,
+            boolean adminSecretRendered,
+            boolean operatorToSessions,
+            int operatorReplicas,
             int routerReplicas) {
         boolean allNamespaces() {
             return watchNamespaces.isEmpty();
         }
     }
 
-    private DeployInvariants() {
-    }
+    private DeployInvariants() {}
 
     static void assertAll(List<HasMetadata> objects, Expectation e) {
         assertNamesUnique(objects);
@@ -92,7 +99,8 @@ final class DeployInvariants {
     static void assertNamesUnique(List<HasMetadata> objects) {
         Set<String> seen = new HashSet<>();
         for (HasMetadata o : objects) {
-            String key = o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+            String key = o.getKind() + "/" + o.getMetadata().getNamespace() + "/"
+                    + o.getMetadata().getName();
             assertTrue(seen.add(key), "rendered twice: " + key);
         }
     }
@@ -118,7 +126,10 @@ final class DeployInvariants {
                 template = new PodTemplateSpec(p.getMetadata(), p.getSpec());
             }
             if (template != null) {
-                templates.put(o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName(), template);
+                templates.put(
+                        o.getKind() + "/" + o.getMetadata().getNamespace() + "/"
+                                + o.getMetadata().getName(),
+                        template);
             }
         }
         return templates;
@@ -142,7 +153,9 @@ final class DeployInvariants {
             if (podContext.getRunAsUser() != null) {
                 assertTrue(podContext.getRunAsUser() > 0, where + ": runs as uid 0");
             }
-            String podSeccomp = podContext.getSeccompProfile() == null ? null : podContext.getSeccompProfile().getType();
+            String podSeccomp = podContext.getSeccompProfile() == null
+                    ? null
+                    : podContext.getSeccompProfile().getType();
             List<Container> containers = new ArrayList<>(pod.getContainers());
             containers.addAll(Optional.ofNullable(pod.getInitContainers()).orElse(List.of()));
             for (Container c : containers) {
@@ -160,7 +173,9 @@ final class DeployInvariants {
                 if (sc.getRunAsNonRoot() != null) {
                     assertEquals(Boolean.TRUE, sc.getRunAsNonRoot(), at + ": runAsNonRoot");
                 }
-                String seccomp = sc.getSeccompProfile() == null ? podSeccomp : sc.getSeccompProfile().getType();
+                String seccomp = sc.getSeccompProfile() == null
+                        ? podSeccomp
+                        : sc.getSeccompProfile().getType();
                 assertEquals("RuntimeDefault", seccomp, at + ": seccomp profile");
                 for (var port : Optional.ofNullable(c.getPorts()).orElse(List.of())) {
                     assertEquals(null, port.getHostPort(), at + ": hostPort");
@@ -174,18 +189,26 @@ final class DeployInvariants {
     static void assertServiceAccounts(List<HasMetadata> objects, Expectation e) {
         for (String name : CONTROL_PLANE) {
             ServiceAccount sa = Manifests.get(objects, ServiceAccount.class, e.controlNamespace(), name);
-            assertEquals(Boolean.FALSE, sa.getAutomountServiceAccountToken(), name + " SA: token mounted by the pod only");
-            PodSpec pod = Manifests.get(objects, Deployment.class, e.controlNamespace(), name).getSpec().getTemplate().getSpec();
+            assertEquals(
+                    Boolean.FALSE, sa.getAutomountServiceAccountToken(), name + " SA: token mounted by the pod only");
+            PodSpec pod = Manifests.get(objects, Deployment.class, e.controlNamespace(), name)
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec();
             assertEquals(name, pod.getServiceAccountName(), name + " pod service account");
             assertEquals(Boolean.TRUE, pod.getAutomountServiceAccountToken(), name + " pod needs its API token");
         }
         List<ServiceAccount> sessionAccounts = Manifests.all(objects, ServiceAccount.class).stream()
-                .filter(sa -> SESSION_SA.equals(sa.getMetadata().getName())).toList();
+                .filter(sa -> SESSION_SA.equals(sa.getMetadata().getName()))
+                .toList();
         if (e.allNamespaces()) {
             assertTrue(sessionAccounts.isEmpty(), "session service accounts cannot be templated for all namespaces");
         } else {
-            assertEquals(new TreeSet<>(e.watchNamespaces()),
-                    sessionAccounts.stream().map(sa -> sa.getMetadata().getNamespace()).collect(Collectors.toCollection(TreeSet::new)),
+            assertEquals(
+                    new TreeSet<>(e.watchNamespaces()),
+                    sessionAccounts.stream()
+                            .map(sa -> sa.getMetadata().getNamespace())
+                            .collect(Collectors.toCollection(TreeSet::new)),
                     "a session service account per watched namespace");
         }
         for (ServiceAccount sa : sessionAccounts) {
@@ -215,8 +238,11 @@ final class DeployInvariants {
     }
 
     private static boolean bindsTo(List<Subject> subjects, String saName, String saNamespace) {
-        return subjects != null && subjects.stream().anyMatch(s -> "ServiceAccount".equals(s.getKind())
-                && saName.equals(s.getName()) && (saNamespace == null || saNamespace.equals(s.getNamespace())));
+        return subjects != null
+                && subjects.stream()
+                        .anyMatch(s -> "ServiceAccount".equals(s.getKind())
+                                && saName.equals(s.getName())
+                                && (saNamespace == null || saNamespace.equals(s.getNamespace())));
     }
 
     private static List<PolicyRule> rulesOf(List<HasMetadata> objects, RoleRef ref, String namespace) {
@@ -231,14 +257,24 @@ final class DeployInvariants {
     private static void addRules(Map<String, Map<String, Set<String>>> grants, String scope, List<PolicyRule> rules) {
         Map<String, Set<String>> byResource = grants.computeIfAbsent(scope, k -> new TreeMap<>());
         for (PolicyRule rule : rules) {
-            assertTrue(rule.getNonResourceURLs() == null || rule.getNonResourceURLs().isEmpty(), "nonResourceURLs granted");
+            assertTrue(
+                    rule.getNonResourceURLs() == null
+                            || rule.getNonResourceURLs().isEmpty(),
+                    "nonResourceURLs granted");
             for (String group : rule.getApiGroups()) {
                 for (String resource : rule.getResources()) {
-                    assertFalse(group.equals("*") || resource.equals("*") || rule.getVerbs().contains("*"),
+                    assertFalse(
+                            group.equals("*")
+                                    || resource.equals("*")
+                                    || rule.getVerbs().contains("*"),
                             "wildcard in RBAC rule " + rule);
-                    String names = rule.getResourceNames() == null || rule.getResourceNames().isEmpty() ? ""
+                    String names = rule.getResourceNames() == null
+                                    || rule.getResourceNames().isEmpty()
+                            ? ""
                             : new TreeSet<>(rule.getResourceNames()).toString();
-                    byResource.computeIfAbsent(group + "/" + resource + names, k -> new TreeSet<>()).addAll(rule.getVerbs());
+                    byResource
+                            .computeIfAbsent(group + "/" + resource + names, k -> new TreeSet<>())
+                            .addAll(rule.getVerbs());
                 }
             }
         }
@@ -295,7 +331,10 @@ final class DeployInvariants {
         operatorKey.put("/secrets", verbs("create"));
         operatorKey.put("/secrets[" + GATEWAY_KEY_SECRET + "]", verbs("get"));
         merge(expectedOperator, e.controlNamespace(), operatorKey);
-        merge(expectedGateway, e.controlNamespace(), Map.of("/secrets[" + GATEWAY_KEY_SECRET + "]", verbs("get", "list", "watch")));
+        merge(
+                expectedGateway,
+                e.controlNamespace(),
+                Map.of("/secrets[" + GATEWAY_KEY_SECRET + "]", verbs("get", "list", "watch")));
         Map<String, Set<String>> admin = new TreeMap<>();
         admin.put("/secrets[" + e.adminSecretName() + "]", verbs("get", "list", "watch"));
         merge(expectedRouter, e.controlNamespace(), admin);
@@ -305,8 +344,11 @@ final class DeployInvariants {
         assertEquals(expectedGateway, grants(objects, GATEWAY, e.controlNamespace()), "gateway RBAC");
 
         // Cluster-scoped rights only where a cluster-wide watch needs them.
-        List<HasMetadata> clusterRbac = Stream.concat(Manifests.all(objects, ClusterRole.class).stream(),
-                Manifests.all(objects, ClusterRoleBinding.class).stream()).map(HasMetadata.class::cast).toList();
+        List<HasMetadata> clusterRbac = Stream.concat(
+                        Manifests.all(objects, ClusterRole.class).stream(),
+                        Manifests.all(objects, ClusterRoleBinding.class).stream())
+                .map(HasMetadata.class::cast)
+                .toList();
         assertEquals(e.allNamespaces(), !clusterRbac.isEmpty(), "ClusterRoles iff all namespaces are watched");
         // Every binding grants to one of our service accounts, nobody else.
         for (RoleBinding b : Manifests.all(objects, RoleBinding.class)) {
@@ -317,9 +359,11 @@ final class DeployInvariants {
         }
     }
 
-    private static void merge(Map<String, Map<String, Set<String>>> target, String scope, Map<String, Set<String>> rules) {
+    private static void merge(
+            Map<String, Map<String, Set<String>>> target, String scope, Map<String, Set<String>> rules) {
         Map<String, Set<String>> existing = target.computeIfAbsent(scope, k -> new TreeMap<>());
-        rules.forEach((k, v) -> existing.computeIfAbsent(k, x -> new TreeSet<>()).addAll(v));
+        rules.forEach(
+                (k, v) -> existing.computeIfAbsent(k, x -> new TreeSet<>()).addAll(v));
     }
 
     private static void assertBoundOnlyTo(List<Subject> subjects, Expectation e) {
@@ -342,7 +386,10 @@ final class DeployInvariants {
 
     static Container container(List<HasMetadata> objects, String namespace, String deployment) {
         List<Container> containers = Manifests.get(objects, Deployment.class, namespace, deployment)
-                .getSpec().getTemplate().getSpec().getContainers();
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers();
         assertEquals(1, containers.size(), deployment + " containers");
         return containers.get(0);
     }
@@ -358,12 +405,20 @@ final class DeployInvariants {
             } else {
                 assertTrue(d.getSpec().getReplicas() >= 2, name + ": two replicas at least (a PDB keeps one)");
             }
-            assertEquals(Map.of("app.kubernetes.io/name", name), d.getSpec().getSelector().getMatchLabels(), name + " selector");
-            assertEquals(name, d.getSpec().getTemplate().getMetadata().getLabels().get("app.kubernetes.io/name"), name + " pod label");
+            assertEquals(
+                    Map.of("app.kubernetes.io/name", name),
+                    d.getSpec().getSelector().getMatchLabels(),
+                    name + " selector");
+            assertEquals(
+                    name,
+                    d.getSpec().getTemplate().getMetadata().getLabels().get("app.kubernetes.io/name"),
+                    name + " pod label");
             Container c = container(objects, e.controlNamespace(), name);
             Map<String, String> env = env(c);
             assertEquals(roles.get(name), env.get("COLLAB_ROLE"), name + " role");
-            assertEquals(e.allNamespaces() ? null : String.join(",", e.watchNamespaces()), env.get("COLLAB_NAMESPACES"),
+            assertEquals(
+                    e.allNamespaces() ? null : String.join(",", e.watchNamespaces()),
+                    env.get("COLLAB_NAMESPACES"),
                     name + " COLLAB_NAMESPACES");
             for (String key : env.keySet()) {
                 if (key.startsWith("COLLAB_")) {
@@ -376,7 +431,8 @@ final class DeployInvariants {
             assertEquals("/q/health/ready", c.getReadinessProbe().getHttpGet().getPath(), name + " readiness");
             assertNotNull(c.getResources().getRequests().get("memory"), name + " memory request");
             assertNotNull(c.getResources().getLimits().get("memory"), name + " memory limit");
-            assertTrue(c.getVolumeMounts().stream().anyMatch(m -> "/tmp".equals(m.getMountPath())),
+            assertTrue(
+                    c.getVolumeMounts().stream().anyMatch(m -> "/tmp".equals(m.getMountPath())),
                     name + ": writable /tmp on a read-only root filesystem");
         }
         Map<String, String> operatorEnv = env(container(objects, e.controlNamespace(), OPERATOR));
@@ -387,8 +443,8 @@ final class DeployInvariants {
         Map<String, String> routerEnv = env(container(objects, e.controlNamespace(), ROUTER));
         assertEquals(e.adminSecretName(), routerEnv.get("COLLAB_ROUTER_ADMIN_TOKEN_SECRET"), "admin Secret name");
         if (e.adminSecretRendered()) {
-            var secret = Manifests.get(objects, io.fabric8.kubernetes.api.model.Secret.class, e.controlNamespace(),
-                    e.adminSecretName());
+            var secret = Manifests.get(
+                    objects, io.fabric8.kubernetes.api.model.Secret.class, e.controlNamespace(), e.adminSecretName());
             boolean hasToken = (secret.getData() != null && secret.getData().containsKey("token"))
                     || (secret.getStringData() != null && secret.getStringData().containsKey("token"));
             assertTrue(hasToken, "admin Secret has key token");
@@ -396,17 +452,31 @@ final class DeployInvariants {
 
         for (String name : List.of(ROUTER, GATEWAY)) {
             Service service = Manifests.get(objects, Service.class, e.controlNamespace(), name);
-            assertEquals(Map.of("app.kubernetes.io/name", name), service.getSpec().getSelector(), name + " Service selector");
-            assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == 8080), name + " Service port 8080");
+            assertEquals(
+                    Map.of("app.kubernetes.io/name", name),
+                    service.getSpec().getSelector(),
+                    name + " Service selector");
+            assertTrue(
+                    service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == 8080),
+                    name + " Service port 8080");
             PodDisruptionBudget pdb = Manifests.get(objects, PodDisruptionBudget.class, e.controlNamespace(), name);
-            assertEquals(Map.of("app.kubernetes.io/name", name), pdb.getSpec().getSelector().getMatchLabels(), name + " PDB");
+            assertEquals(
+                    Map.of("app.kubernetes.io/name", name),
+                    pdb.getSpec().getSelector().getMatchLabels(),
+                    name + " PDB");
         }
         // operator and gateway agree on the default mode; Gateway-mode pods are told the gateway Service
         Map<String, String> gatewayEnv = env(container(objects, e.controlNamespace(), GATEWAY));
-        assertEquals(operatorEnv.get("COLLAB_CREDENTIALS_DEFAULT_MODE"), gatewayEnv.get("COLLAB_CREDENTIALS_DEFAULT_MODE"),
+        assertEquals(
+                operatorEnv.get("COLLAB_CREDENTIALS_DEFAULT_MODE"),
+                gatewayEnv.get("COLLAB_CREDENTIALS_DEFAULT_MODE"),
                 "operator and gateway default credential mode");
-        assertTrue(Set.of("Seeded", "Gateway").contains(gatewayEnv.get("COLLAB_CREDENTIALS_DEFAULT_MODE")), "default mode set");
-        assertEquals("http://" + GATEWAY + "." + e.controlNamespace() + ":8080", operatorEnv.get("COLLAB_GATEWAY_URL"),
+        assertTrue(
+                Set.of("Seeded", "Gateway").contains(gatewayEnv.get("COLLAB_CREDENTIALS_DEFAULT_MODE")),
+                "default mode set");
+        assertEquals(
+                "http://" + GATEWAY + "." + e.controlNamespace() + ":8080",
+                operatorEnv.get("COLLAB_GATEWAY_URL"),
                 "operator points Gateway-mode pods at the gateway Service");
     }
 
@@ -414,16 +484,23 @@ final class DeployInvariants {
 
     static void assertNetworkPolicies(List<HasMetadata> objects, Expectation e) {
         List<NetworkPolicy> workerPolicies = Manifests.all(objects, NetworkPolicy.class).stream()
-                .filter(p -> selects(p.getSpec().getPodSelector(), "collab.dev/role", WORKER_ROLE)).toList();
+                .filter(p -> selects(p.getSpec().getPodSelector(), "collab.dev/role", WORKER_ROLE))
+                .toList();
         List<NetworkPolicy> gatewayModePolicies = workerPolicies.stream()
-                .filter(p -> selects(p.getSpec().getPodSelector(), CREDENTIALS_LABEL, "gateway")).toList();
-        List<NetworkPolicy> sessionPolicies = workerPolicies.stream().filter(p -> !gatewayModePolicies.contains(p)).toList();
+                .filter(p -> selects(p.getSpec().getPodSelector(), CREDENTIALS_LABEL, "gateway"))
+                .toList();
+        List<NetworkPolicy> sessionPolicies = workerPolicies.stream()
+                .filter(p -> !gatewayModePolicies.contains(p))
+                .toList();
         for (List<NetworkPolicy> policies : List.of(sessionPolicies, gatewayModePolicies)) {
             if (e.allNamespaces()) {
                 assertTrue(policies.isEmpty(), "session NetworkPolicies cannot be templated for all namespaces");
             } else {
-                assertEquals(new TreeSet<>(e.watchNamespaces()),
-                        policies.stream().map(p -> p.getMetadata().getNamespace()).collect(Collectors.toCollection(TreeSet::new)),
+                assertEquals(
+                        new TreeSet<>(e.watchNamespaces()),
+                        policies.stream()
+                                .map(p -> p.getMetadata().getNamespace())
+                                .collect(Collectors.toCollection(TreeSet::new)),
                         "a session NetworkPolicy per watched namespace and mode");
             }
         }
@@ -437,18 +514,27 @@ final class DeployInvariants {
             NetworkPolicy p = Manifests.all(objects, NetworkPolicy.class).stream()
                     .filter(np -> e.controlNamespace().equals(np.getMetadata().getNamespace()))
                     .filter(np -> selects(np.getSpec().getPodSelector(), "app.kubernetes.io/name", name))
-                    .findFirst().orElseThrow(() -> new AssertionError("no NetworkPolicy for " + name));
-            assertEquals(Set.of("Ingress", "Egress"), new HashSet<>(p.getSpec().getPolicyTypes()), name + " policy types");
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no NetworkPolicy for " + name));
+            assertEquals(
+                    Set.of("Ingress", "Egress"), new HashSet<>(p.getSpec().getPolicyTypes()), name + " policy types");
             List<NetworkPolicyEgressRule> egress = p.getSpec().getEgress();
             Set<Integer> apiPorts = egressPorts(p);
-            assertTrue(apiPorts.containsAll(Set.of(443, 53)), name + " egress reaches the API server and DNS: " + apiPorts);
-            boolean toSessions = egress.stream().anyMatch(r -> ports(r.getPorts()).equals(List.of(e.sessionPort()))
-                    && r.getTo() != null && !r.getTo().isEmpty()
-                    && r.getTo().stream().allMatch(peer -> selects(peer.getPodSelector(), "collab.dev/role", WORKER_ROLE)));
+            assertTrue(
+                    apiPorts.containsAll(Set.of(443, 53)),
+                    name + " egress reaches the API server and DNS: " + apiPorts);
+            boolean toSessions = egress.stream()
+                    .anyMatch(r -> ports(r.getPorts()).equals(List.of(e.sessionPort()))
+                            && r.getTo() != null
+                            && !r.getTo().isEmpty()
+                            && r.getTo().stream()
+                                    .allMatch(peer -> selects(peer.getPodSelector(), "collab.dev/role", WORKER_ROLE)));
             boolean expected = name.equals(ROUTER) || (name.equals(OPERATOR) && e.operatorToSessions());
             assertEquals(expected, toSessions, name + " egress to session pods on " + e.sessionPort());
             for (NetworkPolicyEgressRule r : egress) {
-                assertFalse(r.getPorts() == null || r.getPorts().isEmpty(), name + ": egress rule without ports (allows all) " + r);
+                assertFalse(
+                        r.getPorts() == null || r.getPorts().isEmpty(),
+                        name + ": egress rule without ports (allows all) " + r);
             }
             for (NetworkPolicyIngressRule r : p.getSpec().getIngress()) {
                 assertEquals(List.of(8080), ports(r.getPorts()), name + ": ingress only on 8080");
@@ -458,7 +544,9 @@ final class DeployInvariants {
 
     /** Every port some egress rule of the policy opens. */
     static Set<Integer> egressPorts(NetworkPolicy p) {
-        return p.getSpec().getEgress().stream().flatMap(r -> ports(r.getPorts()).stream()).collect(Collectors.toSet());
+        return p.getSpec().getEgress().stream()
+                .flatMap(r -> ports(r.getPorts()).stream())
+                .collect(Collectors.toSet());
     }
 
     /**
@@ -467,8 +555,10 @@ final class DeployInvariants {
      */
     private static void assertGatewayModeSessionPolicy(NetworkPolicy p, Expectation e) {
         String at = "Gateway-mode session NetworkPolicy " + p.getMetadata().getNamespace();
-        assertEquals(Map.of("collab.dev/role", WORKER_ROLE, CREDENTIALS_LABEL, "gateway"),
-                p.getSpec().getPodSelector().getMatchLabels(), at + " selector");
+        assertEquals(
+                Map.of("collab.dev/role", WORKER_ROLE, CREDENTIALS_LABEL, "gateway"),
+                p.getSpec().getPodSelector().getMatchLabels(),
+                at + " selector");
         assertSessionIngress(p, e, at);
         boolean dns = false;
         boolean gateway = false;
@@ -480,10 +570,16 @@ final class DeployInvariants {
             }
             assertEquals(List.of(8080), ports(r.getPorts()), at + ": egress to the gateway port only");
             for (NetworkPolicyPeer peer : r.getTo()) {
-                assertEquals(null, peer.getIpBlock(), at + ": no ipBlock (the provider is reached through the gateway)");
-                assertEquals(Map.of("kubernetes.io/metadata.name", e.controlNamespace()),
-                        peer.getNamespaceSelector().getMatchLabels(), at + ": gateway namespace");
-                assertEquals(Map.of("app.kubernetes.io/name", GATEWAY), peer.getPodSelector().getMatchLabels(), at + ": gateway pods");
+                assertEquals(
+                        null, peer.getIpBlock(), at + ": no ipBlock (the provider is reached through the gateway)");
+                assertEquals(
+                        Map.of("kubernetes.io/metadata.name", e.controlNamespace()),
+                        peer.getNamespaceSelector().getMatchLabels(),
+                        at + ": gateway namespace");
+                assertEquals(
+                        Map.of("app.kubernetes.io/name", GATEWAY),
+                        peer.getPodSelector().getMatchLabels(),
+                        at + ": gateway pods");
                 gateway = true;
             }
         }
@@ -492,10 +588,17 @@ final class DeployInvariants {
 
     private static void assertSessionPolicy(NetworkPolicy p, Expectation e) {
         String at = "session NetworkPolicy " + p.getMetadata().getNamespace();
-        assertEquals(Map.of("collab.dev/role", WORKER_ROLE), p.getSpec().getPodSelector().getMatchLabels(), at + " selector");
+        assertEquals(
+                Map.of("collab.dev/role", WORKER_ROLE),
+                p.getSpec().getPodSelector().getMatchLabels(),
+                at + " selector");
         // policies add up: the internet egress below must not also apply to Gateway-mode pods
-        assertTrue(p.getSpec().getPodSelector().getMatchExpressions().stream().anyMatch(x -> CREDENTIALS_LABEL.equals(x.getKey())
-                && "NotIn".equals(x.getOperator()) && x.getValues().contains("gateway")), at + ": excludes Gateway-mode pods");
+        assertTrue(
+                p.getSpec().getPodSelector().getMatchExpressions().stream()
+                        .anyMatch(x -> CREDENTIALS_LABEL.equals(x.getKey())
+                                && "NotIn".equals(x.getOperator())
+                                && x.getValues().contains("gateway")),
+                at + ": excludes Gateway-mode pods");
         assertSessionIngress(p, e, at);
         assertSessionEgress(p, at);
     }
@@ -510,15 +613,21 @@ final class DeployInvariants {
             assertFalse(r.getFrom() == null || r.getFrom().isEmpty(), at + ": ingress from anywhere");
             for (NetworkPolicyPeer peer : r.getFrom()) {
                 assertEquals(null, peer.getIpBlock(), at + ": ingress ipBlock");
-                assertNotNull(peer.getNamespaceSelector(), at + ": ingress peer without namespace (same namespace only)");
-                assertEquals(Map.of("kubernetes.io/metadata.name", e.controlNamespace()),
-                        peer.getNamespaceSelector().getMatchLabels(), at + ": ingress peer namespace");
+                assertNotNull(
+                        peer.getNamespaceSelector(), at + ": ingress peer without namespace (same namespace only)");
+                assertEquals(
+                        Map.of("kubernetes.io/metadata.name", e.controlNamespace()),
+                        peer.getNamespaceSelector().getMatchLabels(),
+                        at + ": ingress peer namespace");
                 assertNotNull(peer.getPodSelector(), at + ": ingress from a whole namespace");
                 assertEquals(1, peer.getPodSelector().getMatchLabels().size(), at + ": ingress pod selector");
                 allowedSources.add(peer.getPodSelector().getMatchLabels().get("app.kubernetes.io/name"));
             }
         }
-        assertEquals(e.operatorToSessions() ? Set.of(ROUTER, OPERATOR) : Set.of(ROUTER), allowedSources, at + ": ingress sources");
+        assertEquals(
+                e.operatorToSessions() ? Set.of(ROUTER, OPERATOR) : Set.of(ROUTER),
+                allowedSources,
+                at + ": ingress sources");
     }
 
     private static void assertSessionEgress(NetworkPolicy p, String at) {
@@ -536,7 +645,8 @@ final class DeployInvariants {
             for (NetworkPolicyPeer peer : r.getTo()) {
                 assertNotNull(peer.getIpBlock(), at + ": egress to pods/namespaces (cluster-internal) " + peer);
                 String cidr = peer.getIpBlock().getCidr();
-                List<String> except = Optional.ofNullable(peer.getIpBlock().getExcept()).orElse(List.of());
+                List<String> except =
+                        Optional.ofNullable(peer.getIpBlock().getExcept()).orElse(List.of());
                 if (cidr.contains(":")) {
                     assertTrue(except.contains("fc00::/7"), at + ": IPv6 egress must exclude unique-local addresses");
                 } else {
@@ -552,24 +662,33 @@ final class DeployInvariants {
     }
 
     static boolean selects(LabelSelector selector, String key, String value) {
-        return selector != null && selector.getMatchLabels() != null && value.equals(selector.getMatchLabels().get(key));
+        return selector != null
+                && selector.getMatchLabels() != null
+                && value.equals(selector.getMatchLabels().get(key));
     }
 
     static List<Integer> ports(Collection<NetworkPolicyPort> ports) {
         if (ports == null) {
             return List.of();
         }
-        return ports.stream().map(p -> {
-            assertNotNull(p.getPort(), "port without number");
-            return p.getPort().getIntVal();
-        }).filter(Objects::nonNull).distinct().sorted().toList();
+        return ports.stream()
+                .map(p -> {
+                    assertNotNull(p.getPort(), "port without number");
+                    return p.getPort().getIntVal();
+                })
+                .filter(Objects::nonNull)
+                .distinct()
+                .sorted()
+                .toList();
     }
 
     // ---------------------------------------------------------------- namespaces
 
     static void assertRestrictedNamespace(List<HasMetadata> objects, String name) {
         Namespace ns = Manifests.get(objects, Namespace.class, null, name);
-        assertEquals("restricted", ns.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"),
+        assertEquals(
+                "restricted",
+                ns.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"),
                 name + " enforces the restricted Pod Security Standard");
     }
 }

@@ -21,7 +21,10 @@ class ImagesTest {
     @Test
     void jvmImageMatchesQuarkusLayoutAndManifests() {
         String dockerfile = Manifests.read(DOCKER.resolve("Dockerfile.jvm"));
-        for (String part : List.of("target/quarkus-app/lib/", "target/quarkus-app/quarkus-run.jar", "target/quarkus-app/app/",
+        for (String part : List.of(
+                "target/quarkus-app/lib/",
+                "target/quarkus-app/quarkus-run.jar",
+                "target/quarkus-app/app/",
                 "target/quarkus-app/quarkus/")) {
             assertTrue(dockerfile.contains("COPY " + part), "Dockerfile.jvm copies " + part);
         }
@@ -32,7 +35,9 @@ class ImagesTest {
         assertTrue(uid > 0);
         for (var objects : List.of(KustomizeBaseTest.base(), ChartTest.render(null))) {
             for (Deployment d : Manifests.all(objects, Deployment.class)) {
-                assertEquals(uid, d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser(),
+                assertEquals(
+                        uid,
+                        d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser(),
                         d.getMetadata().getName() + " runs as the image's user");
             }
         }
@@ -42,15 +47,23 @@ class ImagesTest {
     @Test
     void sessionImageExtendsTheConfiguredOpencode() {
         String dockerfile = Manifests.read(DOCKER.resolve("Dockerfile.session"));
-        String configured = Manifests.applicationProperties().get("collab.session.image"); // ghcr.io/anomalyco/opencode:1.18.33
+        String configured =
+                Manifests.collabDefaults().get("collab.session.image"); // ghcr.io/anomalyco/opencode:1.18.33
         String version = configured.substring(configured.lastIndexOf(':') + 1);
         String repository = configured.substring(0, configured.lastIndexOf(':'));
-        assertTrue(dockerfile.contains("ARG OPENCODE_VERSION=" + version), "same opencode version as collab.session.image");
+        assertTrue(
+                dockerfile.contains("ARG OPENCODE_VERSION=" + version),
+                "same opencode version as collab.session.image");
         assertTrue(dockerfile.contains("FROM " + repository + ":${OPENCODE_VERSION}"), "stock image, no fork");
-        Matcher configDir = Pattern.compile("(?m)^ENV OPENCODE_CONFIG_DIR=(\\S+)").matcher(dockerfile);
+        Matcher configDir =
+                Pattern.compile("(?m)^ENV OPENCODE_CONFIG_DIR=(\\S+)").matcher(dockerfile);
         assertTrue(configDir.find(), "plugin preinstalled in an opencode config directory");
-        assertFalse(configDir.group(1).startsWith("/home"), "outside HOME (the PVC hides whatever the image has there)");
-        assertFalse(Pattern.compile("(?m)^(USER|ENTRYPOINT|WORKDIR|ENV HOME)").matcher(
-                dockerfile.substring(dockerfile.lastIndexOf("FROM "))).find(), "the operator owns user, HOME and command");
+        assertFalse(
+                configDir.group(1).startsWith("/home"), "outside HOME (the PVC hides whatever the image has there)");
+        assertFalse(
+                Pattern.compile("(?m)^(USER|ENTRYPOINT|WORKDIR|ENV HOME)")
+                        .matcher(dockerfile.substring(dockerfile.lastIndexOf("FROM ")))
+                        .find(),
+                "the operator owns user, HOME and command");
     }
 }

@@ -25,15 +25,16 @@ import org.junit.jupiter.api.Test;
  */
 class KustomizeBaseTest {
     static final Set<String> PLAIN_KUSTOMIZATION_KEYS = Set.of("apiVersion", "kind", "resources");
-    static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "CustomResourceDefinition", "ClusterRole",
-            "ClusterRoleBinding");
+    static final Set<String> CLUSTER_SCOPED =
+            Set.of("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding");
 
     /** The objects of a kustomization: its resources, files or directories with their own kustomization. */
     static List<HasMetadata> build(Path dir) {
         Path file = dir.resolve("kustomization.yaml");
         assertTrue(Files.isRegularFile(file), "no kustomization.yaml in " + dir);
         Map<String, Object> kustomization = Manifests.yamlMap(file);
-        assertTrue(PLAIN_KUSTOMIZATION_KEYS.containsAll(kustomization.keySet()),
+        assertTrue(
+                PLAIN_KUSTOMIZATION_KEYS.containsAll(kustomization.keySet()),
                 file + " uses more than resources (the tests read files as they are): " + kustomization.keySet());
         List<HasMetadata> objects = new ArrayList<>();
         @SuppressWarnings("unchecked")
@@ -57,15 +58,29 @@ class KustomizeBaseTest {
     @Test
     void baseHoldsTheInvariants() {
         List<HasMetadata> objects = base();
-        DeployInvariants.assertAll(objects, new Expectation("collab-system", List.of("collab"), 4096,
-                "collab-session-operator", "collab-router-admin", true, true, 2, 2));
+        DeployInvariants.assertAll(
+                objects,
+                new Expectation(
+                        "collab-system",
+                        List.of("collab"),
+                        4096,
+                        "collab-session-operator",
+                        "collab-router-admin",
+                        true,
+                        true,
+                        2,
+                        2));
         DeployInvariants.assertRestrictedNamespace(objects, "collab-system");
         DeployInvariants.assertRestrictedNamespace(objects, "collab");
         for (String name : DeployInvariants.CONTROL_PLANE) {
-            assertTrue(DeployInvariants.egressPorts(Manifests.get(objects, NetworkPolicy.class, "collab-system", name))
-                    .containsAll(Set.of(443, 6443)), name + ": API server on 443 and 6443");
+            assertTrue(
+                    DeployInvariants.egressPorts(Manifests.get(objects, NetworkPolicy.class, "collab-system", name))
+                            .containsAll(Set.of(443, 6443)),
+                    name + ": API server on 443 and 6443");
         }
-        assertTrue(Manifests.all(objects, ClusterRole.class).isEmpty() && Manifests.all(objects, ClusterRoleBinding.class).isEmpty(),
+        assertTrue(
+                Manifests.all(objects, ClusterRole.class).isEmpty()
+                        && Manifests.all(objects, ClusterRoleBinding.class).isEmpty(),
                 "one watched namespace: no cluster-scoped rights");
     }
 
@@ -74,7 +89,9 @@ class KustomizeBaseTest {
     void everyNamespacedObjectNamesItsNamespace() {
         for (HasMetadata o : base()) {
             if (!CLUSTER_SCOPED.contains(o.getKind())) {
-                assertNotNull(o.getMetadata().getNamespace(), o.getKind() + " " + o.getMetadata().getName() + " has no namespace");
+                assertNotNull(
+                        o.getMetadata().getNamespace(),
+                        o.getKind() + " " + o.getMetadata().getName() + " has no namespace");
             }
         }
     }
@@ -84,7 +101,9 @@ class KustomizeBaseTest {
         List<CustomResourceDefinition> crds = Manifests.all(base(), CustomResourceDefinition.class);
         assertEquals(1, crds.size());
         assertEquals("collabsessions.collab.dev", crds.get(0).getMetadata().getName());
-        assertEquals(Manifests.parse(Manifests.read(Manifests.CRDS.resolve("collabsessions.collab.dev-v1.yml"))), List.copyOf(crds));
+        assertEquals(
+                Manifests.parse(Manifests.read(Manifests.CRDS.resolve("collabsessions.collab.dev-v1.yml"))),
+                List.copyOf(crds));
     }
 
     /** Both install paths grant the same rights and configure the processes alike (chart defaults). */
@@ -93,21 +112,39 @@ class KustomizeBaseTest {
         List<HasMetadata> base = base();
         List<HasMetadata> chart = ChartTest.render(null);
         for (String sa : List.of("collab-operator", "collab-router", "collab-gateway", "collab-session")) {
-            assertEquals(DeployInvariants.grants(base, sa, null), DeployInvariants.grants(chart, sa, null), sa + " RBAC");
+            assertEquals(
+                    DeployInvariants.grants(base, sa, null), DeployInvariants.grants(chart, sa, null), sa + " RBAC");
         }
         for (String name : DeployInvariants.CONTROL_PLANE) {
-            assertEquals(DeployInvariants.env(DeployInvariants.container(chart, "collab-system", name)),
-                    DeployInvariants.env(DeployInvariants.container(base, "collab-system", name)), name + " env");
-            assertEquals(DeployInvariants.container(chart, "collab-system", name).getSecurityContext(),
-                    DeployInvariants.container(base, "collab-system", name).getSecurityContext(), name + " securityContext");
+            assertEquals(
+                    DeployInvariants.env(DeployInvariants.container(chart, "collab-system", name)),
+                    DeployInvariants.env(DeployInvariants.container(base, "collab-system", name)),
+                    name + " env");
+            assertEquals(
+                    DeployInvariants.container(chart, "collab-system", name).getSecurityContext(),
+                    DeployInvariants.container(base, "collab-system", name).getSecurityContext(),
+                    name + " securityContext");
         }
-        for (String[] policy : new String[][] {{"collab", "collab-session"}, {"collab", "collab-session-gateway"},
-                {"collab-system", "collab-operator"}, {"collab-system", "collab-router"}, {"collab-system", "collab-gateway"}}) {
-            assertEquals(Manifests.get(chart, NetworkPolicy.class, policy[0], policy[1]).getSpec(),
-                    Manifests.get(base, NetworkPolicy.class, policy[0], policy[1]).getSpec(), policy[1] + " NetworkPolicy");
+        for (String[] policy : new String[][] {
+            {"collab", "collab-session"},
+            {"collab", "collab-session-gateway"},
+            {"collab-system", "collab-operator"},
+            {"collab-system", "collab-router"},
+            {"collab-system", "collab-gateway"}
+        }) {
+            assertEquals(
+                    Manifests.get(chart, NetworkPolicy.class, policy[0], policy[1])
+                            .getSpec(),
+                    Manifests.get(base, NetworkPolicy.class, policy[0], policy[1])
+                            .getSpec(),
+                    policy[1] + " NetworkPolicy");
         }
         Namespace sessions = Manifests.get(chart, Namespace.class, null, "collab");
-        assertEquals(sessions.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"),
-                Manifests.get(base, Namespace.class, null, "collab").getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"));
+        assertEquals(
+                sessions.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"),
+                Manifests.get(base, Namespace.class, null, "collab")
+                        .getMetadata()
+                        .getLabels()
+                        .get("pod-security.kubernetes.io/enforce"));
     }
 }

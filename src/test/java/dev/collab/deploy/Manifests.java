@@ -1,5 +1,6 @@
 package dev.collab.deploy;
 
+import dev.collab.config.CollabConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -18,14 +20,14 @@ import java.util.stream.Collectors;
 final class Manifests {
     /** The repository root: tests run with the module directory as working directory. */
     static final Path ROOT = Path.of("").toAbsolutePath();
+
     static final Path CHART = ROOT.resolve("charts/collab-session-operator");
     static final Path DEPLOY = ROOT.resolve("deploy");
     static final Path CRDS = ROOT.resolve("crds");
 
     private static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("(?m)^---[ \\t]*(#.*)?$");
 
-    private Manifests() {
-    }
+    private Manifests() {}
 
     /** Every object of a multi-document YAML text; empty and comment-only documents are skipped. */
     static List<HasMetadata> parse(String yaml) {
@@ -39,7 +41,8 @@ final class Manifests {
             if (!(resource instanceof HasMetadata object)) {
                 throw new AssertionError("not a Kubernetes object: " + document);
             }
-            assertNoUnknownFields(object, object.getKind() + "/" + object.getMetadata().getName());
+            assertNoUnknownFields(
+                    object, object.getKind() + "/" + object.getMetadata().getName());
             objects.add(object);
         }
         return objects;
@@ -104,26 +107,32 @@ final class Manifests {
         return objects.stream().filter(type::isInstance).map(type::cast).collect(Collectors.toList());
     }
 
-    static <T extends HasMetadata> Optional<T> find(List<HasMetadata> objects, Class<T> type, String namespace, String name) {
+    static <T extends HasMetadata> Optional<T> find(
+            List<HasMetadata> objects, Class<T> type, String namespace, String name) {
         return all(objects, type).stream()
                 .filter(o -> name.equals(o.getMetadata().getName()))
-                .filter(o -> namespace == null || namespace.equals(o.getMetadata().getNamespace()))
+                .filter(o ->
+                        namespace == null || namespace.equals(o.getMetadata().getNamespace()))
                 .findFirst();
     }
 
     static <T extends HasMetadata> T get(List<HasMetadata> objects, Class<T> type, String namespace, String name) {
-        return find(objects, type, namespace, name).orElseThrow(
-                () -> new AssertionError(type.getSimpleName() + " " + namespace + "/" + name + " not rendered"));
+        return find(objects, type, namespace, name)
+                .orElseThrow(() ->
+                        new AssertionError(type.getSimpleName() + " " + namespace + "/" + name + " not rendered"));
     }
 
-    /** application.properties as key -> value (the defaults the chart and base must agree with). */
-    static Map<String, String> applicationProperties() {
-        java.util.Properties properties = new java.util.Properties();
-        try (var in = Files.newInputStream(ROOT.resolve("src/main/resources/application.properties"))) {
-            properties.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return properties.stringPropertyNames().stream().collect(Collectors.toMap(k -> k, properties::getProperty));
+    /** The collab.* defaults as key -> value, read from {@link CollabConfig} (their one source). */
+    static Map<String, String> collabDefaults() {
+        CollabConfig defaults = CollabConfig.defaults();
+        Map<String, String> values = new TreeMap<>();
+        values.put("collab.session.image", defaults.session().image());
+        values.put("collab.session.idle-timeout", defaults.session().idleTimeout());
+        values.put("collab.session.storage-size", defaults.session().storageSize());
+        values.put("collab.max-running", Integer.toString(defaults.maxRunning()));
+        values.put("collab.router.wake-wait", defaults.router().wakeWait().toSeconds() + "s");
+        values.put("collab.router.admin-token-secret", defaults.router().adminTokenSecret());
+        values.put("collab.router.max-body", defaults.router().maxBody());
+        return values;
     }
 }

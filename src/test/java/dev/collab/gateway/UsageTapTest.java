@@ -28,11 +28,12 @@ class UsageTapTest {
 
     @Test
     void jsonUsageIsReadByteByByteWithoutHoldingTheBody() {
-        String body = "{\"id\":\"m\",\"content\":[{\"type\":\"text\",\"text\":\"{\\\"usage\\\":1}\",\"usage\":{\"input_tokens\":999}}],"
-                + "\"model\":\"claude-y\",\"usage\":{\"input_tokens\":7,\"output_tokens\":3,\"server_tool_use\":{\"web_search_requests\":1}}}";
+        String body =
+                "{\"id\":\"m\",\"content\":[{\"type\":\"text\",\"text\":\"{\\\"usage\\\":1}\",\"usage\":{\"input_tokens\":999}}],"
+                        + "\"model\":\"claude-y\",\"usage\":{\"input_tokens\":7,\"output_tokens\":3,\"server_tool_use\":{\"web_search_requests\":1}}}";
         UsageTap tap = UsageTap.forContentType("application/json");
         for (byte b : body.getBytes(StandardCharsets.UTF_8)) {
-            tap.feed(Buffer.buffer(new byte[] { b }));
+            tap.feed(Buffer.buffer(new byte[] {b}));
         }
         assertThat(tap.result()).isEqualTo(new Usage("claude-y", 7, 3, 0, 0));
     }
@@ -49,13 +50,21 @@ class UsageTapTest {
 
     @Test
     void realCredentialsComeFromEitherFileAndNeverShowInToString() {
-        var secret = new SecretBuilder().withNewMetadata().withName("s").endMetadata()
-                .addToData("opencode.json", b64("{\"provider\":{\"anthropic\":{\"options\":{\"apiKey\":\"sk-config\"}}}}"))
-                .addToData("auth.json", b64("{\"anthropic\":{\"type\":\"oauth\",\"access\":\"sk-oat\",\"refresh\":\"r\"}}"))
+        var secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName("s")
+                .endMetadata()
+                .addToData(
+                        "opencode.json", b64("{\"provider\":{\"anthropic\":{\"options\":{\"apiKey\":\"sk-config\"}}}}"))
+                .addToData(
+                        "auth.json",
+                        b64("{\"anthropic\":{\"type\":\"oauth\",\"access\":\"sk-oat\",\"refresh\":\"r\"}}"))
                 .build();
         RealCredentials c = RealCredentials.of(secret);
-        assertThat(c.choose(RealCredentials.Kind.API_KEY)).isEqualTo(new RealCredentials.Credential(RealCredentials.Kind.API_KEY, "sk-config"));
-        assertThat(c.choose(RealCredentials.Kind.BEARER)).isEqualTo(new RealCredentials.Credential(RealCredentials.Kind.BEARER, "sk-oat"));
+        assertThat(c.choose(RealCredentials.Kind.API_KEY))
+                .isEqualTo(new RealCredentials.Credential(RealCredentials.Kind.API_KEY, "sk-config"));
+        assertThat(c.choose(RealCredentials.Kind.BEARER))
+                .isEqualTo(new RealCredentials.Credential(RealCredentials.Kind.BEARER, "sk-oat"));
         assertThat(c.toString() + c.choose(RealCredentials.Kind.BEARER)).doesNotContain("sk-");
         assertThat(RealCredentials.of(new SecretBuilder().build()).isEmpty()).isTrue();
     }

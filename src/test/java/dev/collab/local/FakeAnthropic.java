@@ -41,6 +41,7 @@ final class FakeAnthropic implements AutoCloseable {
     private static final String TEXT = "Hello from the fake Anthropic endpoint";
     /** The usage every completion reports: input in message_start, the final output count in message_delta. */
     static final int INPUT_TOKENS = 5;
+
     static final int OUTPUT_TOKENS = 8;
     private final HttpServer server;
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
@@ -65,12 +66,19 @@ final class FakeAnthropic implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody()) {
             String requestBody = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            long pid = SocketOwners.pidOfLoopbackClient(exchange.getRemoteAddress().getPort(), port());
-            requests.add(new Recorded(exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("x-api-key"),
-                    exchange.getRequestHeaders().getFirst("authorization"), pid, requestBody));
-            if (!"POST".equals(exchange.getRequestMethod()) || !exchange.getRequestURI().getPath().endsWith("/messages")) {
+            long pid =
+                    SocketOwners.pidOfLoopbackClient(exchange.getRemoteAddress().getPort(), port());
+            requests.add(new Recorded(
+                    exchange.getRequestURI().getPath(),
+                    exchange.getRequestHeaders().getFirst("x-api-key"),
+                    exchange.getRequestHeaders().getFirst("authorization"),
+                    pid,
+                    requestBody));
+            if (!"POST".equals(exchange.getRequestMethod())
+                    || !exchange.getRequestURI().getPath().endsWith("/messages")) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -85,16 +93,24 @@ final class FakeAnthropic implements AutoCloseable {
 
     /** The six events of a streamed Messages API completion with one text block. */
     private static String stream() {
-        return event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake\",\"type\":\"message\","
-                + "\"role\":\"assistant\",\"model\":\"fake\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
-                + "\"usage\":{\"input_tokens\":" + INPUT_TOKENS + ",\"output_tokens\":1}}}")
-                + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,"
-                        + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
-                + event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
-                        + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + TEXT + "\"}}")
+        return event(
+                        "message_start",
+                        "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake\",\"type\":\"message\","
+                                + "\"role\":\"assistant\",\"model\":\"fake\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+                                + "\"usage\":{\"input_tokens\":" + INPUT_TOKENS + ",\"output_tokens\":1}}}")
+                + event(
+                        "content_block_start",
+                        "{\"type\":\"content_block_start\",\"index\":0,"
+                                + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+                + event(
+                        "content_block_delta",
+                        "{\"type\":\"content_block_delta\",\"index\":0,"
+                                + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + TEXT + "\"}}")
                 + event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
-                + event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
-                        + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + OUTPUT_TOKENS + "}}")
+                + event(
+                        "message_delta",
+                        "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+                                + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + OUTPUT_TOKENS + "}}")
                 + event("message_stop", "{\"type\":\"message_stop\"}");
     }
 
@@ -107,15 +123,20 @@ final class FakeAnthropic implements AutoCloseable {
         StringBuilder out = new StringBuilder();
         for (var e : new TreeMap<>(pids).entrySet()) {
             for (long pid : e.getValue()) {
-                var byHeader = requests.stream().filter(r -> r.from(e.getKey(), pid))
-                        .collect(Collectors.groupingBy(r -> "x-api-key=" + redact(r.apiKey()) + " authorization="
-                                + redact(r.authorization()), TreeMap::new, Collectors.counting()));
+                var byHeader = requests.stream()
+                        .filter(r -> r.from(e.getKey(), pid))
+                        .collect(Collectors.groupingBy(
+                                r -> "x-api-key=" + redact(r.apiKey()) + " authorization=" + redact(r.authorization()),
+                                TreeMap::new,
+                                Collectors.counting()));
                 out.append(String.format("  %-5s worker pid %-7d requests by header: %s%n", e.getKey(), pid, byHeader));
             }
         }
         long unattributed = requests.stream().filter(r -> r.pid() == -1).count();
-        return out.append("  requests whose process could not be told (attributed by base URL): ").append(unattributed)
-                .append('\n').toString();
+        return out.append("  requests whose process could not be told (attributed by base URL): ")
+                .append(unattributed)
+                .append('\n')
+                .toString();
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.CredentialsMode;
@@ -60,9 +61,13 @@ class GatewayIsolationProofIT {
         Optional<String> skip = LocalModeRun.skipReason("GatewayIsolationProofIT");
         assumeTrue(skip.isEmpty(), skip.orElse(null));
         anthropic = new FakeAnthropic();
-        app = LocalModeRun.start(Path.of("target/gateway-proof"), Map.of(
-                "COLLAB_GATEWAY_UPSTREAM", "http://127.0.0.1:" + anthropic.port() + "/provider",
-                "COLLAB_GATEWAY_USAGE_FLUSH_INTERVAL", "1s"));
+        app = LocalModeRun.start(
+                Path.of("target/gateway-proof"),
+                Map.of(
+                        "COLLAB_GATEWAY_UPSTREAM",
+                        "http://127.0.0.1:" + anthropic.port() + "/provider",
+                        "COLLAB_GATEWAY_USAGE_FLUSH_INTERVAL",
+                        "1s"));
     }
 
     @AfterAll
@@ -82,9 +87,15 @@ class GatewayIsolationProofIT {
     void realKeysStayWithTheGateway() throws Exception {
         KubernetesClient client = app.client();
         createSession("alice", Map.of("auth.json", apiKeyAuth(ALICE_KEY)));
-        createSession("bob", Map.of("auth.json", apiKeyAuth(BOB_KEY), "claude-credentials.json",
-                "{\"claudeAiOauth\":{\"accessToken\":\"" + BOB_ACCESS + "\",\"refreshToken\":\"sk-ant-ort-bob-gw\","
-                        + "\"expiresAt\":1767225600000,\"scopes\":[\"user:inference\"]}}"));
+        createSession(
+                "bob",
+                Map.of(
+                        "auth.json",
+                        apiKeyAuth(BOB_KEY),
+                        "claude-credentials.json",
+                        "{\"claudeAiOauth\":{\"accessToken\":\"" + BOB_ACCESS
+                                + "\",\"refreshToken\":\"sk-ant-ort-bob-gw\","
+                                + "\"expiresAt\":1767225600000,\"scopes\":[\"user:inference\"]}}"));
         String aliceToken = LocalModeRun.await("alice's access token", () -> app.accessToken("alice"));
         String bobToken = LocalModeRun.await("bob's access token", () -> app.accessToken("bob"));
         long alicePid = app.worker(LocalModeRun.await("alice Ready", () -> app.readyPid("alice")));
@@ -105,7 +116,9 @@ class GatewayIsolationProofIT {
         assertOwnKeyOnly("bob", BOB_KEY);
         for (FakeAnthropic.Recorded r : anthropic.requests()) {
             assertTrue(r.path().startsWith("/provider/v1/"), "through the gateway: " + r.path());
-            assertTrue(r.pid() == -1 || r.pid() == app.appPid(), "a worker reached the provider directly (pid " + r.pid() + ")");
+            assertTrue(
+                    r.pid() == -1 || r.pid() == app.appPid(),
+                    "a worker reached the provider directly (pid " + r.pid() + ")");
         }
 
         // neither HOME, nor the worker's mounted Secrets, nor its environment hold a real key
@@ -124,10 +137,14 @@ class GatewayIsolationProofIT {
         assertReadsOnlyPlaceholder("alice", aliceToken, alicePlaceholder);
 
         // the gateway refuses what is not a live session's placeholder
-        byte[] gatewayKey = Placeholders.keyFrom(client.secrets().inNamespace(NS).withName("collab-gateway-key").get());
+        byte[] gatewayKey = Placeholders.keyFrom(
+                client.secrets().inNamespace(NS).withName("collab-gateway-key").get());
         assertTrue(gatewayKey != null, "the operator created the gateway key");
         assertEquals(403, gateway("x-api-key", Placeholders.PREFIX + "forged").statusCode());
-        assertEquals(403, gateway("x-api-key", Placeholders.access(gatewayKey, NS, "alice", "uid-of-an-earlier-alice")).statusCode());
+        assertEquals(
+                403,
+                gateway("x-api-key", Placeholders.access(gatewayKey, NS, "alice", "uid-of-an-earlier-alice"))
+                        .statusCode());
         assertEquals(403, gateway("x-api-key", ALICE_KEY).statusCode());
         assertEquals(401, gateway("x-test", "no credential").statusCode());
 
@@ -154,8 +171,10 @@ class GatewayIsolationProofIT {
         int afterUpload = anthropic.requests().size();
         app.prompt("alice", aliceToken);
         assertEquals(alicePid, app.readyPid("alice"), "alice's worker kept running: no restart for a new key");
-        List<FakeAnthropic.Recorded> next = anthropic.requests().subList(afterUpload, anthropic.requests().size()).stream()
-                .filter(r -> r.mentions(promptText("alice"))).toList();
+        List<FakeAnthropic.Recorded> next =
+                anthropic.requests().subList(afterUpload, anthropic.requests().size()).stream()
+                        .filter(r -> r.mentions(promptText("alice")))
+                        .toList();
         assertFalse(next.isEmpty(), "alice's next prompt reached the provider");
         next.forEach(r -> assertEquals(ALICE_NEW_KEY, r.apiKey()));
 
@@ -166,23 +185,35 @@ class GatewayIsolationProofIT {
         String log = Files.readString(app.work().resolve("collab.log"));
         REAL.forEach(key -> assertFalse(log.contains(key), "the log shows a real key"));
         assertFalse(log.contains(Placeholders.PREFIX), "the log shows a placeholder");
-        System.out.println("GATEWAY PROOF: " + anthropic.requests().size() + " provider requests, all with the owner's real "
-                + "key added by the gateway; workers " + alicePid + " and " + bobPid + " held placeholders only");
+        System.out.println("GATEWAY PROOF: " + anthropic.requests().size()
+                + " provider requests, all with the owner's real " + "key added by the gateway; workers " + alicePid
+                + " and " + bobPid + " held placeholders only");
     }
 
     private static void createSession(String name, Map<String, String> files) {
         // the Secret's own baseURL is ignored in Gateway mode: the gateway decides where the key goes
         String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","
-                + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/direct/v1\"}}}}";
-        SecretBuilder secret = new SecretBuilder().withNewMetadata().withName(name + "-credentials").withNamespace(NS).endMetadata()
+                + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port()
+                + "/direct/v1\"}}}}";
+        SecretBuilder secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(name + "-credentials")
+                .withNamespace(NS)
+                .withLabels(CollabLabels.credentialSecretLabels(name + "@example.com"))
+                .endMetadata()
                 .addToData("opencode.json", LocalModeRun.b64(config));
         files.forEach((k, v) -> secret.addToData(k, LocalModeRun.b64(v)));
         app.client().secrets().inNamespace(NS).resource(secret.build()).create();
         CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
         spec.getCredentials().setMode(CredentialsMode.Gateway);
-        spec.setEnv(List.of(new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
+        spec.setEnv(List.of(
+                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
                 new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
-        app.client().resources(CollabSession.class).inNamespace(NS).resource(new CollabSession(NS, name, spec)).create();
+        app.client()
+                .resources(CollabSession.class)
+                .inNamespace(NS)
+                .resource(new CollabSession(NS, name, spec))
+                .create();
     }
 
     /** What LocalModeRun.prompt sends: the provider sees it in the request body of this session's prompts. */
@@ -197,10 +228,12 @@ class GatewayIsolationProofIT {
     /** Every request that carries this session's prompt carried this key, and only this session's do. */
     private static void assertOwnKeyOnly(String session, String key) {
         String mine = promptText(session);
-        List<FakeAnthropic.Recorded> own = anthropic.requests().stream().filter(r -> r.mentions(mine)).toList();
+        List<FakeAnthropic.Recorded> own =
+                anthropic.requests().stream().filter(r -> r.mentions(mine)).toList();
         assertFalse(own.isEmpty(), session + "'s prompt reached the provider");
         own.forEach(r -> assertEquals(key, r.apiKey(), session + "'s request carried another credential"));
-        anthropic.requests().stream().filter(r -> !r.mentions(mine))
+        anthropic.requests().stream()
+                .filter(r -> !r.mentions(mine))
                 .forEach(r -> assertFalse(key.equals(r.apiKey()), "another request carried " + session + "'s key"));
     }
 
@@ -230,43 +263,78 @@ class GatewayIsolationProofIT {
     /** The file API and the shell of opencode, through the router with the session token, show the placeholder only. */
     private static void assertReadsOnlyPlaceholder(String session, String token, String placeholder) throws Exception {
         String base = app.routerUrl() + "/s/" + session;
-        String authPath = app.home(session).resolve(".local/share/opencode/auth.json").toString();
-        HttpResponse<String> file = LocalModeRun.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/file/content?path="
-                + URLEncoder.encode(authPath, StandardCharsets.UTF_8))).header("Authorization", "Bearer " + token).build(),
+        String authPath =
+                app.home(session).resolve(".local/share/opencode/auth.json").toString();
+        HttpResponse<String> file = LocalModeRun.HTTP.send(
+                HttpRequest.newBuilder(URI.create(
+                                base + "/file/content?path=" + URLEncoder.encode(authPath, StandardCharsets.UTF_8)))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> created = app.createOpencodeSession(session, token);
-        String id = Serialization.jsonMapper().readTree(created.body()).get("id").asText();
-        HttpResponse<String> shell = LocalModeRun.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/shell"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"agent\":\"build\",\"command\":\"cat " + authPath + "\"}")).build(),
+        String id =
+                Serialization.jsonMapper().readTree(created.body()).get("id").asText();
+        HttpResponse<String> shell = LocalModeRun.HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/shell"))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"agent\":\"build\",\"command\":\"cat " + authPath + "\"}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         // the other key-read routes of the hostile review (issue 14): whatever the router lets through, no real key
         List<HttpResponse<String>> reads = new ArrayList<>(List.of(file, shell));
-        for (String path : List.of("/provider", "/global/config", "/config", "/config/providers", "/CONFIG/providers",
+        for (String path : List.of(
+                "/provider",
+                "/global/config",
+                "/config",
+                "/config/providers",
+                "/CONFIG/providers",
                 "/api/fs/read?path=" + URLEncoder.encode(authPath, StandardCharsets.UTF_8))) {
-            reads.add(LocalModeRun.HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
-                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()));
+            reads.add(LocalModeRun.HTTP.send(
+                    HttpRequest.newBuilder(URI.create(base + path))
+                            .header("Authorization", "Bearer " + token)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString()));
         }
-        System.out.println("GATEWAY PROOF: key-read routes answered " + reads.stream().map(r -> r.uri().getPath() + "="
-                + r.statusCode()).toList());
+        System.out.println("GATEWAY PROOF: key-read routes answered "
+                + reads.stream()
+                        .map(r -> r.uri().getPath() + "=" + r.statusCode())
+                        .toList());
         for (HttpResponse<String> r : reads) {
             REAL.forEach(key -> assertFalse(r.body().contains(key), r.uri() + " showed a real key"));
         }
-        assertTrue(shell.statusCode() == 200 && shell.body().contains(placeholder), "the shell read auth.json: " + shell.body());
+        assertTrue(
+                shell.statusCode() == 200 && shell.body().contains(placeholder),
+                "the shell read auth.json: " + shell.body());
         assertTrue(file.statusCode() != 200 || file.body().contains(placeholder), "the file API: " + file.body());
     }
 
     private static HttpResponse<String> gateway(String header, String value) throws Exception {
-        return LocalModeRun.HTTP.send(HttpRequest.newBuilder(URI.create(app.routerUrl() + "/v1/messages"))
-                .header(header, value).header("anthropic-version", "2023-06-01").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":16,\"stream\":true,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"direct\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+        return LocalModeRun.HTTP.send(
+                HttpRequest.newBuilder(URI.create(app.routerUrl() + "/v1/messages"))
+                        .header(header, value)
+                        .header("anthropic-version", "2023-06-01")
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":16,\"stream\":true,"
+                                        + "\"messages\":[{\"role\":\"user\",\"content\":\"direct\"}]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void assertUsage(String session, Predicate<FakeAnthropic.Recorded> served) throws InterruptedException {
-        long requests = anthropic.requests().stream().filter(r -> r.path().endsWith("/messages")).filter(served).count();
+    private static void assertUsage(String session, Predicate<FakeAnthropic.Recorded> served)
+            throws InterruptedException {
+        long requests = anthropic.requests().stream()
+                .filter(r -> r.path().endsWith("/messages"))
+                .filter(served)
+                .count();
         SessionUsage usage = LocalModeRun.await(session + "'s usage in status", () -> {
-            CollabSession cs = app.client().resources(CollabSession.class).inNamespace(NS).withName(session).get();
+            CollabSession cs = app.client()
+                    .resources(CollabSession.class)
+                    .inNamespace(NS)
+                    .withName(session)
+                    .get();
             SessionUsage u = cs.getStatus() == null ? null : cs.getStatus().getUsage();
             return u != null && u.getRequests() == requests ? u : null;
         });

@@ -1,15 +1,16 @@
 package dev.collab.local;
 
+import static dev.collab.local.LocalModeRun.await;
+import static dev.collab.local.LocalModeRun.b64;
+import static dev.collab.local.LocalModeRun.environ;
+import static dev.collab.local.LocalModeRun.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static dev.collab.local.LocalModeRun.await;
-import static dev.collab.local.LocalModeRun.b64;
-import static dev.collab.local.LocalModeRun.environ;
-import static dev.collab.local.LocalModeRun.status;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -112,10 +113,16 @@ class IsolationProofIT {
         prompt("bob", bobToken);
 
         // alice's token is refused on bob's route (and the reverse)
-        assertEquals(403, status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/global/health"))
-                .header("Authorization", "Bearer " + aliceToken).build()));
-        assertEquals(403, status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/alice/global/health"))
-                .header("Authorization", "Bearer " + bobToken).build()));
+        assertEquals(
+                403,
+                status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/global/health"))
+                        .header("Authorization", "Bearer " + aliceToken)
+                        .build()));
+        assertEquals(
+                403,
+                status(HttpRequest.newBuilder(URI.create(routerUrl + "/s/alice/global/health"))
+                        .header("Authorization", "Bearer " + bobToken)
+                        .build()));
 
         assertOnlyOwnCredential("alice", alicePid, ALICE_KEY);
         assertOnlyOwnCredential("bob", bobPid, BOB_KEY);
@@ -128,10 +135,13 @@ class IsolationProofIT {
 
         // a new credential for alice, uploaded through the router with the admin token
         String admin = Files.readString(dataDir.resolve("admin-token")).trim();
-        HttpResponse<String> upload = HTTP.send(HttpRequest.newBuilder(
-                        URI.create(routerUrl + "/collab/session/alice/credentials/auth.json"))
-                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(authJson(ALICE_NEW_KEY))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> upload = HTTP.send(
+                HttpRequest.newBuilder(URI.create(routerUrl + "/collab/session/alice/credentials/auth.json"))
+                        .header("Authorization", "Bearer " + admin)
+                        .header("Content-Type", "application/json")
+                        .PUT(HttpRequest.BodyPublishers.ofString(authJson(ALICE_NEW_KEY)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertTrue(upload.statusCode() < 300, "upload: " + upload.statusCode() + " " + upload.body());
 
         long aliceNewPid = await("alice's worker replaced", () -> {
@@ -146,8 +156,10 @@ class IsolationProofIT {
         assertEquals(bobPid, readyPid("bob"), "bob's worker kept running, untouched");
         assertTrue(ProcessHandle.of(bobPid).map(ProcessHandle::isAlive).orElse(false));
 
-        List<FakeAnthropic.Recorded> after = anthropic.requests().subList(before, anthropic.requests().size());
-        List<FakeAnthropic.Recorded> aliceAfter = after.stream().filter(r -> from("alice", r, aliceNewPid)).toList();
+        List<FakeAnthropic.Recorded> after =
+                anthropic.requests().subList(before, anthropic.requests().size());
+        List<FakeAnthropic.Recorded> aliceAfter =
+                after.stream().filter(r -> from("alice", r, aliceNewPid)).toList();
         assertFalse(aliceAfter.isEmpty(), "alice's next prompt reached the endpoint");
         aliceAfter.forEach(r -> assertEquals(ALICE_NEW_KEY, r.apiKey(), "alice's next request carries the new key"));
         assertOnlyOwnCredential("alice", aliceNewPid, ALICE_NEW_KEY);
@@ -164,8 +176,11 @@ class IsolationProofIT {
         long bobStarted = await("bob Ready after restart", () -> readyPid("bob"));
         WORKER_PIDS.add(bobStarted);
         prompt("bob", bobToken);
-        HttpResponse<String> bobSessions = HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/session"))
-                .header("Authorization", "Bearer " + bobToken).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bobSessions = HTTP.send(
+                HttpRequest.newBuilder(URI.create(routerUrl + "/s/bob/session"))
+                        .header("Authorization", "Bearer " + bobToken)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, bobSessions.statusCode());
         assertTrue(bobSessions.body().contains(bobOpencodeSession), "bob's opencode sessions survived in his HOME");
         assertOnlyOwnCredential("bob", bobStarted, BOB_KEY);
@@ -181,9 +196,13 @@ class IsolationProofIT {
         for (FakeAnthropic.Recorded r : all) {
             boolean sessionPath = r.path().startsWith("/" + session + "/");
             if (from(session, r, pid)) {
-                assertTrue(sessionPath, "worker " + pid + " of " + session + " used another session's configuration: " + r.path());
+                assertTrue(
+                        sessionPath,
+                        "worker " + pid + " of " + session + " used another session's configuration: " + r.path());
                 assertEquals(key, r.apiKey(), session + "'s worker sent another credential");
-                assertTrue(r.authorization() == null || !r.authorization().contains("sk-"), "no other credential in Authorization");
+                assertTrue(
+                        r.authorization() == null || !r.authorization().contains("sk-"),
+                        "no other credential in Authorization");
             } else if (!sessionPath) {
                 assertNotEquals(key, r.apiKey(), "another session's worker sent " + session + "'s credential");
             } // else: the same session's earlier or later worker, checked with its own pid and key
@@ -197,16 +216,28 @@ class IsolationProofIT {
     private static void createSession(String name, String key) {
         // each session's opencode.json points at its own path prefix: a shared config would show in the path
         String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","
-                + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/" + name
+                + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/"
+                + name
                 + "/v1\"}}}}";
-        Secret secret = new SecretBuilder().withNewMetadata().withName(name + "-credentials").withNamespace(NS).endMetadata()
-                .addToData("opencode.json", b64(config)).addToData("auth.json", b64(authJson(key))).build();
+        Secret secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(name + "-credentials")
+                .withNamespace(NS)
+                .withLabels(CollabLabels.credentialSecretLabels(name + "@example.com"))
+                .endMetadata()
+                .addToData("opencode.json", b64(config))
+                .addToData("auth.json", b64(authJson(key)))
+                .build();
         client.secrets().inNamespace(NS).resource(secret).create();
         CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
         // offline like the fake endpoint: a models.dev fetch that hangs on an unreachable network stalls a prompt
-        spec.setEnv(List.of(new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
+        spec.setEnv(List.of(
+                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
                 new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
-        client.resources(CollabSession.class).inNamespace(NS).resource(new CollabSession(NS, name, spec)).create();
+        client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .resource(new CollabSession(NS, name, spec))
+                .create();
     }
 
     private static String authJson(String key) {
@@ -230,7 +261,8 @@ class IsolationProofIT {
     }
 
     private static void printSummary(Map<String, List<Long>> pids) throws IOException {
-        String out = "ISOLATION PROOF: credential headers recorded at the fake Anthropic endpoint\n" + anthropic.summary(pids);
+        String out = "ISOLATION PROOF: credential headers recorded at the fake Anthropic endpoint\n"
+                + anthropic.summary(pids);
         System.out.print(out);
         Files.writeString(Path.of("target/isolation-proof/summary.txt"), out);
     }

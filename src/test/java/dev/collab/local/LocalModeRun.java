@@ -42,7 +42,8 @@ import java.util.function.Supplier;
 final class LocalModeRun {
     static final Duration DEADLINE = Duration.ofSeconds(180);
     static final String NS = "default";
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private final Path work;
     private final Path dataDir;
@@ -58,8 +59,9 @@ final class LocalModeRun {
      */
     static Optional<String> skipReason(String proof) {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        String skip = RealOpencode.find().isEmpty() ? proof + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, "
-                + "put opencode on the PATH or set -Dcollab.it.opencode)"
+        String skip = RealOpencode.find().isEmpty()
+                ? proof + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, "
+                        + "put opencode on the PATH or set -Dcollab.it.opencode)"
                 : !Files.isRegularFile(jar) ? proof + " SKIPPED: " + jar + " is missing (runs in ./mvnw verify)" : null;
         if (skip != null) {
             System.out.println(skip);
@@ -72,7 +74,8 @@ final class LocalModeRun {
         PodFiles.deleteTree(work);
         Files.createDirectories(work);
         // outside the repository: a session workspace inside a git work tree would make it opencode's project
-        LocalModeRun run = new LocalModeRun(work.toAbsolutePath(), Files.createTempDirectory("collab-" + work.getFileName()), env);
+        LocalModeRun run =
+                new LocalModeRun(work.toAbsolutePath(), Files.createTempDirectory("collab-" + work.getFileName()), env);
         run.startApp();
         return run;
     }
@@ -82,11 +85,15 @@ final class LocalModeRun {
         this.dataDir = dataDir;
         int httpPort = ContainerLauncher.freePort();
         routerUrl = "http://127.0.0.1:" + httpPort;
-        launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+        launch = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-jar",
+                Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
         launch.environment().put("COLLAB_ROLE", "local");
         launch.environment().put("COLLAB_LOCAL_DATA_DIR", dataDir.toString());
-        launch.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", RealOpencode.find().orElseThrow());
+        launch.environment()
+                .put("COLLAB_LOCAL_OPENCODE_COMMAND", RealOpencode.find().orElseThrow());
         launch.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
         launch.environment().putAll(env);
         launch.redirectErrorStream(true);
@@ -94,16 +101,20 @@ final class LocalModeRun {
 
     void startApp() throws Exception {
         Files.deleteIfExists(dataDir.resolve("kubeconfig"));
-        launch.redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("collab.log").toFile()));
+        launch.redirectOutput(
+                ProcessBuilder.Redirect.appendTo(work.resolve("collab.log").toFile()));
         app = launch.start();
         await("local mode up", () -> {
             if (!app.isAlive()) {
                 throw new AssertionError("local mode exited; see " + work.resolve("collab.log"));
             }
-            return Files.isRegularFile(dataDir.resolve("kubeconfig")) && status(routerUrl + "/q/health/live") == 200 ? true : null;
+            return Files.isRegularFile(dataDir.resolve("kubeconfig")) && status(routerUrl + "/q/health/live") == 200
+                    ? true
+                    : null;
         });
         client = new KubernetesClientBuilder()
-                .withConfig(Config.fromKubeconfig(Files.readString(dataDir.resolve("kubeconfig")))).build();
+                .withConfig(Config.fromKubeconfig(Files.readString(dataDir.resolve("kubeconfig"))))
+                .build();
     }
 
     /** SIGTERM: Quarkus stops the operator, router and local node (workers get SIGTERM); no worker may outlive it. */
@@ -116,7 +127,9 @@ final class LocalModeRun {
             throw new AssertionError("local mode did not stop within 90 s of SIGTERM");
         }
         for (long pid : workerPids) {
-            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "worker " + pid + " outlived local mode");
+            assertFalse(
+                    ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                    "worker " + pid + " outlived local mode");
         }
     }
 
@@ -144,7 +157,10 @@ final class LocalModeRun {
             if (Files.isDirectory(internal)) { // opencode's own logs (no credentials: it logs paths and events)
                 try (var logs = Files.list(internal)) {
                     for (Path l : logs.toList()) {
-                        Files.copy(l, work.resolve(session + "-internal-" + l.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                        Files.copy(
+                                l,
+                                work.resolve(session + "-internal-" + l.getFileName()),
+                                StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
             }
@@ -194,32 +210,51 @@ final class LocalModeRun {
 
     /** PUT {@code path} (under /collab/session/) with the admin token, as the collab app uploads credentials. */
     HttpResponse<String> adminPut(String path, String json) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/collab/session/" + path))
-                .header("Authorization", "Bearer " + adminToken()).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(routerUrl + "/collab/session/" + path))
+                        .header("Authorization", "Bearer " + adminToken())
+                        .header("Content-Type", "application/json")
+                        .PUT(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     String accessToken(String session) {
-        Secret s = client.secrets().inNamespace(NS).withName(CollabLabels.accessSecretName(session)).get();
-        return s == null || s.getData() == null || s.getData().get(CollabLabels.ACCESS_TOKEN_KEY) == null ? null
-                : new String(Base64.getDecoder().decode(s.getData().get(CollabLabels.ACCESS_TOKEN_KEY)), StandardCharsets.UTF_8);
+        Secret s = client.secrets()
+                .inNamespace(NS)
+                .withName(CollabLabels.accessSecretName(session))
+                .get();
+        return s == null || s.getData() == null || s.getData().get(CollabLabels.ACCESS_TOKEN_KEY) == null
+                ? null
+                : new String(
+                        Base64.getDecoder().decode(s.getData().get(CollabLabels.ACCESS_TOKEN_KEY)),
+                        StandardCharsets.UTF_8);
     }
 
     /** The pid of the session's opencode process once the session is Ready (endpoint published), else null. */
     Long readyPid(String session) {
-        CollabSession s = client.resources(CollabSession.class).inNamespace(NS).withName(session).get();
+        CollabSession s = client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(session)
+                .get();
         if (s == null || s.getStatus() == null || s.getStatus().getEndpoint() == null) {
             return null;
         }
         Pod pod = client.pods().inNamespace(NS).withName(session).get();
-        if (pod == null || pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+        if (pod == null
+                || pod.getStatus() == null
+                || pod.getStatus().getContainerStatuses() == null
                 || pod.getStatus().getContainerStatuses().isEmpty()) {
             return null;
         }
         String id = pod.getStatus().getContainerStatuses().get(0).getContainerID();
-        boolean ready = Boolean.TRUE.equals(pod.getStatus().getContainerStatuses().get(0).getReady());
-        if (!ready || id == null || !s.getStatus().getEndpoint().endsWith(":" + pod.getMetadata().getAnnotations()
-                .get(CollabLabels.ENDPOINT_PORT))) {
+        boolean ready = Boolean.TRUE.equals(
+                pod.getStatus().getContainerStatuses().get(0).getReady());
+        if (!ready
+                || id == null
+                || !s.getStatus()
+                        .getEndpoint()
+                        .endsWith(":" + pod.getMetadata().getAnnotations().get(CollabLabels.ENDPOINT_PORT))) {
             return null;
         }
         return Long.parseLong(id.substring("local://".length()));
@@ -239,25 +274,35 @@ final class LocalModeRun {
     }
 
     HttpResponse<String> createOpencodeSession(String session, String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + "/s/" + session + "/session"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"isolation proof\"}")).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(routerUrl + "/s/" + session + "/session"))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"isolation proof\"}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private String sendMessage(String session, String token, HttpResponse<String> created) throws Exception {
         String base = routerUrl + "/s/" + session;
         assertEquals(200, created.statusCode(), created.body());
-        String id = Serialization.jsonMapper().readTree(created.body()).get("id").asText();
-        HttpResponse<String> reply = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/message"))
-                .timeout(Duration.ofSeconds(150))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":{\"providerID\":\"anthropic\",\"modelID\":\"claude-sonnet-4-5\"},"
-                        + "\"parts\":[{\"type\":\"text\",\"text\":\"Say hello to " + session + "\"}]}")).build(),
+        String id =
+                Serialization.jsonMapper().readTree(created.body()).get("id").asText();
+        HttpResponse<String> reply = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/message"))
+                        .timeout(Duration.ofSeconds(150))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":{\"providerID\":\"anthropic\",\"modelID\":\"claude-sonnet-4-5\"},"
+                                        + "\"parts\":[{\"type\":\"text\",\"text\":\"Say hello to " + session + "\"}]}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, reply.statusCode(), reply.body());
         JsonNode body = Serialization.jsonMapper().readTree(reply.body());
-        assertTrue(body.toString().contains(FakeAnthropic.text()), "opencode answered with the fake completion: " + reply.body());
+        assertTrue(
+                body.toString().contains(FakeAnthropic.text()),
+                "opencode answered with the fake completion: " + reply.body());
         return id;
     }
 
@@ -270,7 +315,8 @@ final class LocalModeRun {
     void awaitConfigInstall(String session) throws InterruptedException {
         Path config = home(session).resolve(".config/opencode");
         Instant end = Instant.now().plusSeconds(90);
-        while (!(Files.isRegularFile(config.resolve("package-lock.json")) && Files.isRegularFile(config.resolve("package.json")))
+        while (!(Files.isRegularFile(config.resolve("package-lock.json"))
+                        && Files.isRegularFile(config.resolve("package.json")))
                 && Instant.now().isBefore(end)) {
             Thread.sleep(250);
         }

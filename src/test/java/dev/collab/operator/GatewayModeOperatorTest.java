@@ -40,48 +40,96 @@ class GatewayModeOperatorTest {
 
     @Test
     void gatewayModePodsHoldPlaceholdersAndSurviveAKeyUpload() {
-        h.credentials("alice-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-REAL-1\"}}"));
+        h.credentials(
+                "alice-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-REAL-1\"}}"));
         CollabSession cs = h.create("alice", "alice", "alice-creds");
         h.awaitSession("alice", s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
         Pod pod = h.client.pods().inNamespace(NS).withName("alice").get();
-        assertThat(Serialization.asJson(pod.getSpec())).doesNotContain("alice-creds").doesNotContain("REAL");
-        assertThat(pod.getMetadata().getLabels()).containsEntry(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_GATEWAY);
+        assertThat(Serialization.asJson(pod.getSpec()))
+                .doesNotContain("alice-creds")
+                .doesNotContain("REAL");
+        assertThat(pod.getMetadata().getLabels())
+                .containsEntry(CollabLabels.CREDENTIALS_MODE, CollabLabels.CREDENTIALS_MODE_GATEWAY);
 
-        Secret key = h.client.secrets().inNamespace(h.client.getNamespace()).withName("collab-gateway-key").get();
+        Secret key = h.client
+                .secrets()
+                .inNamespace(h.client.getNamespace())
+                .withName("collab-gateway-key")
+                .get();
         byte[] gatewayKey = Placeholders.keyFrom(key);
         assertThat(gatewayKey).hasSize(32);
-        Secret home = h.client.secrets().inNamespace(NS).withName("alice-gateway-home").get();
+        Secret home = h.client
+                .secrets()
+                .inNamespace(NS)
+                .withName("alice-gateway-home")
+                .get();
         String auth = new String(Base64.getDecoder().decode(home.getData().get("auth.json")), StandardCharsets.UTF_8);
-        assertThat(auth).contains(Placeholders.access(gatewayKey, NS, "alice", cs.getMetadata().getUid())).doesNotContain("REAL");
-        assertThat(home.getMetadata().getOwnerReferences()).singleElement()
-                .satisfies(o -> assertThat(o.getUid()).isEqualTo(cs.getMetadata().getUid()));
+        assertThat(auth)
+                .contains(Placeholders.access(
+                        gatewayKey, NS, "alice", cs.getMetadata().getUid()))
+                .doesNotContain("REAL");
+        assertThat(home.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(
+                        o -> assertThat(o.getUid()).isEqualTo(cs.getMetadata().getUid()));
 
         String podUid = pod.getMetadata().getUid();
-        h.credentials("alice-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-REAL-2\"}}"));
+        h.credentials(
+                "alice-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-REAL-2\"}}"));
         // the Secret event reconciles at once; the same pod for two seconds after it
-        await().during(java.time.Duration.ofSeconds(2)).atMost(java.time.Duration.ofSeconds(5)).until(() -> {
-            Pod now = h.client.pods().inNamespace(NS).withName("alice").get();
-            return now != null && podUid.equals(now.getMetadata().getUid());
-        });
+        await().during(java.time.Duration.ofSeconds(2))
+                .atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> {
+                    Pod now = h.client.pods().inNamespace(NS).withName("alice").get();
+                    return now != null && podUid.equals(now.getMetadata().getUid());
+                });
 
         // a new key file (oauth added) changes the placeholder files: the operator updates them and replaces the pod
-        h.credentials("alice-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-REAL-2\"}}",
-                "claude-credentials.json", "{\"claudeAiOauth\":{\"accessToken\":\"sk-ant-oat-REAL\",\"expiresAt\":1}}"));
-        await().atMost(OperatorHarness.WAIT).until(() -> h.client.secrets().inNamespace(NS).withName("alice-gateway-home").get()
-                .getData().containsKey("claude-credentials.json"));
+        h.credentials(
+                "alice-creds",
+                Map.of(
+                        "auth.json",
+                        "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-REAL-2\"}}",
+                        "claude-credentials.json",
+                        "{\"claudeAiOauth\":{\"accessToken\":\"sk-ant-oat-REAL\",\"expiresAt\":1}}"));
+        await().atMost(OperatorHarness.WAIT)
+                .until(() -> h.client
+                        .secrets()
+                        .inNamespace(NS)
+                        .withName("alice-gateway-home")
+                        .get()
+                        .getData()
+                        .containsKey("claude-credentials.json"));
         await().atMost(OperatorHarness.WAIT).until(() -> {
             Pod now = h.client.pods().inNamespace(NS).withName("alice").get();
             return now != null && !podUid.equals(now.getMetadata().getUid());
         });
         // the key is created once: a second session uses the same one
-        CollabSessionSpec seeded = new CollabSessionSpec("bob", "alice-creds");
+        CollabSessionSpec seeded = new CollabSessionSpec("alice", "alice-creds"); // same owner: may use the Secret
         seeded.getCredentials().setMode(CredentialsMode.Seeded);
         h.create("bob", seeded);
         h.awaitSession("bob", s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
-        assertThat(h.client.pods().inNamespace(NS).withName("bob").get().getSpec().getVolumes())
-                .filteredOn(v -> v.getSecret() != null).extracting(v -> v.getSecret().getSecretName()).containsExactly("alice-creds");
-        assertThat(h.client.secrets().inNamespace(NS).withName("bob-gateway-home").get()).isNull();
-        assertThat(Placeholders.keyFrom(h.client.secrets().inNamespace(h.client.getNamespace()).withName("collab-gateway-key").get()))
+        assertThat(h.client
+                        .pods()
+                        .inNamespace(NS)
+                        .withName("bob")
+                        .get()
+                        .getSpec()
+                        .getVolumes())
+                .filteredOn(v -> v.getSecret() != null)
+                .extracting(v -> v.getSecret().getSecretName())
+                .containsExactly("alice-creds");
+        assertThat(h.client
+                        .secrets()
+                        .inNamespace(NS)
+                        .withName("bob-gateway-home")
+                        .get())
+                .isNull();
+        assertThat(Placeholders.keyFrom(h.client
+                        .secrets()
+                        .inNamespace(h.client.getNamespace())
+                        .withName("collab-gateway-key")
+                        .get()))
                 .isEqualTo(gatewayKey);
     }
 }

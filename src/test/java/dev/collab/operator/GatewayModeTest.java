@@ -27,10 +27,11 @@ class GatewayModeTest {
             + "\"openai\":{\"type\":\"oauth\",\"access\":\"REAL-ACCESS\",\"refresh\":\"REAL-REFRESH\",\"expires\":1}}";
     private static final String CLAUDE = "{\"claudeAiOauth\":{\"accessToken\":\"sk-ant-oat-REAL\",\"refreshToken\":"
             + "\"sk-ant-ort-REAL\",\"expiresAt\":1700000000000,\"scopes\":[\"user:inference\"]}}";
-    private static final String CONFIG = "{\"plugin\":[\"opencode-claude-auth\"],\"provider\":{\"anthropic\":{\"options\":"
-            + "{\"baseURL\":\"https://elsewhere.example/v1\",\"apiKey\":\"sk-ant-REAL-IN-CONFIG\"}}}}";
-    private final OperatorSettings settings = OperatorSettings.defaults()
-            .withGateway(GatewayLink.defaults().withDefaultMode(CredentialsMode.Gateway));
+    private static final String CONFIG =
+            "{\"plugin\":[\"opencode-claude-auth\"],\"provider\":{\"anthropic\":{\"options\":"
+                    + "{\"baseURL\":\"https://elsewhere.example/v1\",\"apiKey\":\"sk-ant-REAL-IN-CONFIG\"}}}}";
+    private final OperatorSettings settings =
+            OperatorSettings.defaults().withGateway(GatewayLink.defaults().withDefaultMode(CredentialsMode.Gateway));
 
     @Test
     void placeholderFilesKeepTheShapesAndLoseEverySecret() throws Exception {
@@ -40,14 +41,16 @@ class GatewayModeTest {
         String all = Serialization.asJson(decoded(home));
         assertThat(all).doesNotContain("REAL").contains(access);
         assertThat(home.getMetadata().getName()).isEqualTo(CollabLabels.gatewayHomeSecretName("alice"));
-        assertThat(home.getMetadata().getOwnerReferences()).singleElement()
+        assertThat(home.getMetadata().getOwnerReferences())
+                .singleElement()
                 .satisfies(o -> assertThat(o.getUid()).isEqualTo("uid-alice"));
 
         ObjectMapper json = new ObjectMapper();
         JsonNode auth = json.readTree(decoded(home).get("auth.json"));
         assertThat(auth.at("/anthropic/type").asText()).isEqualTo("api");
         assertThat(auth.at("/anthropic/key").asText()).isEqualTo(access);
-        assertThat(auth.at("/openai/refresh").asText()).isEqualTo(Placeholders.refresh(KEY, "ns", "alice", "uid-alice"));
+        assertThat(auth.at("/openai/refresh").asText())
+                .isEqualTo(Placeholders.refresh(KEY, "ns", "alice", "uid-alice"));
         JsonNode claude = json.readTree(decoded(home).get("claude-credentials.json"));
         assertThat(claude.at("/claudeAiOauth/accessToken").asText()).isEqualTo(access);
         assertThat(claude.at("/claudeAiOauth/expiresAt").asLong()).isEqualTo(Placeholders.FAR_FUTURE_EXPIRY_MILLIS);
@@ -61,7 +64,8 @@ class GatewayModeTest {
     @Test
     void everyFileIsWrittenSoNoEarlierRealOneSurvivesInHome() {
         Secret onlyAuth = secret(Map.of("auth.json", AUTH, "claude-credentials.json", "not json"));
-        Secret home = GatewayHomeDependent.desired(WorkerPodBuilderTest.session("alice"), onlyAuth, KEY, settings.gateway());
+        Secret home =
+                GatewayHomeDependent.desired(WorkerPodBuilderTest.session("alice"), onlyAuth, KEY, settings.gateway());
         assertThat(decoded(home)).containsOnlyKeys("auth.json", "claude-credentials.json", "opencode.json");
         assertThat(decoded(home).get("claude-credentials.json")).isEqualTo("{}");
         assertThat(Serialization.asJson(decoded(home))).doesNotContain("REAL");
@@ -74,7 +78,8 @@ class GatewayModeTest {
         assertThat(Placeholders.access(KEY, "ns", "alice", "uid-2")).isNotEqualTo(a);
         assertThat(Placeholders.access(KEY, "ns2", "alice", "uid-1")).isNotEqualTo(a);
         assertThat(Placeholders.refresh(KEY, "ns", "alice", "uid-1")).isNotEqualTo(a);
-        assertThat(Placeholders.access("another-key-0123456789".getBytes(StandardCharsets.UTF_8), "ns", "alice", "uid-1"))
+        assertThat(Placeholders.access(
+                        "another-key-0123456789".getBytes(StandardCharsets.UTF_8), "ns", "alice", "uid-1"))
                 .isNotEqualTo(a);
     }
 
@@ -82,11 +87,20 @@ class GatewayModeTest {
     void aNewKeyOfTheSameShapeChangesNeitherPlaceholderFilesNorPod() {
         CollabSession s = WorkerPodBuilderTest.session("alice");
         Secret first = GatewayHomeDependent.desired(s, real(), KEY, settings.gateway());
-        Secret rotated = GatewayHomeDependent.desired(s, secret(Map.of("auth.json", AUTH.replace("REAL-KEY", "NEW-KEY"),
-                "claude-credentials.json", CLAUDE, "opencode.json", CONFIG)), KEY, settings.gateway());
+        Secret rotated = GatewayHomeDependent.desired(
+                s,
+                secret(Map.of(
+                        "auth.json",
+                        AUTH.replace("REAL-KEY", "NEW-KEY"),
+                        "claude-credentials.json",
+                        CLAUDE,
+                        "opencode.json",
+                        CONFIG)),
+                KEY,
+                settings.gateway());
         assertThat(rotated.getData()).isEqualTo(first.getData());
-        Pod a = WorkerPodBuilder.desired(s, settings, CredentialsState.of(first.getMetadata().getName(), first));
-        Pod b = WorkerPodBuilder.desired(s, settings, CredentialsState.of(rotated.getMetadata().getName(), rotated));
+        Pod a = WorkerPodBuilder.desired(s, settings, state(first));
+        Pod b = WorkerPodBuilder.desired(s, settings, state(rotated));
         assertThat(b.getMetadata().getAnnotations()).isEqualTo(a.getMetadata().getAnnotations());
     }
 
@@ -95,21 +109,38 @@ class GatewayModeTest {
         CollabSession s = WorkerPodBuilderTest.session("alice");
         s.getSpec().setEnv(List.of(new EnvVar("ANTHROPIC_BASE_URL", "https://api.anthropic.com/v1", null)));
         Secret home = GatewayHomeDependent.desired(s, real(), KEY, settings.gateway());
-        Pod pod = WorkerPodBuilder.desired(s, settings, CredentialsState.of(home.getMetadata().getName(), home));
+        Pod pod = WorkerPodBuilder.desired(s, settings, state(home));
         String spec = Serialization.asJson(pod.getSpec());
         assertThat(spec).doesNotContain("alice-creds").doesNotContain("REAL");
-        assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getSecret() != null)
-                .extracting(v -> v.getSecret().getSecretName()).containsExactly("alice-gateway-home");
-        assertThat(pod.getMetadata().getLabels()).containsEntry(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_GATEWAY);
+        assertThat(pod.getSpec().getVolumes())
+                .filteredOn(v -> v.getSecret() != null)
+                .extracting(v -> v.getSecret().getSecretName())
+                .containsExactly("alice-gateway-home");
+        assertThat(pod.getMetadata().getLabels())
+                .containsEntry(CollabLabels.CREDENTIALS_MODE, CollabLabels.CREDENTIALS_MODE_GATEWAY);
         Container c = pod.getSpec().getContainers().get(0);
-        assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("ANTHROPIC_BASE_URL")).extracting(EnvVar::getValue)
+        assertThat(c.getEnv())
+                .filteredOn(e -> e.getName().equals("ANTHROPIC_BASE_URL"))
+                .extracting(EnvVar::getValue)
                 .containsExactly("http://collab-gateway.collab-system:8080/v1");
 
         s.getSpec().getCredentials().setMode(CredentialsMode.Seeded); // the spec wins over the default
-        Pod seeded = WorkerPodBuilder.desired(s, settings, CredentialsState.of("alice-creds", real()));
-        assertThat(seeded.getMetadata().getLabels()).doesNotContainKey(CollabLabels.CREDENTIALS);
-        assertThat(seeded.getSpec().getVolumes()).filteredOn(v -> v.getSecret() != null)
-                .extracting(v -> v.getSecret().getSecretName()).containsExactly("alice-creds");
+        Pod seeded = WorkerPodBuilder.desired(s, settings, state(real()));
+        assertThat(seeded.getMetadata().getLabels()).doesNotContainKey(CollabLabels.CREDENTIALS_MODE);
+        assertThat(seeded.getSpec().getVolumes())
+                .filteredOn(v -> v.getSecret() != null)
+                .extracting(v -> v.getSecret().getSecretName())
+                .containsExactly("alice-creds");
+    }
+
+    /** The state the operator computes for a Secret opted in for alice's sessions. */
+    private static CredentialsState state(Secret secret) {
+        Secret opted = new SecretBuilder(secret)
+                .editMetadata()
+                .addToLabels(CollabLabels.credentialSecretLabels("alice"))
+                .endMetadata()
+                .build();
+        return CredentialsState.of(secret.getMetadata().getName(), opted, "alice");
     }
 
     private static Secret real() {
@@ -117,7 +148,8 @@ class GatewayModeTest {
     }
 
     private static Secret secret(Map<String, String> files) {
-        SecretBuilder b = new SecretBuilder().withNewMetadata().withName("alice-creds").endMetadata();
+        SecretBuilder b =
+                new SecretBuilder().withNewMetadata().withName("alice-creds").endMetadata();
         files.forEach((k, v) -> b.addToData(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
         return b.build();
     }

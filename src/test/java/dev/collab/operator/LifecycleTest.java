@@ -64,7 +64,12 @@ class LifecycleTest {
         assertThat(stopped.getStatus().getLastActivityTime()).isEqualTo(activity.toString());
         assertThat(stopped.getStatus().getEndpoint()).isNull();
         awaitNoPod("idle");
-        assertThat(h.client.persistentVolumeClaims().inNamespace(NS).withName("idle-home").get()).isNotNull();
+        assertThat(h.client
+                        .persistentVolumeClaims()
+                        .inNamespace(NS)
+                        .withName("idle-home")
+                        .get())
+                .isNotNull();
         assertThat(eventReasons("idle")).contains("Started", "Ready", "IdleStopped");
     }
 
@@ -79,12 +84,24 @@ class LifecycleTest {
             h.clock.advance(Duration.ofMinutes(11));
             Instant busyAt = h.clock.instant();
             h.nudge("busy");
-            CollabSession s = h.awaitSession("busy", cs -> busyAt.toString().equals(cs.getStatus().getLastActivityTime()));
+            CollabSession s = h.awaitSession(
+                    "busy", cs -> busyAt.toString().equals(cs.getStatus().getLastActivityTime()));
             assertThat(s.getStatus().getPhase()).isEqualTo(SessionPhase.Running);
-            String password = new String(Base64.getDecoder().decode(h.client.secrets().inNamespace(NS)
-                    .withName("busy-access").get().getData().get("server-password")), StandardCharsets.UTF_8);
-            assertThat(opencode.authorizations).first().isEqualTo("Basic " + Base64.getEncoder()
-                    .encodeToString(("opencode:" + password).getBytes(StandardCharsets.UTF_8)));
+            String password = new String(
+                    Base64.getDecoder()
+                            .decode(h.client
+                                    .secrets()
+                                    .inNamespace(NS)
+                                    .withName("busy-access")
+                                    .get()
+                                    .getData()
+                                    .get("server-password")),
+                    StandardCharsets.UTF_8);
+            assertThat(opencode.authorizations)
+                    .first()
+                    .isEqualTo("Basic "
+                            + Base64.getEncoder()
+                                    .encodeToString(("opencode:" + password).getBytes(StandardCharsets.UTF_8)));
 
             opencode.idle();
             h.clock.advance(Duration.ofMinutes(11));
@@ -95,7 +112,8 @@ class LifecycleTest {
 
     @Test
     void anAgentBusyForeverKeepsTheSessionOnlyUntilBusyMax() throws Exception {
-        h = new OperatorHarness(OperatorSettings.defaults().withBusyMax(Duration.ofMinutes(30)),
+        h = new OperatorHarness(
+                OperatorSettings.defaults().withBusyMax(Duration.ofMinutes(30)),
                 new OpencodeBusyProbe(Duration.ofSeconds(2)));
         try (FakeOpencodeStatus opencode = new FakeOpencodeStatus()) {
             opencode.busy(); // stuck busy (opencode #35472)
@@ -105,11 +123,13 @@ class LifecycleTest {
             h.clock.advance(Duration.ofMinutes(11));
             Instant busyAt = h.clock.instant();
             h.nudge("stuck");
-            h.awaitSession("stuck", cs -> busyAt.toString().equals(cs.getStatus().getLastActivityTime()));
+            h.awaitSession(
+                    "stuck", cs -> busyAt.toString().equals(cs.getStatus().getLastActivityTime()));
             h.clock.advance(Duration.ofMinutes(20)); // 31 min after start: still within 10m + 30m
             Instant stillBusyAt = h.clock.instant();
             h.nudge("stuck");
-            CollabSession held = h.awaitSession("stuck", cs -> stillBusyAt.toString().equals(cs.getStatus().getLastActivityTime()));
+            CollabSession held = h.awaitSession(
+                    "stuck", cs -> stillBusyAt.toString().equals(cs.getStatus().getLastActivityTime()));
             assertThat(held.getStatus().getPhase()).isEqualTo(SessionPhase.Running);
 
             h.clock.advance(Duration.ofMinutes(10)); // 41 min: past the limit, still busy
@@ -161,7 +181,13 @@ class LifecycleTest {
             acceptor.start();
             h.kubelet.serveOnLoopback("mute", hung.getLocalPort()); // Ready as the kubelet reports it
             startSession("mute", "alice", "0");
-            String firstPod = h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid();
+            String firstPod = h.client
+                    .pods()
+                    .inNamespace(NS)
+                    .withName("mute")
+                    .get()
+                    .getMetadata()
+                    .getUid();
             await().atMost(OperatorHarness.WAIT).until(() -> asked.get() >= 1);
 
             h.clock.advance(Duration.ofSeconds(2)); // sooner than the retry: no second request yet
@@ -173,8 +199,15 @@ class LifecycleTest {
             h.nudge("mute");
             await().atMost(OperatorHarness.WAIT).until(() -> asked.get() >= 2);
             Thread.sleep(1500); // the second request timed out
-            assertThat(h.client.pods().inNamespace(NS).withName("mute").get().getMetadata().getUid())
-                    .as("not restarted before the third unanswered request").isEqualTo(firstPod);
+            assertThat(h.client
+                            .pods()
+                            .inNamespace(NS)
+                            .withName("mute")
+                            .get()
+                            .getMetadata()
+                            .getUid())
+                    .as("not restarted before the third unanswered request")
+                    .isEqualTo(firstPod);
 
             h.clock.advance(AnswerWatch.RETRY);
             h.nudge("mute");
@@ -197,7 +230,13 @@ class LifecycleTest {
             h = new OperatorHarness(OperatorSettings.defaults(), new OpencodeBusyProbe(Duration.ofSeconds(1)));
             h.kubelet.serveOnLoopback("talks", opencode.port());
             startSession("talks", "alice", "0");
-            String pod = h.client.pods().inNamespace(NS).withName("talks").get().getMetadata().getUid();
+            String pod = h.client
+                    .pods()
+                    .inNamespace(NS)
+                    .withName("talks")
+                    .get()
+                    .getMetadata()
+                    .getUid();
             await().atMost(OperatorHarness.WAIT).until(() -> !opencode.healthChecks.isEmpty());
             for (int i = 0; i < AnswerWatch.TRIES + 1; i++) {
                 h.clock.advance(AnswerWatch.RETRY);
@@ -206,7 +245,14 @@ class LifecycleTest {
             Thread.sleep(1500);
             assertThat(opencode.healthChecks).as("asked until it answered once").hasSize(1);
             assertThat(opencode.healthChecks.get(0)).startsWith("Basic ");
-            assertThat(h.client.pods().inNamespace(NS).withName("talks").get().getMetadata().getUid()).isEqualTo(pod);
+            assertThat(h.client
+                            .pods()
+                            .inNamespace(NS)
+                            .withName("talks")
+                            .get()
+                            .getMetadata()
+                            .getUid())
+                    .isEqualTo(pod);
             assertThat(eventReasons("talks")).doesNotContain("Unresponsive");
         }
     }
@@ -221,7 +267,7 @@ class LifecycleTest {
         awaitNoPod("wake");
 
         h.clock.advance(Duration.ofSeconds(30));
-        annotateActivity("wake", h.clock.instant());   // what the router (or kubectl annotate) writes
+        annotateActivity("wake", h.clock.instant()); // what the router (or kubectl annotate) writes
 
         CollabSession woken = h.awaitSession("wake", cs -> cs.getStatus().getPhase() == SessionPhase.Running);
         assertThat(woken.getStatus().getStoppedReason()).isNull();
@@ -264,8 +310,10 @@ class LifecycleTest {
         startSession("own-b1", "bob", null);
         startSession("own-a2", "alice", null);
 
-        h.awaitSession("own-a1", cs -> cs.getStatus().getPhase() == SessionPhase.Stopped
-                && cs.getStatus().getStoppedReason() == StoppedReason.CapacityEvicted);
+        h.awaitSession(
+                "own-a1",
+                cs -> cs.getStatus().getPhase() == SessionPhase.Stopped
+                        && cs.getStatus().getStoppedReason() == StoppedReason.CapacityEvicted);
         await().atMost(OperatorHarness.WAIT).until(() -> runningPods().size() == 2);
         assertThat(runningPods()).containsExactlyInAnyOrder("own-b1", "own-a2");
         assertThat(h.session("own-b1").getStatus().getPhase()).isEqualTo(SessionPhase.Running);
@@ -279,17 +327,32 @@ class LifecycleTest {
                 "pull", FakeKubelet.Behaviour.IMAGE_PULL,
                 "sched", FakeKubelet.Behaviour.UNSCHEDULABLE,
                 "init", FakeKubelet.Behaviour.INIT_FAILS);
-        Map<String, String> reasons = Map.of("crash", "CrashLoopBackOff", "pull", "ImagePullBackOff",
-                "sched", "Unschedulable", "init", "InitContainerFailed");
-        Map<String, String> messages = Map.of("crash", "back-off 1m20s", "pull", "Back-off pulling image",
-                "sched", "Insufficient memory", "init", "exit code 1");
+        Map<String, String> reasons = Map.of(
+                "crash",
+                "CrashLoopBackOff",
+                "pull",
+                "ImagePullBackOff",
+                "sched",
+                "Unschedulable",
+                "init",
+                "InitContainerFailed");
+        Map<String, String> messages = Map.of(
+                "crash",
+                "back-off 1m20s",
+                "pull",
+                "Back-off pulling image",
+                "sched",
+                "Insufficient memory",
+                "init",
+                "exit code 1");
         cases.forEach((name, behaviour) -> {
             h.kubelet.behave(name, behaviour);
             h.credentials(name + "-creds", Map.of("auth.json", "{}"));
             h.create(name, "alice", name + "-creds");
         });
         for (String name : cases.keySet()) {
-            CollabSession s = h.awaitSession(name, cs -> cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Failed);
+            CollabSession s = h.awaitSession(
+                    name, cs -> cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Failed);
             var ready = s.getStatus().condition(ConditionTypes.READY);
             assertThat(ready.getReason()).as(name).isEqualTo(reasons.get(name));
             assertThat(ready.getMessage()).as(name).contains(messages.get(name));
@@ -297,7 +360,7 @@ class LifecycleTest {
         }
         for (String name : cases.keySet()) {
             h.kubelet.behave(name, FakeKubelet.Behaviour.READY);
-            h.kubelet.restatus(NS, name);   // the cause went away: the kubelet's own backoff restarted it
+            h.kubelet.restatus(NS, name); // the cause went away: the kubelet's own backoff restarted it
             h.awaitSession(name, cs -> cs.getStatus().getPhase() == SessionPhase.Running);
         }
     }
@@ -308,14 +371,22 @@ class LifecycleTest {
         h.kubelet.behave("slow", FakeKubelet.Behaviour.NEVER_READY);
         h.credentials("slow-creds", Map.of("auth.json", "{}"));
         h.create("slow", "alice", "slow-creds");
-        CollabSession starting = h.awaitSession("slow", cs -> cs.getStatus() != null
-                && cs.getStatus().condition(ConditionTypes.READY) != null
-                && "PodStarting".equals(cs.getStatus().condition(ConditionTypes.READY).getReason()));
+        CollabSession starting = h.awaitSession(
+                "slow",
+                cs -> cs.getStatus() != null
+                        && cs.getStatus().condition(ConditionTypes.READY) != null
+                        && "PodStarting"
+                                .equals(cs.getStatus()
+                                        .condition(ConditionTypes.READY)
+                                        .getReason()));
         assertThat(starting.getStatus().getPhase()).isEqualTo(SessionPhase.Starting);
 
         h.clock.advance(Duration.ofMinutes(3));
         h.nudge("slow");
-        h.awaitSession("slow", cs -> "StartTimeout".equals(cs.getStatus().condition(ConditionTypes.READY).getReason()));
+        h.awaitSession(
+                "slow",
+                cs -> "StartTimeout"
+                        .equals(cs.getStatus().condition(ConditionTypes.READY).getReason()));
     }
 
     @Test
@@ -331,7 +402,10 @@ class LifecycleTest {
     }
 
     private void startSession(String name, String owner, String idleTimeout) {
-        h.credentials(name + "-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"k-" + name + "\"}}"));
+        h.credentials(
+                name + "-creds",
+                owner,
+                Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"k-" + name + "\"}}"));
         CollabSessionSpec spec = new CollabSessionSpec(owner, name + "-creds");
         spec.setIdleTimeout(idleTimeout);
         h.create(name, spec);
@@ -350,7 +424,8 @@ class LifecycleTest {
 
     private boolean waitBriefly(String name, SessionPhase phase) {
         try {
-            await().atMost(Duration.ofSeconds(3)).until(() -> h.session(name).getStatus().getPhase() == phase);
+            await().atMost(Duration.ofSeconds(3))
+                    .until(() -> h.session(name).getStatus().getPhase() == phase);
             return true;
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             return false;
@@ -358,17 +433,22 @@ class LifecycleTest {
     }
 
     private void awaitNoPod(String name) {
-        await().atMost(OperatorHarness.WAIT).until(() -> h.client.pods().inNamespace(NS).withName(name).get() == null);
+        await().atMost(OperatorHarness.WAIT)
+                .until(() -> h.client.pods().inNamespace(NS).withName(name).get() == null);
     }
 
     private List<String> runningPods() {
         return h.client.pods().inNamespace(NS).list().getItems().stream()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .map(Pod::getMetadata).map(m -> m.getName()).toList();
+                .map(Pod::getMetadata)
+                .map(m -> m.getName())
+                .toList();
     }
 
     private List<String> eventReasons(String name) {
         return h.client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
+                .filter(e -> name.equals(e.getInvolvedObject().getName()))
+                .map(Event::getReason)
+                .toList();
     }
 }

@@ -1,10 +1,11 @@
 package dev.collab.operator;
 
-import dev.collab.testing.MutableClock;
 import static org.awaitility.Awaitility.await;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,11 +42,13 @@ final class OperatorHarness implements AutoCloseable {
     final Operator operator;
 
     OperatorHarness(OperatorSettings settings, BusyProbe probe) {
-        CustomResourceDefinitionContext crd = new CustomResourceDefinitionContext.Builder()
-                .withGroup(CollabSession.GROUP).withVersion(CollabSession.VERSION).withKind("CollabSession")
-                .withPlural("collabsessions").withScope("Namespaced").withStatusSubresource(true).build();
-        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of(crd)), false);
+        CustomResourceDefinitionContext crd = CollabSession.crdContext();
+        server = new KubernetesMockServer(
+                new Context(Serialization.jsonMapper()),
+                new MockWebServer(),
+                new HashMap<>(),
+                new KubernetesCrudDispatcher(List.of(crd)),
+                false);
         server.init(java.net.InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
         kubelet = new FakeKubelet(client, clock);
@@ -62,11 +65,27 @@ final class OperatorHarness implements AutoCloseable {
         this(settings, (endpoint, password) -> BusyProbe.Answer.IDLE);
     }
 
+    /** A credential Secret opted in for sessions of owner alice. */
     Secret credentials(String name, Map<String, String> files) {
+        return credentials(name, "alice", files);
+    }
+
+    /** A credential Secret opted in for sessions of `owner` (labels collab.dev/credentials and collab.dev/owner). */
+    Secret credentials(String name, String owner, Map<String, String> files) {
+        return credentials(name, CollabLabels.credentialSecretLabels(owner), files);
+    }
+
+    Secret credentials(String name, Map<String, String> labels, Map<String, String> files) {
         Map<String, String> data = new HashMap<>();
         files.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-        Secret secret = new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withData(data).build();
+        Secret secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .withLabels(labels)
+                .endMetadata()
+                .withData(data)
+                .build();
         return client.secrets().resource(secret).createOr(existing -> existing.update());
     }
 
@@ -75,11 +94,16 @@ final class OperatorHarness implements AutoCloseable {
     }
 
     CollabSession create(String name, CollabSessionSpec spec) {
-        return client.resources(CollabSession.class).resource(new CollabSession(NS, name, spec)).create();
+        return client.resources(CollabSession.class)
+                .resource(new CollabSession(NS, name, spec))
+                .create();
     }
 
     CollabSession session(String name) {
-        return client.resources(CollabSession.class).inNamespace(NS).withName(name).get();
+        return client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
     }
 
     /** Waits until the session satisfies the predicate and returns it. */
@@ -90,8 +114,10 @@ final class OperatorHarness implements AutoCloseable {
                 return s != null && condition.test(s);
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("session " + name + " never reached the expected state; last seen: "
-                    + Serialization.asYaml(session(name)), e);
+            throw new AssertionError(
+                    "session " + name + " never reached the expected state; last seen: "
+                            + Serialization.asYaml(session(name)),
+                    e);
         }
         return session(name);
     }
@@ -100,7 +126,10 @@ final class OperatorHarness implements AutoCloseable {
     CollabSession edit(String name, java.util.function.UnaryOperator<CollabSession> change) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return client.resources(CollabSession.class).inNamespace(NS).withName(name).edit(change);
+                return client.resources(CollabSession.class)
+                        .inNamespace(NS)
+                        .withName(name)
+                        .edit(change);
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 // The operator wrote status between our read and write: read again, like kubectl edit would.
                 if (e.getCode() != 409 || attempt == 5) {
@@ -123,11 +152,14 @@ final class OperatorHarness implements AutoCloseable {
 
     /** What the garbage collector would do after a CollabSession is deleted (the mock server has none). */
     void collectGarbage(String uid) {
-        client.pods().inNamespace(NS).list().getItems().stream().filter(p -> ownedBy(p, uid))
+        client.pods().inNamespace(NS).list().getItems().stream()
+                .filter(p -> ownedBy(p, uid))
                 .forEach(p -> client.resource(p).delete());
-        client.secrets().inNamespace(NS).list().getItems().stream().filter(p -> ownedBy(p, uid))
+        client.secrets().inNamespace(NS).list().getItems().stream()
+                .filter(p -> ownedBy(p, uid))
                 .forEach(p -> client.resource(p).delete());
-        client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream().filter(p -> ownedBy(p, uid))
+        client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream()
+                .filter(p -> ownedBy(p, uid))
                 .forEach(p -> client.resource(p).delete());
     }
 

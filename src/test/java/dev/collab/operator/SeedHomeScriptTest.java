@@ -33,10 +33,10 @@ class SeedHomeScriptTest {
         Path auth = home.resolve(".local/share/opencode/auth.json");
         assertThat(Files.readString(claude)).isEqualTo("{\"refresh\":\"r1\"}");
         assertThat(Files.readString(auth)).contains("k1");
-        assertThat(Files.getPosixFilePermissions(claude)).isEqualTo(Set.of(PosixFilePermission.OWNER_READ,
-                PosixFilePermission.OWNER_WRITE));
-        assertThat(Files.getPosixFilePermissions(auth)).containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
-                PosixFilePermission.OWNER_WRITE);
+        assertThat(Files.getPosixFilePermissions(claude))
+                .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        assertThat(Files.getPosixFilePermissions(auth))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         assertThat(home.resolve("workspace")).isDirectory();
         assertThat(home.resolve(".config/opencode/opencode.json")).doesNotExist();
         assertThat(home.resolve("ignored.txt")).doesNotExist();
@@ -50,8 +50,8 @@ class SeedHomeScriptTest {
         Files.writeString(creds.resolve("claude-credentials.json"), "{\"refresh\":\"uploaded\"}");
         assertThat(run(creds, home)).isZero();
         assertThat(Files.readString(claude)).isEqualTo("{\"refresh\":\"uploaded\"}");
-        assertThat(Files.getPosixFilePermissions(claude)).containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
-                PosixFilePermission.OWNER_WRITE);
+        assertThat(Files.getPosixFilePermissions(claude))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     }
 
     @Test
@@ -64,16 +64,25 @@ class SeedHomeScriptTest {
         }
         assertThat(run(creds, home)).isZero();
 
-        var secret = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("s").endMetadata().build();
-        files.forEach((k, v) -> secret.getData().put(k,
-                java.util.Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-        String operatorHash = CredentialsState.of("s", secret).hash();
-        assertThat("sha256:" + Files.readString(home.resolve(".collab/credentials.sha256")).trim()).isEqualTo(operatorHash);
+        var secret = new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("s")
+                .withLabels(CollabLabels.credentialSecretLabels("alice"))
+                .endMetadata()
+                .build();
+        files.forEach((k, v) -> secret.getData()
+                .put(k, java.util.Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        String operatorHash = CredentialsState.of("s", secret, "alice").hash();
+        assertThat("sha256:"
+                        + Files.readString(home.resolve(".collab/credentials.sha256"))
+                                .trim())
+                .isEqualTo(operatorHash);
         assertThat(CollabLabels.sha256Hex("x")).hasSize(64);
     }
 
     private int run(Path creds, Path home) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("sh", "-c", SeedHomeScript.TEXT).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", SeedHomeScript.TEXT)
+                .redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("seed.log").toFile());
         pb.environment().put("HOME", home.toString());
         pb.environment().put("COLLAB_CREDENTIALS_DIR", creds.toString());

@@ -38,19 +38,23 @@ class SessionDecisionTest {
         assertThat(plan.createClaim().getMetadata().getName()).isEqualTo("a-home");
         assertThat(plan.podAction()).isEqualTo(PodAction.CREATE);
         assertThat(plan.admitUnderCaps()).as("no caps configured").isFalse();
-        assertThat(plan.desiredPod().getMetadata().getAnnotations()).containsEntry(CollabLabels.CREATED_AT, NOW.toString());
+        assertThat(plan.desiredPod().getMetadata().getAnnotations())
+                .containsEntry(CollabLabels.CREATED_AT, NOW.toString());
         assertThat(plan.event().reason()).isEqualTo("Started");
         assertThat(plan.requeueAt()).isEqualTo(NOW.plus(settings.startTimeout()).plusSeconds(1));
         assertThat(plan.stop()).isNull();
 
         SessionDecision capped = new SessionDecision(settings.withCaps(0, 1));
-        assertThat(capped.decide(observe(s, access(), claim(s), null), ProbeFindings.NONE).admitUnderCaps()).isTrue();
+        assertThat(capped.decide(observe(s, access(), claim(s), null), ProbeFindings.NONE)
+                        .admitUnderCaps())
+                .isTrue();
     }
 
     @Test
     void anInvalidSpecCreatesNothingAndLeavesThePodAlone() {
         CollabSession s = WorkerPodBuilderTest.session("a");
-        Observation bad = new Observation(s, NOW, new SpecProblem("MissingOwner", "x"), null, null, null, null, null, null, null);
+        Observation bad =
+                new Observation(s, NOW, new SpecProblem("MissingOwner", "x"), null, null, null, null, null, null, null);
         SessionPlan plan = decision.decide(bad, ProbeFindings.NONE);
         assertThat(plan.ensureAccessSecret()).isFalse();
         assertThat(plan.createClaim()).isNull();
@@ -82,7 +86,8 @@ class SessionDecisionTest {
         assertThat(retry.podAction()).isEqualTo(PodAction.KEEP);
         assertThat(retry.requeueAt()).isEqualTo(NOW.plus(SessionDecision.PROBE_RETRY));
 
-        SessionPlan giveUp = decision.decide(in, found(BusyProbe.Answer.UNREACHABLE, SessionDecision.MAX_UNREACHABLE_PROBES));
+        SessionPlan giveUp =
+                decision.decide(in, found(BusyProbe.Answer.UNREACHABLE, SessionDecision.MAX_UNREACHABLE_PROBES));
         assertThat(giveUp.stop().reason()).isEqualTo(StoppedReason.IdleTimeout);
     }
 
@@ -91,8 +96,8 @@ class SessionDecisionTest {
         CollabSession s = WorkerPodBuilderTest.session("a");
         Pod pod = readyPod(s, NOW.minusSeconds(60));
         // The pod has answered already: no answer probe either.
-        SessionPlan plan = decision.decide(observe(s, access(), claim(s), pod),
-                ProbeFindings.NONE.with(ProbeFindings.Answer.ANSWERED));
+        SessionPlan plan = decision.decide(
+                observe(s, access(), claim(s), pod), ProbeFindings.NONE.with(ProbeFindings.Answer.ANSWERED));
         assertThat(plan.probe()).isNull();
         assertThat(plan.podAction()).isEqualTo(PodAction.KEEP);
         assertThat(plan.requeueAt()).isEqualTo(NOW.minusSeconds(60).plus(settings.idleTimeout()));
@@ -110,8 +115,10 @@ class SessionDecisionTest {
         assertThat(plan.event().reason()).isEqualTo("Suspended");
 
         s.setStatus(stoppedStatus(StoppedReason.Suspended, null));
-        assertThat(decision.decide(observe(s, access(), claim(s), null), ProbeFindings.NONE).event())
-                .as("already reported as Suspended").isNull();
+        assertThat(decision.decide(observe(s, access(), claim(s), null), ProbeFindings.NONE)
+                        .event())
+                .as("already reported as Suspended")
+                .isNull();
     }
 
     @Test
@@ -122,9 +129,13 @@ class SessionDecisionTest {
         SessionPlan evicted = decision.decide(observe(s, access(), claim(s), pod, pending), ProbeFindings.NONE);
         assertThat(evicted.podAction()).isEqualTo(PodAction.DELETE);
         assertThat(evicted.stop()).isEqualTo(pending);
-        assertThat(evicted.event()).as("announced by the session whose start caused it").isNull();
+        assertThat(evicted.event())
+                .as("announced by the session whose start caused it")
+                .isNull();
 
-        s.getMetadata().setAnnotations(Map.of(CollabLabels.LAST_ACTIVITY, NOW.minusSeconds(1).toString()));
+        s.getMetadata()
+                .setAnnotations(
+                        Map.of(CollabLabels.LAST_ACTIVITY, NOW.minusSeconds(1).toString()));
         s.setStatus(stoppedStatus(StoppedReason.CapacityEvicted, NOW.minusSeconds(5)));
         SessionPlan woken = decision.decide(observe(s, access(), claim(s), null, pending), ProbeFindings.NONE);
         assertThat(woken.pendingStopWoken()).isEqualTo(pending);
@@ -142,7 +153,9 @@ class SessionDecisionTest {
         assertThat(replace.event().reason()).isEqualTo("PodReplaced");
 
         pod.getMetadata().getAnnotations().put(CollabLabels.CREDENTIALS_HASH, "sha256:old");
-        assertThat(decision.decide(observe(s, access(), claim(s), pod), ProbeFindings.NONE).event().reason())
+        assertThat(decision.decide(observe(s, access(), claim(s), pod), ProbeFindings.NONE)
+                        .event()
+                        .reason())
                 .isEqualTo("CredentialsRotated");
 
         pod.getMetadata().setDeletionTimestamp(NOW.toString());
@@ -161,13 +174,13 @@ class SessionDecisionTest {
         assertThat(ask.probe().podUid()).isEqualTo("pod-uid");
 
         Instant retry = NOW.plus(AnswerWatch.RETRY);
-        SessionPlan patient = decision.decide(in, ProbeFindings.NONE.with(
-                new ProbeFindings.Answer(false, AnswerWatch.TRIES - 1, retry)));
+        SessionPlan patient = decision.decide(
+                in, ProbeFindings.NONE.with(new ProbeFindings.Answer(false, AnswerWatch.TRIES - 1, retry)));
         assertThat(patient.podAction()).isEqualTo(PodAction.KEEP);
         assertThat(patient.requeueAt()).isEqualTo(retry);
 
-        SessionPlan restart = decision.decide(in, ProbeFindings.NONE.with(
-                new ProbeFindings.Answer(false, AnswerWatch.TRIES, retry)));
+        SessionPlan restart =
+                decision.decide(in, ProbeFindings.NONE.with(new ProbeFindings.Answer(false, AnswerWatch.TRIES, retry)));
         assertThat(restart.podAction()).isEqualTo(PodAction.RESTART_UNRESPONSIVE);
         assertThat(restart.event().reason()).isEqualTo("Unresponsive");
         assertThat(restart.event().warning()).isTrue();
@@ -176,7 +189,8 @@ class SessionDecisionTest {
     @Test
     void aBusyAgentHoldsTheStopOnlyUntilBusyMax() {
         CollabSession s = WorkerPodBuilderTest.session("a");
-        Pod pod = readyPod(s, NOW.minus(settings.idleTimeout()).minus(settings.busyMax()).minusSeconds(1));
+        Pod pod = readyPod(
+                s, NOW.minus(settings.idleTimeout()).minus(settings.busyMax()).minusSeconds(1));
         SessionPlan plan = decision.decide(observe(s, access(), claim(s), pod), found(BusyProbe.Answer.BUSY, 0));
         assertThat(plan.podAction()).isEqualTo(PodAction.DELETE);
         assertThat(plan.stop().reason()).isEqualTo(StoppedReason.IdleTimeout);
@@ -194,8 +208,8 @@ class SessionDecisionTest {
         CollabSession s = WorkerPodBuilderTest.session("a");
         s.getSpec().setStorage(new StorageSpec());
         s.getSpec().getStorage().setRetainOnDelete(true);
-        SessionPlan plan = decision.decide(observe(s, access(), claim(WorkerPodBuilderTest.session("a")), null),
-                ProbeFindings.NONE);
+        SessionPlan plan = decision.decide(
+                observe(s, access(), claim(WorkerPodBuilderTest.session("a")), null), ProbeFindings.NONE);
         assertThat(plan.claimOwned()).isFalse();
         assertThat(plan.createClaim()).isNull();
     }
@@ -205,11 +219,13 @@ class SessionDecisionTest {
     }
 
     private Observation observe(CollabSession s, Secret access, PersistentVolumeClaim claim, Pod pod, Stop pending) {
-        return new Observation(s, NOW, null, creds, access, claim, pod, pod == null ? null : PodView.of(pod, 4096), pending, null);
+        return new Observation(
+                s, NOW, null, creds, access, claim, pod, pod == null ? null : PodView.of(pod, 4096), pending, null);
     }
 
     private static ProbeFindings found(BusyProbe.Answer answer, int unreachableInARow) {
-        return ProbeFindings.NONE.with(new ProbeFindings.Busy(answer, unreachableInARow))
+        return ProbeFindings.NONE
+                .with(new ProbeFindings.Busy(answer, unreachableInARow))
                 .with(ProbeFindings.Answer.ANSWERED);
     }
 
@@ -217,13 +233,25 @@ class SessionDecisionTest {
     private Pod readyPod(CollabSession s, Instant createdAt) {
         Pod desired = WorkerPodBuilder.desired(s, settings, creds);
         desired.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, createdAt.toString());
-        return new PodBuilder(desired).editMetadata().withUid("pod-uid").endMetadata()
-                .withNewStatus().withPodIP("10.0.0.7").withStartTime(createdAt.toString())
-                .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build();
+        return new PodBuilder(desired)
+                .editMetadata()
+                .withUid("pod-uid")
+                .endMetadata()
+                .withNewStatus()
+                .withPodIP("10.0.0.7")
+                .withStartTime(createdAt.toString())
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .endStatus()
+                .build();
     }
 
     private static Secret access() {
-        return new SecretBuilder().withData(AccessSecrets.sessionData("token", "pw")).build();
+        return new SecretBuilder()
+                .withData(AccessSecrets.sessionData("token", "pw"))
+                .build();
     }
 
     private static PersistentVolumeClaim claim(CollabSession s) {

@@ -2,20 +2,29 @@ package dev.collab.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.StorageSpec;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SpecAndCredentialsTest {
+    private static final OperatorSettings SETTINGS = OperatorSettings.defaults();
 
     @Test
     void validSpecPasses() {
-        assertThat(SpecValidator.validate(new CollabSessionSpec("alice", "c"))).isEmpty();
+        assertThat(SpecValidator.validate(new CollabSessionSpec("alice", "c"), false))
+                .isEmpty();
+        assertThat(SpecValidator.validate(
+                        new CollabSession("ns", "a".repeat(63), new CollabSessionSpec("alice", "c")), SETTINGS))
+                .isEmpty();
     }
 
     @Test
@@ -25,7 +34,8 @@ class SpecAndCredentialsTest {
         CollabSessionSpec idle = new CollabSessionSpec("alice", "c");
         idle.setIdleTimeout("30 minutes");
         assertThat(reason(idle)).isEqualTo("InvalidIdleTimeout");
-        for (String reserved : List.of("HOME", "XDG_CONFIG_HOME", "OPENCODE_SERVER_PASSWORD", "OPENCODE_DISABLE_EMBEDDED_WEB_UI")) {
+        for (String reserved :
+                List.of("HOME", "XDG_CONFIG_HOME", "OPENCODE_SERVER_PASSWORD", "OPENCODE_DISABLE_EMBEDDED_WEB_UI")) {
             CollabSessionSpec env = new CollabSessionSpec("alice", "c");
             env.setEnv(List.of(new EnvVar(reserved, "x", null)));
             assertThat(reason(env)).as(reserved).isEqualTo("ForbiddenEnv");
@@ -37,14 +47,66 @@ class SpecAndCredentialsTest {
     }
 
     @Test
+    void hostileSpecsAreAnsweredWithAReasonNotAnException() {
+        assertThat(SpecValidator.validate(new CollabSession("ns", "nospec", null), SETTINGS))
+                .hasValueSatisfying(p -> assertThat(p.reason()).isEqualTo("MissingSpec"));
+
+        CollabSessionSpec overflow = new CollabSessionSpec("alice", "c");
+        overflow.setIdleTimeout("3000000h");
+        assertThat(reason(overflow)).isEqualTo("InvalidIdleTimeout");
+
+        var longName = new CollabSession("ns", "a".repeat(64), new CollabSessionSpec("alice", "c"));
+        assertThat(SpecValidator.validate(longName, SETTINGS))
+                .hasValueSatisfying(p -> assertThat(p.reason()).isEqualTo("NameTooLong"));
+    }
+
+    @Test
+    void envMayReadSecretsAndConfigMapsOnlyWhenConfigurationAllowsIt() {
+        CollabSessionSpec secretRef = new CollabSessionSpec("alice", "c");
+        secretRef.setEnv(List.of(new EnvVarBuilder()
+                .withName("STOLEN")
+                .withNewValueFrom()
+                .withNewSecretKeyRef("password", "someone-elses-db", false)
+                .endValueFrom()
+                .build()));
+        CollabSessionSpec configMapRef = new CollabSessionSpec("alice", "c");
+        configMapRef.setEnv(List.of(new EnvVarBuilder()
+                .withName("CFG")
+                .withNewValueFrom()
+                .withNewConfigMapKeyRef("k", "cm", false)
+                .endValueFrom()
+                .build()));
+        CollabSessionSpec fieldRef = new CollabSessionSpec("alice", "c");
+        fieldRef.setEnv(List.of(new EnvVarBuilder()
+                .withName("POD")
+                .withNewValueFrom()
+                .withNewFieldRef()
+                .withFieldPath("metadata.name")
+                .endFieldRef()
+                .endValueFrom()
+                .build()));
+
+        assertThat(SpecValidator.validate(secretRef, false)).hasValueSatisfying(p -> {
+            assertThat(p.reason()).isEqualTo("ForbiddenEnvValueFrom");
+            assertThat(p.message())
+                    .contains("STOLEN", "Secret someone-elses-db", "collab.session.allow-env-value-from");
+        });
+        assertThat(reason(configMapRef)).isEqualTo("ForbiddenEnvValueFrom");
+        assertThat(reason(fieldRef)).as("the pod's own fields reveal nothing").isNull();
+        assertThat(SpecValidator.validate(secretRef, true)).isEmpty();
+        assertThat(SpecValidator.validate(configMapRef, true)).isEmpty();
+    }
+
+    @Test
     void credentialsStateNamesTheProblem() {
-        assertThat(CredentialsState.of("x", null).reason()).isEqualTo("SecretNotFound");
-        var noKeys = new SecretBuilder().withNewMetadata().withName("x").endMetadata().withData(Map.of("k", "eA==")).build();
-        assertThat(CredentialsState.of("x", noKeys).reason()).isEqualTo("NoKnownCredentialKeys");
-        var bad = new SecretBuilder().withNewMetadata().withName("x").endMetadata().withData(Map.of("auth.json", "%%%")).build();
-        assertThat(CredentialsState.of("x", bad).reason()).isEqualTo("InvalidSecretData");
-        var good = new SecretBuilder().withNewMetadata().withName("x").endMetadata().withData(Map.of("auth.json", "e30=")).build();
-        CredentialsState ok = CredentialsState.of("x", good);
+        assertThat(CredentialsState.of("x", null, "alice").reason()).isEqualTo("SecretNotFound");
+        assertThat(CredentialsState.of("x", optedIn(Map.of("k", "eA==")), "alice")
+                        .reason())
+                .isEqualTo("NoKnownCredentialKeys");
+        assertThat(CredentialsState.of("x", optedIn(Map.of("auth.json", "%%%")), "alice")
+                        .reason())
+                .isEqualTo("InvalidSecretData");
+        CredentialsState ok = CredentialsState.of("x", optedIn(Map.of("auth.json", "e30=")), "alice");
         assertThat(ok.ready()).isTrue();
         assertThat(ok.hash()).startsWith("sha256:");
         // No secret value in the message that ends up in status and events.
@@ -52,38 +114,82 @@ class SpecAndCredentialsTest {
     }
 
     @Test
+    void onlySecretsOptedInForTheSessionsOwnerAreUsed() {
+        Secret anySecret = new SecretBuilder()
+                .withNewMetadata()
+                .withName("db")
+                .endMetadata()
+                .withData(Map.of("auth.json", "e30="))
+                .build();
+        CredentialsState unlabelled = CredentialsState.of("db", anySecret, "alice");
+        assertThat(unlabelled.ready()).isFalse();
+        assertThat(unlabelled.reason()).isEqualTo("SecretNotFound");
+        assertThat(unlabelled.message()).contains("collab.dev/credentials=true", "collab.dev/owner=alice");
+
+        Secret bobs = optedIn(Map.of("auth.json", "e30="));
+        bobs.getMetadata().setLabels(CollabLabels.credentialSecretLabels("bob@example.com"));
+        CredentialsState mismatch = CredentialsState.of("x", bobs, "alice");
+        assertThat(mismatch.ready()).isFalse();
+        assertThat(mismatch.reason()).isEqualTo("SecretOwnerMismatch");
+        assertThat(mismatch.message()).contains("bob-example.com", "alice");
+
+        Secret ownerOnly = optedIn(Map.of("auth.json", "e30="));
+        ownerOnly.getMetadata().setLabels(Map.of(CollabLabels.OWNER, "alice"));
+        assertThat(CredentialsState.of("x", ownerOnly, "alice").reason())
+                .as("the owner label alone does not opt a Secret in")
+                .isEqualTo("SecretNotFound");
+        assertThat(CredentialsState.of("x", optedIn(Map.of("auth.json", "e30=")), "Alice")
+                        .ready())
+                .as("owners compare as label values")
+                .isTrue();
+    }
+
+    @Test
     void aSubscriptionBesideAnApiKeyWinsAndTheConditionSaysSo() {
         String apiKey = b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-api03-secret\"}}");
         String subscription = b64("{\"claudeAiOauth\":{\"accessToken\":\"oat-secret\",\"refreshToken\":\"ort-secret\","
                 + "\"expiresAt\":1}}");
-        CredentialsState both = CredentialsState.of("x", secret(Map.of("auth.json", apiKey, "claude-credentials.json", subscription)));
+        CredentialsState both = of(Map.of("auth.json", apiKey, "claude-credentials.json", subscription));
         assertThat(both.ready()).isTrue();
         assertThat(both.reason()).isEqualTo(CredentialsState.SUBSCRIPTION_REPLACES_API_KEY);
         assertThat(both.message()).contains("claude-credentials.json", "wins").doesNotContain("secret");
 
         // only one of the two, or an auth.json whose anthropic entry is not an API key: nothing is replaced
-        assertThat(CredentialsState.of("x", secret(Map.of("auth.json", apiKey))).reason()).isEqualTo("CredentialsFound");
-        assertThat(CredentialsState.of("x", secret(Map.of("claude-credentials.json", subscription))).reason())
+        assertThat(of(Map.of("auth.json", apiKey)).reason()).isEqualTo("CredentialsFound");
+        assertThat(of(Map.of("claude-credentials.json", subscription)).reason()).isEqualTo("CredentialsFound");
+        String otherProvider =
+                b64("{\"openai\":{\"type\":\"api\",\"key\":\"sk-o\"},\"anthropic\":{\"type\":\"oauth\"}}");
+        assertThat(of(Map.of("auth.json", otherProvider, "claude-credentials.json", subscription))
+                        .reason())
                 .isEqualTo("CredentialsFound");
-        String otherProvider = b64("{\"openai\":{\"type\":\"api\",\"key\":\"sk-o\"},\"anthropic\":{\"type\":\"oauth\"}}");
-        assertThat(CredentialsState.of("x", secret(Map.of("auth.json", otherProvider, "claude-credentials.json", subscription)))
-                .reason()).isEqualTo("CredentialsFound");
-        assertThat(CredentialsState.of("x", secret(Map.of("auth.json", b64("not json"), "claude-credentials.json", subscription)))
-                .reason()).isEqualTo("CredentialsFound");
+        assertThat(of(Map.of("auth.json", b64("not json"), "claude-credentials.json", subscription))
+                        .reason())
+                .isEqualTo("CredentialsFound");
         // the hash is the seed-home digest either way: the rule changes the condition, not what is seeded
-        assertThat(both.hash()).isEqualTo(CredentialsState.of("y", secret(Map.of("claude-credentials.json", subscription,
-                "auth.json", apiKey))).hash());
+        assertThat(both.hash())
+                .isEqualTo(of(Map.of("claude-credentials.json", subscription, "auth.json", apiKey))
+                        .hash());
     }
 
-    private static io.fabric8.kubernetes.api.model.Secret secret(Map<String, String> data) {
-        return new SecretBuilder().withNewMetadata().withName("x").endMetadata().withData(data).build();
+    private static CredentialsState of(Map<String, String> data) {
+        return CredentialsState.of("x", optedIn(data), "alice");
     }
 
     private static String b64(String s) {
         return java.util.Base64.getEncoder().encodeToString(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    private static Secret optedIn(Map<String, String> data) {
+        return new SecretBuilder()
+                .withNewMetadata()
+                .withName("x")
+                .withLabels(CollabLabels.credentialSecretLabels("alice"))
+                .endMetadata()
+                .withData(data)
+                .build();
+    }
+
     private static String reason(CollabSessionSpec spec) {
-        return SpecValidator.validate(spec).map(SpecProblem::reason).orElse(null);
+        return SpecValidator.validate(spec, false).map(SpecProblem::reason).orElse(null);
     }
 }

@@ -31,13 +31,23 @@ class WorkerPodBuilderTest {
         assertThat(spec.getTerminationGracePeriodSeconds()).isEqualTo(15);
         assertThat(spec.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(spec.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
-        for (Container c : Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream()).toList()) {
-            assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).as(c.getName()).isFalse();
-            assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(c.getName()).isTrue();
-            assertThat(c.getSecurityContext().getCapabilities().getDrop()).as(c.getName()).containsExactly("ALL");
-            assertThat(c.getVolumeMounts()).as(c.getName()).anyMatch(m -> m.getMountPath().equals("/tmp"));
+        for (Container c : Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream())
+                .toList()) {
+            assertThat(c.getSecurityContext().getAllowPrivilegeEscalation())
+                    .as(c.getName())
+                    .isFalse();
+            assertThat(c.getSecurityContext().getReadOnlyRootFilesystem())
+                    .as(c.getName())
+                    .isTrue();
+            assertThat(c.getSecurityContext().getCapabilities().getDrop())
+                    .as(c.getName())
+                    .containsExactly("ALL");
+            assertThat(c.getVolumeMounts())
+                    .as(c.getName())
+                    .anyMatch(m -> m.getMountPath().equals("/tmp"));
         }
-        assertThat(spec.getVolumes()).anyMatch(v -> v.getEmptyDir() != null && v.getName().equals("tmp"));
+        assertThat(spec.getVolumes())
+                .anyMatch(v -> v.getEmptyDir() != null && v.getName().equals("tmp"));
     }
 
     @Test
@@ -50,13 +60,16 @@ class WorkerPodBuilderTest {
         assertThat(main.getReadinessProbe().getTcpSocket()).isNull();
         assertThat(main.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/site.webmanifest");
         assertThat(main.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
-        assertThat(main.getReadinessProbe().getHttpGet().getHttpHeaders()).as("no password in the pod spec").isNullOrEmpty();
+        assertThat(main.getReadinessProbe().getHttpGet().getHttpHeaders())
+                .as("no password in the pod spec")
+                .isNullOrEmpty();
         assertThat(main.getPorts()).anyMatch(p -> p.getName().equals("http") && p.getContainerPort() == 4096);
         assertThat(main.getReadinessProbe().getTimeoutSeconds()).isGreaterThan(1);
         assertThat(env(main, "HOME")).isEqualTo("/home/collab");
         assertThat(main.getResources().getLimits()).containsEntry("memory", new Quantity("1Gi"));
-        assertThat(pod.getSpec().getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
-                && v.getPersistentVolumeClaim().getClaimName().equals("s1-home"));
+        assertThat(pod.getSpec().getVolumes())
+                .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                        && v.getPersistentVolumeClaim().getClaimName().equals("s1-home"));
         Container seed = pod.getSpec().getInitContainers().get(0);
         assertThat(seed.getName()).isEqualTo("seed-home");
         assertThat(seed.getCommand()).startsWith("sh", "-c");
@@ -68,11 +81,19 @@ class WorkerPodBuilderTest {
         CollabSession s = session("s1");
         s.getSpec().setImage("registry.example/opencode:custom");
         s.getSpec().setEnv(List.of(new EnvVar("ANTHROPIC_BASE_URL", "http://proxy/v1", null)));
-        s.getSpec().setResources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("2Gi")).build());
-        Container main = build(s, creds(Map.of("auth.json", "{}"))).getSpec().getContainers().get(0);
+        s.getSpec()
+                .setResources(new ResourceRequirementsBuilder()
+                        .addToLimits("memory", new Quantity("2Gi"))
+                        .build());
+        Container main = build(s, creds(Map.of("auth.json", "{}")))
+                .getSpec()
+                .getContainers()
+                .get(0);
         assertThat(main.getImage()).isEqualTo("registry.example/opencode:custom");
         assertThat(env(main, "ANTHROPIC_BASE_URL")).isEqualTo("http://proxy/v1");
-        assertThat(main.getResources().getLimits()).containsOnlyKeys("memory").containsEntry("memory", new Quantity("2Gi"));
+        assertThat(main.getResources().getLimits())
+                .containsOnlyKeys("memory")
+                .containsEntry("memory", new Quantity("2Gi"));
     }
 
     @Test
@@ -89,7 +110,9 @@ class WorkerPodBuilderTest {
     void onlyKnownKeysOfTheSessionsOwnSecretAreMounted() {
         Pod pod = build(session("s1"), creds(Map.of("auth.json", "{}", "opencode.json", "{}", "other", "x")));
         assertThat(WorkerPodBuilder.mountedCredentialKeys(pod)).containsExactlyInAnyOrder("auth.json", "opencode.json");
-        assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getSecret() != null).singleElement()
+        assertThat(pod.getSpec().getVolumes())
+                .filteredOn(v -> v.getSecret() != null)
+                .singleElement()
                 .satisfies(v -> assertThat(v.getSecret().getItems()).hasSize(2));
     }
 
@@ -100,9 +123,15 @@ class WorkerPodBuilderTest {
     }
 
     static CredentialsState creds(Map<String, String> files) {
-        var secret = new SecretBuilder().withNewMetadata().withName("c").endMetadata().build();
-        files.forEach((k, v) -> secret.getData().put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-        return CredentialsState.of("c", secret);
+        var secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName("c")
+                .withLabels(CollabLabels.credentialSecretLabels("alice"))
+                .endMetadata()
+                .build();
+        files.forEach((k, v) ->
+                secret.getData().put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        return CredentialsState.of("c", secret, "alice");
     }
 
     private Pod build(CollabSession s, CredentialsState c) {
@@ -114,6 +143,10 @@ class WorkerPodBuilderTest {
     }
 
     private static String env(Container c, String name) {
-        return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst().map(EnvVar::getValue).orElse(null);
+        return c.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
+                .map(EnvVar::getValue)
+                .orElse(null);
     }
 }

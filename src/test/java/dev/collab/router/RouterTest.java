@@ -1,6 +1,5 @@
 package dev.collab.router;
 
-import dev.collab.testing.MutableClock;
 import static dev.collab.router.RouterTestSupport.ADMIN_TOKEN;
 import static dev.collab.router.RouterTestSupport.annotation;
 import static dev.collab.router.RouterTestSupport.await;
@@ -13,10 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
 import dev.collab.router.RouterTestSupport.RunningRouter;
+import dev.collab.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -36,7 +37,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -63,12 +63,15 @@ class RouterTest {
     static RunningRouter router;
     /** Short wake-wait, upstream timeout and body cap, for 503, 504 and 413. */
     static RunningRouter shortRouter;
+
     static FakeOpencode backendA;
     static FakeOpencode backendB;
     static String tokenA;
     static String tokenB;
-    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(30)).build();
+    static final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(30))
+            .build();
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -82,13 +85,22 @@ class RouterTest {
         setStatus(client, "team-a", "sa", SessionPhase.Running, null, backendA.endpoint());
         setStatus(client, "team-b", "sb", SessionPhase.Running, null, backendB.endpoint());
         clock = new MutableClock(T0);
-        router = new RunningRouter(vertx, client, RouterTestSupport.settings(MAX_BODY, Duration.ofSeconds(30), Duration.ofSeconds(30)), clock);
-        shortRouter = new RunningRouter(vertx, client,
-                RouterTestSupport.settings(1024, Duration.ofMillis(300), Duration.ofMillis(500)), clock);
+        router = new RunningRouter(
+                vertx,
+                client,
+                RouterTestSupport.settings(MAX_BODY, Duration.ofSeconds(30), Duration.ofSeconds(30)),
+                clock);
+        shortRouter = new RunningRouter(
+                vertx, client, RouterTestSupport.settings(1024, Duration.ofMillis(300), Duration.ofMillis(500)), clock);
         await("informers synced", () -> router.router.ready() && shortRouter.router.ready());
-        await("sessions known", () -> router.router.directory().find("sa").size() == 1
-                && router.router.directory().find("sb").size() == 1 && endpointKnown(router, "sa") && endpointKnown(router, "sb")
-                && router.router.directory().adminToken().isPresent() && endpointKnown(shortRouter, "sa"));
+        await(
+                "sessions known",
+                () -> router.router.directory().find("sa").size() == 1
+                        && router.router.directory().find("sb").size() == 1
+                        && endpointKnown(router, "sa")
+                        && endpointKnown(router, "sb")
+                        && router.router.directory().adminToken().isPresent()
+                        && endpointKnown(shortRouter, "sa"));
     }
 
     @AfterAll
@@ -101,11 +113,13 @@ class RouterTest {
     }
 
     static boolean endpointKnown(RunningRouter r, String name) {
-        return r.router.directory().find(name).stream().anyMatch(cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null);
+        return r.router.directory().find(name).stream()
+                .anyMatch(cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null);
     }
 
     static HttpRequest.Builder get(RunningRouter r, String path, String token) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(r.base() + path)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(r.base() + path)).timeout(Duration.ofSeconds(60));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -122,7 +136,8 @@ class RouterTest {
 
     @Test
     void routesTwoSessionsToTheirBackendsWithTheServerPasswordOnly() throws Exception {
-        HttpResponse<String> a = send(get(router, "/s/sa/session?x=1", tokenA).header("Cookie", "other=1")
+        HttpResponse<String> a = send(get(router, "/s/sa/session?x=1", tokenA)
+                .header("Cookie", "other=1")
                 .header("X-Forwarded-For", "10.0.0.1"));
         assertEquals(200, a.statusCode(), a.body());
         JsonObject body = json(a);
@@ -141,7 +156,9 @@ class RouterTest {
         HttpResponse<String> b = send(get(router, "/s/sb/session", tokenB));
         assertEquals(200, b.statusCode());
         assertEquals("backend-b", json(b).getString("backend"));
-        assertEquals(backendB.expectedAuthorization(), json(b).getJsonObject("headers").getString("authorization"));
+        assertEquals(
+                backendB.expectedAuthorization(),
+                json(b).getJsonObject("headers").getString("authorization"));
     }
 
     @Test
@@ -150,7 +167,8 @@ class RouterTest {
         assertEquals(401, none.statusCode());
         assertEquals("sa", json(none).getString("session"));
         assertNotNull(json(none).getString("error"));
-        assertEquals("application/json", none.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(
+                "application/json", none.headers().firstValue("Content-Type").orElse(""));
 
         HttpResponse<String> wrong = send(get(router, "/s/sa/session", "nope"));
         assertEquals(403, wrong.statusCode());
@@ -167,53 +185,86 @@ class RouterTest {
     void oneTimeQueryTokenBecomesASessionCookie() throws Exception {
         HttpResponse<String> r = send(get(router, "/s/sa/app/index.html?token=" + tokenA + "&lang=en", null));
         assertEquals(302, r.statusCode());
-        assertEquals("/s/sa/app/index.html?lang=en", r.headers().firstValue("Location").orElseThrow());
+        assertEquals(
+                "/s/sa/app/index.html?lang=en",
+                r.headers().firstValue("Location").orElseThrow());
         String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
         assertTrue(cookie.startsWith(Tokens.COOKIE + "=" + tokenA + ";"), cookie);
-        assertTrue(cookie.contains("Path=/s/sa/") && cookie.contains("HttpOnly") && cookie.contains("Secure")
-                && cookie.contains("SameSite=None"), cookie);
+        assertTrue(
+                cookie.contains("Path=/s/sa/")
+                        && cookie.contains("HttpOnly")
+                        && cookie.contains("Secure")
+                        && cookie.contains("SameSite=None"),
+                cookie);
 
         HttpResponse<String> next = send(get(router, "/s/sa/app/index.html?lang=en", null)
                 .header("Cookie", "theme=dark; " + Tokens.COOKIE + "=" + tokenA));
         assertEquals(200, next.statusCode(), next.body());
         assertEquals("/app/index.html?lang=en", json(next).getString("uri"));
-        assertEquals("theme=dark", json(next).getJsonObject("headers").getString("cookie"), "the router's cookie is not forwarded");
+        assertEquals(
+                "theme=dark",
+                json(next).getJsonObject("headers").getString("cookie"),
+                "the router's cookie is not forwarded");
         assertFalse(next.body().contains(tokenA));
 
-        HttpResponse<String> wrongCookie = send(get(router, "/s/sb/x", null).header("Cookie", Tokens.COOKIE + "=" + tokenA));
+        HttpResponse<String> wrongCookie =
+                send(get(router, "/s/sb/x", null).header("Cookie", Tokens.COOKIE + "=" + tokenA));
         assertEquals(403, wrongCookie.statusCode());
     }
 
     @Test
     void credentialEndpointsOfOpencodeStayBehindTheRouter() throws Exception {
-        for (String path : new String[] { "/auth/anthropic", "/auth", "/provider/anthropic/oauth/authorize",
-                "/provider/anthropic/oauth/callback", "//auth/anthropic", "/x/../auth/anthropic", "/%61uth/anthropic" }) {
-            HttpResponse<String> r = send(get(router, "/s/sa" + path, tokenA).PUT(HttpRequest.BodyPublishers.ofString("{}")));
+        for (String path : new String[] {
+            "/auth/anthropic",
+            "/auth",
+            "/provider/anthropic/oauth/authorize",
+            "/provider/anthropic/oauth/callback",
+            "//auth/anthropic",
+            "/x/../auth/anthropic",
+            "/%61uth/anthropic"
+        }) {
+            HttpResponse<String> r =
+                    send(get(router, "/s/sa" + path, tokenA).PUT(HttpRequest.BodyPublishers.ofString("{}")));
             assertEquals(403, r.statusCode(), path);
-            HttpResponse<String> p = send(get(router, "/s/sa" + path, tokenA).POST(HttpRequest.BodyPublishers.ofString("{}")));
+            HttpResponse<String> p =
+                    send(get(router, "/s/sa" + path, tokenA).POST(HttpRequest.BodyPublishers.ofString("{}")));
             assertEquals(403, p.statusCode(), path);
         }
         HttpResponse<String> providers = send(get(router, "/s/sa/config/providers", tokenA));
         assertEquals(200, providers.statusCode());
-        for (String secret : new String[] { "sk-ant-secret-1", "sk-ant-secret-2", "oauth-access-secret", "oauth-refresh-secret" }) {
+        for (String secret :
+                new String[] {"sk-ant-secret-1", "sk-ant-secret-2", "oauth-access-secret", "oauth-refresh-secret"}) {
             assertFalse(providers.body().contains(secret), secret);
         }
         JsonObject body = json(providers);
-        assertEquals(SecretRedaction.REDACTED, body.getJsonArray("providers").getJsonObject(0).getString("key"));
-        assertEquals("https://x/v1", body.getJsonArray("providers").getJsonObject(0).getJsonObject("options").getString("baseURL"));
+        assertEquals(
+                SecretRedaction.REDACTED,
+                body.getJsonArray("providers").getJsonObject(0).getString("key"));
+        assertEquals(
+                "https://x/v1",
+                body.getJsonArray("providers")
+                        .getJsonObject(0)
+                        .getJsonObject("options")
+                        .getString("baseURL"));
         assertEquals("claude", body.getJsonObject("default").getString("anthropic"));
 
         HttpResponse<String> config = send(get(router, "/s/sa/config", tokenA));
         assertEquals(200, config.statusCode());
         assertFalse(config.body().contains("sk-config-secret"));
-        assertEquals("https://x/v1", json(config).getJsonObject("provider").getJsonObject("anthropic").getJsonObject("options")
-                .getString("baseURL"));
+        assertEquals(
+                "https://x/v1",
+                json(config)
+                        .getJsonObject("provider")
+                        .getJsonObject("anthropic")
+                        .getJsonObject("options")
+                        .getString("baseURL"));
     }
 
     @Test
     void serverSentEventsArriveOneByOne() throws Exception {
         int streamsBefore = router.router.metrics().openStreams();
-        HttpResponse<InputStream> r = http.send(get(router, "/s/sa/event", tokenA).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r =
+                http.send(get(router, "/s/sa/event", tokenA).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
         HttpServerResponse upstream = backendA.sseStreams.poll(60, TimeUnit.SECONDS);
@@ -247,15 +298,19 @@ class RouterTest {
     @Test
     void webSocketEchoThroughTheRouter() throws Exception {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
-        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "Bearer " + tokenA)
-                .buildAsync(URI.create("ws://127.0.0.1:" + router.server.actualPort() + "/s/sa/pty/p1/connect"), new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                        received.add(data.toString());
-                        webSocket.request(1);
-                        return null;
-                    }
-                }).get(60, TimeUnit.SECONDS);
+        WebSocket ws = http.newWebSocketBuilder()
+                .header("Authorization", "Bearer " + tokenA)
+                .buildAsync(
+                        URI.create("ws://127.0.0.1:" + router.server.actualPort() + "/s/sa/pty/p1/connect"),
+                        new WebSocket.Listener() {
+                            @Override
+                            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                                received.add(data.toString());
+                                webSocket.request(1);
+                                return null;
+                            }
+                        })
+                .get(60, TimeUnit.SECONDS);
         ws.sendText("hello", true).get(60, TimeUnit.SECONDS);
         assertEquals("hello", received.poll(60, TimeUnit.SECONDS));
         ws.sendText("second frame", true).get(60, TimeUnit.SECONDS);
@@ -296,7 +351,8 @@ class RouterTest {
         assertEquals(HexFormat.of().formatHex(digest.digest()), json(up).getString("sha256"));
 
         long downSize = 96L << 20;
-        HttpResponse<InputStream> down = http.send(get(router, "/s/sa/download?size=" + downSize, tokenA).build(),
+        HttpResponse<InputStream> down = http.send(
+                get(router, "/s/sa/download?size=" + downSize, tokenA).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, down.statusCode());
         var expected = FakeOpencode.sha256();
@@ -318,7 +374,8 @@ class RouterTest {
     @Test
     void upstreamAndSizeErrors() throws Exception {
         // 413, announced length and streamed (chunked) body
-        HttpResponse<String> big = send(get(shortRouter, "/s/sa/session/upload/message", tokenA).POST(HttpRequest.BodyPublishers.ofString("x".repeat(4096))));
+        HttpResponse<String> big = send(get(shortRouter, "/s/sa/session/upload/message", tokenA)
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(4096))));
         assertEquals(413, big.statusCode());
         assertEquals("sa", json(big).getString("session"));
         byte[] chunk = new byte[4096];
@@ -345,21 +402,36 @@ class RouterTest {
         // 503 with Retry-After: starting, no endpoint within wake-wait
         String startingToken = createSession(client, "team-a", "starting", "30m", "pw");
         setStatus(client, "team-a", "starting", SessionPhase.Starting, null, null);
-        await("starting session known", () -> shortRouter.router.directory().find("starting").stream()
-                .anyMatch(cs -> cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Starting)
-                && shortRouter.router.directory().access(shortRouter.router.directory().find("starting").get(0)).isPresent());
+        await(
+                "starting session known",
+                () -> shortRouter.router.directory().find("starting").stream()
+                                .anyMatch(cs ->
+                                        cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Starting)
+                        && shortRouter
+                                .router
+                                .directory()
+                                .access(shortRouter
+                                        .router
+                                        .directory()
+                                        .find("starting")
+                                        .get(0))
+                                .isPresent());
         HttpResponse<String> starting = send(get(shortRouter, "/s/starting/x", startingToken));
         assertEquals(503, starting.statusCode());
         assertTrue(starting.headers().firstValue("Retry-After").isPresent());
 
         // 409: suspended
         String suspendedToken = createSession(client, "team-a", "suspended", "30m", "pw");
-        CollabSession cs = client.resources(CollabSession.class).inNamespace("team-a").withName("suspended").get();
+        CollabSession cs = client.resources(CollabSession.class)
+                .inNamespace("team-a")
+                .withName("suspended")
+                .get();
         cs.getSpec().setSuspend(true);
         client.resource(cs).update();
         setStatus(client, "team-a", "suspended", SessionPhase.Stopped, StoppedReason.Suspended, null);
-        await("suspended session known", () -> router.router.directory().find("suspended").stream()
-                .anyMatch(SessionDirectory::suspended));
+        await(
+                "suspended session known",
+                () -> router.router.directory().find("suspended").stream().anyMatch(SessionDirectory::suspended));
         HttpResponse<String> suspended = send(get(router, "/s/suspended/x", suspendedToken));
         assertEquals(409, suspended.statusCode());
     }
@@ -369,16 +441,24 @@ class RouterTest {
         String token = createSession(client, "team-a", "busy", "30m", backendA.password);
         setStatus(client, "team-a", "busy", SessionPhase.Running, null, backendA.endpoint());
         await("busy session known", () -> endpointKnown(router, "busy"));
-        assertEquals(Duration.ofSeconds(60), router.router.directory().find("busy").stream().findFirst()
-                .map(c -> new ActivityTracker(vertx, client, router.router.settings(), clock, router.router.metrics()).interval(c))
-                .orElseThrow());
+        assertEquals(
+                Duration.ofSeconds(60),
+                router.router.directory().find("busy").stream()
+                        .findFirst()
+                        .map(c -> new ActivityTracker(
+                                        vertx, client, router.router.settings(), clock, router.router.metrics())
+                                .interval(c))
+                        .orElseThrow());
         double writesBefore = router.router.metrics().activityWrites();
         for (int i = 0; i < 5; i++) {
             assertEquals(200, send(get(router, "/s/busy/session", token)).statusCode());
         }
         String first = clock.instant().toString();
         await("annotation written", () -> first.equals(annotation(client, "team-a", "busy")));
-        assertEquals(1.0, router.router.metrics().activityWrites() - writesBefore, "five requests in one interval: one write");
+        assertEquals(
+                1.0,
+                router.router.metrics().activityWrites() - writesBefore,
+                "five requests in one interval: one write");
 
         clock.advance(Duration.ofSeconds(61));
         assertEquals(200, send(get(router, "/s/busy/session", token)).statusCode());
@@ -387,7 +467,10 @@ class RouterTest {
         assertEquals(2.0, router.router.metrics().activityWrites() - writesBefore);
 
         // The merge patch touched only the annotation: spec and status are as the test left them.
-        CollabSession cs = client.resources(CollabSession.class).inNamespace("team-a").withName("busy").get();
+        CollabSession cs = client.resources(CollabSession.class)
+                .inNamespace("team-a")
+                .withName("busy")
+                .get();
         assertEquals("30m", cs.getSpec().getIdleTimeout());
         assertEquals(SessionPhase.Running, cs.getStatus().getPhase());
         assertEquals(1, cs.getStatus().getConditions().size());
@@ -399,7 +482,8 @@ class RouterTest {
         setStatus(client, "team-a", "streamer", SessionPhase.Running, null, backendA.endpoint());
         await("streamer session known", () -> endpointKnown(router, "streamer"));
         backendA.sseStreams.clear();
-        HttpResponse<InputStream> r = http.send(get(router, "/s/streamer/event", token).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r =
+                http.send(get(router, "/s/streamer/event", token).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, r.statusCode());
         HttpServerResponse upstream = backendA.sseStreams.poll(60, TimeUnit.SECONDS);
         assertNotNull(upstream);
@@ -421,10 +505,12 @@ class RouterTest {
     void requestWakesAnIdleStoppedSession() throws Exception {
         String token = createSession(client, "team-a", "sleepy", "10m", backendA.password);
         setStatus(client, "team-a", "sleepy", SessionPhase.Stopped, StoppedReason.IdleTimeout, null);
-        await("sleepy session known", () -> router.router.directory().find("sleepy").stream().anyMatch(SessionDirectory::wakes));
+        await(
+                "sleepy session known",
+                () -> router.router.directory().find("sleepy").stream().anyMatch(SessionDirectory::wakes));
         assertNull(annotation(client, "team-a", "sleepy"));
-        CompletableFuture<HttpResponse<String>> pending = http.sendAsync(get(router, "/s/sleepy/session", token).build(),
-                HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> pending =
+                http.sendAsync(get(router, "/s/sleepy/session", token).build(), HttpResponse.BodyHandlers.ofString());
         // Playing the operator: it sees the fresh activity annotation and starts the pod.
         await("activity annotation written on wake", () -> annotation(client, "team-a", "sleepy") != null);
         assertFalse(pending.isDone(), "the request waits for the endpoint");
@@ -437,26 +523,70 @@ class RouterTest {
     }
 
     @Test
+    void credentialUploadDoesNotTakeOverASecretOptedInForAnotherOwner() throws Exception {
+        client.secrets()
+                .inNamespace("team-a")
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("sa-creds")
+                        .withLabels(CollabLabels.credentialSecretLabels("bob@example.com"))
+                        .endMetadata()
+                        .addToData("auth.json", RouterTestSupport.b64("{\"bob\":1}"))
+                        .build())
+                .createOr(r -> r.update());
+
+        HttpResponse<String> refused = send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"alice\":1}")));
+        assertEquals(409, refused.statusCode(), refused.body());
+        assertTrue(json(refused).getString("error").contains("another owner"), refused.body());
+        Secret after =
+                client.secrets().inNamespace("team-a").withName("sa-creds").get();
+        assertEquals("{\"bob\":1}", unb64(after.getData().get("auth.json")), "bob's credential untouched");
+        assertEquals("bob-example.com", after.getMetadata().getLabels().get(CollabLabels.OWNER));
+    }
+
+    @Test
     void credentialUploadWritesOnlyThatKeyOfThatSession() throws Exception {
-        client.secrets().inNamespace("team-a").resource(new SecretBuilder().withNewMetadata().withName("sa-creds").endMetadata()
-                .addToData("opencode.json", RouterTestSupport.b64("{\"plugin\":[]}")).build()).createOr(r -> r.update());
-        Secret otherBefore = client.secrets().inNamespace("team-b").withName("sb-creds").get();
+        client.secrets()
+                .inNamespace("team-a")
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("sa-creds")
+                        .endMetadata()
+                        .addToData("opencode.json", RouterTestSupport.b64("{\"plugin\":[]}"))
+                        .build())
+                .createOr(r -> r.update());
+        Secret otherBefore =
+                client.secrets().inNamespace("team-b").withName("sb-creds").get();
         String body = "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-upload\"}}";
 
         HttpResponse<String> ok = send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)));
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
         assertEquals(200, ok.statusCode(), ok.body());
         assertFalse(ok.body().contains("sk-ant-upload"));
         Secret s = client.secrets().inNamespace("team-a").withName("sa-creds").get();
         assertEquals(body, unb64(s.getData().get("auth.json")));
         assertEquals("{\"plugin\":[]}", unb64(s.getData().get("opencode.json")), "other keys untouched");
-        assertEquals(otherBefore == null, client.secrets().inNamespace("team-b").withName("sb-creds").get() == null);
+        // The upload opts the Secret in for the session's owner: the operator uses no other Secret.
+        assertEquals("true", s.getMetadata().getLabels().get(CollabLabels.CREDENTIALS));
+        assertEquals("alice-example.com", s.getMetadata().getLabels().get(CollabLabels.OWNER));
+        assertEquals(
+                otherBefore == null,
+                client.secrets().inNamespace("team-b").withName("sb-creds").get() == null);
 
         HttpResponse<String> alias = send(get(router, "/collab/session/sa/claude-creds", ADMIN_TOKEN)
                 .PUT(HttpRequest.BodyPublishers.ofString("{\"claudeAiOauth\":{}}")));
         assertEquals(200, alias.statusCode(), alias.body());
-        assertEquals("{\"claudeAiOauth\":{}}",
-                unb64(client.secrets().inNamespace("team-a").withName("sa-creds").get().getData().get("claude-credentials.json")));
+        assertEquals(
+                "{\"claudeAiOauth\":{}}",
+                unb64(client.secrets()
+                        .inNamespace("team-a")
+                        .withName("sa-creds")
+                        .get()
+                        .getData()
+                        .get("claude-credentials.json")));
 
         // Session B has no credential Secret yet: the upload creates it.
         HttpResponse<String> created = send(get(router, "/collab/session/sb/credentials/opencode.json", ADMIN_TOKEN)
@@ -466,23 +596,58 @@ class RouterTest {
         Secret sb = client.secrets().inNamespace("team-b").withName("sb-creds").get();
         assertEquals("{}", unb64(sb.getData().get("opencode.json")));
         assertEquals(1, sb.getData().size());
+        assertEquals("true", sb.getMetadata().getLabels().get(CollabLabels.CREDENTIALS));
+        assertEquals("alice-example.com", sb.getMetadata().getLabels().get(CollabLabels.OWNER));
 
-        assertEquals(400, send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
-                .PUT(HttpRequest.BodyPublishers.ofString("{not json"))).statusCode());
-        assertEquals(400, send(get(router, "/collab/session/sa/credentials/id_rsa", ADMIN_TOKEN)
-                .PUT(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
-        assertEquals(415, send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
-                .header("Content-Type", "text/plain").PUT(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
-        assertEquals(413, send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"k\":\"" + "x".repeat(100_000) + "\"}"))).statusCode());
-        assertEquals(403, send(get(router, "/collab/session/sa/credentials/auth.json", tokenA)
-                .PUT(HttpRequest.BodyPublishers.ofString("{}"))).statusCode(), "the session token cannot upload");
-        assertEquals(401, send(get(router, "/collab/session/sa/credentials/auth.json", null)
-                .PUT(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
-        assertEquals(405, send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)).statusCode());
-        assertEquals(404, send(get(router, "/collab/session/nosuch/credentials/auth.json", ADMIN_TOKEN)
-                .PUT(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
-        assertEquals(body, unb64(client.secrets().inNamespace("team-a").withName("sa-creds").get().getData().get("auth.json")));
+        assertEquals(
+                400,
+                send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
+                                .PUT(HttpRequest.BodyPublishers.ofString("{not json")))
+                        .statusCode());
+        assertEquals(
+                400,
+                send(get(router, "/collab/session/sa/credentials/id_rsa", ADMIN_TOKEN)
+                                .PUT(HttpRequest.BodyPublishers.ofString("{}")))
+                        .statusCode());
+        assertEquals(
+                415,
+                send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
+                                .header("Content-Type", "text/plain")
+                                .PUT(HttpRequest.BodyPublishers.ofString("{}")))
+                        .statusCode());
+        assertEquals(
+                413,
+                send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
+                                .PUT(HttpRequest.BodyPublishers.ofString("{\"k\":\"" + "x".repeat(100_000) + "\"}")))
+                        .statusCode());
+        assertEquals(
+                403,
+                send(get(router, "/collab/session/sa/credentials/auth.json", tokenA)
+                                .PUT(HttpRequest.BodyPublishers.ofString("{}")))
+                        .statusCode(),
+                "the session token cannot upload");
+        assertEquals(
+                401,
+                send(get(router, "/collab/session/sa/credentials/auth.json", null)
+                                .PUT(HttpRequest.BodyPublishers.ofString("{}")))
+                        .statusCode());
+        assertEquals(
+                405,
+                send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN))
+                        .statusCode());
+        assertEquals(
+                404,
+                send(get(router, "/collab/session/nosuch/credentials/auth.json", ADMIN_TOKEN)
+                                .PUT(HttpRequest.BodyPublishers.ofString("{}")))
+                        .statusCode());
+        assertEquals(
+                body,
+                unb64(client.secrets()
+                        .inNamespace("team-a")
+                        .withName("sa-creds")
+                        .get()
+                        .getData()
+                        .get("auth.json")));
     }
 
     @Test
@@ -493,25 +658,45 @@ class RouterTest {
         assertEquals("Running", body.getString("phase"));
         assertTrue(body.getBoolean("ready"));
         assertEquals("Ready", body.getJsonArray("conditions").getJsonObject(0).getString("type"));
-        assertFalse(st.body().contains(backendA.password) || st.body().contains(tokenA) || st.body().contains("127.0.0.1"));
+        assertFalse(st.body().contains(backendA.password)
+                || st.body().contains(tokenA)
+                || st.body().contains("127.0.0.1"));
         assertEquals(200, send(get(router, "/collab/session/sa", ADMIN_TOKEN)).statusCode());
         assertEquals(403, send(get(router, "/collab/session/sa", tokenB)).statusCode());
 
         String token = createSession(client, "team-b", "doomed", "30m", "pw");
-        await("doomed session known", () -> router.router.directory().find("doomed").size() == 1);
-        assertEquals(403, send(get(router, "/collab/session/doomed", token).DELETE()).statusCode(), "deleting needs the admin token");
-        HttpResponse<String> del = send(get(router, "/collab/session/doomed", ADMIN_TOKEN).DELETE());
+        await(
+                "doomed session known",
+                () -> router.router.directory().find("doomed").size() == 1);
+        assertEquals(
+                403,
+                send(get(router, "/collab/session/doomed", token).DELETE()).statusCode(),
+                "deleting needs the admin token");
+        HttpResponse<String> del =
+                send(get(router, "/collab/session/doomed", ADMIN_TOKEN).DELETE());
         assertEquals(200, del.statusCode(), del.body());
-        assertNull(client.resources(CollabSession.class).inNamespace("team-b").withName("doomed").get());
-        await("doomed session gone", () -> router.router.directory().find("doomed").isEmpty());
-        assertEquals(404, send(get(router, "/collab/session/doomed", ADMIN_TOKEN)).statusCode());
-        assertEquals(405, send(get(router, "/collab/session/sa", ADMIN_TOKEN).POST(HttpRequest.BodyPublishers.noBody())).statusCode());
+        assertNull(client.resources(CollabSession.class)
+                .inNamespace("team-b")
+                .withName("doomed")
+                .get());
+        await(
+                "doomed session gone",
+                () -> router.router.directory().find("doomed").isEmpty());
+        assertEquals(
+                404, send(get(router, "/collab/session/doomed", ADMIN_TOKEN)).statusCode());
+        assertEquals(
+                405,
+                send(get(router, "/collab/session/sa", ADMIN_TOKEN).POST(HttpRequest.BodyPublishers.noBody()))
+                        .statusCode());
     }
 
     @Test
     void restartedRouterRoutesAgainAfterInformerSync() throws Exception {
-        RunningRouter second = new RunningRouter(vertx, client,
-                RouterTestSupport.settings(MAX_BODY, Duration.ofSeconds(30), Duration.ofSeconds(30)), clock);
+        RunningRouter second = new RunningRouter(
+                vertx,
+                client,
+                RouterTestSupport.settings(MAX_BODY, Duration.ofSeconds(30), Duration.ofSeconds(30)),
+                clock);
         try {
             await("restarted router synced", () -> second.router.ready());
             await("restarted router routes", () -> {
@@ -521,7 +706,9 @@ class RouterTest {
                     return false;
                 }
             });
-            assertEquals("backend-b", json(send(get(second, "/s/sb/session", tokenB))).getString("backend"));
+            assertEquals(
+                    "backend-b",
+                    json(send(get(second, "/s/sb/session", tokenB))).getString("backend"));
             assertTrue(second.router.directory().desiredCount() >= 2);
             assertTrue(second.router.directory().runningCount() >= 2);
         } finally {

@@ -38,35 +38,57 @@ public final class BenchEnvironment {
         String token = args[2];
         String password = args[3];
         String adminToken = args[4];
-        String expectedAuth = "Basic " + Base64.getEncoder().encodeToString(("opencode:" + password).getBytes(StandardCharsets.UTF_8));
+        String expectedAuth = "Basic "
+                + Base64.getEncoder().encodeToString(("opencode:" + password).getBytes(StandardCharsets.UTF_8));
 
         Vertx vertx = Vertx.vertx();
         Buffer health = Buffer.buffer("{\"healthy\":true,\"version\":\"bench\"}");
-        vertx.createHttpServer().requestHandler(req -> {
-            if (!expectedAuth.equals(req.getHeader("Authorization"))) {
-                req.response().setStatusCode(401).end();
-                return;
-            }
-            if (req.path().equals("/event")) {
-                req.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
-                        .write("data: {\"type\":\"server.connected\"}\n\n");
-                return;
-            }
-            req.response().putHeader("Content-Type", "application/json").end(health);
-        }).listen(backendPort, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+        vertx.createHttpServer()
+                .requestHandler(req -> {
+                    if (!expectedAuth.equals(req.getHeader("Authorization"))) {
+                        req.response().setStatusCode(401).end();
+                        return;
+                    }
+                    if (req.path().equals("/event")) {
+                        req.response()
+                                .setChunked(true)
+                                .putHeader("Content-Type", "text/event-stream")
+                                .write("data: {\"type\":\"server.connected\"}\n\n");
+                        return;
+                    }
+                    req.response().putHeader("Content-Type", "application/json").end(health);
+                })
+                .listen(backendPort, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get();
 
-        CustomResourceDefinitionContext crd = new CustomResourceDefinitionContext.Builder().withGroup(CollabSession.GROUP)
-                .withVersion(CollabSession.VERSION).withKind("CollabSession").withPlural("collabsessions").withScope("Namespaced")
-                .withStatusSubresource(true).build();
-        KubernetesMockServer server = new KubernetesMockServer(new Context(new ObjectMapper()), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of(crd)), false);
+        CustomResourceDefinitionContext crd = CollabSession.crdContext();
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(new ObjectMapper()),
+                new MockWebServer(),
+                new HashMap<>(),
+                new KubernetesCrudDispatcher(List.of(crd)),
+                false);
         server.init(InetAddress.getByName("127.0.0.1"), apiPort);
         KubernetesClient client = server.createClient();
         for (String ns : List.of("collab-system", "bench")) {
-            client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            client.resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(ns)
+                            .endMetadata()
+                            .build())
+                    .create();
         }
-        client.secrets().inNamespace("collab-system").resource(new SecretBuilder().withNewMetadata().withName("collab-router-admin")
-                .endMetadata().addToData("token", b64(adminToken)).build()).create();
+        client.secrets()
+                .inNamespace("collab-system")
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("collab-router-admin")
+                        .endMetadata()
+                        .addToData("token", b64(adminToken))
+                        .build())
+                .create();
         running(client, "bench", backendPort, token, password);
         if (args.length > 5) {
             running(client, "benchng", Integer.parseInt(args[5]), token, password);
@@ -78,17 +100,33 @@ public final class BenchEnvironment {
 
     /** Creates session {name} with its access Secret and plays the operator: Running, endpoint 127.0.0.1:{port}. */
     private static void running(KubernetesClient client, String name, int port, String token, String password) {
-        client.resource(new CollabSession("bench", name, new CollabSessionSpec(name + "@example.com", "bench-creds"))).create();
-        client.secrets().inNamespace("bench").resource(new SecretBuilder().withNewMetadata().withName(name + "-access")
-                .addToLabels(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS).addToLabels(CollabLabels.SESSION, name).endMetadata()
-                .addToData(CollabLabels.ACCESS_TOKEN_KEY, b64(token)).addToData(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, b64(password))
-                .build()).create();
-        CollabSession cs = client.resources(CollabSession.class).inNamespace("bench").withName(name).get();
+        client.resource(new CollabSession("bench", name, new CollabSessionSpec(name + "@example.com", "bench-creds")))
+                .create();
+        client.secrets()
+                .inNamespace("bench")
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(name + "-access")
+                        .addToLabels(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS)
+                        .addToLabels(CollabLabels.SESSION, name)
+                        .endMetadata()
+                        .addToData(CollabLabels.ACCESS_TOKEN_KEY, b64(token))
+                        .addToData(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, b64(password))
+                        .build())
+                .create();
+        CollabSession cs = client.resources(CollabSession.class)
+                .inNamespace("bench")
+                .withName(name)
+                .get();
         CollabSessionStatus status = new CollabSessionStatus();
         status.setPhase(SessionPhase.Running);
         status.setEndpoint("http://127.0.0.1:" + port);
         status.setAccessSecretName(name + "-access");
-        status.setConditions(List.of(new ConditionBuilder().withType("Ready").withStatus("True").withReason("PodReady").build()));
+        status.setConditions(List.of(new ConditionBuilder()
+                .withType("Ready")
+                .withStatus("True")
+                .withReason("PodReady")
+                .build()));
         cs.setStatus(status);
         client.resource(cs).updateStatus();
     }

@@ -1,0 +1,42 @@
+package dev.collab.api;
+
+/**
+ * Condition reasons a CollabSession's status carries (docs/DESIGN.md section 2): CamelCase words a person can act
+ * on. Kubelet reasons (CrashLoopBackOff, ImagePullBackOff, Unschedulable, ...) are copied through as they come.
+ */
+public final class ConditionReasons {
+    // Ready=False with phase Failed: the spec cannot run as written.
+    public static final String MISSING_SPEC = "MissingSpec";
+    public static final String MISSING_OWNER = "MissingOwner";
+    public static final String MISSING_CREDENTIALS_SECRET = "MissingCredentialsSecret";
+    public static final String INVALID_IDLE_TIMEOUT = "InvalidIdleTimeout";
+    public static final String INVALID_ENV = "InvalidEnv";
+    public static final String FORBIDDEN_ENV = "ForbiddenEnv";
+    public static final String INVALID_STORAGE_SIZE = "InvalidStorageSize";
+    public static final String FORBIDDEN_ENV_VALUE_FROM = "ForbiddenEnvValueFrom";
+    public static final String NAME_TOO_LONG = "NameTooLong";
+    // CredentialsReady.
+    public static final String SECRET_NOT_FOUND = "SecretNotFound";
+    public static final String SECRET_OWNER_MISMATCH = "SecretOwnerMismatch";
+    public static final String INVALID_SECRET_DATA = "InvalidSecretData";
+    public static final String NO_KNOWN_CREDENTIAL_KEYS = "NoKnownCredentialKeys";
+    public static final String CREDENTIALS_FOUND = "CredentialsFound";
+    /** Ready, but the Claude subscription replaces the anthropic API key of auth.json. */
+    public static final String SUBSCRIPTION_REPLACES_API_KEY = "SubscriptionReplacesApiKey";
+    // Ready.
+    public static final String POD_CREATING = "PodCreating";
+    public static final String POD_REPLACING = "PodReplacing";
+    public static final String POD_READY = "PodReady";
+    public static final String START_TIMEOUT = "StartTimeout";
+    public static final String POD_STARTING = "PodStarting";
+    // Idle.
+    public static final String IDLE_TIMEOUT = "IdleTimeout";
+    public static final String ACTIVE = "Active";
+    // StorageReady.
+    public static final String CLAIM_MISSING = "ClaimMissing";
+    public static final String BOUND = "Bound";
+    public static final String CLAIM_LOST = "ClaimLost";
+    public static final String WAIT_FOR_FIRST_CONSUMER = "WaitForFirstConsumer";
+
+    private ConditionReasons() {}
+}

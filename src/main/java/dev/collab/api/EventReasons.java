@@ -1,0 +1,18 @@
+package dev.collab.api;
+
+/** Reasons of the Kubernetes Events the operator records on a CollabSession (docs/DESIGN.md section 4). */
+public final class EventReasons {
+    public static final String STARTED = "Started";
+    public static final String WOKEN = "Woken";
+    public static final String POD_REPLACED = "PodReplaced";
+    public static final String CREDENTIALS_ROTATED = "CredentialsRotated";
+    public static final String UNRESPONSIVE = "Unresponsive";
+    public static final String IDLE_STOPPED = "IdleStopped";
+    public static final String SUSPENDED = "Suspended";
+    public static final String CAPACITY_EVICTED = "CapacityEvicted";
+    public static final String READY = "Ready";
+    public static final String FAILED = "Failed";
+    public static final String BUSY_LIMIT_REACHED = "BusyLimitReached";
+
+    private EventReasons() {}
+}

@@ -1,0 +1,102 @@
+package dev.collab.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.collab.testing.CollabInstall;
+import dev.collab.testing.ControlPlane;
+import dev.collab.testing.ControlPlaneExtension;
+import dev.collab.testing.Kubectl;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The Helm chart (rendered in-process as {@link ChartTest} does) and the kustomize base {@code deploy/} on the
+ * real API server: they pass {@code kubectl apply --dry-run=server}, then apply for real into namespaces that
+ * enforce Pod Security "restricted", where the ReplicaSet controller's pods of the operator and router Deployments
+ * are admitted (a real admission decision; no kubelet runs them).
+ */
+@ExtendWith(ControlPlaneExtension.class)
+class DeployControlPlaneIT {
+    static final String CHART_SYSTEM = "chart-system";
+    static final String CHART_SESSIONS = "chart-sessions";
+
+    @BeforeAll
+    static void crd(ControlPlane plane) {
+        CollabInstall.crd(plane);
+    }
+
+    @Test
+    void kustomizeBaseAppliesIntoRestrictedNamespaces(ControlPlane plane) {
+        Kubectl kubectl = plane.kubectl();
+        String rendered = kubectl.run("kustomize", "deploy").orFail();
+        assertDryRunThenApply(kubectl, rendered);
+        assertThat(plane.admin()
+                        .namespaces()
+                        .withName("collab-system")
+                        .get()
+                        .getMetadata()
+                        .getLabels())
+                .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+        awaitAdmittedPods(plane, "collab-system", List.of("collab-operator", "collab-router"));
+    }
+
+    @Test
+    void helmChartAppliesIntoRestrictedNamespaces(ControlPlane plane) {
+        plane.ensureNamespace(CHART_SYSTEM, ControlPlane.restricted()); // helm install --create-namespace + label
+        String rendered = ChartTest.chart()
+                .template()
+                .withName("collab")
+                .withNamespace(CHART_SYSTEM)
+                .set("watchNamespaces[0]", CHART_SESSIONS)
+                .call();
+        assertDryRunThenApply(plane.kubectl(), rendered);
+        assertThat(plane.admin()
+                        .namespaces()
+                        .withName(CHART_SESSIONS)
+                        .get()
+                        .getMetadata()
+                        .getLabels())
+                .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+        awaitAdmittedPods(plane, CHART_SYSTEM, List.of("collab-operator", "collab-router"));
+    }
+
+    static void assertDryRunThenApply(Kubectl kubectl, String manifests) {
+        for (String dryRun : List.of("--dry-run=server", "--dry-run=none")) {
+            Kubectl.Result result = kubectl.runWithInput(
+                    manifests, "apply", dryRun, "--server-side", "--field-manager=collab-deploy-test", "-f", "-");
+            result.orFail();
+            assertThat(result.err()).as("apply %s warnings", dryRun).doesNotContain("Warning");
+        }
+    }
+
+    /** The Deployments' ReplicaSets created their pods: Pod Security admission let them in. */
+    static void awaitAdmittedPods(ControlPlane plane, String namespace, List<String> apps) {
+        for (String app : apps) {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                var replicaSets = plane.admin()
+                        .apps()
+                        .replicaSets()
+                        .inNamespace(namespace)
+                        .withLabel("app.kubernetes.io/name", app)
+                        .list()
+                        .getItems();
+                assertThat(replicaSets).as("ReplicaSets of %s", app).isNotEmpty();
+                assertThat(replicaSets.get(0).getStatus().getConditions())
+                        .as("FailedCreate = pod rejected")
+                        .noneMatch(c -> "ReplicaFailure".equals(c.getType()));
+                assertThat(plane.admin()
+                                .pods()
+                                .inNamespace(namespace)
+                                .withLabel("app.kubernetes.io/name", app)
+                                .list()
+                                .getItems())
+                        .as("admitted pods of %s", app)
+                        .isNotEmpty();
+            });
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package dev.collab.operator;
+
+import static dev.collab.operator.OperatorOnControlPlane.NS;
+import static dev.collab.operator.OperatorOnControlPlane.OPERATOR_USER;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.SessionPhase;
+import dev.collab.api.StoppedReason;
+import dev.collab.api.StorageSpec;
+import dev.collab.testing.AuditLog;
+import dev.collab.testing.ControlPlane;
+import dev.collab.testing.ControlPlaneExtension;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A session's life on the real control plane: Pod Security admission of the pods the operator builds, the real
+ * garbage collector, kubectl wait/describe/annotate, and the API writes the operator makes, counted from the audit
+ * log. The operator runs in this JVM as the collab-operator ServiceAccount with deploy/'s RBAC; pods are started
+ * by a FAKE kubelet (status subresource), since there is no container runtime.
+ */
+@ExtendWith(ControlPlaneExtension.class)
+class SessionLifecycleControlPlaneIT {
+    static OperatorOnControlPlane env;
+    static long start;
+
+    @BeforeAll
+    static void startOperator(ControlPlane plane) {
+        start = plane.auditLog().mark();
+        env = new OperatorOnControlPlane(plane, OperatorSettings.defaults());
+    }
+
+    @AfterAll
+    static void stopOperator(ControlPlane plane) {
+        if (env != null) {
+            env.close();
+        }
+    }
+
+    @AfterEach
+    void operatorWasNeverForbidden(ControlPlane plane) {
+        assertThat(plane.auditLog().forbidden(start, OPERATOR_USER))
+                .as("requests the RBAC of deploy/ refused")
+                .isEmpty();
+    }
+
+    CollabSession running(String name, CollabSessionSpec spec) {
+        env.credentials(name + "-credentials");
+        env.create(name, spec);
+        return env.awaitSession(
+                name, s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
+    }
+
+    static CollabSessionSpec spec(String owner, String name) {
+        return new CollabSessionSpec(owner, name + "-credentials");
+    }
+
+    @Test
+    void sessionPodsAreAdmittedUnderPodSecurityRestricted(ControlPlane plane) {
+        assertThat(env.admin.namespaces().withName(NS).get().getMetadata().getLabels())
+                .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+        // The admission is real: a pod without the restricted securityContext is refused in this namespace.
+        Pod plain = new PodBuilder()
+                .withNewMetadata()
+                .withName("plain")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("busybox")
+                .endContainer()
+                .endSpec()
+                .build();
+        assertThatThrownBy(() -> env.admin.resource(plain).create())
+                .isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining("violates PodSecurity \"restricted:latest\"");
+
+        running("psa", spec("alice", "psa"));
+        Pod pod = env.admin.pods().inNamespace(NS).withName("psa").get();
+        assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("collab-session");
+    }
+
+    @Test
+    void deletingASessionGarbageCollectsItsPodAccessSecretAndClaim() {
+        CollabSession session = running("gc", spec("bob", "gc"));
+        assertThat(children("gc")).containsExactlyInAnyOrder("pod/gc", "secret/gc-access", "pvc/gc-home");
+
+        env.admin.resource(session).delete();
+
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(children("gc")).isEmpty());
+        assertThat(env.admin
+                        .secrets()
+                        .inNamespace(NS)
+                        .withName("gc-credentials")
+                        .get())
+                .as("the user's credential Secret is not the session's to delete")
+                .isNotNull();
+    }
+
+    @Test
+    void retainOnDeleteKeepsTheClaim() {
+        CollabSessionSpec spec = spec("carol", "keep");
+        StorageSpec storage = new StorageSpec();
+        storage.setRetainOnDelete(true);
+        spec.setStorage(storage);
+        CollabSession session = running("keep", spec);
+
+        env.admin.resource(session).delete();
+
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(children("keep")).containsExactly("pvc/keep-home"));
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> env.admin
+                                .persistentVolumeClaims()
+                                .inNamespace(NS)
+                                .withName("keep-home")
+                                .get()
+                        != null);
+    }
+
+    @Test
+    void kubectlWaitDescribeAndAnnotateWake(ControlPlane plane) {
+        env.credentials("kc-credentials");
+        CollabSessionSpec spec = spec("dave", "kc");
+        spec.setIdleTimeout("4s");
+        env.create("kc", spec);
+
+        plane.kubectl()
+                .run("wait", "-n", NS, "--for=condition=Ready", "--timeout=60s", "collabsession/kc")
+                .orFail();
+        CollabSession stopped =
+                env.awaitSession("kc", s -> s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout);
+        assertThat(stopped.getStatus().getPhase()).isEqualTo(SessionPhase.Stopped);
+        String described =
+                plane.kubectl().run("describe", "-n", NS, "collab", "kc").orFail();
+        assertThat(described).contains("Events:").containsPattern("Normal\\s+\\S+.*collab");
+
+        plane.kubectl()
+                .run(
+                        "annotate",
+                        "-n",
+                        NS,
+                        "--overwrite",
+                        "collab",
+                        "kc",
+                        CollabLabels.LAST_ACTIVITY + "=" + Instant.now().plusSeconds(1))
+                .orFail();
+
+        env.awaitSession("kc", s -> s.getStatus().getPhase() == SessionPhase.Running);
+    }
+
+    @Test
+    void apiWritesPerSessionFromTheAuditLog(ControlPlane plane) {
+        AuditLog audit = plane.auditLog();
+        env.credentials("w-credentials");
+        CollabSessionSpec spec = spec("erin", "w");
+        spec.setIdleTimeout("5s");
+        long created = audit.mark();
+        env.create("w", spec);
+        env.awaitSession("w", s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
+        List<AuditLog.Event> toRunning = quietWrites(audit, created);
+
+        // A no-op resync: an edit that changes nothing the operator reads (a foreign label) triggers a reconcile.
+        long resync = audit.mark();
+        env.admin
+                .resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName("w")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"test/touch\":\"1\"}}}");
+        List<AuditLog.Event> noOp = quietWrites(audit, resync);
+
+        long idle = audit.mark();
+        env.awaitSession("w", s -> s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout);
+        List<AuditLog.Event> idleStop = quietWrites(audit, idle);
+
+        System.out.printf(
+                "audit: operator writes to Running %d %s; per no-op resync %d; per idle stop %d %s%n",
+                toRunning.size(), toRunning, noOp.size(), idleStop.size(), idleStop);
+        assertThat(toRunning).as("pod, access Secret, claim, status, events").hasSizeBetween(4, 8);
+        assertThat(noOp)
+                .as("a reconcile that finds nothing to do writes nothing")
+                .isEmpty();
+        assertThat(idleStop).as("delete the pod, patch status, event").hasSizeBetween(2, 4);
+    }
+
+    /** The operator's writes after the mark, once they stopped for two seconds. */
+    static List<AuditLog.Event> quietWrites(AuditLog audit, long mark) {
+        int[] last = {-1};
+        await().pollInterval(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(40))
+                .until(() -> {
+                    int now = audit.writes(mark, e -> e.by(OPERATOR_USER)).size();
+                    boolean quiet = now == last[0];
+                    last[0] = now;
+                    return quiet;
+                });
+        return audit.writes(mark, e -> e.by(OPERATOR_USER));
+    }
+
+    static List<String> children(String session) {
+        var pods = env.admin.pods().inNamespace(NS).withLabel(CollabLabels.SESSION, session).list().getItems().stream()
+                .map(p -> "pod/" + p.getMetadata().getName());
+        var secrets =
+                env.admin.secrets().inNamespace(NS).withLabel(CollabLabels.SESSION, session).list().getItems().stream()
+                        .map(p -> "secret/" + p.getMetadata().getName());
+        var claims = env
+                .admin
+                .persistentVolumeClaims()
+                .inNamespace(NS)
+                .withLabel(CollabLabels.SESSION, session)
+                .list()
+                .getItems()
+                .stream()
+                .map(p -> "pvc/" + p.getMetadata().getName());
+        return java.util.stream.Stream.of(pods, secrets, claims).flatMap(s -> s).toList();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.collab.testing;
+
+import java.nio.file.Path;
+
+/** Installs parts of the project's own manifests on a control plane, with server-side apply, as a person would. */
+public final class CollabInstall {
+    public static final Path CRD = Path.of("crds/collabsessions.collab.dev-v1.yml");
+    public static final String CRD_NAME = "collabsessions.collab.dev";
+
+    private CollabInstall() {}
+
+    /** Applies the committed CRD (idempotent) and waits until the API server serves it. Returns kubectl's output. */
+    public static String crd(ControlPlane plane) {
+        String applied = apply(plane, CRD);
+        plane.kubectl()
+                .run("wait", "--for=condition=Established", "--timeout=60s", "crd/" + CRD_NAME)
+                .orFail();
+        return applied;
+    }
+
+    /**
+     * The CRD plus, from {@code deploy/}: the namespaces collab-system and collab (Pod Security "restricted"), the
+     * operator's and router's ServiceAccounts and RBAC, and the session ServiceAccount. Exactly what deploy/ ships.
+     */
+    public static void deployRbac(ControlPlane plane) {
+        crd(plane);
+        for (String file :
+                new String[] {"namespaces.yaml", "operator-rbac.yaml", "router-rbac.yaml", "session-serviceaccount.yaml"
+                }) {
+            apply(plane, Path.of("deploy", file));
+        }
+    }
+
+    private static String apply(ControlPlane plane, Path file) {
+        return plane.kubectl()
+                .run(
+                        "apply",
+                        "--server-side",
+                        "--force-conflicts",
+                        "--field-manager=collab-test",
+                        "-f",
+                        file.toString())
+                .orFail();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.collab.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** The files a test control plane is configured with, all inside its own directory. */
+record ControlPlaneFiles(Path dir) {
+
+    static ControlPlaneFiles at(Path dir) {
+        return new ControlPlaneFiles(dir);
+    }
+
+    /** Writes the static tokens, the service-account signing key and the audit policy. */
+    static ControlPlaneFiles write(Path dir, String adminToken, String controllerManagerToken) {
+        ControlPlaneFiles files = new ControlPlaneFiles(dir);
+        try {
+            Files.createDirectories(files.certDir());
+            // token,user,uid,"groups": the admin and the controller manager are cluster administrators here.
+            Files.writeString(
+                    files.tokens(),
+                    adminToken + "," + ControlPlane.ADMIN + ",admin,\"system:masters\"\n" + controllerManagerToken
+                            + ",system:kube-controller-manager,kcm,\"system:masters\"\n");
+            Files.writeString(files.serviceAccountKey(), serviceAccountKeyPem());
+            Files.writeString(files.auditPolicy(), """
+                    # Every write, and every request of a ServiceAccount (so a 403 of the operator or router
+                    # shows), at Metadata level: no bodies, so no Secret value.
+                    apiVersion: audit.k8s.io/v1
+                    kind: Policy
+                    omitStages: ["RequestReceived"]
+                    rules:
+                      - level: Metadata
+                        verbs: ["create", "update", "patch", "delete", "deletecollection"]
+                      - level: Metadata
+                        userGroups: ["system:serviceaccounts"]
+                      - level: None
+                    """);
+            return files;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A kubeconfig that trusts the API server's self-signed serving certificate and sends a bearer token. */
+    static void kubeconfig(Path file, String url, Path ca, String token) {
+        try {
+            Files.writeString(file, """
+                    apiVersion: v1
+                    kind: Config
+                    clusters:
+                      - name: collab-test
+                        cluster: {server: "%s", certificate-authority: "%s"}
+                    users:
+                      - name: user
+                        user: {token: "%s"}
+                    contexts:
+                      - name: collab-test
+                        context: {cluster: collab-test, user: user}
+                    current-context: collab-test
+                    """.formatted(url, ca, token));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void delete(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: the directory is in a temp location
+        }
+    }
+
+    private static String serviceAccountKeyPem() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            byte[] pkcs8 = generator.generateKeyPair().getPrivate().getEncoded();
+            return "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pkcs8)
+                    + "\n-----END PRIVATE KEY-----\n";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    Path certDir() {
+        return dir.resolve("certs");
+    }
+
+    /** Written by kube-apiserver at start-up (self-signed for 127.0.0.1); clients trust it as their CA. */
+    Path servingCert() {
+        return certDir().resolve("apiserver.crt");
+    }
+
+    Path tokens() {
+        return dir.resolve("tokens.csv");
+    }
+
+    Path serviceAccountKey() {
+        return dir.resolve("sa.key");
+    }
+
+    Path auditPolicy() {
+        return dir.resolve("audit-policy.yaml");
+    }
+
+    Path auditLog() {
+        return dir.resolve("audit.log");
+    }
+}
