@@ -7,6 +7,7 @@
 # Env: WARMUP (seconds of load on the router before the rounds, default 30), ROUNDS (5), DURATION (seconds per run
 #      at 64 connections, 10), DURATION_C1 (seconds per run at 1 connection, 5), SSE_STREAMS (10000, capped by the
 #      fd limit), ROUTER_JAVA_OPTS (default: the image's flags with the chart's 768Mi memory limit), SKIP_BUILD=1,
+#      ROUTER_APP (the quarkus-app directory to run, default target/quarkus-app),
 #      ROUTER_B_JAVA_OPTS and/or ROUTER_B_APP (a second router, "router-b", with other JVM flags or another build's
 #      quarkus-app directory, measured in the same rounds), HOLD=1 (after the warm-up, print the router's pid and URLs and keep everything running for a profiler)
 set -euo pipefail
@@ -89,7 +90,7 @@ start_router() { # port, quarkus-app dir, JVM options
   wait_for "http://127.0.0.1:$1/s/bench/global/health" "Authorization: Bearer $TOKEN"
   wait_for "http://127.0.0.1:$1/s/benchng/global/health" "Authorization: Bearer $TOKEN"
 }
-start_router $ROUTER_PORT target/quarkus-app "$ROUTER_JAVA_OPTS"
+start_router $ROUTER_PORT "${ROUTER_APP:-target/quarkus-app}" "$ROUTER_JAVA_OPTS"
 ROUTER_PID=${PIDS[-1]}
 ROUTER_B=""
 if [ -n "${ROUTER_B_JAVA_OPTS:-}${ROUTER_B_APP:-}" ]; then

@@ -47,6 +47,14 @@ public final class CollabLabels {
 
     public static final String CREDENTIALS_VALUE = "true";
 
+    /**
+     * On a warm worker's pod, HOME claim and access Secret: the CollabSessionPool it was made for. It stays after a
+     * claim; a worker is warm (claimable) while it has no {@link #SESSION} label.
+     */
+    public static final String POOL = "collab.dev/pool";
+    /** On a claimed pod: the session's credentials have not reached opencode yet; no endpoint is published. */
+    public static final String CREDENTIALS_PENDING = "collab.dev/credentials-pending";
+
     /** Keys of the access Secret. */
     public static final String ACCESS_TOKEN_KEY = "token";
 

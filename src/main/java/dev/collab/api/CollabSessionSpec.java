@@ -12,6 +12,8 @@ import java.util.List;
 
 public class CollabSessionSpec {
     /** Go-style duration ("90s", "1h30m") or "0" for never. */
+    public static final int MAX_ENV = 100;
+
     public static final String DURATION_PATTERN = "^(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$";
 
     @Required
@@ -46,16 +48,25 @@ public class CollabSessionSpec {
     @JsonPropertyDescription("Resources of the opencode container; default from operator configuration.")
     private ResourceRequirements resources;
 
+    @ValidationRule(value = "self.all(e, has(e.name) && size(e.name) > 0)", message = "every env entry needs a name")
     @ValidationRule(
-            value =
-                    "self.all(e, e.name != 'HOME' && !e.name.startsWith('XDG_') && !e.name.startsWith('OPENCODE_SERVER_'))",
+            value = "self.all(e, !has(e.name) || (e.name != 'HOME' && !e.name.startsWith('XDG_')"
+                    + " && !e.name.startsWith('OPENCODE_SERVER_')))",
             message = "env may not set HOME, XDG_* or OPENCODE_SERVER_*: the operator owns them")
     @ValidationRule(
-            value = "self.all(e, e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
+            value = "self.all(e, !has(e.name) || e.name != 'OPENCODE_DISABLE_EMBEDDED_WEB_UI')",
             message = "env may not set OPENCODE_DISABLE_EMBEDDED_WEB_UI: the readiness probe needs the embedded web UI")
-    @JsonPropertyDescription("Extra environment variables; HOME, XDG_*, OPENCODE_SERVER_* and "
+    // maxItems bounds the rules' estimated cost: without it a real API server refuses the CRD ("estimated rule
+    // cost exceeds budget"), which the mock server never checks (CrdControlPlaneIT).
+    @Size(max = MAX_ENV)
+    @JsonPropertyDescription("Extra environment variables (at most 100); HOME, XDG_*, OPENCODE_SERVER_* and "
             + "OPENCODE_DISABLE_EMBEDDED_WEB_UI are reserved.")
     private List<EnvVar> env = new ArrayList<>();
+
+    @JsonPropertyDescription(
+            "CollabSessionPool (same namespace) whose warm worker a new session claims; unset: the pool"
+                    + " named \"default\" if there is one. Ignored after the first start: a waking session keeps its own HOME.")
+    private String poolRef;
 
     public CollabSessionSpec() {}
 
@@ -126,5 +137,13 @@ public class CollabSessionSpec {
 
     public void setEnv(List<EnvVar> env) {
         this.env = env == null ? new ArrayList<>() : env;
+    }
+
+    public String getPoolRef() {
+        return poolRef;
+    }
+
+    public void setPoolRef(String poolRef) {
+        this.poolRef = poolRef;
     }
 }

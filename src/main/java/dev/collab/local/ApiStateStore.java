@@ -32,10 +32,19 @@ import org.jboss.logging.Logger;
  */
 final class ApiStateStore {
     private static final Logger LOG = Logger.getLogger(ApiStateStore.class);
-    static final List<String> PERSISTED_PLURALS = List.of("collabsessions", "secrets", "persistentvolumeclaims", "configmaps");
+    static final List<String> PERSISTED_PLURALS =
+            List.of("collabsessions", "collabsessionpools", "secrets", "persistentvolumeclaims", "configmaps");
     private static final Map<String, String> PLURAL_BY_KIND = Map.of(
-            "CollabSession", "collabsessions", "Secret", "secrets",
-            "PersistentVolumeClaim", "persistentvolumeclaims", "ConfigMap", "configmaps");
+            "CollabSession",
+            "collabsessions",
+            "CollabSessionPool",
+            "collabsessionpools",
+            "Secret",
+            "secrets",
+            "PersistentVolumeClaim",
+            "persistentvolumeclaims",
+            "ConfigMap",
+            "configmaps");
     private static final Set<String> PERSISTED_KINDS = PLURAL_BY_KIND.keySet();
 
     private final Path file;
@@ -98,7 +107,8 @@ final class ApiStateStore {
         }
         int loaded = 0;
         for (JsonNode item : root.path("items")) {
-            if (!(item instanceof ObjectNode object) || !PERSISTED_KINDS.contains(object.path("kind").asText())) {
+            if (!(item instanceof ObjectNode object)
+                    || !PERSISTED_KINDS.contains(object.path("kind").asText())) {
                 continue;
             }
             ObjectNode metadata = (ObjectNode) object.get("metadata");
@@ -114,7 +124,9 @@ final class ApiStateStore {
             GenericKubernetesResource resource = Serialization.unmarshal(json, GenericKubernetesResource.class);
             String collection = collectionPath(object);
             AttributeSet pathAttributes = crud.getKey(collection)
-                    .add(new Attribute(KubernetesAttributesExtractor.NAME, metadata.path("name").asText()));
+                    .add(new Attribute(
+                            KubernetesAttributesExtractor.NAME,
+                            metadata.path("name").asText()));
             crud.processEvent(collection, pathAttributes, null, resource, json);
             loaded++;
         }
@@ -123,7 +135,9 @@ final class ApiStateStore {
 
     private static boolean isPersistedApi(JsonNode node) {
         String apiVersion = node.path("apiVersion").asText();
-        return "CollabSession".equals(node.path("kind").asText()) ? apiVersion.startsWith("collab.dev/") : "v1".equals(apiVersion);
+        return node.path("kind").asText().startsWith("CollabSession")
+                ? apiVersion.startsWith("collab.dev/")
+                : "v1".equals(apiVersion);
     }
 
     static String collectionPath(JsonNode object) {
@@ -136,7 +150,8 @@ final class ApiStateStore {
 
     static void restrict(Path path) {
         try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(Files.isDirectory(path) ? "rwx------" : "rw-------"));
+            Files.setPosixFilePermissions(
+                    path, PosixFilePermissions.fromString(Files.isDirectory(path) ? "rwx------" : "rw-------"));
         } catch (UnsupportedOperationException | IOException e) {
             // not a POSIX file system: keep the default permissions
         }

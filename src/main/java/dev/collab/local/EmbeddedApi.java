@@ -1,6 +1,7 @@
 package dev.collab.local;
 
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceSubresourcesBuilder;
@@ -62,7 +63,7 @@ public final class EmbeddedApi implements AutoCloseable {
         this.dataDir = dataDir;
         this.namespace = namespace;
         this.store = new ApiStateStore(dataDir);
-        this.crud = new KubernetesCrudDispatcher(List.of(CollabSession.crdContext()));
+        this.crud = new KubernetesCrudDispatcher(List.of(CollabSession.crdContext(), CollabSessionPool.crdContext()));
         this.webServer = new MockWebServer();
         this.saver = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "collab-local-api-save");
@@ -85,28 +86,31 @@ public final class EmbeddedApi implements AutoCloseable {
         return api;
     }
 
-    /** The CRD object itself, so clients that list CRDs or resolve CollabSession by discovery find it. */
+    /** The CRD objects themselves, so clients that list CRDs or resolve the kinds by discovery find them. */
     private void registerCrd() {
-        CustomResourceDefinition crd = CustomResourceDefinitionContext.v1CRDFromCustomResourceType(CollabSession.class)
-                .build();
-        crd.getSpec()
-                .getVersions()
-                .forEach(v -> v.setSubresources(new CustomResourceSubresourcesBuilder()
-                        .withNewStatus()
-                        .endStatus()
-                        .build()));
-        try (KubernetesClient client = newClient()) {
-            if (client.apiextensions()
+        for (Class<? extends io.fabric8.kubernetes.client.CustomResource<?, ?>> type :
+                List.of(CollabSession.class, CollabSessionPool.class)) {
+            CustomResourceDefinition crd = CustomResourceDefinitionContext.v1CRDFromCustomResourceType(type)
+                    .build();
+            crd.getSpec()
+                    .getVersions()
+                    .forEach(v -> v.setSubresources(new CustomResourceSubresourcesBuilder()
+                            .withNewStatus()
+                            .endStatus()
+                            .build()));
+            try (KubernetesClient client = newClient()) {
+                if (client.apiextensions()
+                                .v1()
+                                .customResourceDefinitions()
+                                .withName(crd.getMetadata().getName())
+                                .get()
+                        == null) {
+                    client.apiextensions()
                             .v1()
                             .customResourceDefinitions()
-                            .withName(crd.getMetadata().getName())
-                            .get()
-                    == null) {
-                client.apiextensions()
-                        .v1()
-                        .customResourceDefinitions()
-                        .resource(crd)
-                        .create();
+                            .resource(crd)
+                            .create();
+                }
             }
         }
     }

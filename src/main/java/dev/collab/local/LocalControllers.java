@@ -2,6 +2,7 @@ package dev.collab.local;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
 import dev.collab.api.InformerHandlers;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -20,7 +21,7 @@ import org.jboss.logging.Logger;
 
 /**
  * What a cluster's control plane does and the embedded API does not (docs/STYLE.md: no garbage collection, no
- * provisioner), for the objects of CollabSessions only:
+ * provisioner), for the objects of CollabSessions and CollabSessionPools only:
  * <ul>
  * <li>garbage collection: when a CollabSession is deleted, its pods, Secrets and PVCs owned by it (owner
  * reference with its uid) are deleted;</li>
@@ -43,9 +44,12 @@ public final class LocalControllers implements AutoCloseable {
         informers.add(client.resources(CollabSession.class)
                 .inAnyNamespace()
                 .inform(InformerHandlers.<CollabSession>of(s -> {}, this::collect), 0));
+        informers.add(client.resources(CollabSessionPool.class)
+                .inAnyNamespace()
+                .inform(InformerHandlers.<CollabSessionPool>of(p -> {}, this::collectPool), 0));
         informers.add(client.persistentVolumeClaims()
                 .inAnyNamespace()
-                .withLabel(CollabLabels.SESSION)
+                .withLabel(CollabLabels.MANAGED_BY, CollabLabels.MANAGED_BY_VALUE)
                 .inform(InformerHandlers.of(this::bind, this::reclaim), 0));
     }
 
@@ -87,6 +91,49 @@ public final class LocalControllers implements AutoCloseable {
         }
     }
 
+    /** Deletes the warm workers of a deleted pool (its claimed workers belong to their sessions by then). */
+    void collectPool(CollabSessionPool pool) {
+        String ns = pool.getMetadata().getNamespace();
+        String uid = pool.getMetadata().getUid();
+        List<HasMetadata> children = new ArrayList<>();
+        try {
+            children.addAll(client.pods()
+                    .inNamespace(ns)
+                    .withLabel(CollabLabels.POOL, pool.getMetadata().getName())
+                    .list()
+                    .getItems());
+            children.addAll(client.secrets()
+                    .inNamespace(ns)
+                    .withLabel(CollabLabels.POOL, pool.getMetadata().getName())
+                    .list()
+                    .getItems());
+            children.addAll(client.persistentVolumeClaims()
+                    .inNamespace(ns)
+                    .withLabel(CollabLabels.POOL, pool.getMetadata().getName())
+                    .list()
+                    .getItems());
+            for (HasMetadata child : children) {
+                if (child.getMetadata().getOwnerReferences() != null
+                        && child.getMetadata().getOwnerReferences().stream()
+                                .anyMatch(r -> uid != null && uid.equals(r.getUid()))) {
+                    client.resource(child).delete();
+                }
+            }
+        } catch (KubernetesClientException e) {
+            LOG.warnf(
+                    "local garbage collector: workers of pool %s/%s not deleted: %s",
+                    ns, pool.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    /** The worker whose HOME a claim {@code <x>-home} is (a session, or a pool's warm worker), or null. */
+    static String homeOwner(String claimName) {
+        String suffix = CollabLabels.homeClaimName("");
+        return claimName.endsWith(suffix) && claimName.length() > suffix.length()
+                ? claimName.substring(0, claimName.length() - suffix.length())
+                : null;
+    }
+
     private void bind(PersistentVolumeClaim pvc) {
         if (pvc.getStatus() != null && "Bound".equals(pvc.getStatus().getPhase())) {
             return;
@@ -118,17 +165,22 @@ public final class LocalControllers implements AutoCloseable {
     }
 
     private void reclaim(PersistentVolumeClaim pvc) {
-        String session = pvc.getMetadata().getLabels() == null
-                ? null
-                : pvc.getMetadata().getLabels().get(CollabLabels.SESSION);
-        if (session == null || !pvc.getMetadata().getName().equals(CollabLabels.homeClaimName(session))) {
+        String worker = homeOwner(pvc.getMetadata().getName());
+        if (worker == null) {
             return;
         }
-        var dir = settings.sessionDir(pvc.getMetadata().getNamespace(), session);
+        var dir = settings.sessionDir(pvc.getMetadata().getNamespace(), worker);
         LOG.infof(
                 "local volume binder: claim %s deleted, deleting the session folder %s",
                 pvc.getMetadata().getName(), dir);
         PodFiles.deleteTree(dir);
+        // A session on a claimed warm worker keeps its pod files (materialised Secrets, log) in its own folder.
+        String session = pvc.getMetadata().getLabels() == null
+                ? null
+                : pvc.getMetadata().getLabels().get(CollabLabels.SESSION);
+        if (session != null && !session.equals(worker)) {
+            PodFiles.deleteTree(settings.sessionDir(pvc.getMetadata().getNamespace(), session));
+        }
     }
 
     @Override

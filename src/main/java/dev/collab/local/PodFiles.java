@@ -35,10 +35,12 @@ final class PodFiles {
     private final Path sessionDir;
     private final Path podDir;
     private final Path dataDir;
+    private final LocalNodeSettings settings;
     private final Map<String, Path> volumeDirs = new LinkedHashMap<>();
 
     PodFiles(Pod pod, LocalNodeSettings settings) {
         this.pod = pod;
+        this.settings = settings;
         String namespace = pod.getMetadata().getNamespace();
         String session = sessionName(pod);
         this.dataDir = settings.dataDir();
@@ -74,8 +76,10 @@ final class PodFiles {
     private Path volumeDir(Volume v, String namespace, String session) {
         if (v.getPersistentVolumeClaim() != null) {
             String claim = v.getPersistentVolumeClaim().getClaimName();
-            return claim.equals(CollabLabels.homeClaimName(session))
-                    ? sessionDir.resolve("home")
+            String worker = LocalControllers.homeOwner(claim);
+            // A HOME claim `<x>-home` is the folder of x, also when a session runs on a claimed warm worker x.
+            return worker != null
+                    ? settings.sessionDir(namespace, worker).resolve("home")
                     : dataDir.resolve("volumes").resolve(namespace).resolve(claim);
         }
         if (v.getSecret() != null) {
@@ -96,29 +100,49 @@ final class PodFiles {
             for (Volume v : volumes()) {
                 Path dir = volumeDirs.get(v.getName());
                 if (v.getSecret() != null) {
-                    Secret secret = client.secrets().inNamespace(pod.getMetadata().getNamespace())
-                            .withName(v.getSecret().getSecretName()).get();
+                    Secret secret = client.secrets()
+                            .inNamespace(pod.getMetadata().getNamespace())
+                            .withName(v.getSecret().getSecretName())
+                            .get();
                     if (secret == null && !Boolean.TRUE.equals(v.getSecret().getOptional())) {
-                        throw new PodSetupException("ContainerCreating", "MountVolume.SetUp failed for volume \"" + v.getName()
-                                + "\": secret \"" + v.getSecret().getSecretName() + "\" not found");
+                        throw new PodSetupException(
+                                "ContainerCreating",
+                                "MountVolume.SetUp failed for volume \"" + v.getName() + "\": secret \""
+                                        + v.getSecret().getSecretName() + "\" not found");
                     }
                     Map<String, byte[]> data = new LinkedHashMap<>();
                     if (secret != null && secret.getData() != null) {
-                        secret.getData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
+                        secret.getData()
+                                .forEach((k, val) ->
+                                        data.put(k, Base64.getDecoder().decode(val)));
                     }
-                    materialise(v.getName(), dir, data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
+                    materialise(
+                            v.getName(),
+                            dir,
+                            data,
+                            v.getSecret().getItems(),
+                            v.getSecret().getDefaultMode());
                 } else if (v.getConfigMap() != null) {
-                    ConfigMap map = client.configMaps().inNamespace(pod.getMetadata().getNamespace())
-                            .withName(v.getConfigMap().getName()).get();
+                    ConfigMap map = client.configMaps()
+                            .inNamespace(pod.getMetadata().getNamespace())
+                            .withName(v.getConfigMap().getName())
+                            .get();
                     if (map == null && !Boolean.TRUE.equals(v.getConfigMap().getOptional())) {
-                        throw new PodSetupException("ContainerCreating", "MountVolume.SetUp failed for volume \"" + v.getName()
-                                + "\": configmap \"" + v.getConfigMap().getName() + "\" not found");
+                        throw new PodSetupException(
+                                "ContainerCreating",
+                                "MountVolume.SetUp failed for volume \"" + v.getName() + "\": configmap \""
+                                        + v.getConfigMap().getName() + "\" not found");
                     }
                     Map<String, byte[]> data = new LinkedHashMap<>();
                     if (map != null && map.getData() != null) {
                         map.getData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
                     }
-                    materialise(v.getName(), dir, data, v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
+                    materialise(
+                            v.getName(),
+                            dir,
+                            data,
+                            v.getConfigMap().getItems(),
+                            v.getConfigMap().getDefaultMode());
                 } else {
                     Files.createDirectories(dir);
                     ApiStateStore.restrict(dir);
@@ -129,7 +153,8 @@ final class PodFiles {
         }
     }
 
-    private static void materialise(String volume, Path dir, Map<String, byte[]> data, List<KeyToPath> items, Integer defaultMode)
+    private static void materialise(
+            String volume, Path dir, Map<String, byte[]> data, List<KeyToPath> items, Integer defaultMode)
             throws IOException, PodSetupException {
         deleteTree(dir);
         Files.createDirectories(dir);
@@ -143,8 +168,10 @@ final class PodFiles {
         for (KeyToPath item : selected.values()) {
             byte[] content = data.get(item.getKey());
             if (content == null) {
-                throw new PodSetupException("ContainerCreating", "MountVolume.SetUp failed for volume \"" + volume
-                        + "\": key \"" + item.getKey() + "\" not found");
+                throw new PodSetupException(
+                        "ContainerCreating",
+                        "MountVolume.SetUp failed for volume \"" + volume + "\": key \"" + item.getKey()
+                                + "\" not found");
             }
             Path target = dir.resolve(item.getPath()).normalize();
             if (!target.startsWith(dir)) {
@@ -182,7 +209,8 @@ final class PodFiles {
         for (VolumeMount m : mounts(container)) {
             String mp = stripSlash(m.getMountPath());
             if ((containerPath.equals(mp) || containerPath.startsWith(mp + "/"))
-                    && (best == null || mp.length() > stripSlash(best.getMountPath()).length())) {
+                    && (best == null
+                            || mp.length() > stripSlash(best.getMountPath()).length())) {
                 best = m;
             }
         }
@@ -194,7 +222,9 @@ final class PodFiles {
             base = base.resolve(best.getSubPath());
         }
         String rest = containerPath.substring(stripSlash(best.getMountPath()).length());
-        return rest.isEmpty() ? base.toString() : base.resolve(rest.substring(1)).toString();
+        return rest.isEmpty()
+                ? base.toString()
+                : base.resolve(rest.substring(1)).toString();
     }
 
     /** The folder standing for the container's /tmp: its /tmp mount, else a per-pod folder. */
@@ -231,7 +261,8 @@ final class PodFiles {
             return;
         }
         try (Stream<Path> walk = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>(walk.sorted(Comparator.reverseOrder()).toList());
+            List<Path> all =
+                    new ArrayList<>(walk.sorted(Comparator.reverseOrder()).toList());
             for (Path p : all) {
                 Files.deleteIfExists(p);
             }

@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.util.function.Supplier;
@@ -19,14 +20,21 @@ public final class AccessSecretBuilder {
     }
 
     static Secret desired(CollabSession session, Supplier<String> tokens) {
-        return new SecretBuilder()
-                .withMetadata(ChildMetadata.of(
+        return withMetadata(
+                ChildMetadata.of(
                                 session,
                                 CollabLabels.accessSecretName(
                                         session.getMetadata().getName()),
                                 CollabLabels.ROLE_ACCESS,
                                 true)
-                        .build())
+                        .build(),
+                tokens);
+    }
+
+    /** A fresh token and server password under the given metadata (a session's or a warm worker's). */
+    static Secret withMetadata(ObjectMeta meta, Supplier<String> tokens) {
+        return new SecretBuilder()
+                .withMetadata(meta)
                 .withType("Opaque")
                 .withData(AccessSecrets.sessionData(tokens.get(), tokens.get()))
                 .build();

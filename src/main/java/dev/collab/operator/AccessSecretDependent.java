@@ -2,9 +2,13 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Create-only dependent: the `<name>-access` Secret is generated once and never rewritten. */
 final class AccessSecretDependent {
@@ -14,16 +18,29 @@ final class AccessSecretDependent {
         this.secrets = secrets;
     }
 
-    Secret current(CollabSession session) {
-        return Children.cached(
-                        secrets,
-                        session.getMetadata().getNamespace(),
-                        CollabLabels.accessSecretName(session.getMetadata().getName()))
+    Secret current(CollabSession session, WorkerNames names) {
+        return Children.cached(secrets, session.getMetadata().getNamespace(), names.accessSecret())
                 .orElse(null);
     }
 
     /** Creates it with a fresh token and password; null when it exists already (not yet in the cache). */
-    Secret create(CollabSession session, KubernetesClient client) {
-        return Children.createOnce(client, secrets, AccessSecretBuilder.desired(session));
+    Secret create(CollabSession session, WorkerNames names, KubernetesClient client) {
+        Secret desired = AccessSecretBuilder.desired(session);
+        desired.getMetadata().setName(names.accessSecret());
+        return Children.createOnce(client, secrets, desired);
+    }
+
+    /**
+     * Adopts a claimed warm worker's Secret (its opencode already runs with that server password): labelled with the
+     * session and owned by it, its data untouched.
+     */
+    Secret adopt(CollabSession session, Secret existing, KubernetesClient client) {
+        Secret updated = client.secrets().resource(existing).edit(secret -> {
+            secret.getMetadata().setOwnerReferences(new ArrayList<>(List.of(OwnerReferences.controller(session))));
+            ChildMetadata.labelFor(secret.getMetadata(), session, CollabLabels.ROLE_ACCESS);
+            return secret;
+        });
+        secrets.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, existing);
+        return updated;
     }
 }

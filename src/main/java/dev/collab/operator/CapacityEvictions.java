@@ -31,7 +31,7 @@ final class CapacityEvictions {
                 .admit(
                         starting,
                         context.getPrimaryCache().list(),
-                        s -> with.workerPod().current(s) != null,
+                        s -> with.workerPod().current(s, with.workers().names(s)) != null,
                         CapacityEvictions::lastActive,
                         settings.maxRunning(),
                         settings.maxRunningPerOwner(),

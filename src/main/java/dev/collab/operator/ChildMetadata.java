@@ -29,4 +29,20 @@ final class ChildMetadata {
                         .anyMatch(ref -> session.getMetadata().getUid() != null
                                 && session.getMetadata().getUid().equals(ref.getUid()));
     }
+
+    /** Whether the child carries the session's label (a claimed warm worker's children gain it on adoption). */
+    static boolean isLabelledFor(ObjectMeta meta, CollabSession session) {
+        return meta != null
+                && meta.getLabels() != null
+                && session.getMetadata().getName().equals(meta.getLabels().get(CollabLabels.SESSION));
+    }
+
+    /** Adds the labels every child of the session carries, keeping the others (the pool label stays). */
+    static void labelFor(ObjectMeta meta, CollabSession session, String role) {
+        java.util.Map<String, String> labels =
+                new java.util.HashMap<>(meta.getLabels() == null ? java.util.Map.of() : meta.getLabels());
+        labels.putAll(CollabLabels.childLabels(
+                session.getMetadata().getName(), session.getSpec().getOwner(), role));
+        meta.setLabels(labels);
+    }
 }

@@ -15,11 +15,10 @@ import java.util.Set;
 /** Shared plumbing of the dependents: cache lookups and "create once, tolerate a concurrent create". */
 final class Children {
 
-    private Children() {
-    }
+    private Children() {}
 
-    static <R extends HasMetadata> Optional<R> cached(InformerEventSource<R, CollabSession> source, String namespace,
-            String name) {
+    static <R extends HasMetadata> Optional<R> cached(
+            InformerEventSource<R, CollabSession> source, String namespace, String name) {
         return source.get(new ResourceID(name, namespace));
     }
 
@@ -27,15 +26,17 @@ final class Children {
     static Set<ResourceID> sessionOf(HasMetadata child) {
         Map<String, String> labels = child.getMetadata().getLabels();
         String session = labels == null ? null : labels.get(CollabLabels.SESSION);
-        return session == null ? Set.of() : Set.of(new ResourceID(session, child.getMetadata().getNamespace()));
+        return session == null
+                ? Set.of()
+                : Set.of(new ResourceID(session, child.getMetadata().getNamespace()));
     }
 
     /**
      * Creates the child and puts it in the informer's cache so the next reconcile sees it. Null when it
      * already exists (created by an earlier reconcile whose event has not reached the cache): never overwritten.
      */
-    static <R extends HasMetadata> R createOnce(KubernetesClient client, InformerEventSource<R, CollabSession> source,
-            R desired) {
+    static <R extends HasMetadata, P extends HasMetadata> R createOnce(
+            KubernetesClient client, InformerEventSource<R, P> source, R desired) {
         try {
             R created = client.resource(desired).create();
             source.handleRecentResourceCreate(ResourceID.fromResource(created), created);

@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
 import dev.collab.config.CollabConfig;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -24,6 +25,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -39,20 +41,37 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     private final Clock clock;
     private final BusyProbe busyProbe;
     private final MeterRegistry registry;
+    private final CredentialDelivery delivery;
 
     private OperatorMetrics metrics;
     private SessionReconciliation reconciliation;
 
     @Inject
     public CollabSessionReconciler(CollabConfig config, MeterRegistry registry) {
-        this(OperatorSettings.from(config), Clock.systemUTC(), new OpencodeBusyProbe(Duration.ofSeconds(3)), registry);
+        this(
+                OperatorSettings.from(config),
+                Clock.systemUTC(),
+                new OpencodeBusyProbe(Duration.ofSeconds(3)),
+                new OpencodeCredentialDelivery(Duration.ofSeconds(5)),
+                registry);
+    }
+
+    /** With opencode's own credential API for claimed warm workers. */
+    public CollabSessionReconciler(
+            OperatorSettings settings, Clock clock, BusyProbe busyProbe, MeterRegistry registry) {
+        this(settings, clock, busyProbe, new OpencodeCredentialDelivery(Duration.ofSeconds(5)), registry);
     }
 
     public CollabSessionReconciler(
-            OperatorSettings settings, Clock clock, BusyProbe busyProbe, MeterRegistry registry) {
+            OperatorSettings settings,
+            Clock clock,
+            BusyProbe busyProbe,
+            CredentialDelivery delivery,
+            MeterRegistry registry) {
         this.settings = settings;
         this.clock = clock;
         this.busyProbe = busyProbe;
+        this.delivery = delivery;
         this.registry = registry;
     }
 
@@ -119,6 +138,14 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
                         .build(),
                 context);
+        // Pools only inform the claim of a new session: a pool change triggers no session reconcile.
+        var pools = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(CollabSessionPool.class, CollabSession.class)
+                        .withName("pools")
+                        .withNamespacesInheritedFromController()
+                        .withSecondaryToPrimaryMapper(pool -> Set.of())
+                        .build(),
+                context);
         metrics = new OperatorMetrics(registry, sessions::list);
         reconciliation = new SessionReconciliation(new SessionCollaborators(
                 settings,
@@ -132,8 +159,11 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                 new WorkerPodDependent(pods),
                 new SessionProbes(busyProbe),
                 new CapacityLedger(),
-                metrics));
-        return List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets);
+                metrics,
+                new WorkerLookup(pods, claims),
+                new WarmWorkerClaim(pods, pools, settings),
+                delivery));
+        return List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools);
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.collab.operator;
 
-import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -22,11 +21,8 @@ final class HomeClaimDependent {
         this.claims = claims;
     }
 
-    PersistentVolumeClaim current(CollabSession session) {
-        return Children.cached(
-                        claims,
-                        session.getMetadata().getNamespace(),
-                        CollabLabels.homeClaimName(session.getMetadata().getName()))
+    PersistentVolumeClaim current(CollabSession session, WorkerNames names) {
+        return Children.cached(claims, session.getMetadata().getNamespace(), names.homeClaim())
                 .orElse(null);
     }
 
@@ -35,7 +31,10 @@ final class HomeClaimDependent {
         return Children.createOnce(client, claims, desired);
     }
 
-    /** Adds or removes the session's owner reference on the claim. */
+    /**
+     * Adds or removes the session's owner reference on the claim and labels it with the session. A claimed warm
+     * worker's claim is adopted this way: the pool's controller reference is replaced by the session's.
+     */
     PersistentVolumeClaim setOwned(
             CollabSession session, PersistentVolumeClaim existing, boolean owned, KubernetesClient client) {
         PersistentVolumeClaim updated = client.persistentVolumeClaims()
@@ -45,11 +44,13 @@ final class HomeClaimDependent {
                             claim.getMetadata().getOwnerReferences() == null
                                     ? List.of()
                                     : claim.getMetadata().getOwnerReferences());
-                    refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid()));
+                    refs.removeIf(ref -> session.getMetadata().getUid().equals(ref.getUid())
+                            || Boolean.TRUE.equals(ref.getController()));
                     if (owned) {
                         refs.add(OwnerReferences.controller(session));
                     }
                     claim.getMetadata().setOwnerReferences(refs);
+                    ChildMetadata.labelFor(claim.getMetadata(), session, null);
                     return claim;
                 });
         claims.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, existing);

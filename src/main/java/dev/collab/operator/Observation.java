@@ -1,10 +1,12 @@
 package dev.collab.operator;
 
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * What one reconcile read before deciding: the session, its children from the informer caches, the credential
@@ -14,6 +16,9 @@ import java.time.Instant;
  * @param access      the cached `<name>-access` Secret, or null
  * @param pod         the cached worker pod, or null; {@code view} is what the operator reads from it
  * @param pendingStop a capacity eviction recorded in the ledger but not yet in status, or null
+ * @param names       the names of the session's worker (its own, or a claimed warm worker's)
+ * @param pool        the CollabSessionPool the session would claim from, if one of that name exists, or null
+ * @param duplicates  other pods labelled with the session (left by operators overlapping in a failover)
  * @param gatewayHome Gateway mode: the placeholder Secret to ensure (its files are what {@code credentials}
  *                    describes), else null
  */
@@ -27,4 +32,40 @@ record Observation(
         Pod pod,
         PodView view,
         Stop pendingStop,
-        Secret gatewayHome) {}
+        WorkerNames names,
+        CollabSessionPool pool,
+        List<Pod> duplicates,
+        Secret gatewayHome) {
+
+    /** A session whose worker is named after it and that has no pool. */
+    Observation(
+            CollabSession session,
+            Instant now,
+            SpecProblem problem,
+            CredentialsState credentials,
+            Secret access,
+            PersistentVolumeClaim claim,
+            Pod pod,
+            PodView view,
+            Stop pendingStop) {
+        this(
+                session,
+                now,
+                problem,
+                credentials,
+                access,
+                claim,
+                pod,
+                view,
+                pendingStop,
+                WorkerNames.of(session.getMetadata().getName()),
+                null,
+                List.of(),
+                null);
+    }
+
+    /** Nothing of the session's own exists yet: no worker, HOME claim or access Secret (a pool may still serve it). */
+    boolean fresh() {
+        return names.pod().equals(session.getMetadata().getName()) && pod == null && claim == null && access == null;
+    }
+}

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
@@ -16,17 +17,30 @@ final class PlanApplier {
 
     private final SessionCollaborators with;
     private final CapacityEvictions evictions;
+    private final CredentialsHandover handover;
 
     PlanApplier(SessionCollaborators with) {
         this.with = with;
         this.evictions = new CapacityEvictions(with);
+        this.handover = new CredentialsHandover(with);
     }
 
     Applied apply(Observation in, SessionPlan plan, Context<CollabSession> context) {
         CollabSession session = in.session();
         KubernetesClient client = context.getClient();
         ResourceID id = ResourceID.fromResource(session);
-        Secret access = plan.ensureAccessSecret() ? with.accessSecret().create(session, client) : in.access();
+        releaseDuplicates(in, plan, client);
+        if (plan.claimFrom() != null) {
+            Applied claimed = claimWarmWorker(in, plan, context);
+            if (claimed != null) {
+                return claimed;
+            }
+        }
+        Secret access =
+                plan.ensureAccessSecret() ? with.accessSecret().create(session, in.names(), client) : in.access();
+        if (plan.adoptAccess()) {
+            access = with.accessSecret().adopt(session, in.access(), client);
+        }
         if (in.gatewayHome() != null) {
             with.gatewayHome().ensure(in.gatewayHome(), client); // before the pod that mounts it
         }
@@ -78,6 +92,8 @@ final class PlanApplier {
                 with.probes().restarted(id);
                 view = view.terminatingCopy();
             }
+            case HANDOVER ->
+                view = handover.deliver(session, in.pod(), view, access, client) ? view : view.notReadyCopy();
             case KEEP -> {}
         }
         if (announce && plan.event() != null) {
@@ -90,5 +106,83 @@ final class PlanApplier {
                     in.now());
         }
         return new Applied(access, claim, view);
+    }
+
+    /**
+     * Claims a warm worker of the plan's pool ({@link WarmWorkerClaim}), adopts its HOME claim and access Secret and
+     * hands the credentials over; null when no worker could be claimed (the caller then creates the session's own).
+     */
+    private Applied claimWarmWorker(Observation in, SessionPlan plan, Context<CollabSession> context) {
+        CollabSession session = in.session();
+        KubernetesClient client = context.getClient();
+        String pool = plan.claimFrom().getMetadata().getName();
+        if (plan.admitUnderCaps()) {
+            evictions.admit(session, context, in.now());
+        }
+        for (Pod candidate : with.warmWorkers().candidates(session, plan.claimFrom())) {
+            WorkerNames names = WorkerNames.of(candidate.getMetadata().getName());
+            Pod desired = WorkerPodBuilder.desired(session, with.settings(), in.credentials(), names);
+            Pod pod = with.warmWorkers().claim(session, candidate, desired, client, in.now());
+            if (pod == null) {
+                continue;
+            }
+            SessionEvents.emit(
+                    client,
+                    session,
+                    "Claimed",
+                    "claimed warm worker " + names.pod() + " of pool " + pool,
+                    false,
+                    in.now());
+            Secret access = with.accessSecret().current(session, names);
+            if (access != null) {
+                access = with.accessSecret().adopt(session, access, client);
+            }
+            PersistentVolumeClaim claim = with.homeClaim().current(session, names);
+            if (claim != null) {
+                claim = with.homeClaim().setOwned(session, claim, HomeClaimBuilder.isOwned(session), client);
+            }
+            PodView view = PodView.of(pod, with.settings().port());
+            boolean delivered = access != null && claim != null && handover.deliver(session, pod, view, access, client);
+            return new Applied(access, claim, delivered ? view : view.notReadyCopy());
+        }
+        SessionEvents.emit(
+                client,
+                session,
+                "PoolEmpty",
+                "no Ready warm worker in pool " + pool + ": starting a worker of its own",
+                false,
+                in.now());
+        return null;
+    }
+
+    /**
+     * Deletes the workers that operators overlapping in a failover started or claimed for this session besides the
+     * one it keeps (each acted on a cache without the other's worker): pod, HOME claim, access Secret. None was ever
+     * published, and a fresh session has no data yet.
+     */
+    private void releaseDuplicates(Observation in, SessionPlan plan, KubernetesClient client) {
+        String ns = in.session().getMetadata().getNamespace();
+        for (Pod extra : plan.releaseDuplicates()) {
+            WorkerNames dup = WorkerNames.of(extra.getMetadata().getName());
+            with.workerPod().delete(extra, client);
+            try {
+                client.persistentVolumeClaims()
+                        .inNamespace(ns)
+                        .withName(dup.homeClaim())
+                        .delete();
+                client.secrets().inNamespace(ns).withName(dup.accessSecret()).delete();
+            } catch (KubernetesClientException e) {
+                // the next reconcile sees what is left
+            }
+            SessionEvents.emit(
+                    client,
+                    in.session(),
+                    "DuplicateWorkerReleased",
+                    "a second worker " + dup.pod()
+                            + " was started or claimed for this session (operators overlapping in a failover): deleted, the"
+                            + " session keeps " + in.names().pod(),
+                    true,
+                    in.now());
+        }
     }
 }

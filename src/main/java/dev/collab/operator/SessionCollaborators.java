@@ -13,6 +13,9 @@ import java.time.Clock;
  * @param gatewayHome the placeholder Secrets of Gateway-mode sessions
  * @param probes  every network probe to opencode, with its memory between reconciles
  * @param capacity the leader's memory of capacity admissions and evictions not yet in the caches
+ * @param workers  finds a session's worker by label (a claimed warm worker keeps its own names)
+ * @param warmWorkers claims warm workers of CollabSessionPools for new sessions
+ * @param delivery installs a session's credentials into a claimed worker's running opencode
  */
 record SessionCollaborators(
         OperatorSettings settings,
@@ -24,4 +27,7 @@ record SessionCollaborators(
         WorkerPodDependent workerPod,
         SessionProbes probes,
         CapacityLedger capacity,
-        OperatorMetrics metrics) {}
+        OperatorMetrics metrics,
+        WorkerLookup workers,
+        WarmWorkerClaim warmWorkers,
+        CredentialDelivery delivery) {}

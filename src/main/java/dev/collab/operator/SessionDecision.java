@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
 import dev.collab.api.EventReasons;
 import dev.collab.api.SessionStates;
 import dev.collab.api.StoppedReason;
@@ -12,6 +13,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -36,15 +38,27 @@ final class SessionDecision {
         Instant now = in.now();
         Draft plan = new Draft();
         boolean runnable = in.problem() == null;
-        if (runnable) {
+        // A fresh session that may claim a warm worker creates nothing until its credentials are known (docs/DESIGN.md
+        // 9).
+        boolean awaitPool =
+                runnable && in.fresh() && in.pool() != null && !in.credentials().ready();
+        if (runnable && !awaitPool) {
             plan.ensureAccessSecret = in.access() == null;
+            // A claimed warm worker's children carry its own names; they become the session's once labelled with it.
+            boolean claimedWorker =
+                    !in.names().pod().equals(session.getMetadata().getName());
+            plan.adoptAccess = claimedWorker
+                    && in.access() != null
+                    && !ChildMetadata.isLabelledFor(in.access().getMetadata(), session);
             if (in.claim() == null) {
                 plan.createClaim = HomeClaimBuilder.desired(session, settings);
-            } else if (ChildMetadata.isOwnedBy(in.claim().getMetadata(), session)
-                    != HomeClaimBuilder.isOwned(session)) {
+                plan.createClaim.getMetadata().setName(in.names().homeClaim());
+            } else if (ChildMetadata.isOwnedBy(in.claim().getMetadata(), session) != HomeClaimBuilder.isOwned(session)
+                    || (claimedWorker && !ChildMetadata.isLabelledFor(in.claim().getMetadata(), session))) {
                 plan.claimOwned = HomeClaimBuilder.isOwned(session);
             }
         }
+        plan.releaseDuplicates = in.duplicates();
 
         Instant lastActivity = Lifecycle.lastActivity(session);
         Stop stop = Lifecycle.currentStop(session, lastActivity);
@@ -112,7 +126,7 @@ final class SessionDecision {
                     : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stopEvent(stop);
             view = null;
         } else if (runnable && in.credentials().ready()) {
-            Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials());
+            Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials(), in.names());
             desired.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
             plan.desiredPod = desired;
             if (in.pod() == null) {
@@ -126,6 +140,14 @@ final class SessionDecision {
                                 "created pod " + desired.getMetadata().getName(),
                                 false);
                 view = PodView.of(desired, settings.port());
+                if (!waking
+                        && in.fresh()
+                        && in.pool() != null
+                        && PoolMatch.mismatch(session, in.pool(), in.credentials(), settings)
+                                .isEmpty()) {
+                    plan.claimFrom = in.pool();
+                    plan.requeue(now.plus(CredentialsHandover.RETRY));
+                }
             } else if (view.terminating()) {
                 plan.podAction = PodAction.KEEP;
             } else if (!Objects.equals(
@@ -140,6 +162,23 @@ final class SessionDecision {
                                 false)
                         : new Event(EventReasons.POD_REPLACED, "pod spec changed: replacing the pod", false);
                 view = view.terminatingCopy();
+            } else if (CredentialsHandover.isPending(in.pod())) {
+                Instant since = view.createdAt() == null ? now : view.createdAt();
+                if (!now.isBefore(since.plus(settings.startTimeout()))) {
+                    plan.podAction = PodAction.REPLACE;
+                    plan.event = new Event(
+                            "CredentialsNotDelivered",
+                            "the claimed warm worker did not take the credentials"
+                                    + " within " + settings.startTimeout().toSeconds()
+                                    + "s: starting its pod again, seeded from the"
+                                    + " credential Secret",
+                            true);
+                    view = view.terminatingCopy();
+                } else {
+                    plan.podAction = view.ready() ? PodAction.HANDOVER : PodAction.KEEP;
+                    plan.requeue(now.plus(CredentialsHandover.RETRY));
+                    view = view.notReadyCopy();
+                }
             } else if (view.ready()) {
                 String uid = in.pod().getMetadata().getUid();
                 String password = AccessSecrets.serverPassword(in.access());
@@ -215,6 +254,9 @@ final class SessionDecision {
         boolean settleCapacity;
         Stop pendingStopWoken;
         Instant requeueAt;
+        CollabSessionPool claimFrom;
+        boolean adoptAccess;
+        List<Pod> releaseDuplicates = List.of();
 
         void requeue(Instant at) {
             if (requeueAt == null || at.isBefore(requeueAt)) {
@@ -236,7 +278,10 @@ final class SessionDecision {
                     lastActivity,
                     settleCapacity,
                     pendingStopWoken,
-                    requeueAt);
+                    requeueAt,
+                    claimFrom,
+                    adoptAccess,
+                    releaseDuplicates);
         }
     }
 }

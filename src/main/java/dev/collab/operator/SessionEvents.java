@@ -1,7 +1,7 @@
 package dev.collab.operator;
 
-import dev.collab.api.CollabSession;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
 import java.util.UUID;
@@ -18,12 +18,7 @@ final class SessionEvents {
     private SessionEvents() {}
 
     static void emit(
-            KubernetesClient client,
-            CollabSession session,
-            String reason,
-            String message,
-            boolean warning,
-            Instant now) {
+            KubernetesClient client, HasMetadata session, String reason, String message, boolean warning, Instant now) {
         String ns = session.getMetadata().getNamespace();
         try {
             client.v1()
@@ -36,8 +31,8 @@ final class SessionEvents {
                             .withNamespace(ns)
                             .endMetadata()
                             .withNewInvolvedObject()
-                            .withApiVersion(CollabSession.API_VERSION)
-                            .withKind(CollabSession.KIND)
+                            .withApiVersion(session.getApiVersion())
+                            .withKind(session.getKind())
                             .withName(session.getMetadata().getName())
                             .withNamespace(ns)
                             .withUid(session.getMetadata().getUid())

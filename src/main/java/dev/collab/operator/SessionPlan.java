@@ -1,8 +1,10 @@
 package dev.collab.operator;
 
+import dev.collab.api.CollabSessionPool;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * What {@link SessionDecision} decided for one session; {@link PlanApplier} carries it out.
@@ -20,6 +22,9 @@ import java.time.Instant;
  * @param settleCapacity    the stop is in status already: drop any pending capacity stop
  * @param pendingStopWoken  the pending capacity stop that activity has cancelled, or null
  * @param requeueAt         when to look again without an event, or null
+ * @param claimFrom         try to claim a warm worker of this pool before creating anything (CREATE is the fallback)
+ * @param adoptAccess       the access Secret is a claimed warm worker's: label it with the session and own it
+ * @param releaseDuplicates other workers labelled with the session, to delete with their claim and Secret
  */
 record SessionPlan(
         ProbeFindings.Request probe,
@@ -34,7 +39,10 @@ record SessionPlan(
         Instant lastActivity,
         boolean settleCapacity,
         Stop pendingStopWoken,
-        Instant requeueAt) {
+        Instant requeueAt,
+        CollabSessionPool claimFrom,
+        boolean adoptAccess,
+        List<Pod> releaseDuplicates) {
 
     enum PodAction {
         /** Leave the pod as it is (or wait for a terminating one to go). */
@@ -45,7 +53,9 @@ record SessionPlan(
         /** Delete a Ready pod whose opencode never answered HTTP. */
         RESTART_UNRESPONSIVE,
         /** The session is stopped: delete the pod if there is one. */
-        DELETE
+        DELETE,
+        /** A claimed warm worker is Ready: install the session's credentials into its opencode, then publish it. */
+        HANDOVER
     }
 
     /** A Kubernetes Event on the session; messages are built from names and reasons only, never Secret data. */
@@ -53,6 +63,21 @@ record SessionPlan(
 
     static SessionPlan probeFirst(ProbeFindings.Request probe) {
         return new SessionPlan(
-                probe, false, null, null, false, PodAction.KEEP, null, null, null, null, false, null, null);
+                probe,
+                false,
+                null,
+                null,
+                false,
+                PodAction.KEEP,
+                null,
+                null,
+                null,
+                null,
+                false,
+                null,
+                null,
+                null,
+                false,
+                List.of());
     }
 }

@@ -54,18 +54,22 @@ final class SessionReconciliation {
                 gatewayHome = placeholders.secret();
             }
         }
-        Secret access = with.accessSecret().current(session);
-        Pod pod = with.workerPod().current(session);
+        WorkerNames names = with.workers().names(session);
+        Secret access = with.accessSecret().current(session, names);
+        Pod pod = with.workerPod().current(session, names);
         return new Observation(
                 session,
                 now,
                 problem,
                 credentials,
                 access,
-                with.homeClaim().current(session),
+                with.homeClaim().current(session, names),
                 pod,
                 pod == null ? null : PodView.of(pod, with.settings().port()),
                 with.capacity().pendingStop(ResourceID.fromResource(session)),
+                names,
+                problem == null ? with.warmWorkers().pool(session).orElse(null) : null,
+                with.workers().duplicates(session, names),
                 gatewayHome);
     }
 

@@ -1,6 +1,5 @@
 package dev.collab.operator;
 
-import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.ConditionReasons;
@@ -19,7 +18,7 @@ public final class StatusBuilder {
             CollabSession session,
             SpecProblem problem,
             CredentialsState credentials,
-            boolean accessSecretExists,
+            String accessSecretName,
             PersistentVolumeClaim claim,
             PodView pod,
             Stop stop,
@@ -35,11 +34,10 @@ public final class StatusBuilder {
         long generation = session.getMetadata().getGeneration() == null
                 ? 0
                 : session.getMetadata().getGeneration();
-        String name = session.getMetadata().getName();
         ConditionSet conditions = new ConditionSet(previous.getConditions(), generation, in.now());
         CollabSessionStatus status = new CollabSessionStatus();
         status.setObservedGeneration(generation);
-        status.setAccessSecretName(in.accessSecretExists() ? CollabLabels.accessSecretName(name) : null);
+        status.setAccessSecretName(in.accessSecretName());
         status.setLastActivityTime(
                 in.lastActivity() == null ? null : in.lastActivity().toString());
 

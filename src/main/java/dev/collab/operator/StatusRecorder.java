@@ -27,7 +27,7 @@ final class StatusRecorder {
                 in.session(),
                 in.problem(),
                 in.credentials(),
-                applied.access() != null,
+                applied.access() == null ? null : applied.access().getMetadata().getName(),
                 applied.claim(),
                 applied.view(),
                 plan.stop(),

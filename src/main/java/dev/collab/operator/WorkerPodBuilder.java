@@ -20,6 +20,8 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -55,10 +57,36 @@ public final class WorkerPodBuilder {
 
     /** The pod for a valid spec and ready credentials, with its spec hash recorded in an annotation. */
     public static Pod desired(CollabSession session, OperatorSettings settings, CredentialsState credentials) {
-        String name = session.getMetadata().getName();
+        return desired(
+                session,
+                settings,
+                credentials,
+                WorkerNames.of(session.getMetadata().getName()));
+    }
+
+    /** The same for a worker with other names (a claimed warm worker, see {@link WorkerNames}). */
+    public static Pod desired(
+            CollabSession session, OperatorSettings settings, CredentialsState credentials, WorkerNames names) {
         CollabSessionSpec spec = session.getSpec();
-        PodSpec podSpec = podSpec(name, spec, settings, credentials);
-        var meta = ChildMetadata.of(session, name, CollabLabels.ROLE_WORKER, true)
+        List<KeyToPath> items = credentials.keys().stream()
+                .map(k -> new KeyToPath(k.secretKey(), null, k.secretKey()))
+                .toList();
+        Volume secret = new VolumeBuilder()
+                .withName(CREDENTIALS_VOLUME)
+                .withNewSecret()
+                .withSecretName(credentialsVolumeSecret(session.getMetadata().getName(), spec, settings))
+                .withItems(items)
+                .withDefaultMode(0440)
+                .endSecret()
+                .build();
+        PodSpec podSpec = podSpec(
+                names,
+                image(spec.getImage(), settings),
+                containerEnv(names, sessionEnv(spec, settings)),
+                resources(spec.getResources(), settings),
+                secret,
+                settings);
+        var meta = ChildMetadata.of(session, names.pod(), CollabLabels.ROLE_WORKER, true)
                 .addToAnnotations(CollabLabels.CREDENTIALS_HASH, credentials.hash())
                 .addToAnnotations(CollabLabels.SPEC_HASH, specHash(podSpec, credentials.hash()));
         if (gatewayMode(spec, settings)) {
@@ -67,19 +95,44 @@ public final class WorkerPodBuilder {
         return new PodBuilder().withMetadata(meta.build()).withSpec(podSpec).build();
     }
 
+    /**
+     * The spec of a warm worker: the same pod with no session env and an empty credentials folder instead of a
+     * Secret, so seed-home seeds nothing and opencode starts with no credential.
+     */
+    static PodSpec warmSpec(
+            WorkerNames names, String image, ResourceRequirements resources, OperatorSettings settings) {
+        Volume empty = new VolumeBuilder()
+                .withName(CREDENTIALS_VOLUME)
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .build();
+        return podSpec(
+                names,
+                image(image, settings),
+                containerEnv(names, List.of()),
+                resources(resources, settings),
+                empty,
+                settings);
+    }
+
     /** Hash of everything that, when changed, requires a new pod (the credentials hash included). */
     static String specHash(PodSpec podSpec, String credentialsHash) {
         return CollabLabels.sha256Hex(Serialization.asJson(podSpec) + "\n" + credentialsHash)
                 .substring(0, 32);
     }
 
+    static String image(String image, OperatorSettings settings) {
+        return image == null || image.isBlank() ? settings.image() : image;
+    }
+
     private static PodSpec podSpec(
-            String name, CollabSessionSpec spec, OperatorSettings settings, CredentialsState credentials) {
-        String image = spec.getImage() == null || spec.getImage().isBlank() ? settings.image() : spec.getImage();
+            WorkerNames names,
+            String image,
+            List<EnvVar> env,
+            ResourceRequirements resources,
+            Volume credentials,
+            OperatorSettings settings) {
         List<VolumeMount> mounts = List.of(mount(HOME_VOLUME, HOME, false), mount(TMP_VOLUME, "/tmp", false));
-        List<KeyToPath> items = credentials.keys().stream()
-                .map(k -> new KeyToPath(k.secretKey(), null, k.secretKey()))
-                .toList();
         return new PodSpecBuilder()
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
@@ -109,7 +162,7 @@ public final class WorkerPodBuilder {
                 .withImage(image)
                 .withCommand("opencode", "serve", "--hostname", "0.0.0.0", "--port", Integer.toString(settings.port()))
                 .withWorkingDir(HOME + "/workspace")
-                .withEnv(containerEnv(name, spec, settings))
+                .withEnv(env)
                 .addNewPort()
                 .withName("http")
                 .withContainerPort(settings.port())
@@ -124,24 +177,17 @@ public final class WorkerPodBuilder {
                 .withTimeoutSeconds(PROBE_TIMEOUT_SECONDS)
                 .withFailureThreshold(PROBE_FAILURE_THRESHOLD)
                 .endReadinessProbe()
-                .withResources(resources(spec, settings))
+                .withResources(resources)
                 .withVolumeMounts(mounts)
                 .withSecurityContext(containerSecurity())
                 .endContainer()
                 .addNewVolume()
                 .withName(HOME_VOLUME)
                 .withNewPersistentVolumeClaim()
-                .withClaimName(CollabLabels.homeClaimName(name))
+                .withClaimName(names.homeClaim())
                 .endPersistentVolumeClaim()
                 .endVolume()
-                .addNewVolume()
-                .withName(CREDENTIALS_VOLUME)
-                .withNewSecret()
-                .withSecretName(credentialsVolumeSecret(name, spec, settings))
-                .withItems(items)
-                .withDefaultMode(0440)
-                .endSecret()
-                .endVolume()
+                .addToVolumes(credentials)
                 .addNewVolume()
                 .withName(TMP_VOLUME)
                 .withNewEmptyDir()
@@ -161,31 +207,36 @@ public final class WorkerPodBuilder {
         return CredentialsMode.effective(spec, settings.gateway().defaultMode()) == CredentialsMode.Gateway;
     }
 
-    private static List<EnvVar> containerEnv(String name, CollabSessionSpec spec, OperatorSettings settings) {
+    /** spec.env; in Gateway mode ANTHROPIC_BASE_URL is the gateway's, so spec.env may not point the placeholder elsewhere. */
+    private static List<EnvVar> sessionEnv(CollabSessionSpec spec, OperatorSettings settings) {
+        if (!gatewayMode(spec, settings)) {
+            return spec.getEnv();
+        }
+        List<EnvVar> env = new ArrayList<>();
+        spec.getEnv().stream()
+                .filter(e -> !"ANTHROPIC_BASE_URL".equals(e.getName()))
+                .forEach(env::add);
+        // opencode.json in HOME names the same URL
+        env.add(env("ANTHROPIC_BASE_URL", settings.gateway().baseUrlV1()));
+        return env;
+    }
+
+    private static List<EnvVar> containerEnv(WorkerNames names, List<EnvVar> extra) {
         List<EnvVar> env = new ArrayList<>();
         env.add(env("HOME", HOME));
         env.add(new EnvVarBuilder()
                 .withName("OPENCODE_SERVER_PASSWORD")
                 .withNewValueFrom()
-                .withNewSecretKeyRef(
-                        CollabLabels.ACCESS_SERVER_PASSWORD_KEY, CollabLabels.accessSecretName(name), false)
+                .withNewSecretKeyRef(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, names.accessSecret(), false)
                 .endValueFrom()
                 .build());
         // Reserved names were rejected by SpecValidator; filter again so a bug there cannot override HOME.
-        boolean gateway = gatewayMode(spec, settings);
-        spec.getEnv().stream()
-                .filter(e -> !SpecValidator.isReserved(e.getName()))
-                .filter(e -> !(gateway && "ANTHROPIC_BASE_URL".equals(e.getName())))
-                .forEach(env::add);
-        if (gateway) {
-            // opencode.json in HOME names the same URL; spec.env may not point the placeholder elsewhere
-            env.add(env("ANTHROPIC_BASE_URL", settings.gateway().baseUrlV1()));
-        }
+        extra.stream().filter(e -> !SpecValidator.isReserved(e.getName())).forEach(env::add);
         return env;
     }
 
-    private static ResourceRequirements resources(CollabSessionSpec spec, OperatorSettings settings) {
-        ResourceRequirements own = spec.getResources();
+    /** The resources a worker runs with: its own, or the configured default when empty. */
+    static ResourceRequirements resources(ResourceRequirements own, OperatorSettings settings) {
         boolean empty = own == null
                 || ((own.getRequests() == null || own.getRequests().isEmpty())
                         && (own.getLimits() == null || own.getLimits().isEmpty()));

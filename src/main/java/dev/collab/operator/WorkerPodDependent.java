@@ -18,12 +18,15 @@ final class WorkerPodDependent {
         this.pods = pods;
     }
 
-    Pod current(CollabSession session) {
-        return Children.cached(
-                        pods,
-                        session.getMetadata().getNamespace(),
-                        session.getMetadata().getName())
+    Pod current(CollabSession session, WorkerNames names) {
+        return Children.cached(pods, session.getMetadata().getNamespace(), names.pod())
                 .orElse(null);
+    }
+
+    /** Puts a pod this reconcile wrote into the cache, so the next reconcile does not act on the older copy. */
+    void cacheUpdate(Pod updated, Pod previous) {
+        pods.handleRecentResourceUpdate(
+                io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(updated), updated, previous);
     }
 
     /** The created pod, or null when one exists already (an earlier create not yet in the cache). */

@@ -1,8 +1,8 @@
 package dev.collab.router;
 
-import dev.collab.api.GoDuration;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.GoDuration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -35,6 +35,7 @@ public class ActivityTracker implements AutoCloseable {
     private final Map<String, State> states = new ConcurrentHashMap<>();
     /** Write interval in ms by spec.idleTimeout text ("" = unset); marks come for every chunk of a stream. */
     private final Map<String, Long> intervals = new ConcurrentHashMap<>();
+
     private volatile boolean closed;
 
     private static final class State {
@@ -52,7 +53,8 @@ public class ActivityTracker implements AutoCloseable {
         }
     }
 
-    public ActivityTracker(Vertx vertx, KubernetesClient client, RouterSettings settings, Clock clock, RouterMetrics metrics) {
+    public ActivityTracker(
+            Vertx vertx, KubernetesClient client, RouterSettings settings, Clock clock, RouterMetrics metrics) {
         this.vertx = vertx;
         this.client = client;
         this.settings = settings;
@@ -141,7 +143,8 @@ public class ActivityTracker implements AutoCloseable {
     }
 
     private State state(CollabSession cs) {
-        return states.computeIfAbsent(cs.getMetadata().getNamespace() + "/" + cs.getMetadata().getName(),
+        return states.computeIfAbsent(
+                cs.getMetadata().getNamespace() + "/" + cs.getMetadata().getName(),
                 k -> new State(cs.getMetadata().getNamespace(), cs.getMetadata().getName()));
     }
 
@@ -154,25 +157,37 @@ public class ActivityTracker implements AutoCloseable {
         if (closed) {
             return;
         }
-        String time = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(markMillis).truncatedTo(ChronoUnit.SECONDS));
+        // Milliseconds, not seconds: the operator wakes a session only for activity after its stoppedAt, and a
+        // request in the same second as the idle stop was otherwise lost (OperatorAndRouterControlPlaneIT).
+        String time = DateTimeFormatter.ISO_INSTANT.format(
+                Instant.ofEpochMilli(markMillis).truncatedTo(ChronoUnit.MILLIS));
         String patch = "{\"metadata\":{\"annotations\":{\"" + CollabLabels.LAST_ACTIVITY + "\":\"" + time + "\"}}}";
         metrics.activityWrite();
-        vertx.executeBlocking(() -> {
-            client.resources(CollabSession.class).inNamespace(st.namespace).withName(st.name)
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-            return null;
-        }, false).onComplete(ar -> {
-            synchronized (st) {
-                st.writing = false;
-                if (st.lastMarkMillis > markMillis && st.timerId < 0) {
-                    scheduleTrailingWrite(st, clock.millis());
-                }
-            }
-            if (ar.failed()) {
-                LOG.warnf("could not write %s on %s/%s: %s", CollabLabels.LAST_ACTIVITY, st.namespace, st.name,
-                        ar.cause().getMessage());
-            }
-        });
+        vertx.executeBlocking(
+                        () -> {
+                            client.resources(CollabSession.class)
+                                    .inNamespace(st.namespace)
+                                    .withName(st.name)
+                                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                            return null;
+                        },
+                        false)
+                .onComplete(ar -> {
+                    synchronized (st) {
+                        st.writing = false;
+                        if (st.lastMarkMillis > markMillis && st.timerId < 0) {
+                            scheduleTrailingWrite(st, clock.millis());
+                        }
+                    }
+                    if (ar.failed()) {
+                        LOG.warnf(
+                                "could not write %s on %s/%s: %s",
+                                CollabLabels.LAST_ACTIVITY,
+                                st.namespace,
+                                st.name,
+                                ar.cause().getMessage());
+                    }
+                });
     }
 
     /** Forgets a deleted session. */

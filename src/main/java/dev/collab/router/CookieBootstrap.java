@@ -10,19 +10,24 @@ import java.util.Set;
 final class CookieBootstrap {
     private static final Set<HttpMethod> READ_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
-    private CookieBootstrap() {
-    }
+    private CookieBootstrap() {}
 
     /** True when it answered the redirect (the request ends here). */
-    static boolean redirected(HttpServerRequest req, HttpServerResponse resp, String prefix, Tokens.Presented presented,
+    static boolean redirected(
+            HttpServerRequest req,
+            HttpServerResponse resp,
+            String prefix,
+            Tokens.Presented presented,
             String queryWithoutToken) {
         if (presented.source() != Tokens.Source.QUERY) {
             return false;
         }
         String location = req.path() + (queryWithoutToken == null ? "" : "?" + queryWithoutToken);
         resp.putHeader(HttpHeaders.SET_COOKIE, Tokens.setCookie(prefix, presented.value()))
-                .putHeader(HttpHeaders.LOCATION, location).putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .setStatusCode(READ_METHODS.contains(req.method()) ? 302 : 307).end();
+                .putHeader(HttpHeaders.LOCATION, location)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .setStatusCode(READ_METHODS.contains(req.method()) ? 302 : 307)
+                .end();
         return true;
     }
 

@@ -86,8 +86,16 @@ final class HeaderRewrite {
         return out;
     }
 
-    /** Status, message and end-to-end headers of the upstream response. */
-    static void copyResponseHead(HttpClientResponse upResp, HttpServerResponse resp) {
+    /**
+     * Under path routing every session shares the router's origin, so a page one session serves (a file the agent
+     * wrote, read through opencode's file API) would run with the origin and the path cookies of all of them. Such
+     * documents are sandboxed into an opaque origin: their requests carry {@code Origin: null}, which the
+     * {@link OriginGuard} refuses. Host routing gives each session its own origin instead.
+     */
+    static final String PATH_ROUTING_CSP = "sandbox allow-scripts allow-forms allow-popups allow-downloads";
+
+    /** Status, message and end-to-end headers of the upstream response; the sandbox under path routing. */
+    static void copyResponseHead(HttpClientResponse upResp, HttpServerResponse resp, String prefix) {
         resp.setStatusCode(upResp.statusCode());
         if (upResp.statusMessage() != null) {
             resp.setStatusMessage(upResp.statusMessage());
@@ -98,6 +106,9 @@ final class HeaderRewrite {
             if (!DROPPED_RESPONSE_HEADERS.contains(h) && !connectionTokens.contains(h)) {
                 resp.headers().add(e.getKey(), e.getValue());
             }
+        }
+        if (!prefix.isEmpty()) {
+            resp.headers().add("Content-Security-Policy", PATH_ROUTING_CSP);
         }
     }
 

@@ -34,8 +34,12 @@ final class OriginGuard {
         if (origin == null || allowed.contains(origin) || sameOrigin(origin, req)) {
             return true;
         }
-        HttpErrors.send(resp, 403, "cross-origin request refused: Origin " + printable(origin)
-                + " is not this router's origin nor in collab.router.allowed-origins", name);
+        HttpErrors.send(
+                resp,
+                403,
+                "cross-origin request refused: Origin " + printable(origin)
+                        + " is not this router's origin nor in collab.router.allowed-origins",
+                name);
         return false;
     }
 

@@ -23,13 +23,21 @@ final class PathPolicy {
     RouteClass check(HttpMethod method, String rest, HttpServerResponse resp, String name) {
         RouteClass c = table.classify(method, rest);
         if (c == RouteClass.DENY) {
-            HttpErrors.send(resp, 403, "opencode credential and config writes are not reachable through the router; "
-                    + "use PUT /collab/session/{session}/credentials/{key}", name);
+            HttpErrors.send(
+                    resp,
+                    403,
+                    "opencode credential and config writes are not reachable through the router; "
+                            + "use PUT /collab/session/{session}/credentials/{key}",
+                    name);
             return null;
         }
         if (c == RouteClass.UNKNOWN && !CookieBootstrap.isRead(method)) {
-            HttpErrors.send(resp, 403, "not forwarded: " + method.name() + " is not a route of opencode's API on this path "
-                    + "(only reads reach its web UI)", name);
+            HttpErrors.send(
+                    resp,
+                    403,
+                    "not forwarded: " + method.name() + " is not a route of opencode's API on this path "
+                            + "(only reads reach its web UI)",
+                    name);
             return null;
         }
         return c;

@@ -18,11 +18,17 @@ final class ProxyExchange {
     final String prefix;
     /** The response transform that asked for this exchange's body, or null: the body is streamed as is. */
     final ResponseTransform transform;
+
     CollabSession session;
     SessionDirectory.Access access;
 
-    ProxyExchange(RoutingContext ctx, CollabSession session, SessionDirectory.Access access, String prefix,
-            String uri, ResponseTransform transform) {
+    ProxyExchange(
+            RoutingContext ctx,
+            CollabSession session,
+            SessionDirectory.Access access,
+            String prefix,
+            String uri,
+            ResponseTransform transform) {
         this.ctx = ctx;
         this.name = session.getMetadata().getName();
         this.session = session;

@@ -26,8 +26,15 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final PathPolicy pathPolicy;
     private final OriginGuard originGuard;
 
-    ProxyHandler(Vertx vertx, Supplier<HttpClient> clients, SessionLookup sessions, ActivityTracker activity,
-            RouterSettings settings, RouterMetrics metrics, RouteTable routes, List<ResponseTransform> transforms) {
+    ProxyHandler(
+            Vertx vertx,
+            Supplier<HttpClient> clients,
+            SessionLookup sessions,
+            ActivityTracker activity,
+            RouterSettings settings,
+            RouterMetrics metrics,
+            RouteTable routes,
+            List<ResponseTransform> transforms) {
         this.sessions = sessions;
         this.metrics = metrics;
         this.bodyCap = new RequestBodyCap(vertx, settings.maxBody(), activity);
@@ -84,7 +91,8 @@ class ProxyHandler implements Handler<RoutingContext> {
             return;
         }
         ResponseTransform transform = transformFor(req, routeClass);
-        ProxyExchange ex = new ProxyExchange(ctx, cs, access, prefix, rest + (query == null ? "" : "?" + query), transform);
+        ProxyExchange ex =
+                new ProxyExchange(ctx, cs, access, prefix, rest + (query == null ? "" : "?" + query), transform);
         wakeWait.whenRunning(ex, relay::forward);
     }
 

@@ -17,40 +17,96 @@ import java.util.List;
  * @param sessionDomain      base domain of host-based routing ({@code <session>.<domain>}), or null: path routing only
  * @param allowedOrigins     origins besides the router's own accepted on cookie-authenticated requests
  */
-public record RouterSettings(List<String> namespaces, String routerNamespace, String adminTokenSecret, long maxBody,
-        long maxCredentialBody, Duration wakeWait, Duration upstreamTimeout, Duration defaultIdleTimeout,
-        String sessionDomain, List<String> allowedOrigins) {
+public record RouterSettings(
+        List<String> namespaces,
+        String routerNamespace,
+        String adminTokenSecret,
+        long maxBody,
+        long maxCredentialBody,
+        Duration wakeWait,
+        Duration upstreamTimeout,
+        Duration defaultIdleTimeout,
+        String sessionDomain,
+        List<String> allowedOrigins) {
 
     /** A Secret holds at most 1 MiB; a credential file is a few KiB. */
     public static final long CREDENTIAL_BODY_LIMIT = 256 * 1024;
 
     public RouterSettings {
         namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
-        sessionDomain = sessionDomain == null || sessionDomain.isBlank() ? null
+        sessionDomain = sessionDomain == null || sessionDomain.isBlank()
+                ? null
                 : sessionDomain.trim().toLowerCase(java.util.Locale.ROOT).replaceAll("^\\.+|\\.+$", "");
-        allowedOrigins = allowedOrigins == null ? List.of()
-                : allowedOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+        allowedOrigins = allowedOrigins == null
+                ? List.of()
+                : allowedOrigins.stream()
+                        .map(String::trim)
+                        .filter(o -> !o.isEmpty())
+                        .toList();
     }
 
     /** Without host-based routing and extra origins. */
-    public RouterSettings(List<String> namespaces, String routerNamespace, String adminTokenSecret, long maxBody,
-            long maxCredentialBody, Duration wakeWait, Duration upstreamTimeout, Duration defaultIdleTimeout) {
-        this(namespaces, routerNamespace, adminTokenSecret, maxBody, maxCredentialBody, wakeWait, upstreamTimeout,
-                defaultIdleTimeout, null, List.of());
+    public RouterSettings(
+            List<String> namespaces,
+            String routerNamespace,
+            String adminTokenSecret,
+            long maxBody,
+            long maxCredentialBody,
+            Duration wakeWait,
+            Duration upstreamTimeout,
+            Duration defaultIdleTimeout) {
+        this(
+                namespaces,
+                routerNamespace,
+                adminTokenSecret,
+                maxBody,
+                maxCredentialBody,
+                wakeWait,
+                upstreamTimeout,
+                defaultIdleTimeout,
+                null,
+                List.of());
     }
 
     public RouterSettings withBrowser(String domain, List<String> origins) {
-        return new RouterSettings(namespaces, routerNamespace, adminTokenSecret, maxBody, maxCredentialBody, wakeWait,
-                upstreamTimeout, defaultIdleTimeout, domain, origins);
+        return new RouterSettings(
+                namespaces,
+                routerNamespace,
+                adminTokenSecret,
+                maxBody,
+                maxCredentialBody,
+                wakeWait,
+                upstreamTimeout,
+                defaultIdleTimeout,
+                domain,
+                origins);
     }
 
     public RouterSettings withWakeWait(Duration wait) {
-        return new RouterSettings(namespaces, routerNamespace, adminTokenSecret, maxBody, maxCredentialBody, wait,
-                upstreamTimeout, defaultIdleTimeout, sessionDomain, allowedOrigins);
+        return new RouterSettings(
+                namespaces,
+                routerNamespace,
+                adminTokenSecret,
+                maxBody,
+                maxCredentialBody,
+                wait,
+                upstreamTimeout,
+                defaultIdleTimeout,
+                sessionDomain,
+                allowedOrigins);
     }
 
     public RouterSettings withUpstreamTimeout(Duration timeout) {
-        return new RouterSettings(namespaces, routerNamespace, adminTokenSecret, maxBody, maxCredentialBody, wakeWait,
-                timeout, defaultIdleTimeout, sessionDomain, allowedOrigins);
+        return new RouterSettings(
+                namespaces,
+                routerNamespace,
+                adminTokenSecret,
+                maxBody,
+                maxCredentialBody,
+                wakeWait,
+                timeout,
+                defaultIdleTimeout,
+                sessionDomain,
+                allowedOrigins);
     }
 }

@@ -21,10 +21,13 @@ public class RouterWiring {
 
     @Inject
     CollabConfig config;
+
     @Inject
     Vertx vertx;
+
     @Inject
     KubernetesClient client;
+
     @Inject
     MeterRegistry registry;
 
@@ -37,18 +40,30 @@ public class RouterWiring {
         RouterSettings settings = settings(config, client.getNamespace());
         router = new SessionRouter(vertx, client, settings, registry, Clock.systemUTC()).start();
         router.mount(httpRouter);
-        LOG.infof("router role: sessions in %s, admin token from Secret %s/%s, max body %d bytes, wake wait %s",
-                settings.namespaces().isEmpty() ? "every namespace" : settings.namespaces(), settings.routerNamespace(),
-                settings.adminTokenSecret(), settings.maxBody(), settings.wakeWait());
+        LOG.infof(
+                "router role: sessions in %s, admin token from Secret %s/%s, max body %d bytes, wake wait %s",
+                settings.namespaces().isEmpty() ? "every namespace" : settings.namespaces(),
+                settings.routerNamespace(),
+                settings.adminTokenSecret(),
+                settings.maxBody(),
+                settings.wakeWait());
     }
 
     static RouterSettings settings(CollabConfig config, String clientNamespace) {
         long maxBody = ByteSize.parse(config.router().maxBody());
-        return new RouterSettings(config.namespaces().orElse(java.util.List.of()).stream().filter(s -> !s.isBlank()).toList(),
-                Optional.ofNullable(clientNamespace).orElse("default"), config.router().adminTokenSecret(), maxBody,
-                Math.min(maxBody, RouterSettings.CREDENTIAL_BODY_LIMIT), config.router().wakeWait(),
-                config.router().upstreamTimeout(), GoDuration.parse(config.session().idleTimeout()))
-                .withBrowser(config.router().sessionDomain().orElse(null),
+        return new RouterSettings(
+                        config.namespaces().orElse(java.util.List.of()).stream()
+                                .filter(s -> !s.isBlank())
+                                .toList(),
+                        Optional.ofNullable(clientNamespace).orElse("default"),
+                        config.router().adminTokenSecret(),
+                        maxBody,
+                        Math.min(maxBody, RouterSettings.CREDENTIAL_BODY_LIMIT),
+                        config.router().wakeWait(),
+                        config.router().upstreamTimeout(),
+                        GoDuration.parse(config.session().idleTimeout()))
+                .withBrowser(
+                        config.router().sessionDomain().orElse(null),
                         config.router().allowedOrigins().orElse(java.util.List.of()));
     }
 

@@ -30,26 +30,43 @@ public class SessionRouter implements AutoCloseable {
      * event loop of the requests that use it, and no request hops threads.
      */
     private final Map<Thread, HttpClient> httpClients = new ConcurrentHashMap<>();
+
     private final ProxyHandler proxy;
     private final SessionApi api;
 
-    public SessionRouter(Vertx vertx, KubernetesClient client, RouterSettings settings, MeterRegistry registry, Clock clock) {
+    public SessionRouter(
+            Vertx vertx, KubernetesClient client, RouterSettings settings, MeterRegistry registry, Clock clock) {
         this.settings = settings;
         this.metrics = new RouterMetrics(registry);
         this.directory = new SessionDirectory(client, settings);
         this.activity = new ActivityTracker(vertx, client, settings, clock, metrics);
         this.vertx = vertx;
-        directory.onRemoved(cs -> activity.forget(cs.getMetadata().getNamespace(), cs.getMetadata().getName()));
+        directory.onRemoved(cs -> activity.forget(
+                cs.getMetadata().getNamespace(), cs.getMetadata().getName()));
         SessionLookup sessions = new SessionLookup(directory);
-        this.proxy = new ProxyHandler(vertx, this::httpClient, sessions, activity, settings, metrics,
-                RouteTable.opencode(), List.of(new SecretRedaction()));
+        this.proxy = new ProxyHandler(
+                vertx,
+                this::httpClient,
+                sessions,
+                activity,
+                settings,
+                metrics,
+                RouteTable.opencode(),
+                List.of(new SecretRedaction()));
         this.api = new SessionApi(vertx, client, sessions, settings, metrics);
     }
 
     private HttpClient httpClient() {
-        return httpClients.computeIfAbsent(Thread.currentThread(), t -> vertx.createHttpClient(new HttpClientOptions()
-                .setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(10_000).setKeepAliveTimeout(60)
-                .setDecompressionSupported(false), new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_ENDPOINT)));
+        return httpClients.computeIfAbsent(
+                Thread.currentThread(),
+                t -> vertx.createHttpClient(
+                        new HttpClientOptions()
+                                .setKeepAlive(true)
+                                .setTcpNoDelay(true)
+                                .setConnectTimeout(10_000)
+                                .setKeepAliveTimeout(60)
+                                .setDecompressionSupported(false),
+                        new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_ENDPOINT)));
     }
 
     /** Starts the informers (non-blocking; {@link #ready()} says when they have synced). */

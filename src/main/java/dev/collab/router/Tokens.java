@@ -11,18 +11,19 @@ import java.util.List;
 final class Tokens {
     /** Session cookie set after a ?token= visit; scoped to /s/{session}/, or the session's host. */
     static final String COOKIE = "collab_session_token";
+
     static final String QUERY_PARAM = "token";
 
-    private Tokens() {
-    }
+    private Tokens() {}
 
     /** Where the presented token came from: the Bearer header wins over the query, the query over the cookie. */
     enum Source {
-        BEARER, QUERY, COOKIE
+        BEARER,
+        QUERY,
+        COOKIE
     }
 
-    record Presented(String value, Source source) {
-    }
+    record Presented(String value, Source source) {}
 
     /** The token the request presents, or null. */
     static Presented presented(HttpServerRequest req) {
@@ -88,7 +89,8 @@ final class Tokens {
      * the session has its own origin: host-only cookie, Path=/, SameSite=Lax.
      */
     static String setCookie(String prefix, String token) {
-        return prefix.isEmpty() ? COOKIE + "=" + token + "; Path=/; HttpOnly; Secure; SameSite=Lax"
+        return prefix.isEmpty()
+                ? COOKIE + "=" + token + "; Path=/; HttpOnly; Secure; SameSite=Lax"
                 : COOKIE + "=" + token + "; Path=" + prefix + "/; HttpOnly; Secure; SameSite=None";
     }
 

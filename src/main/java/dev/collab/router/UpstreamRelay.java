@@ -41,8 +41,13 @@ final class UpstreamRelay {
     private final Map<String, URI> endpoints = new ConcurrentHashMap<>();
     private static final int MAX_CACHED_ENDPOINTS = 10_000;
 
-    UpstreamRelay(Vertx vertx, Supplier<HttpClient> clients, ActivityTracker activity, RouterMetrics metrics,
-            RequestBodyCap bodyCap, Duration upstreamTimeout) {
+    UpstreamRelay(
+            Vertx vertx,
+            Supplier<HttpClient> clients,
+            ActivityTracker activity,
+            RouterMetrics metrics,
+            RequestBodyCap bodyCap,
+            Duration upstreamTimeout) {
         this.vertx = vertx;
         this.clients = clients;
         this.activity = activity;
@@ -67,8 +72,11 @@ final class UpstreamRelay {
             return;
         }
         boolean upgrade = WebSocketTunnel.isUpgrade(req);
-        RequestOptions options = new RequestOptions().setMethod(req.method()).setHost(endpoint.getHost())
-                .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80).setURI(ex.uri);
+        RequestOptions options = new RequestOptions()
+                .setMethod(req.method())
+                .setHost(endpoint.getHost())
+                .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80)
+                .setURI(ex.uri);
         MultiMap headers = HeaderRewrite.upstream(req, ex.prefix, ex.access, upgrade);
         if (ex.transform != null) {
             headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
@@ -139,7 +147,7 @@ final class UpstreamRelay {
             transformed(ex, upResp);
             return;
         }
-        HeaderRewrite.copyResponseHead(upResp, resp);
+        HeaderRewrite.copyResponseHead(upResp, resp, ex.prefix);
         int status = upResp.statusCode();
         boolean bodyless = req.method() == HttpMethod.HEAD || status == 204 || status == 304 || status / 100 == 1;
         if (!bodyless && !upResp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
@@ -190,18 +198,19 @@ final class UpstreamRelay {
                 HttpErrors.send(resp, 502, "session response failed", ex.name);
                 return;
             }
-            vertx.executeBlocking(() -> ex.transform.transform(bar.result()), false).onComplete(tar -> {
-                if (resp.closed()) {
-                    return;
-                }
-                if (tar.failed()) {
-                    HttpErrors.send(resp, 502, ex.transform.failure(), ex.name);
-                    return;
-                }
-                HeaderRewrite.copyResponseHead(upResp, resp);
-                resp.headers().remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_ENCODING);
-                resp.end(tar.result());
-            });
+            vertx.executeBlocking(() -> ex.transform.transform(bar.result()), false)
+                    .onComplete(tar -> {
+                        if (resp.closed()) {
+                            return;
+                        }
+                        if (tar.failed()) {
+                            HttpErrors.send(resp, 502, ex.transform.failure(), ex.name);
+                            return;
+                        }
+                        HeaderRewrite.copyResponseHead(upResp, resp, ex.prefix);
+                        resp.headers().remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_ENCODING);
+                        resp.end(tar.result());
+                    });
         });
     }
 

@@ -32,6 +32,9 @@ class DeployControlPlaneIT {
     @Test
     void kustomizeBaseAppliesIntoRestrictedNamespaces(ControlPlane plane) {
         Kubectl kubectl = plane.kubectl();
+        // As for the chart below: the namespaces must exist for a server-side dry run; deploy/ labels them.
+        plane.ensureNamespace("collab-system", java.util.Map.of());
+        plane.ensureNamespace("collab", java.util.Map.of());
         String rendered = kubectl.run("kustomize", "deploy").orFail();
         assertDryRunThenApply(kubectl, rendered);
         assertThat(plane.admin()
@@ -47,6 +50,9 @@ class DeployControlPlaneIT {
     @Test
     void helmChartAppliesIntoRestrictedNamespaces(ControlPlane plane) {
         plane.ensureNamespace(CHART_SYSTEM, ControlPlane.restricted()); // helm install --create-namespace + label
+        // A server-side dry run cannot create the namespace its objects go to; helm creates it first too. No labels:
+        // the chart's own Namespace object must bring enforce=restricted.
+        plane.ensureNamespace(CHART_SESSIONS, java.util.Map.of());
         String rendered = ChartTest.chart()
                 .template()
                 .withName("collab")
@@ -66,8 +72,16 @@ class DeployControlPlaneIT {
 
     static void assertDryRunThenApply(Kubectl kubectl, String manifests) {
         for (String dryRun : List.of("--dry-run=server", "--dry-run=none")) {
+            // --force-conflicts: the CRD was applied before by another field manager (DEPLOYMENT.md, Upgrade).
             Kubectl.Result result = kubectl.runWithInput(
-                    manifests, "apply", dryRun, "--server-side", "--field-manager=collab-deploy-test", "-f", "-");
+                    manifests,
+                    "apply",
+                    dryRun,
+                    "--server-side",
+                    "--force-conflicts",
+                    "--field-manager=collab-deploy-test",
+                    "-f",
+                    "-");
             result.orFail();
             assertThat(result.err()).as("apply %s warnings", dryRun).doesNotContain("Warning");
         }

@@ -284,9 +284,11 @@ final class DeployInvariants {
         Map<String, Set<String>> rules = new TreeMap<>();
         rules.put("collab.dev/collabsessions", verbs("get", "list", "watch", "patch", "update"));
         rules.put("collab.dev/collabsessions/status", verbs("get", "patch", "update"));
-        rules.put("/pods", verbs("get", "list", "watch", "create", "delete"));
-        rules.put("/persistentvolumeclaims", verbs("get", "list", "watch", "create", "delete"));
-        rules.put("/secrets", verbs("get", "list", "watch", "create", "update"));
+        rules.put("collab.dev/collabsessionpools", verbs("get", "list", "watch"));
+        rules.put("collab.dev/collabsessionpools/status", verbs("get", "patch", "update"));
+        rules.put("/pods", verbs("get", "list", "watch", "create", "delete", "update", "patch"));
+        rules.put("/persistentvolumeclaims", verbs("get", "list", "watch", "create", "delete", "update", "patch"));
+        rules.put("/secrets", verbs("get", "list", "watch", "create", "update", "patch", "delete"));
         rules.put("/events", verbs("create", "patch"));
         rules.put("events.k8s.io/events", verbs("create", "patch"));
         return rules;
@@ -324,7 +326,7 @@ final class DeployInvariants {
         }
         Map<String, Set<String>> lease = new TreeMap<>();
         lease.put("coordination.k8s.io/leases", verbs("create"));
-        lease.put("coordination.k8s.io/leases[" + e.leaseName() + "]", verbs("get", "update"));
+        lease.put("coordination.k8s.io/leases[" + e.leaseName() + "]", verbs("get", "update", "patch"));
         merge(expectedOperator, e.controlNamespace(), lease);
         // the gateway key: created by the operator when missing, then read by name (operator and gateway)
         Map<String, Set<String>> operatorKey = new TreeMap<>();

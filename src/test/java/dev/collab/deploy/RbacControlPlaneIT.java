@@ -45,9 +45,15 @@ class RbacControlPlaneIT {
                 "delete persistentvolumeclaims -n collab",
                 "watch secrets -n collab",
                 "create secrets -n collab",
+                // A claimed warm worker's access Secret is adopted (update), a duplicate worker's released (delete).
+                "update secrets -n collab",
+                "delete secrets -n collab",
+                // A claim moves a warm worker to its session with a conditional PUT.
+                "update pods -n collab",
                 "create events -n collab",
                 "create leases.coordination.k8s.io -n collab-system",
-                "update leases.coordination.k8s.io/collab-session-operator -n collab-system");
+                "update leases.coordination.k8s.io/collab-session-operator -n collab-system",
+                "patch leases.coordination.k8s.io/collab-session-operator -n collab-system");
         assertAnswers(
                 plane,
                 OPERATOR,
@@ -55,8 +61,6 @@ class RbacControlPlaneIT {
                 "create pods --subresource=exec -n collab",
                 "create pods --subresource=attach -n collab",
                 "create pods --subresource=portforward -n collab",
-                "update secrets -n collab",
-                "delete secrets -n collab",
                 "get secrets -n collab-system",
                 "get secrets -n default",
                 "create services -n collab",

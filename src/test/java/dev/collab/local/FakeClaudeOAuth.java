@@ -28,8 +28,7 @@ final class FakeClaudeOAuth implements AutoCloseable {
     static final String PATH = "/v1/oauth/token";
 
     /** One refresh request: the refresh token presented, whether it was accepted, the sending pid (-1: unknown). */
-    record Refresh(String refreshToken, boolean accepted, long pid) {
-    }
+    record Refresh(String refreshToken, boolean accepted, long pid) {}
 
     private static final Pattern TOKEN = Pattern.compile("ort-([a-z]+)-(\\d{4})-.*");
     private final HttpServer server;
@@ -68,30 +67,40 @@ final class FakeClaudeOAuth implements AutoCloseable {
     private static String rotated(String refreshToken, String kind) {
         Matcher m = TOKEN.matcher(refreshToken);
         if (!m.matches()) {
-            throw new IllegalArgumentException("not a refresh token of this server: " + FakeAnthropic.redact(refreshToken));
+            throw new IllegalArgumentException(
+                    "not a refresh token of this server: " + FakeAnthropic.redact(refreshToken));
         }
         return String.format("%s-%s-%04d-rotated", kind, m.group(1), Integer.parseInt(m.group(2)) + 1);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody()) {
             byte[] raw = in.readAllBytes();
-            long pid = SocketOwners.pidOfLoopbackClient(exchange.getRemoteAddress().getPort(), server.getAddress().getPort());
+            long pid = SocketOwners.pidOfLoopbackClient(
+                    exchange.getRemoteAddress().getPort(), server.getAddress().getPort());
             if (!"POST".equals(exchange.getRequestMethod())) {
                 answer(exchange, 405, "{\"error\":\"method_not_allowed\"}");
                 return;
             }
             JsonNode body = Serialization.jsonMapper().readTree(raw);
             String token = body.path("refresh_token").asText("");
-            boolean ok = "refresh_token".equals(body.path("grant_type").asText()) && TOKEN.matcher(token).matches()
+            boolean ok = "refresh_token".equals(body.path("grant_type").asText())
+                    && TOKEN.matcher(token).matches()
                     && used.add(token);
             refreshes.add(new Refresh(token, ok, pid));
             if (!ok) {
-                answer(exchange, 400, "{\"error\":\"invalid_grant\",\"error_description\":\"refresh token unknown or already used\"}");
+                answer(
+                        exchange,
+                        400,
+                        "{\"error\":\"invalid_grant\",\"error_description\":\"refresh token unknown or already used\"}");
                 return;
             }
-            answer(exchange, 200, "{\"token_type\":\"Bearer\",\"access_token\":\"" + accessAfter(token) + "\",\"refresh_token\":\""
-                    + refreshAfter(token) + "\",\"expires_in\":28800}");
+            answer(
+                    exchange,
+                    200,
+                    "{\"token_type\":\"Bearer\",\"access_token\":\"" + accessAfter(token) + "\",\"refresh_token\":\""
+                            + refreshAfter(token) + "\",\"expires_in\":28800}");
         }
     }
 

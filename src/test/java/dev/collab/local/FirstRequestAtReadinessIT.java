@@ -47,8 +47,11 @@ class FirstRequestAtReadinessIT {
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
 
     /** HTTP/1.1 like the router's client: opencode never answers an instance-loading request that asks for h2c. */
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
     private Path dataDir;
     private EmbeddedApi api;
     private KubernetesClient client;
@@ -73,7 +76,9 @@ class FirstRequestAtReadinessIT {
     @Test
     void aRequestSentTheMomentThePodIsReadyIsAnswered() throws Exception {
         Optional<String> opencode = RealOpencode.find();
-        assumeTrue(opencode.isPresent(), "needs the real opencode (.ci/install-opencode.sh, the PATH or -Dcollab.it.opencode)");
+        assumeTrue(
+                opencode.isPresent(),
+                "needs the real opencode (.ci/install-opencode.sh, the PATH or -Dcollab.it.opencode)");
         // outside the repository: a workspace inside a git work tree would make it opencode's project
         dataDir = Files.createTempDirectory("collab-first-request");
         api = EmbeddedApi.start(dataDir, "default", 0);
@@ -105,16 +110,19 @@ class FirstRequestAtReadinessIT {
                 if (first != 200) {
                     int next = firstRequest(port);
                     keepLogs();
-                    assertEquals(200, first, "start " + attempt + ": the request sent at readiness was not answered within "
-                            + ANSWER_TIMEOUT.toSeconds() + " s; the next request got " + next
-                            + " (worker logs in target/first-request)");
+                    assertEquals(
+                            200,
+                            first,
+                            "start " + attempt + ": the request sent at readiness was not answered within "
+                                    + ANSWER_TIMEOUT.toSeconds() + " s; the next request got " + next
+                                    + " (worker logs in target/first-request)");
                 }
                 answerMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             }
             client.pods().withName(NAME).delete(); // the next pod of this name starts once this process is gone
         }
-        System.out.println("FIRST REQUEST AT READINESS: " + TRIES + " of " + TRIES + " answered; ms from Ready to answer: "
-                + answerMillis);
+        System.out.println("FIRST REQUEST AT READINESS: " + TRIES + " of " + TRIES
+                + " answered; ms from Ready to answer: " + answerMillis);
     }
 
     /** The worker's output and opencode's own logs (no credentials here), for a failed run. */
@@ -137,43 +145,80 @@ class FirstRequestAtReadinessIT {
     private int firstRequest(int port) throws Exception {
         String basic = Base64.getEncoder().encodeToString(("opencode:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/session"))
-                    .timeout(ANSWER_TIMEOUT).header("Authorization", "Basic " + basic).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/session"))
+                                    .timeout(ANSWER_TIMEOUT)
+                                    .header("Authorization", "Basic " + basic)
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (HttpTimeoutException e) {
             return -1;
         }
     }
 
     private static boolean isReady(Pod p) {
-        return p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        return p.getStatus() != null
+                && p.getStatus().getConditions() != null
+                && p.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     /** The operator's worker container and readiness probe (WorkerPodBuilder), without the seed-home init container. */
     private static Pod workerPod() {
         return new PodBuilder()
-                .withNewMetadata().withName(NAME)
+                .withNewMetadata()
+                .withName(NAME)
                 .withLabels(Map.of(CollabLabels.ROLE, CollabLabels.ROLE_WORKER, CollabLabels.SESSION, NAME))
                 .endMetadata()
                 .withNewSpec()
                 .withTerminationGracePeriodSeconds(15L)
-                .addNewContainer().withName("opencode").withImage("ghcr.io/anomalyco/opencode:1.18.33")
+                .addNewContainer()
+                .withName("opencode")
+                .withImage("ghcr.io/anomalyco/opencode:1.18.33")
                 .withCommand("opencode", "serve", "--hostname", "0.0.0.0", "--port", "4096")
                 .withWorkingDir("/home/collab/workspace")
-                .withEnv(new EnvVarBuilder().withName("HOME").withValue("/home/collab").build(),
-                        new EnvVarBuilder().withName("OPENCODE_SERVER_PASSWORD").withValue(PASSWORD).build(),
-                        new EnvVarBuilder().withName("OPENCODE_DISABLE_MODELS_FETCH").withValue("true").build(),
-                        new EnvVarBuilder().withName("OPENCODE_DISABLE_AUTOUPDATE").withValue("true").build())
-                .addNewPort().withName("http").withContainerPort(4096).endPort()
+                .withEnv(
+                        new EnvVarBuilder()
+                                .withName("HOME")
+                                .withValue("/home/collab")
+                                .build(),
+                        new EnvVarBuilder()
+                                .withName("OPENCODE_SERVER_PASSWORD")
+                                .withValue(PASSWORD)
+                                .build(),
+                        new EnvVarBuilder()
+                                .withName("OPENCODE_DISABLE_MODELS_FETCH")
+                                .withValue("true")
+                                .build(),
+                        new EnvVarBuilder()
+                                .withName("OPENCODE_DISABLE_AUTOUPDATE")
+                                .withValue("true")
+                                .build())
+                .addNewPort()
+                .withName("http")
+                .withContainerPort(4096)
+                .endPort()
                 .withNewReadinessProbe()
-                .withNewHttpGet().withPath("/site.webmanifest").withPort(new IntOrString("http")).endHttpGet()
-                .withPeriodSeconds(1).withTimeoutSeconds(2).withFailureThreshold(3)
+                .withNewHttpGet()
+                .withPath("/site.webmanifest")
+                .withPort(new IntOrString("http"))
+                .endHttpGet()
+                .withPeriodSeconds(1)
+                .withTimeoutSeconds(2)
+                .withFailureThreshold(3)
                 .endReadinessProbe()
-                .addNewVolumeMount().withName("home").withMountPath("/home/collab").endVolumeMount()
+                .addNewVolumeMount()
+                .withName("home")
+                .withMountPath("/home/collab")
+                .endVolumeMount()
                 .endContainer()
-                .addNewVolume().withName("home").withNewPersistentVolumeClaim().withClaimName(NAME + "-home")
-                .endPersistentVolumeClaim().endVolume()
+                .addNewVolume()
+                .withName("home")
+                .withNewPersistentVolumeClaim()
+                .withClaimName(NAME + "-home")
+                .endPersistentVolumeClaim()
+                .endVolume()
                 .endSpec()
                 .build();
     }

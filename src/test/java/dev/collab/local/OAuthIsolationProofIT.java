@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionTypes;
@@ -134,11 +135,13 @@ class OAuthIsolationProofIT {
         assertOnlyOwnBearer("alice", aliceRestarted, aliceRotatedAccess);
 
         // a new subscription uploaded for alice through the router: it wins over the written-back tokens
-        HttpResponse<String> upload = local.adminPut("alice/claude-creds",
-                credentials(ALICE_UPLOADED_ACCESS, ALICE_UPLOADED_REFRESH, valid));
+        HttpResponse<String> upload =
+                local.adminPut("alice/claude-creds", credentials(ALICE_UPLOADED_ACCESS, ALICE_UPLOADED_REFRESH, valid));
         assertTrue(upload.statusCode() < 300, "upload: " + upload.statusCode() + " " + upload.body());
         long aliceUploaded = local.awaitReplaced("alice", aliceRestarted);
-        assertFalse(ProcessHandle.of(aliceRestarted).map(ProcessHandle::isAlive).orElse(false), "alice's old worker stopped");
+        assertFalse(
+                ProcessHandle.of(aliceRestarted).map(ProcessHandle::isAlive).orElse(false),
+                "alice's old worker stopped");
         local.prompt("alice", aliceToken);
         local.prompt("bob", bobToken);
         assertHomeCredentials("alice", ALICE_UPLOADED_ACCESS, ALICE_UPLOADED_REFRESH);
@@ -149,10 +152,14 @@ class OAuthIsolationProofIT {
         assertEquals(1, oauth.refreshes().size(), "the uploaded token was valid: no refresh");
 
         String out = "OAUTH ISOLATION PROOF: credential headers recorded at the fake Anthropic endpoint\n"
-                + anthropic.summary(Map.of("alice", List.of(alicePid, aliceRestarted, aliceUploaded), "bob", List.of(bobPid)))
-                + "  refreshes at the fake token endpoint: " + oauth.refreshes().stream()
-                        .map(r -> FakeAnthropic.redact(r.refreshToken()) + " pid " + r.pid() + (r.accepted() ? " accepted" : " refused"))
-                        .toList() + "\n";
+                + anthropic.summary(
+                        Map.of("alice", List.of(alicePid, aliceRestarted, aliceUploaded), "bob", List.of(bobPid)))
+                + "  refreshes at the fake token endpoint: "
+                + oauth.refreshes().stream()
+                        .map(r -> FakeAnthropic.redact(r.refreshToken()) + " pid " + r.pid()
+                                + (r.accepted() ? " accepted" : " refused"))
+                        .toList()
+                + "\n";
         System.out.print(out);
         Files.writeString(local.work().resolve("summary.txt"), out);
     }
@@ -163,12 +170,16 @@ class OAuthIsolationProofIT {
      */
     private static void assertOnlyOwnBearer(String session, long pid, String accessToken) {
         List<FakeAnthropic.Recorded> all = anthropic.requests();
-        assertTrue(all.stream().anyMatch(r -> r.from(session, pid)), session + "'s worker " + pid + " reached the endpoint");
+        assertTrue(
+                all.stream().anyMatch(r -> r.from(session, pid)),
+                session + "'s worker " + pid + " reached the endpoint");
         for (FakeAnthropic.Recorded r : all) {
             boolean sessionPath = r.path().startsWith("/" + session + "/");
             assertNull(r.apiKey(), "no x-api-key on any request (" + r.path() + ")");
             if (r.from(session, pid)) {
-                assertTrue(sessionPath, "worker " + pid + " of " + session + " used another session's configuration: " + r.path());
+                assertTrue(
+                        sessionPath,
+                        "worker " + pid + " of " + session + " used another session's configuration: " + r.path());
                 assertEquals(accessToken, r.bearer(), session + "'s worker sent another credential");
             } else if (!sessionPath) {
                 assertNotEquals(accessToken, r.bearer(), "another session's worker sent " + session + "'s token");
@@ -179,45 +190,66 @@ class OAuthIsolationProofIT {
     /** The tokens in the session's ~/.claude/.credentials.json (0600) and the oauth entry the plugin wrote to auth.json. */
     private static void assertHomeCredentials(String session, String access, String refresh) throws IOException {
         Path creds = local.home(session).resolve(".claude/.credentials.json");
-        JsonNode oauthEntry = Serialization.jsonMapper().readTree(creds.toFile()).path("claudeAiOauth");
+        JsonNode oauthEntry =
+                Serialization.jsonMapper().readTree(creds.toFile()).path("claudeAiOauth");
         assertEquals(access, oauthEntry.path("accessToken").asText(), session + "'s access token in HOME");
         assertEquals(refresh, oauthEntry.path("refreshToken").asText(), session + "'s refresh token in HOME");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(creds)));
         Path auth = local.home(session).resolve(".local/share/opencode/auth.json");
-        JsonNode anthropicEntry = Serialization.jsonMapper().readTree(auth.toFile()).path("anthropic");
+        JsonNode anthropicEntry =
+                Serialization.jsonMapper().readTree(auth.toFile()).path("anthropic");
         assertEquals("oauth", anthropicEntry.path("type").asText(), session + "'s auth.json: the plugin's oauth entry");
         assertEquals(access, anthropicEntry.path("access").asText());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(auth)));
     }
 
     private static String credentialsReason(String session) {
-        CollabSession s = local.client().resources(CollabSession.class).inNamespace(NS).withName(session).get();
-        return s.getStatus().getConditions().stream().filter(c -> ConditionTypes.CREDENTIALS_READY.equals(c.getType()))
-                .map(Condition::getReason).findFirst().orElse(null);
+        CollabSession s = local.client()
+                .resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(session)
+                .get();
+        return s.getStatus().getConditions().stream()
+                .filter(c -> ConditionTypes.CREDENTIALS_READY.equals(c.getType()))
+                .map(Condition::getReason)
+                .findFirst()
+                .orElse(null);
     }
 
     private static String credentials(String access, String refresh, long expiresAt) {
-        return "{\"claudeAiOauth\":{\"accessToken\":\"" + access + "\",\"refreshToken\":\"" + refresh + "\",\"expiresAt\":"
-                + expiresAt + ",\"subscriptionType\":\"max\"}}";
+        return "{\"claudeAiOauth\":{\"accessToken\":\"" + access + "\",\"refreshToken\":\"" + refresh
+                + "\",\"expiresAt\":" + expiresAt + ",\"subscriptionType\":\"max\"}}";
     }
 
     /** The session's Secret: opencode.json (the plugin by path, its own base URL), claude-credentials.json, maybe auth.json. */
     private static void createSession(String name, String claudeCredentials, String apiKey) {
         String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","
                 + "\"plugin\":[\"" + plugin.toUri() + "\"],"
-                + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/" + name
+                + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/"
+                + name
                 + "/v1\"}}}}";
-        SecretBuilder secret = new SecretBuilder().withNewMetadata().withName(name + "-credentials").withNamespace(NS).endMetadata()
-                .addToData("opencode.json", b64(config)).addToData("claude-credentials.json", b64(claudeCredentials));
+        SecretBuilder secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(name + "-credentials")
+                .withNamespace(NS)
+                .withLabels(CollabLabels.credentialSecretLabels(name + "@example.com"))
+                .endMetadata()
+                .addToData("opencode.json", b64(config))
+                .addToData("claude-credentials.json", b64(claudeCredentials));
         if (apiKey != null) {
             secret.addToData("auth.json", b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"" + apiKey + "\"}}"));
         }
         local.client().secrets().inNamespace(NS).resource(secret.build()).create();
         CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
         // offline like the fake endpoints; the stand-in's token endpoint is the fake one (the real plugin's is fixed)
-        spec.setEnv(List.of(new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
+        spec.setEnv(List.of(
+                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
                 new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null),
                 new EnvVar("CLAUDE_AUTH_STANDIN_TOKEN_URL", oauth.tokenUrl(), null)));
-        local.client().resources(CollabSession.class).inNamespace(NS).resource(new CollabSession(NS, name, spec)).create();
+        local.client()
+                .resources(CollabSession.class)
+                .inNamespace(NS)
+                .resource(new CollabSession(NS, name, spec))
+                .create();
     }
 }

@@ -3,13 +3,16 @@ package dev.collab.operator;
 import static dev.collab.operator.OperatorOnControlPlane.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.ConditionTypes;
 import dev.collab.testing.ControlPlane;
 import dev.collab.testing.ControlPlaneExtension;
 import dev.collab.testing.Kubectl;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +33,18 @@ class AdmissionControlPlaneIT {
     @BeforeAll
     static void startOperator(ControlPlane plane) {
         env = new OperatorOnControlPlane(plane, OperatorSettings.defaults());
-        env.credentials("adm-credentials");
+        env.credentials("adm-credentials", "alice");
+        env.admin
+                .secrets()
+                .inNamespace(NS)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("adm-wrong-keys")
+                        .withLabels(CollabLabels.credentialSecretLabels("alice"))
+                        .endMetadata()
+                        .withStringData(Map.of("password.txt", "x"))
+                        .build())
+                .createOr(s -> s.update());
     }
 
     @AfterAll
@@ -71,8 +85,9 @@ class AdmissionControlPlaneIT {
                         "no-secret-name",
                         "{owner: alice, credentials: {}}",
                         "spec.credentials.secretName: Required value"),
-                Case.rejected("suspend-yes", OK + ", suspend: 'yes'}", "spec.suspend: Invalid value: \"string\""),
-                Case.rejected("unknown-field", OK + ", idleTimout: 1h}", "unknown field \"spec.idleTimout\""),
+                Case.rejected("suspend-yes", OK + ", suspend: 'yes'}", ".spec.suspend: expected boolean"),
+                Case.rejected(
+                        "unknown-field", OK + ", idleTimout: 1h}", ".spec.idleTimout: field not declared in schema"),
                 // Schema pattern and CEL rules.
                 Case.rejected(
                         "idle-banana", OK + ", idleTimeout: banana}", "spec.idleTimeout: Invalid value: \"banana\""),
@@ -88,12 +103,35 @@ class AdmissionControlPlaneIT {
                         "env-server",
                         OK + ", env: [{name: OPENCODE_SERVER_PASSWORD, value: x}]}",
                         "env may not set HOME, XDG_* or OPENCODE_SERVER_*"),
-                Case.rejected("env-no-name", OK + ", env: [{value: x}]}", "spec.env[0].name: Required value"),
+                Case.rejected(
+                        "env-no-name",
+                        OK + ", env: [{value: x}]}",
+                        "spec.env: Invalid value: every env entry needs a name"),
+                Case.rejected(
+                        "env-too-many",
+                        OK + ", env: [" + "{name: A, value: x},".repeat(101) + "]}",
+                        "spec.env: Too many: 101: must have at most 100 items"),
                 Case.rejected("storage-lots", OK + ", storage: {size: lots}}", "spec.storage.size"),
-                Case.rejected("a-name-so-long-that-the-labels-of-its-children-would-exceed-63-chars", OK + "}", "63"),
-                // Accepted by the API server, answered by the operator.
-                Case.answered("no-spec", null, "MissingSpec"),
-                Case.answered("idle-huge", OK + ", idleTimeout: 3000000h}", "InvalidIdleTimeout"));
+                // Accepted by the API server (it cannot see Secrets), answered by the operator.
+                Case.answered(
+                        "secret-missing",
+                        "{owner: alice, credentials: {secretName: nobody-made-this}}",
+                        "SecretNotFound"),
+                Case.answered(
+                        "secret-unknown-keys",
+                        "{owner: alice, credentials: {secretName: adm-wrong-keys}}",
+                        "NoKnownCredentialKeys"),
+                // Rules added by the structure branch (CEL on metadata.name and idleTimeout, spec required).
+                Case.rejected(
+                        "a-name-so-long-that-the-labels-of-its-children-would-exceed-63-chars",
+                        OK + "}",
+                        "metadata.name must be at most 63 characters"),
+                Case.rejected("no-spec", null, "spec: Required value"),
+                Case.rejected("idle-huge", OK + ", idleTimeout: 3000000h}", "idleTimeout must be at most 8760h"),
+                Case.answered(
+                        "env-from-secret",
+                        OK + ", env: [{name: DB, valueFrom: {secretKeyRef: {name: db, key: password}}}]}",
+                        "ForbiddenEnvValueFrom"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -104,9 +142,7 @@ class AdmissionControlPlaneIT {
             assertThat(result.ok())
                     .as("API server accepted %s: %s", c.name, result.out())
                     .isFalse();
-            assertThat(result.err())
-                    .contains("CollabSession.collab.dev \"" + c.name + "\" is invalid")
-                    .contains(c.rejectedWith);
+            assertThat(result.err()).contains(c.name).contains(c.rejectedWith);
             return;
         }
         result.orFail();

@@ -19,7 +19,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FakeKubelet implements AutoCloseable {
 
-    enum Behaviour { READY, NEVER_READY, CRASH_LOOP, IMAGE_PULL, UNSCHEDULABLE, INIT_FAILS }
+    enum Behaviour {
+        READY,
+        NEVER_READY,
+        CRASH_LOOP,
+        IMAGE_PULL,
+        UNSCHEDULABLE,
+        INIT_FAILS
+    }
 
     private final KubernetesClient client;
     private final Clock clock;
@@ -31,7 +38,9 @@ final class FakeKubelet implements AutoCloseable {
     FakeKubelet(KubernetesClient client, Clock clock) {
         this.client = client;
         this.clock = clock;
-        this.informer = client.pods().inAnyNamespace().withLabel("collab.dev/role", "worker")
+        this.informer = client.pods()
+                .inAnyNamespace()
+                .withLabel("collab.dev/role", "worker")
                 .inform(new ResourceEventHandler<>() {
                     @Override
                     public void onAdd(Pod pod) {
@@ -48,14 +57,18 @@ final class FakeKubelet implements AutoCloseable {
                     }
 
                     @Override
-                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                    }
+                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
                 });
     }
 
     /** How pods of this session behave from now on (applies to the next pod, or use {@link #restatus}). */
     void behave(String session, Behaviour behaviour) {
         behaviours.put(session, behaviour);
+    }
+
+    /** How new warm workers of this pool behave from now on. */
+    void behaveForPool(String pool, Behaviour behaviour) {
+        behaviours.put("pool:" + pool, behaviour);
     }
 
     /** Pods of this session run on 127.0.0.1 at this port (a fake opencode the test started). */
@@ -73,7 +86,11 @@ final class FakeKubelet implements AutoCloseable {
 
     private void apply(Pod pod) {
         String session = pod.getMetadata().getName();
-        Behaviour behaviour = behaviours.getOrDefault(session, Behaviour.READY);
+        String pool = pod.getMetadata().getLabels() == null
+                ? null
+                : pod.getMetadata().getLabels().get("collab.dev/pool");
+        Behaviour behaviour = behaviours.getOrDefault(
+                session, pool == null ? Behaviour.READY : behaviours.getOrDefault("pool:" + pool, Behaviour.READY));
         String port = endpointPorts.get(session);
         String ip = port != null ? "127.0.0.1" : "10.42.0." + nextIp.getAndIncrement();
         pod.setStatus(status(behaviour, ip));
@@ -87,42 +104,102 @@ final class FakeKubelet implements AutoCloseable {
         String now = clock.instant().toString();
         PodStatusBuilder status = new PodStatusBuilder().withStartTime(now);
         switch (behaviour) {
-            case READY -> status.withPhase("Running").withPodIP(ip)
-                    .withConditions(condition("PodScheduled", "True", null, null), condition("Ready", "True", null, null))
-                    .withContainerStatuses(new ContainerStatusBuilder().withName("opencode").withReady(true)
-                            .withRestartCount(0).withNewState().withNewRunning().withStartedAt(now).endRunning().endState()
-                            .build());
-            case NEVER_READY -> status.withPhase("Running").withPodIP(ip)
-                    .withConditions(condition("Ready", "False", "ContainersNotReady", "containers with unready status"))
-                    .withContainerStatuses(new ContainerStatusBuilder().withName("opencode").withReady(false)
-                            .withRestartCount(0).withNewState().withNewRunning().withStartedAt(now).endRunning().endState()
-                            .build());
-            case CRASH_LOOP -> status.withPhase("Running").withPodIP(ip)
-                    .withConditions(condition("Ready", "False", "ContainersNotReady", "containers with unready status"))
-                    .withContainerStatuses(new ContainerStatusBuilder().withName("opencode").withReady(false)
-                            .withRestartCount(4).withNewState().withNewWaiting().withReason("CrashLoopBackOff")
-                            .withMessage("back-off 1m20s restarting failed container=opencode").endWaiting().endState()
-                            .build());
-            case IMAGE_PULL -> status.withPhase("Pending")
-                    .withInitContainerStatuses(new ContainerStatusBuilder().withName("seed-home").withReady(false)
-                            .withRestartCount(0).withNewState().withNewWaiting().withReason("ImagePullBackOff")
-                            .withMessage("Back-off pulling image \"example.invalid/opencode:nope\"").endWaiting().endState()
-                            .build());
-            case UNSCHEDULABLE -> status.withPhase("Pending")
-                    .withConditions(condition("PodScheduled", "False", "Unschedulable",
-                            "0/3 nodes are available: 3 Insufficient memory."));
-            case INIT_FAILS -> status.withPhase("Pending")
-                    .withInitContainerStatuses(new ContainerStatusBuilder().withName("seed-home").withReady(false)
-                            .withRestartCount(2).withNewState().withNewWaiting().withReason("CrashLoopBackOff").endWaiting()
-                            .endState().withNewLastState().withNewTerminated().withExitCode(1).withReason("Error")
-                            .endTerminated().endLastState().build());
+            case READY ->
+                status.withPhase("Running")
+                        .withPodIP(ip)
+                        .withConditions(
+                                condition("PodScheduled", "True", null, null), condition("Ready", "True", null, null))
+                        .withContainerStatuses(new ContainerStatusBuilder()
+                                .withName("opencode")
+                                .withReady(true)
+                                .withRestartCount(0)
+                                .withNewState()
+                                .withNewRunning()
+                                .withStartedAt(now)
+                                .endRunning()
+                                .endState()
+                                .build());
+            case NEVER_READY ->
+                status.withPhase("Running")
+                        .withPodIP(ip)
+                        .withConditions(
+                                condition("Ready", "False", "ContainersNotReady", "containers with unready status"))
+                        .withContainerStatuses(new ContainerStatusBuilder()
+                                .withName("opencode")
+                                .withReady(false)
+                                .withRestartCount(0)
+                                .withNewState()
+                                .withNewRunning()
+                                .withStartedAt(now)
+                                .endRunning()
+                                .endState()
+                                .build());
+            case CRASH_LOOP ->
+                status.withPhase("Running")
+                        .withPodIP(ip)
+                        .withConditions(
+                                condition("Ready", "False", "ContainersNotReady", "containers with unready status"))
+                        .withContainerStatuses(new ContainerStatusBuilder()
+                                .withName("opencode")
+                                .withReady(false)
+                                .withRestartCount(4)
+                                .withNewState()
+                                .withNewWaiting()
+                                .withReason("CrashLoopBackOff")
+                                .withMessage("back-off 1m20s restarting failed container=opencode")
+                                .endWaiting()
+                                .endState()
+                                .build());
+            case IMAGE_PULL ->
+                status.withPhase("Pending")
+                        .withInitContainerStatuses(new ContainerStatusBuilder()
+                                .withName("seed-home")
+                                .withReady(false)
+                                .withRestartCount(0)
+                                .withNewState()
+                                .withNewWaiting()
+                                .withReason("ImagePullBackOff")
+                                .withMessage("Back-off pulling image \"example.invalid/opencode:nope\"")
+                                .endWaiting()
+                                .endState()
+                                .build());
+            case UNSCHEDULABLE ->
+                status.withPhase("Pending")
+                        .withConditions(condition(
+                                "PodScheduled",
+                                "False",
+                                "Unschedulable",
+                                "0/3 nodes are available: 3 Insufficient memory."));
+            case INIT_FAILS ->
+                status.withPhase("Pending")
+                        .withInitContainerStatuses(new ContainerStatusBuilder()
+                                .withName("seed-home")
+                                .withReady(false)
+                                .withRestartCount(2)
+                                .withNewState()
+                                .withNewWaiting()
+                                .withReason("CrashLoopBackOff")
+                                .endWaiting()
+                                .endState()
+                                .withNewLastState()
+                                .withNewTerminated()
+                                .withExitCode(1)
+                                .withReason("Error")
+                                .endTerminated()
+                                .endLastState()
+                                .build());
         }
         return status.build();
     }
 
-    private static io.fabric8.kubernetes.api.model.PodCondition condition(String type, String status, String reason,
-            String message) {
-        return new PodConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message).build();
+    private static io.fabric8.kubernetes.api.model.PodCondition condition(
+            String type, String status, String reason, String message) {
+        return new PodConditionBuilder()
+                .withType(type)
+                .withStatus(status)
+                .withReason(reason)
+                .withMessage(message)
+                .build();
     }
 
     @Override

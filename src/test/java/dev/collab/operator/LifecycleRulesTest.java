@@ -28,7 +28,9 @@ class LifecycleRulesTest {
 
         CollabSession idle = stopped("b", StoppedReason.IdleTimeout, T0);
         assertThat(Lifecycle.currentStop(idle, T0.minusSeconds(1)).reason()).isEqualTo(StoppedReason.IdleTimeout);
-        assertThat(Lifecycle.currentStop(idle, T0)).as("activity at the stop moment is not newer").isNotNull();
+        assertThat(Lifecycle.currentStop(idle, T0))
+                .as("activity at the stop moment is not newer")
+                .isNotNull();
         assertThat(Lifecycle.currentStop(idle, T0.plusSeconds(1))).isNull();
         assertThat(Lifecycle.isWake(idle)).isTrue();
     }
@@ -47,10 +49,13 @@ class LifecycleRulesTest {
     @Test
     void idleDeadlineCountsFromActivityOrPodStart() {
         PodView pod = new PodView("a", false, true, "http://x:1", 0, T0.toString(), T0, "h", "c", null);
-        assertThat(Lifecycle.idleDeadline(null, pod, Duration.ofMinutes(30))).isEqualTo(T0.plus(Duration.ofMinutes(30)));
+        assertThat(Lifecycle.idleDeadline(null, pod, Duration.ofMinutes(30)))
+                .isEqualTo(T0.plus(Duration.ofMinutes(30)));
         assertThat(Lifecycle.idleDeadline(T0.plusSeconds(600), pod, Duration.ofMinutes(30)))
                 .isEqualTo(T0.plusSeconds(600).plus(Duration.ofMinutes(30)));
-        assertThat(Lifecycle.idleDeadline(T0, pod, Duration.ZERO)).as("0 disables eviction").isNull();
+        assertThat(Lifecycle.idleDeadline(T0, pod, Duration.ZERO))
+                .as("0 disables eviction")
+                .isNull();
     }
 
     @Test
@@ -59,15 +64,23 @@ class LifecycleRulesTest {
         CollabSession s = session("a", "alice");
         Duration idle = Duration.ofMinutes(30);
         Duration max = Duration.ofHours(2);
-        assertThat(Lifecycle.busyLimit(s, pod, idle, max)).as("no client activity: from the pod start")
+        assertThat(Lifecycle.busyLimit(s, pod, idle, max))
+                .as("no client activity: from the pod start")
                 .isEqualTo(T0.plus(idle).plus(max));
-        s.getMetadata().setAnnotations(Map.of(CollabLabels.LAST_ACTIVITY, T0.plusSeconds(600).toString()));
+        s.getMetadata()
+                .setAnnotations(
+                        Map.of(CollabLabels.LAST_ACTIVITY, T0.plusSeconds(600).toString()));
         s.setStatus(new CollabSessionStatus());
         s.getStatus().setLastActivityTime(T0.plus(Duration.ofHours(5)).toString()); // recorded by the busy guard itself
-        assertThat(Lifecycle.busyLimit(s, pod, idle, max)).as("the guard's own records do not extend the limit")
+        assertThat(Lifecycle.busyLimit(s, pod, idle, max))
+                .as("the guard's own records do not extend the limit")
                 .isEqualTo(T0.plusSeconds(600).plus(idle).plus(max));
-        assertThat(Lifecycle.busyLimit(s, pod, idle, Duration.ZERO)).as("0 = no bound").isNull();
-        assertThat(Lifecycle.busyLimit(s, pod, Duration.ZERO, max)).as("no idle stop, nothing to bound").isNull();
+        assertThat(Lifecycle.busyLimit(s, pod, idle, Duration.ZERO))
+                .as("0 = no bound")
+                .isNull();
+        assertThat(Lifecycle.busyLimit(s, pod, Duration.ZERO, max))
+                .as("no idle stop, nothing to bound")
+                .isNull();
     }
 
     @Test
@@ -90,28 +103,49 @@ class LifecycleRulesTest {
     void statusKeepsTransitionTimesAndReportsEveryCondition() {
         CollabSession s = session("a", "alice");
         s.getMetadata().setGeneration(3L);
-        PodView ready = new PodView("a", false, true, "http://10.0.0.1:4096", 1, T0.toString(), T0, "h", "sha256:c", null);
-        var claim = new PersistentVolumeClaimBuilder().withNewStatus().withPhase("Bound").endStatus().build();
+        PodView ready =
+                new PodView("a", false, true, "http://10.0.0.1:4096", 1, T0.toString(), T0, "h", "sha256:c", null);
+        var claim = new PersistentVolumeClaimBuilder()
+                .withNewStatus()
+                .withPhase("Bound")
+                .endStatus()
+                .build();
         var creds = WorkerPodBuilderTest.creds(Map.of("auth.json", "{}"));
-        CollabSessionStatus first = StatusBuilder.build(new StatusBuilder.Observed(s, null, creds, true, claim, ready,
-                null, null, Duration.ofMinutes(5), T0.plusSeconds(5)));
+        CollabSessionStatus first = StatusBuilder.build(new StatusBuilder.Observed(
+                s, null, creds, "a-access", claim, ready, null, null, Duration.ofMinutes(5), T0.plusSeconds(5)));
         assertThat(first.getPhase()).isEqualTo(SessionPhase.Running);
         assertThat(first.getEndpoint()).isEqualTo("http://10.0.0.1:4096");
         assertThat(first.getObservedGeneration()).isEqualTo(3L);
-        assertThat(first.getConditions()).extracting(c -> c.getType()).containsExactly(ConditionTypes.CREDENTIALS_READY,
-                ConditionTypes.STORAGE_READY, ConditionTypes.READY, ConditionTypes.IDLE);
-        assertThat(first.getConditions()).allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(3L));
+        assertThat(first.getConditions())
+                .extracting(c -> c.getType())
+                .containsExactly(
+                        ConditionTypes.CREDENTIALS_READY,
+                        ConditionTypes.STORAGE_READY,
+                        ConditionTypes.READY,
+                        ConditionTypes.IDLE);
+        assertThat(first.getConditions())
+                .allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(3L));
 
         s.setStatus(first);
-        CollabSessionStatus same = StatusBuilder.build(new StatusBuilder.Observed(s, null, creds, true, claim, ready,
-                null, null, Duration.ofMinutes(5), T0.plusSeconds(60)));
+        CollabSessionStatus same = StatusBuilder.build(new StatusBuilder.Observed(
+                s, null, creds, "a-access", claim, ready, null, null, Duration.ofMinutes(5), T0.plusSeconds(60)));
         assertThat(same).as("nothing changed: no status patch").isEqualTo(first);
 
-        CollabSessionStatus stopped = StatusBuilder.build(new StatusBuilder.Observed(s, null, creds, true, claim, null,
-                new Stop(StoppedReason.IdleTimeout, T0.plusSeconds(90)), null, Duration.ofMinutes(5), T0.plusSeconds(90)));
+        CollabSessionStatus stopped = StatusBuilder.build(new StatusBuilder.Observed(
+                s,
+                null,
+                creds,
+                "a-access",
+                claim,
+                null,
+                new Stop(StoppedReason.IdleTimeout, T0.plusSeconds(90)),
+                null,
+                Duration.ofMinutes(5),
+                T0.plusSeconds(90)));
         assertThat(stopped.getPhase()).isEqualTo(SessionPhase.Stopped);
         assertThat(stopped.getEndpoint()).isNull();
-        assertThat(stopped.condition(ConditionTypes.READY).getLastTransitionTime()).isEqualTo(T0.plusSeconds(90).toString());
+        assertThat(stopped.condition(ConditionTypes.READY).getLastTransitionTime())
+                .isEqualTo(T0.plusSeconds(90).toString());
         assertThat(stopped.condition(ConditionTypes.CREDENTIALS_READY).getLastTransitionTime())
                 .isEqualTo(T0.plusSeconds(5).toString());
         assertThat(stopped.isConditionTrue(ConditionTypes.IDLE)).isTrue();
@@ -119,10 +153,23 @@ class LifecycleRulesTest {
 
     @Test
     void podFailuresCarryTheKubeletsReason() {
-        var pod = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("a").endMetadata()
-                .withNewStatus().addNewContainerStatus().withName("opencode").withRestartCount(3)
-                .withNewState().withNewWaiting().withReason("CrashLoopBackOff").withMessage("back-off 40s").endWaiting()
-                .endState().endContainerStatus().endStatus().build();
+        var pod = new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("a")
+                .endMetadata()
+                .withNewStatus()
+                .addNewContainerStatus()
+                .withName("opencode")
+                .withRestartCount(3)
+                .withNewState()
+                .withNewWaiting()
+                .withReason("CrashLoopBackOff")
+                .withMessage("back-off 40s")
+                .endWaiting()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build();
         PodView view = PodView.of(pod, 4096);
         assertThat(view.failure().reason()).isEqualTo("CrashLoopBackOff");
         assertThat(view.failure().message()).contains("back-off 40s");

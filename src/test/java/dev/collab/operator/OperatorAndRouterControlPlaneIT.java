@@ -63,7 +63,7 @@ class OperatorAndRouterControlPlaneIT {
                     plane.token(SYSTEM_NS, "collab-router"),
                     SYSTEM_NS,
                     Map.of("collab.role", "router", "collab.namespaces", NS, "collab.router.wake-wait", "2s"))) {
-                env.credentials("rt-credentials");
+                env.credentials("rt-credentials", "rita");
                 CollabSessionSpec spec = new CollabSessionSpec("rita", "rt-credentials");
                 spec.setIdleTimeout("5s");
                 env.create("rt", spec);

@@ -243,8 +243,8 @@ class OperatorCoreTest {
         badIdle.setIdleTimeout("half an hour");
         h.create("badidle", badIdle);
 
-        assertFailed("badenv", "ForbiddenEnv", "HOME");
-        assertFailed("badidle", "InvalidIdleTimeout", "half an hour");
+        h.assertFailed("badenv", "ForbiddenEnv", "HOME");
+        h.assertFailed("badidle", "InvalidIdleTimeout", "half an hour");
         assertThat(h.client.pods().inNamespace(NS).list().getItems()).isEmpty();
 
         h.edit("badidle", s -> {
@@ -296,15 +296,6 @@ class OperatorCoreTest {
                         .get())
                 .isNotNull();
         assertThat(h.client.pods().inNamespace(NS).withName("keep").get()).isNull();
-    }
-
-    private void assertFailed(String name, String reason, String messagePart) {
-        CollabSession s = h.awaitSession(
-                name, cs -> cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Failed);
-        Condition ready = s.getStatus().condition(ConditionTypes.READY);
-        assertThat(ready.getStatus()).isEqualTo("False");
-        assertThat(ready.getReason()).isEqualTo(reason);
-        assertThat(ready.getMessage()).contains(messagePart);
     }
 
     private Pod awaitPod(String name) {

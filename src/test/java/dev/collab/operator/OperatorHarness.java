@@ -1,11 +1,17 @@
 package dev.collab.operator;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
+import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.ConditionTypes;
+import dev.collab.api.SessionPhase;
 import dev.collab.testing.MutableClock;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -39,26 +45,45 @@ final class OperatorHarness implements AutoCloseable {
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
     final FakeKubelet kubelet;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final Operator operator;
+    final RecordingDelivery delivery = new RecordingDelivery();
+    private final OperatorSettings settings;
+    private final BusyProbe probe;
+    Operator operator;
 
     OperatorHarness(OperatorSettings settings, BusyProbe probe) {
         CustomResourceDefinitionContext crd = CollabSession.crdContext();
+        CustomResourceDefinitionContext poolCrd = CollabSessionPool.crdContext();
         server = new KubernetesMockServer(
                 new Context(Serialization.jsonMapper()),
                 new MockWebServer(),
                 new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of(crd)),
+                new KubernetesCrudDispatcher(List.of(crd, poolCrd)),
                 false);
         server.init(java.net.InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
         kubelet = new FakeKubelet(client, clock);
-        operator = new Operator(o -> o.withKubernetesClient(client)
+        this.settings = settings;
+        this.probe = probe;
+        operator = startOperator();
+    }
+
+    /**
+     * Another operator process on the same API server: a fresh one after a restart, or a second one while the first
+     * still runs (the overlap a failover can leave when the old leader has not stopped yet).
+     */
+    Operator startOperator() {
+        Operator started = new Operator(o -> o.withKubernetesClient(client)
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false)
                 .withConcurrentReconciliationThreads(4));
-        operator.register(new CollabSessionReconciler(settings, clock, probe, registry), c -> c.settingNamespace(NS));
-        operator.start();
+        started.register(
+                new CollabSessionReconciler(
+                        settings, clock, probe, delivery, operator == null ? registry : new SimpleMeterRegistry()),
+                c -> c.settingNamespace(NS));
+        started.register(new PoolReconciler(settings, clock), c -> c.settingNamespace(NS));
+        started.start();
+        return started;
     }
 
     OperatorHarness(OperatorSettings settings) {
@@ -107,11 +132,15 @@ final class OperatorHarness implements AutoCloseable {
     }
 
     /** Waits until the session satisfies the predicate and returns it. */
+    /**
+     * Waits until the session has a status that meets the condition (a session whose status is not written yet, e.g.
+     * right after its pod appeared or an edit raced the operator's status patch, does not meet any).
+     */
     CollabSession awaitSession(String name, Predicate<CollabSession> condition) {
         try {
             await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
                 CollabSession s = session(name);
-                return s != null && condition.test(s);
+                return s != null && s.getStatus() != null && condition.test(s);
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             throw new AssertionError(
@@ -120,6 +149,16 @@ final class OperatorHarness implements AutoCloseable {
                     e);
         }
         return session(name);
+    }
+
+    /** Waits for phase Failed and checks the Ready condition's reason and message. */
+    CollabSession assertFailed(String name, String reason, String messagePart) {
+        CollabSession s = awaitSession(name, cs -> cs.getStatus().getPhase() == SessionPhase.Failed);
+        Condition ready = s.getStatus().condition(ConditionTypes.READY);
+        assertThat(ready.getStatus()).isEqualTo("False");
+        assertThat(ready.getReason()).isEqualTo(reason);
+        assertThat(ready.getMessage()).contains(messagePart);
+        return s;
     }
 
     /** Edits the session (spec or metadata); every edit triggers a reconcile. */
@@ -161,6 +200,28 @@ final class OperatorHarness implements AutoCloseable {
         client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream()
                 .filter(p -> ownedBy(p, uid))
                 .forEach(p -> client.resource(p).delete());
+    }
+
+    CollabSessionPool createPool(String name, int replicas) {
+        return client.resources(CollabSessionPool.class)
+                .resource(new CollabSessionPool(NS, name, new CollabSessionPoolSpec(replicas)))
+                .create();
+    }
+
+    CollabSessionPool pool(String name) {
+        return client.resources(CollabSessionPool.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
+    }
+
+    /** Pods of the pool (warm and claimed), by label. */
+    List<io.fabric8.kubernetes.api.model.Pod> poolPods(String pool) {
+        return client.pods()
+                .inNamespace(NS)
+                .withLabel("collab.dev/pool", pool)
+                .list()
+                .getItems();
     }
 
     private static boolean ownedBy(io.fabric8.kubernetes.api.model.HasMetadata o, String uid) {

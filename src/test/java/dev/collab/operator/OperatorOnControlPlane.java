@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.testing.AuditLog;
@@ -77,11 +78,13 @@ final class OperatorOnControlPlane implements AutoCloseable {
                 s.gateway());
     }
 
-    Secret credentials(String name) {
+    /** A credential Secret opted in for sessions of `owner`. */
+    Secret credentials(String name, String owner) {
         Secret secret = new SecretBuilder()
                 .withNewMetadata()
                 .withName(name)
                 .withNamespace(NS)
+                .withLabels(CollabLabels.credentialSecretLabels(owner))
                 .endMetadata()
                 .withStringData(Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-test\"}}"))
                 .build();

@@ -54,7 +54,7 @@ class SessionDecisionTest {
     void anInvalidSpecCreatesNothingAndLeavesThePodAlone() {
         CollabSession s = WorkerPodBuilderTest.session("a");
         Observation bad =
-                new Observation(s, NOW, new SpecProblem("MissingOwner", "x"), null, null, null, null, null, null, null);
+                new Observation(s, NOW, new SpecProblem("MissingOwner", "x"), null, null, null, null, null, null);
         SessionPlan plan = decision.decide(bad, ProbeFindings.NONE);
         assertThat(plan.ensureAccessSecret()).isFalse();
         assertThat(plan.createClaim()).isNull();
@@ -220,7 +220,7 @@ class SessionDecisionTest {
 
     private Observation observe(CollabSession s, Secret access, PersistentVolumeClaim claim, Pod pod, Stop pending) {
         return new Observation(
-                s, NOW, null, creds, access, claim, pod, pod == null ? null : PodView.of(pod, 4096), pending, null);
+                s, NOW, null, creds, access, claim, pod, pod == null ? null : PodView.of(pod, 4096), pending);
     }
 
     private static ProbeFindings found(BusyProbe.Answer answer, int unreachableInARow) {

@@ -61,7 +61,7 @@ class SessionLifecycleControlPlaneIT {
     }
 
     CollabSession running(String name, CollabSessionSpec spec) {
-        env.credentials(name + "-credentials");
+        env.credentials(name + "-credentials", spec.getOwner());
         env.create(name, spec);
         return env.awaitSession(
                 name, s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
@@ -139,7 +139,7 @@ class SessionLifecycleControlPlaneIT {
 
     @Test
     void kubectlWaitDescribeAndAnnotateWake(ControlPlane plane) {
-        env.credentials("kc-credentials");
+        env.credentials("kc-credentials", "dave");
         CollabSessionSpec spec = spec("dave", "kc");
         spec.setIdleTimeout("4s");
         env.create("kc", spec);
@@ -171,13 +171,11 @@ class SessionLifecycleControlPlaneIT {
     @Test
     void apiWritesPerSessionFromTheAuditLog(ControlPlane plane) {
         AuditLog audit = plane.auditLog();
-        env.credentials("w-credentials");
-        CollabSessionSpec spec = spec("erin", "w");
-        spec.setIdleTimeout("5s");
+        CollabSessionSpec steady = spec("erin", "w");
+        steady.setIdleTimeout("0");
         long created = audit.mark();
-        env.create("w", spec);
-        env.awaitSession("w", s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
-        List<AuditLog.Event> toRunning = quietWrites(audit, created);
+        running("w", steady);
+        List<AuditLog.Event> toRunning = quietWrites(audit, created, "w");
 
         // A no-op resync: an edit that changes nothing the operator reads (a foreign label) triggers a reconcile.
         long resync = audit.mark();
@@ -186,34 +184,44 @@ class SessionLifecycleControlPlaneIT {
                 .inNamespace(NS)
                 .withName("w")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"test/touch\":\"1\"}}}");
-        List<AuditLog.Event> noOp = quietWrites(audit, resync);
+        List<AuditLog.Event> noOp = quietWrites(audit, resync, "w");
 
+        CollabSessionSpec idles = spec("erin", "wi");
+        idles.setIdleTimeout("4s");
+        running("wi", idles);
         long idle = audit.mark();
-        env.awaitSession("w", s -> s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout);
-        List<AuditLog.Event> idleStop = quietWrites(audit, idle);
+        env.awaitSession("wi", s -> s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout);
+        List<AuditLog.Event> idleStop = quietWrites(audit, idle, "wi");
 
         System.out.printf(
                 "audit: operator writes to Running %d %s; per no-op resync %d; per idle stop %d %s%n",
                 toRunning.size(), toRunning, noOp.size(), idleStop.size(), idleStop);
-        assertThat(toRunning).as("pod, access Secret, claim, status, events").hasSizeBetween(4, 8);
+        assertThat(toRunning)
+                .as("access Secret, claim, pod, status patches, events")
+                .hasSizeBetween(4, 8);
         assertThat(noOp)
                 .as("a reconcile that finds nothing to do writes nothing")
                 .isEmpty();
         assertThat(idleStop).as("delete the pod, patch status, event").hasSizeBetween(2, 4);
     }
 
-    /** The operator's writes after the mark, once they stopped for two seconds. */
-    static List<AuditLog.Event> quietWrites(AuditLog audit, long mark) {
+    /** The operator's writes for one session (itself, its children, its events) after the mark, once quiet 2 s. */
+    static List<AuditLog.Event> quietWrites(AuditLog audit, long mark, String session) {
+        java.util.function.Predicate<AuditLog.Event> mine = e -> e.by(OPERATOR_USER)
+                && (e.name().equals(session)
+                        || e.name().equals(session + "-access")
+                        || e.name().equals(session + "-home")
+                        || e.name().startsWith(session + "."));
         int[] last = {-1};
         await().pollInterval(Duration.ofSeconds(2))
                 .atMost(Duration.ofSeconds(40))
                 .until(() -> {
-                    int now = audit.writes(mark, e -> e.by(OPERATOR_USER)).size();
+                    int now = audit.writes(mark, mine).size();
                     boolean quiet = now == last[0];
                     last[0] = now;
                     return quiet;
                 });
-        return audit.writes(mark, e -> e.by(OPERATOR_USER));
+        return audit.writes(mark, mine);
     }
 
     static List<String> children(String session) {

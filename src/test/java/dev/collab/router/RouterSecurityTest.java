@@ -44,11 +44,21 @@ class RouterSecurityTest {
     static RunningRouter router;
     static FakeOpencode backend;
     static String token;
-    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(30)).build();
-    static final List<String> SECRETS = List.of("sk-ant-secret-1", "sk-ant-secret-2", "oauth-access-secret",
-            "oauth-refresh-secret", "sk-config-secret", "header-secret", "mcp-env-secret", "mcp-header-secret",
-            "sk-provider-auth-secret", "sk-provider-options-secret");
+    static final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(30))
+            .build();
+    static final List<String> SECRETS = List.of(
+            "sk-ant-secret-1",
+            "sk-ant-secret-2",
+            "oauth-access-secret",
+            "oauth-refresh-secret",
+            "sk-config-secret",
+            "header-secret",
+            "mcp-env-secret",
+            "mcp-header-secret",
+            "sk-provider-auth-secret",
+            "sk-provider-options-secret");
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -58,10 +68,18 @@ class RouterSecurityTest {
         backend = new FakeOpencode("backend", "password-x").start(vertx);
         token = createSession(client, "team-x", "x", "30m", backend.password);
         setStatus(client, "team-x", "x", SessionPhase.Running, null, backend.endpoint());
-        router = new RunningRouter(vertx, client, RouterTestSupport.settings(1 << 20, Duration.ofSeconds(30),
-                Duration.ofSeconds(30)).withBrowser("Sessions.Test", List.of("https://portal.example/")), Clock.systemUTC());
-        await("session routable", () -> router.router.ready() && router.router.directory().find("x").stream()
-                .anyMatch(cs -> cs.getStatus() != null && cs.getStatus().getEndpoint() != null));
+        router = new RunningRouter(
+                vertx,
+                client,
+                RouterTestSupport.settings(1 << 20, Duration.ofSeconds(30), Duration.ofSeconds(30))
+                        .withBrowser("Sessions.Test", List.of("https://portal.example/")),
+                Clock.systemUTC());
+        await(
+                "session routable",
+                () -> router.router.ready()
+                        && router.router.directory().find("x").stream()
+                                .anyMatch(cs ->
+                                        cs.getStatus() != null && cs.getStatus().getEndpoint() != null));
     }
 
     @AfterAll
@@ -72,16 +90,21 @@ class RouterSecurityTest {
     }
 
     static HttpResponse<String> send(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(router.base() + path)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json");
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(router.base() + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json");
+        b.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A request line sent as is (paths java.net.http refuses), answered with the status code. */
     static int raw(String method, String target) throws Exception {
-        return Integer.parseInt(exchange(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                + token + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").substring(9, 12));
+        return Integer.parseInt(
+                exchange(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+                                + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+                        .substring(9, 12));
     }
 
     /** Sends a raw request; the response as text (status line, headers, body), read until the server closes. */
@@ -94,7 +117,7 @@ class RouterSecurityTest {
             InputStream in = s.getInputStream();
             StringBuilder text = new StringBuilder();
             byte[] buf = new byte[8192];
-            for (int n; (n = readOrMinusOne(in, buf, text)) > 0;) {
+            for (int n; (n = readOrMinusOne(in, buf, text)) > 0; ) {
                 text.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
                 if (complete(text)) {
                     break; // a WebSocket, or an answer on a connection that stays open
@@ -119,7 +142,8 @@ class RouterSecurityTest {
             return false;
         }
         int eol = head.indexOf("\r\n", cl + 2);
-        long length = Long.parseLong(head.substring(cl + 18, eol < 0 ? head.length() : eol).trim());
+        long length = Long.parseLong(
+                head.substring(cl + 18, eol < 0 ? head.length() : eol).trim());
         return text.length() - end - 4 >= length;
     }
 
@@ -133,12 +157,15 @@ class RouterSecurityTest {
 
     /** A request from a browser: session cookie (no token), an Origin, and the Host it was sent to. */
     static String browser(String method, String path, String host, String origin, boolean webSocket) throws Exception {
-        String upgrade = webSocket ? "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" : "Connection: close\r\n";
+        String upgrade = webSocket
+                ? "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                : "Connection: close\r\n";
         String body = method.equals("GET") ? "" : "Content-Length: 2\r\nContent-Type: application/json\r\n";
-        return exchange(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + Tokens.COOKIE + "=" + token
-                + "\r\n" + (origin == null ? "" : "Origin: " + origin + "\r\n") + upgrade + body + "\r\n"
-                + (method.equals("GET") ? "" : "{}"));
+        return exchange(
+                method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + Tokens.COOKIE + "=" + token
+                        + "\r\n" + (origin == null ? "" : "Origin: " + origin + "\r\n") + upgrade + body + "\r\n"
+                        + (method.equals("GET") ? "" : "{}"));
     }
 
     static int status(String response) {
@@ -151,28 +178,44 @@ class RouterSecurityTest {
 
     @Test
     void credentialAndConfigWritesAreRefusedInEverySpelling() throws Exception {
-        List<String[]> writes = List.of(new String[] { "PUT", "/AUTH/anthropic" }, new String[] { "PUT", "/Auth/anthropic/" },
-                new String[] { "DELETE", "/AUTH/anthropic" }, new String[] { "PUT", "/auth;x/anthropic" },
-                new String[] { "PUT", "/auth/anthropic;x" }, new String[] { "PUT", "//auth//anthropic" },
-                new String[] { "PUT", "/%61uth/anthropic" }, new String[] { "PUT", "/x/../AUTH/anthropic" },
-                new String[] { "POST", "/provider/openai/OAuth/authorize" }, new String[] { "POST", "/PROVIDER/openai/oauth/callback" },
-                new String[] { "POST", "/api/integration/anthropic/connect/key" },
-                new String[] { "POST", "/API/Integration/anthropic/Connect/Key/" },
-                new String[] { "POST", "/api/integration/anthropic/connect/oauth" },
-                new String[] { "POST", "/api/integration/attempt/a1/complete" },
-                new String[] { "DELETE", "/api/credential/c1" }, new String[] { "PATCH", "/api/credential/c1" },
-                new String[] { "DELETE", "/API/CREDENTIAL/c1;v=1" }, new String[] { "PATCH", "/config" },
-                new String[] { "PATCH", "/Config/" }, new String[] { "PATCH", "/config;x" }, new String[] { "PATCH", "/global/config" },
-                new String[] { "PATCH", "/GLOBAL//Config" }, new String[] { "POST", "/mcp/gh/auth" },
-                new String[] { "POST", "/global/upgrade" });
+        List<String[]> writes = List.of(
+                new String[] {"PUT", "/AUTH/anthropic"},
+                new String[] {"PUT", "/Auth/anthropic/"},
+                new String[] {"DELETE", "/AUTH/anthropic"},
+                new String[] {"PUT", "/auth;x/anthropic"},
+                new String[] {"PUT", "/auth/anthropic;x"},
+                new String[] {"PUT", "//auth//anthropic"},
+                new String[] {"PUT", "/%61uth/anthropic"},
+                new String[] {"PUT", "/x/../AUTH/anthropic"},
+                new String[] {"POST", "/provider/openai/OAuth/authorize"},
+                new String[] {"POST", "/PROVIDER/openai/oauth/callback"},
+                new String[] {"POST", "/api/integration/anthropic/connect/key"},
+                new String[] {"POST", "/API/Integration/anthropic/Connect/Key/"},
+                new String[] {"POST", "/api/integration/anthropic/connect/oauth"},
+                new String[] {"POST", "/api/integration/attempt/a1/complete"},
+                new String[] {"DELETE", "/api/credential/c1"},
+                new String[] {"PATCH", "/api/credential/c1"},
+                new String[] {"DELETE", "/API/CREDENTIAL/c1;v=1"},
+                new String[] {"PATCH", "/config"},
+                new String[] {"PATCH", "/Config/"},
+                new String[] {"PATCH", "/config;x"},
+                new String[] {"PATCH", "/global/config"},
+                new String[] {"PATCH", "/GLOBAL//Config"},
+                new String[] {"POST", "/mcp/gh/auth"},
+                new String[] {"POST", "/global/upgrade"});
         int before = backend.received.get();
         for (String[] w : writes) {
             HttpResponse<String> r = send(w[0], "/s/x" + w[1], "{\"type\":\"api\",\"key\":\"sk-evil\"}");
             assertEquals(403, r.statusCode(), w[0] + " " + w[1]);
             assertTrue(new JsonObject(r.body()).containsKey("error"), r.body());
         }
-        for (String target : new String[] { "/s/x/AUTH/anthropic#frag", "/s/x/auth/anthropic#", "/s/x/Auth/./anthropic",
-                "/s/x/%2e%2e/x/auth/anthropic", "/s/x/auth;/anthropic/" }) {
+        for (String target : new String[] {
+            "/s/x/AUTH/anthropic#frag",
+            "/s/x/auth/anthropic#",
+            "/s/x/Auth/./anthropic",
+            "/s/x/%2e%2e/x/auth/anthropic",
+            "/s/x/auth;/anthropic/"
+        }) {
             assertEquals(403, raw("PUT", target), target);
         }
         assertEquals(before, backend.received.get(), "no refused request reached opencode");
@@ -193,9 +236,21 @@ class RouterSecurityTest {
 
     @Test
     void secretsAreRedactedFromEveryReadThatCarriesThem() throws Exception {
-        for (String path : new String[] { "/config/providers", "/CONFIG/providers", "/Config", "/config/providers;x",
-                "/config;x", "/config/", "/config//providers", "/provider", "/Provider/", "/provider;a=b", "/global/config",
-                "/GLOBAL/Config", "/config?x=1" }) {
+        for (String path : new String[] {
+            "/config/providers",
+            "/CONFIG/providers",
+            "/Config",
+            "/config/providers;x",
+            "/config;x",
+            "/config/",
+            "/config//providers",
+            "/provider",
+            "/Provider/",
+            "/provider;a=b",
+            "/global/config",
+            "/GLOBAL/Config",
+            "/config?x=1"
+        }) {
             HttpResponse<String> r = send("GET", "/s/x" + path, null);
             assertEquals(200, r.statusCode(), path);
             for (String secret : SECRETS) {
@@ -205,7 +260,12 @@ class RouterSecurityTest {
             assertTrue(r.body().contains("https://x/v1"), "non-secret values stay: " + path);
         }
         JsonObject provider = new JsonObject(send("GET", "/s/x/provider", null).body());
-        assertEquals("ANTHROPIC_API_KEY", provider.getJsonArray("all").getJsonObject(0).getJsonArray("env").getString(0),
+        assertEquals(
+                "ANTHROPIC_API_KEY",
+                provider.getJsonArray("all")
+                        .getJsonObject(0)
+                        .getJsonArray("env")
+                        .getString(0),
                 "names of environment variables are not secrets");
     }
 
@@ -217,20 +277,36 @@ class RouterSecurityTest {
         assertEquals(403, status(evil), evil);
         assertTrue(evil.contains("cross-origin request refused"), evil);
         assertEquals(403, status(browser("POST", write, own(), "null", false)));
-        assertEquals(403, status(browser("POST", write, own(), "http://127.0.0.1:1", false)), "another port is another origin");
-        assertEquals(403, status(browser("GET", "/s/x/pty/p1/connect", own(), "https://evil.example", true)),
+        assertEquals(
+                403,
+                status(browser("POST", write, own(), "http://127.0.0.1:1", false)),
+                "another port is another origin");
+        assertEquals(
+                403,
+                status(browser("GET", "/s/x/pty/p1/connect", own(), "https://evil.example", true)),
                 "cross-site WebSocket hijacking");
         assertEquals(403, status(browser("GET", "/s/x/session", own(), "https://evil.example", false)));
         assertEquals(before, backend.received.get(), "no refused request reached opencode");
 
         assertEquals(200, status(browser("POST", write, own(), "http://" + own(), false)), "the router's own origin");
-        assertEquals(200, status(browser("POST", write, own(), "https://PORTAL.example", false)), "collab.router.allowed-origins");
+        assertEquals(
+                200,
+                status(browser("POST", write, own(), "https://PORTAL.example", false)),
+                "collab.router.allowed-origins");
         assertEquals(200, status(browser("POST", write, own(), null, false)), "no Origin: not a browser");
         assertEquals(101, status(browser("GET", "/s/x/pty/p1/connect", own(), "http://" + own(), true)));
-        HttpResponse<String> bearer = http.send(HttpRequest.newBuilder(URI.create(router.base() + write))
-                .header("Authorization", "Bearer " + token).header("Origin", "https://evil.example")
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bearer = http.send(
+                HttpRequest.newBuilder(URI.create(router.base() + write))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Origin", "https://evil.example")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, bearer.statusCode(), "a Bearer token is not ambient: no Origin check");
+        assertEquals(
+                HeaderRewrite.PATH_ROUTING_CSP,
+                bearer.headers().firstValue("Content-Security-Policy").orElse(null),
+                "under path routing a session's documents get an opaque origin (their requests carry Origin: null)");
     }
 
     @Test
@@ -242,25 +318,47 @@ class RouterSecurityTest {
         JsonObject echo = new JsonObject(root.substring(root.indexOf("\r\n\r\n") + 4));
         assertEquals("/?lang=en", echo.getString("uri"));
         assertFalse(echo.getJsonObject("headers").containsKey("x-forwarded-prefix"));
+        assertFalse(
+                root.toLowerCase(java.util.Locale.ROOT).contains("content-security-policy"),
+                "the UI runs at its own origin");
 
-        String visit = exchange("GET /assets/app.js?token=" + token + " HTTP/1.1\r\nHost: X.Sessions.Test\r\nConnection: close\r\n\r\n");
+        String visit = exchange("GET /assets/app.js?token=" + token
+                + " HTTP/1.1\r\nHost: X.Sessions.Test\r\nConnection: close\r\n\r\n");
         assertEquals(302, status(visit), visit);
         assertTrue(visit.toLowerCase(java.util.Locale.ROOT).contains("location: /assets/app.js\r\n"), visit);
         assertTrue(visit.contains(Tokens.COOKIE + "=" + token + "; Path=/; HttpOnly; Secure; SameSite=Lax"), visit);
 
         assertEquals(200, status(browser("GET", "/assets/app.js", host, null, false)), "the cookie works at the root");
         assertEquals(401, status(exchange("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")));
-        assertEquals(404, status(exchange("GET / HTTP/1.1\r\nHost: nobody.sessions.test\r\nAuthorization: Bearer " + token
-                + "\r\nConnection: close\r\n\r\n")));
-        assertEquals(403, status(exchange("PUT /AUTH/anthropic HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer "
-                + token + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")), "the path policy applies");
-        assertFalse(exchange("GET /CONFIG/providers HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
-                + "\r\nConnection: close\r\n\r\n").contains("sk-ant-secret-1"), "redaction applies");
-        assertEquals(403, status(browser("POST", "/session/upload/message", host, "http://y.sessions.test:"
-                + router.server.actualPort(), false)), "another session's origin");
+        assertEquals(
+                404,
+                status(exchange("GET / HTTP/1.1\r\nHost: nobody.sessions.test\r\nAuthorization: Bearer " + token
+                        + "\r\nConnection: close\r\n\r\n")));
+        assertEquals(
+                403,
+                status(exchange("PUT /AUTH/anthropic HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                        + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")),
+                "the path policy applies");
+        assertFalse(
+                exchange("GET /CONFIG/providers HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                                + "\r\nConnection: close\r\n\r\n")
+                        .contains("sk-ant-secret-1"),
+                "redaction applies");
+        assertEquals(
+                403,
+                status(browser(
+                        "POST",
+                        "/session/upload/message",
+                        host,
+                        "http://y.sessions.test:" + router.server.actualPort(),
+                        false)),
+                "another session's origin");
         assertEquals(200, status(browser("POST", "/session/upload/message", host, "http://" + host, false)));
         assertEquals(101, status(browser("GET", "/pty/p1/connect", host, "http://" + host, true)));
-        assertEquals(200, status(exchange("GET /s/x/session HTTP/1.1\r\nHost: " + own() + "\r\nAuthorization: Bearer " + token
-                + "\r\nConnection: close\r\n\r\n")), "path routing on other hosts");
+        assertEquals(
+                200,
+                status(exchange("GET /s/x/session HTTP/1.1\r\nHost: " + own() + "\r\nAuthorization: Bearer " + token
+                        + "\r\nConnection: close\r\n\r\n")),
+                "path routing on other hosts");
     }
 }

@@ -55,7 +55,8 @@ class RouterWiringTest {
             RouterReadiness readiness = new RouterReadiness();
             readiness.config = wiring.config;
             readiness.wiring = wiring;
-            RouterTestSupport.await("readiness up after informer sync",
+            RouterTestSupport.await(
+                    "readiness up after informer sync",
                     () -> readiness.call().getStatus() == HealthCheckResponse.Status.UP);
             assertEquals(0L, readiness.call().getData().orElseThrow().get("desiredSessions"));
         } finally {
@@ -88,8 +89,10 @@ class RouterWiringTest {
 
     /** A CollabConfig answering the defaults of application.properties. */
     static CollabConfig config(Role role) {
-        CollabConfig.Router router = (CollabConfig.Router) Proxy.newProxyInstance(RouterWiringTest.class.getClassLoader(),
-                new Class<?>[] { CollabConfig.Router.class }, (p, m, a) -> switch (m.getName()) {
+        CollabConfig.Router router = (CollabConfig.Router) Proxy.newProxyInstance(
+                RouterWiringTest.class.getClassLoader(),
+                new Class<?>[] {CollabConfig.Router.class},
+                (p, m, a) -> switch (m.getName()) {
                     case "wakeWait" -> Duration.ofSeconds(30);
                     case "adminTokenSecret" -> "collab-router-admin";
                     case "maxBody" -> "10M";
@@ -98,12 +101,16 @@ class RouterWiringTest {
                     case "allowedOrigins" -> Optional.of(List.of("https://portal.example.com", " "));
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
-        CollabConfig.Session session = (CollabConfig.Session) Proxy.newProxyInstance(RouterWiringTest.class.getClassLoader(),
-                new Class<?>[] { CollabConfig.Session.class }, (p, m, a) -> switch (m.getName()) {
+        CollabConfig.Session session = (CollabConfig.Session) Proxy.newProxyInstance(
+                RouterWiringTest.class.getClassLoader(),
+                new Class<?>[] {CollabConfig.Session.class},
+                (p, m, a) -> switch (m.getName()) {
                     case "idleTimeout" -> "30m";
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
-        return (CollabConfig) Proxy.newProxyInstance(RouterWiringTest.class.getClassLoader(), new Class<?>[] { CollabConfig.class },
+        return (CollabConfig) Proxy.newProxyInstance(
+                RouterWiringTest.class.getClassLoader(),
+                new Class<?>[] {CollabConfig.class},
                 (p, m, a) -> switch (m.getName()) {
                     case "role" -> role;
                     case "namespaces" -> Optional.of(List.of("team-a"));
