@@ -18,6 +18,12 @@ public final class CollabLabels {
     public static final String ROLE = "collab.dev/role";
     public static final String ROLE_ACCESS = "access";
     public static final String ROLE_WORKER = "worker";
+    /** On Gateway-mode worker pods (value "gateway"): NetworkPolicy lets them reach the gateway and DNS only. */
+    public static final String CREDENTIALS_MODE = "collab.dev/credentials-mode";
+
+    public static final String CREDENTIALS_MODE_GATEWAY = "gateway";
+    /** The `<name>-gateway-home` Secret: placeholder credential files of a Gateway-mode session. */
+    public static final String ROLE_GATEWAY_HOME = "gateway-home";
 
     /** RFC 3339 time of the last request seen by the router; written only by the router (or kubectl). */
     public static final String LAST_ACTIVITY = "collab.dev/last-activity";
@@ -66,6 +72,10 @@ public final class CollabLabels {
 
     public static String accessSecretName(String session) {
         return session + "-access";
+    }
+
+    public static String gatewayHomeSecretName(String session) {
+        return session + "-gateway-home";
     }
 
     public static String homeClaimName(String session) {

@@ -38,6 +38,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.lastActivityTime",
         type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(
+        name = "Requests",
+        jsonPath = ".status.usage.requests",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
+@AdditionalPrinterColumn(
+        name = "Output-Tokens",
+        jsonPath = ".status.usage.outputTokens",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
+@AdditionalPrinterColumn(
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)

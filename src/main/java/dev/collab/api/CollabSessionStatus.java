@@ -1,6 +1,7 @@
 package dev.collab.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,9 @@ public class CollabSessionStatus {
     private String stoppedAt;
     private Integer restartCount;
     private String message;
+
+    @JsonPropertyDescription("Gateway mode: provider usage totals written by the credential gateway at a bounded rate.")
+    private SessionUsage usage;
 
     public SessionPhase getPhase() {
         return phase;
@@ -127,9 +131,20 @@ public class CollabSessionStatus {
         this.message = message;
     }
 
+    public SessionUsage getUsage() {
+        return usage;
+    }
+
+    public void setUsage(SessionUsage usage) {
+        this.usage = usage;
+    }
+
     /** The condition of this type, or null. */
     public Condition condition(String type) {
-        return conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+        return conditions.stream()
+                .filter(c -> type.equals(c.getType()))
+                .findFirst()
+                .orElse(null);
     }
 
     public boolean isConditionTrue(String type) {
@@ -145,15 +160,20 @@ public class CollabSessionStatus {
         if (!(o instanceof CollabSessionStatus other)) {
             return false;
         }
-        return phase == other.phase && stoppedReason == other.stoppedReason
+        return phase == other.phase
+                && stoppedReason == other.stoppedReason
                 && Objects.equals(conditions, other.conditions)
                 && Objects.equals(observedGeneration, other.observedGeneration)
-                && Objects.equals(podName, other.podName) && Objects.equals(endpoint, other.endpoint)
+                && Objects.equals(podName, other.podName)
+                && Objects.equals(endpoint, other.endpoint)
                 && Objects.equals(accessSecretName, other.accessSecretName)
                 && Objects.equals(credentialsHash, other.credentialsHash)
                 && Objects.equals(lastActivityTime, other.lastActivityTime)
-                && Objects.equals(startedAt, other.startedAt) && Objects.equals(stoppedAt, other.stoppedAt)
-                && Objects.equals(restartCount, other.restartCount) && Objects.equals(message, other.message);
+                && Objects.equals(startedAt, other.startedAt)
+                && Objects.equals(stoppedAt, other.stoppedAt)
+                && Objects.equals(restartCount, other.restartCount)
+                && Objects.equals(message, other.message)
+                && Objects.equals(usage, other.usage);
     }
 
     @Override

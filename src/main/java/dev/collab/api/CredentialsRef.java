@@ -6,11 +6,16 @@ import io.fabric8.generator.annotation.Required;
 /** Points at the Secret that holds this session's own provider credentials. */
 public class CredentialsRef {
     @Required
-    @JsonPropertyDescription("Secret in the session's namespace with any of the keys claude-credentials.json, auth.json, opencode.json.")
+    @JsonPropertyDescription(
+            "Secret in the session's namespace with any of the keys claude-credentials.json, auth.json, opencode.json.")
     private String secretName;
 
-    public CredentialsRef() {
-    }
+    @JsonPropertyDescription(
+            "Seeded: the Secret is copied into the session HOME. Gateway: HOME gets placeholders and "
+                    + "the credential gateway adds the real key to each provider request. Default from collab.credentials.default-mode.")
+    private CredentialsMode mode;
+
+    public CredentialsRef() {}
 
     public CredentialsRef(String secretName) {
         this.secretName = secretName;
@@ -22,5 +27,14 @@ public class CredentialsRef {
 
     public void setSecretName(String secretName) {
         this.secretName = secretName;
+    }
+
+    /** As written in the spec; null means the configured default. */
+    public CredentialsMode getMode() {
+        return mode;
+    }
+
+    public void setMode(CredentialsMode mode) {
+        this.mode = mode;
     }
 }

@@ -60,6 +60,45 @@ public interface CollabConfig {
 
     Local local();
 
+    Credentials credentials();
+
+    Gateway gateway();
+
+    interface Credentials {
+        /** Mode of sessions whose spec.credentials.mode is unset (DESIGN.md section 8). */
+        @WithDefault("Seeded")
+        dev.collab.api.CredentialsMode defaultMode();
+    }
+
+    /** The credential gateway (role gateway; in-process in local mode). */
+    interface Gateway {
+        /**
+         * How session pods reach the gateway, without the trailing /v1 (e.g. http://collab-gateway.collab-system:8080).
+         * Unset in local mode: this process (http://127.0.0.1:quarkus.http.port).
+         */
+        Optional<String> url();
+
+        /** The provider the gateway forwards to. */
+        @WithDefault("https://api.anthropic.com")
+        String upstream();
+
+        /** Secret (in the namespace of the operator and the gateway) whose key "key" signs the placeholders. */
+        @WithDefault("collab-gateway-key")
+        String keySecret();
+
+        /** The gateway accepts a placeholder only from its session's pod IP (off only for tests and benchmarks). */
+        @WithDefault("true")
+        boolean checkSourceIp();
+
+        /** How often usage totals are added to status.usage per session (only when they changed). */
+        @WithDefault("60s")
+        Duration usageFlushInterval();
+
+        /** No upstream response headers within this time: 504. Streams themselves are not limited. */
+        @WithDefault("120s")
+        Duration upstreamTimeout();
+    }
+
     interface Session {
         @WithDefault("ghcr.io/anomalyco/opencode:1.18.33")
         String image();

@@ -6,14 +6,20 @@ public enum Role {
     operator,
     /** Proxies session traffic and serves the collab app's endpoints. */
     router,
-    /** Embedded API + operator + router + local node on one machine, no cluster. */
+    /** Adds the real provider credential to the requests of Gateway-mode session pods. */
+    gateway,
+    /** Embedded API + operator + router + gateway + local node on one machine, no cluster. */
     local;
 
     public boolean runsOperator() {
-        return this != router;
+        return this == operator || this == local;
     }
 
     public boolean runsRouter() {
-        return this != operator;
+        return this == router || this == local;
+    }
+
+    public boolean runsGateway() {
+        return this == gateway || this == local;
     }
 }

@@ -3,6 +3,7 @@ package dev.collab.local;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
+import dev.collab.api.InformerHandlers;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -42,14 +43,14 @@ public final class LocalControllers implements AutoCloseable {
     public void start() {
         informers.add(client.resources(CollabSession.class)
                 .inAnyNamespace()
-                .inform(Handlers.<CollabSession>of(s -> {}, this::collect), 0));
+                .inform(InformerHandlers.<CollabSession>of(s -> {}, this::collect), 0));
         informers.add(client.resources(CollabSessionPool.class)
                 .inAnyNamespace()
-                .inform(Handlers.<CollabSessionPool>of(p -> {}, this::collectPool), 0));
+                .inform(InformerHandlers.<CollabSessionPool>of(p -> {}, this::collectPool), 0));
         informers.add(client.persistentVolumeClaims()
                 .inAnyNamespace()
                 .withLabel(CollabLabels.MANAGED_BY, CollabLabels.MANAGED_BY_VALUE)
-                .inform(Handlers.of(this::bind, this::reclaim), 0));
+                .inform(InformerHandlers.of(this::bind, this::reclaim), 0));
     }
 
     /** Deletes the children of a deleted session (background propagation, as the garbage collector would). */

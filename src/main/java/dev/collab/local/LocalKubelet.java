@@ -1,6 +1,7 @@
 package dev.collab.local;
 
 import dev.collab.api.CollabLabels;
+import dev.collab.api.InformerHandlers;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -40,6 +41,7 @@ public final class LocalKubelet implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+
     private SharedIndexInformer<Pod> informer;
     private volatile boolean closed;
 
@@ -50,8 +52,10 @@ public final class LocalKubelet implements AutoCloseable {
 
     public synchronized void start() {
         killLeftovers();
-        informer = client.pods().inAnyNamespace().withLabel(CollabLabels.ROLE, CollabLabels.ROLE_WORKER)
-                .inform(Handlers.of(this::sync, this::remove), 0);
+        informer = client.pods()
+                .inAnyNamespace()
+                .withLabel(CollabLabels.ROLE, CollabLabels.ROLE_WORKER)
+                .inform(InformerHandlers.of(this::sync, this::remove), 0);
         LOG.infof("local node started: worker pods run as local processes, data under %s", settings.dataDir());
     }
 
@@ -65,7 +69,8 @@ public final class LocalKubelet implements AutoCloseable {
             return;
         }
         runnersByUid.computeIfAbsent(uid, u -> {
-            String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+            String name =
+                    pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
             CompletableFuture<Void> previous = lastByName.getOrDefault(name, CompletableFuture.completedFuture(null));
             PodRunner runner = new PodRunner(client, settings, pod, previous);
             lastByName.put(name, runner.stopped());
@@ -79,7 +84,9 @@ public final class LocalKubelet implements AutoCloseable {
     private void remove(Pod pod) {
         PodRunner runner = runnersByUid.remove(pod.getMetadata().getUid());
         if (runner != null) {
-            LOG.infof("local node: stopping pod %s/%s", pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+            LOG.infof(
+                    "local node: stopping pod %s/%s",
+                    pod.getMetadata().getNamespace(), pod.getMetadata().getName());
             // terminate() waits up to the grace period: never on the informer's thread
             CompletableFuture.runAsync(() -> runner.stop(!closed), stopper);
         }
@@ -109,8 +116,8 @@ public final class LocalKubelet implements AutoCloseable {
             all.add(CompletableFuture.runAsync(() -> r.stop(false), stopper).thenCompose(v -> r.stopped()));
         }
         try {
-            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(Duration.ofSeconds(40).toMillis(),
-                    TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                    .get(Duration.ofSeconds(40).toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
             LOG.warnf("local node: not every worker stopped in time: %s", e.getMessage());
         } catch (InterruptedException e) {
@@ -136,13 +143,20 @@ public final class LocalKubelet implements AutoCloseable {
                     continue;
                 }
                 try {
-                    long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).trim());
-                    ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                            .filter(h -> h.info().commandLine().map(c -> c.contains(LocalNodeSettings.OPENCODE)).orElse(false))
+                    long pid = Long.parseLong(
+                            Files.readString(pidFile, StandardCharsets.UTF_8).trim());
+                    ProcessHandle.of(pid)
+                            .filter(ProcessHandle::isAlive)
+                            .filter(h -> h.info()
+                                    .commandLine()
+                                    .map(c -> c.contains(LocalNodeSettings.OPENCODE))
+                                    .orElse(false))
                             .ifPresent(h -> {
                                 LOG.infof("local node: stopping leftover worker %d of a previous run", pid);
                                 h.destroy();
-                                h.onExit().completeOnTimeout(h, 15, TimeUnit.SECONDS).join();
+                                h.onExit()
+                                        .completeOnTimeout(h, 15, TimeUnit.SECONDS)
+                                        .join();
                                 if (h.isAlive()) {
                                     h.destroyForcibly();
                                 }

@@ -129,6 +129,15 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                                 .collect(Collectors.toSet()))
                         .build(),
                 context);
+        // Gateway mode: the operator's own placeholder Secrets (`<name>-gateway-home`), by label.
+        var gatewayHomeSecrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
+                        .withName("gateway-home-secrets")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_GATEWAY_HOME)
+                        .withSecondaryToPrimaryMapper(Children::sessionOf)
+                        .build(),
+                context);
         // Pools only inform the claim of a new session: a pool change triggers no session reconcile.
         var pools = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(CollabSessionPool.class, CollabSession.class)
@@ -143,6 +152,9 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                 clock,
                 credentialSecrets,
                 new AccessSecretDependent(accessSecrets),
+                new GatewayHomeDependent(
+                        gatewayHomeSecrets,
+                        new GatewayKeySource(settings.gateway().keySecret(), context.getClient())),
                 new HomeClaimDependent(claims),
                 new WorkerPodDependent(pods),
                 new SessionProbes(busyProbe),
@@ -151,7 +163,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                 new WorkerLookup(pods, claims),
                 new WarmWorkerClaim(pods, pools, settings),
                 delivery));
-        return List.of(pods, claims, accessSecrets, credentialSecrets, pools);
+        return List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools);
     }
 
     /**

@@ -19,6 +19,8 @@ import java.util.List;
  * @param names       the names of the session's worker (its own, or a claimed warm worker's)
  * @param pool        the CollabSessionPool the session would claim from, if one of that name exists, or null
  * @param duplicates  other pods labelled with the session (left by operators overlapping in a failover)
+ * @param gatewayHome Gateway mode: the placeholder Secret to ensure (its files are what {@code credentials}
+ *                    describes), else null
  */
 record Observation(
         CollabSession session,
@@ -32,7 +34,8 @@ record Observation(
         Stop pendingStop,
         WorkerNames names,
         CollabSessionPool pool,
-        List<Pod> duplicates) {
+        List<Pod> duplicates,
+        Secret gatewayHome) {
 
     /** A session whose worker is named after it and that has no pool. */
     Observation(
@@ -57,7 +60,8 @@ record Observation(
                 pendingStop,
                 WorkerNames.of(session.getMetadata().getName()),
                 null,
-                List.of());
+                List.of(),
+                null);
     }
 
     /** Nothing of the session's own exists yet: no worker, HOME claim or access Secret (a pool may still serve it). */

@@ -24,7 +24,8 @@ public record OperatorSettings(
         int maxRunning,
         int maxRunningPerOwner,
         Duration busyMax,
-        boolean allowEnvValueFrom) {
+        boolean allowEnvValueFrom,
+        GatewayLink gateway) {
 
     public static OperatorSettings from(CollabConfig config) {
         CollabConfig.Session s = config.session();
@@ -41,7 +42,8 @@ public record OperatorSettings(
                 config.maxRunning(),
                 config.maxRunningPerOwner(),
                 s.busyMax(),
-                s.allowEnvValueFrom());
+                s.allowEnvValueFrom(),
+                GatewayLink.from(config));
     }
 
     /** Every key at its default ({@link CollabConfig#defaults()}): what tests run with. */
@@ -63,7 +65,8 @@ public record OperatorSettings(
                 maxRunning,
                 maxRunningPerOwner,
                 busyMax,
-                allowEnvValueFrom);
+                allowEnvValueFrom,
+                gateway);
     }
 
     public OperatorSettings withStartTimeout(Duration timeout) {
@@ -80,7 +83,8 @@ public record OperatorSettings(
                 maxRunning,
                 maxRunningPerOwner,
                 busyMax,
-                allowEnvValueFrom);
+                allowEnvValueFrom,
+                gateway);
     }
 
     public OperatorSettings withBusyMax(Duration max) {
@@ -97,7 +101,8 @@ public record OperatorSettings(
                 maxRunning,
                 maxRunningPerOwner,
                 max,
-                allowEnvValueFrom);
+                allowEnvValueFrom,
+                gateway);
     }
 
     public OperatorSettings withAllowEnvValueFrom(boolean allow) {
@@ -114,7 +119,26 @@ public record OperatorSettings(
                 maxRunning,
                 maxRunningPerOwner,
                 busyMax,
-                allow);
+                allow,
+                gateway);
+    }
+
+    public OperatorSettings withGateway(GatewayLink link) {
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                startTimeout,
+                maxRunning,
+                maxRunningPerOwner,
+                busyMax,
+                allowEnvValueFrom,
+                link);
     }
 
     private static ResourceRequirements resources(CollabConfig.Resources r) {

@@ -41,6 +41,9 @@ final class PlanApplier {
         if (plan.adoptAccess()) {
             access = with.accessSecret().adopt(session, in.access(), client);
         }
+        if (in.gatewayHome() != null) {
+            with.gatewayHome().ensure(in.gatewayHome(), client); // before the pod that mounts it
+        }
         PersistentVolumeClaim claim = in.claim();
         if (plan.createClaim() != null) {
             claim = with.homeClaim().create(plan.createClaim(), client);

@@ -15,6 +15,7 @@ import java.util.Set;
  * Whether a new session may run on a pool's warm worker (pure). The worker was started from the pool's template
  * and cannot change without a restart, so the session's effective image, resources and storage must equal the
  * template's, it may add no env, and every credential it has must be deliverable through opencode's API.
+ * Sessions in Gateway credentials mode never claim: their worker mounts the placeholder home Secret.
  */
 public final class PoolMatch {
     /** Keys opencode's API can install into a running worker ({@code PUT /auth/{provider}}). */
@@ -32,6 +33,10 @@ public final class PoolMatch {
     public static Optional<String> mismatch(
             CollabSession session, CollabSessionPool pool, CredentialsState credentials, OperatorSettings settings) {
         CollabSessionSpec spec = session.getSpec();
+        // A warm worker was seeded without the gateway's placeholder HOME and base URL; handing it over is not built.
+        if (WorkerPodBuilder.gatewayMode(spec, settings)) {
+            return Optional.of("Gateway mode sessions start their own worker");
+        }
         PoolTemplate t = pool.getSpec().getTemplate();
         if (!WorkerPodBuilder.image(spec.getImage(), settings).equals(WorkerPodBuilder.image(t.getImage(), settings))) {
             return Optional.of("its image differs from the pool's");

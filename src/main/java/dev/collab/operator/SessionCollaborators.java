@@ -10,6 +10,7 @@ import java.time.Clock;
  * back into {@link CollabSessionReconciler}.
  *
  * @param credentialSecrets the namespace's Secrets opted in for sessions (label collab.dev/credentials=true)
+ * @param gatewayHome the placeholder Secrets of Gateway-mode sessions
  * @param probes  every network probe to opencode, with its memory between reconciles
  * @param capacity the leader's memory of capacity admissions and evictions not yet in the caches
  * @param workers  finds a session's worker by label (a claimed warm worker keeps its own names)
@@ -21,6 +22,7 @@ record SessionCollaborators(
         Clock clock,
         InformerEventSource<Secret, CollabSession> credentialSecrets,
         AccessSecretDependent accessSecret,
+        GatewayHomeDependent gatewayHome,
         HomeClaimDependent homeClaim,
         WorkerPodDependent workerPod,
         SessionProbes probes,

@@ -39,15 +39,20 @@ final class SessionReconciliation {
     Observation observe(CollabSession session, Instant now) {
         SpecProblem problem = SpecValidator.validate(session, with.settings()).orElse(null);
         CredentialsState credentials = null;
+        Secret gatewayHome = null;
         if (problem == null) {
             String secretName = session.getSpec().getCredentials().getSecretName();
-            credentials = CredentialsState.of(
-                    secretName,
-                    with.credentialSecrets()
-                            .get(new ResourceID(
-                                    secretName, session.getMetadata().getNamespace()))
-                            .orElse(null),
-                    session.getSpec().getOwner());
+            Secret real = with.credentialSecrets()
+                    .get(new ResourceID(secretName, session.getMetadata().getNamespace()))
+                    .orElse(null);
+            credentials =
+                    CredentialsState.of(secretName, real, session.getSpec().getOwner());
+            if (credentials.ready() && WorkerPodBuilder.gatewayMode(session.getSpec(), with.settings())) {
+                GatewayHomeDependent.Desired placeholders = with.gatewayHome()
+                        .desired(session, real, credentials, with.settings().gateway());
+                credentials = placeholders.credentials();
+                gatewayHome = placeholders.secret();
+            }
         }
         WorkerNames names = with.workers().names(session);
         Secret access = with.accessSecret().current(session, names);
@@ -64,7 +69,8 @@ final class SessionReconciliation {
                 with.capacity().pendingStop(ResourceID.fromResource(session)),
                 names,
                 problem == null ? with.warmWorkers().pool(session).orElse(null) : null,
-                with.workers().duplicates(session, names));
+                with.workers().duplicates(session, names),
+                gatewayHome);
     }
 
     /** Decides; runs each probe the decision asks for (at most one of each kind) and decides again. */

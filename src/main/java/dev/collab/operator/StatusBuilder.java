@@ -88,6 +88,8 @@ public final class StatusBuilder {
                 idle ? ConditionReasons.IDLE_TIMEOUT : ConditionReasons.ACTIVE,
                 idle ? "stopped after no activity; the next request wakes it" : "");
         status.setConditions(conditions.build());
+        // Written by the credential gateway; kept as is so the operator's status patch leaves it alone.
+        status.setUsage(previous.getUsage());
         return status;
     }
 

@@ -4,6 +4,7 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.CredentialKey;
+import dev.collab.api.CredentialsMode;
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -73,7 +74,7 @@ public final class WorkerPodBuilder {
         Volume secret = new VolumeBuilder()
                 .withName(CREDENTIALS_VOLUME)
                 .withNewSecret()
-                .withSecretName(spec.getCredentials().getSecretName())
+                .withSecretName(credentialsVolumeSecret(session.getMetadata().getName(), spec, settings))
                 .withItems(items)
                 .withDefaultMode(0440)
                 .endSecret()
@@ -81,17 +82,17 @@ public final class WorkerPodBuilder {
         PodSpec podSpec = podSpec(
                 names,
                 image(spec.getImage(), settings),
-                containerEnv(names, spec.getEnv()),
+                containerEnv(names, sessionEnv(spec, settings)),
                 resources(spec.getResources(), settings),
                 secret,
                 settings);
-        return new PodBuilder()
-                .withMetadata(ChildMetadata.of(session, names.pod(), CollabLabels.ROLE_WORKER, true)
-                        .addToAnnotations(CollabLabels.CREDENTIALS_HASH, credentials.hash())
-                        .addToAnnotations(CollabLabels.SPEC_HASH, specHash(podSpec, credentials.hash()))
-                        .build())
-                .withSpec(podSpec)
-                .build();
+        var meta = ChildMetadata.of(session, names.pod(), CollabLabels.ROLE_WORKER, true)
+                .addToAnnotations(CollabLabels.CREDENTIALS_HASH, credentials.hash())
+                .addToAnnotations(CollabLabels.SPEC_HASH, specHash(podSpec, credentials.hash()));
+        if (gatewayMode(spec, settings)) {
+            meta.addToLabels(CollabLabels.CREDENTIALS_MODE, CollabLabels.CREDENTIALS_MODE_GATEWAY);
+        }
+        return new PodBuilder().withMetadata(meta.build()).withSpec(podSpec).build();
     }
 
     /**
@@ -193,6 +194,31 @@ public final class WorkerPodBuilder {
                 .endEmptyDir()
                 .endVolume()
                 .build();
+    }
+
+    /** Seeded: the session's credential Secret. Gateway: its placeholder files, so no real credential is mounted. */
+    static String credentialsVolumeSecret(String name, CollabSessionSpec spec, OperatorSettings settings) {
+        return gatewayMode(spec, settings)
+                ? CollabLabels.gatewayHomeSecretName(name)
+                : spec.getCredentials().getSecretName();
+    }
+
+    static boolean gatewayMode(CollabSessionSpec spec, OperatorSettings settings) {
+        return CredentialsMode.effective(spec, settings.gateway().defaultMode()) == CredentialsMode.Gateway;
+    }
+
+    /** spec.env; in Gateway mode ANTHROPIC_BASE_URL is the gateway's, so spec.env may not point the placeholder elsewhere. */
+    private static List<EnvVar> sessionEnv(CollabSessionSpec spec, OperatorSettings settings) {
+        if (!gatewayMode(spec, settings)) {
+            return spec.getEnv();
+        }
+        List<EnvVar> env = new ArrayList<>();
+        spec.getEnv().stream()
+                .filter(e -> !"ANTHROPIC_BASE_URL".equals(e.getName()))
+                .forEach(env::add);
+        // opencode.json in HOME names the same URL
+        env.add(env("ANTHROPIC_BASE_URL", settings.gateway().baseUrlV1()));
+        return env;
     }
 
     private static List<EnvVar> containerEnv(WorkerNames names, List<EnvVar> extra) {

@@ -57,8 +57,12 @@ import java.util.stream.Stream;
 final class DeployInvariants {
     static final String OPERATOR = "collab-operator";
     static final String ROUTER = "collab-router";
+    static final String GATEWAY = "collab-gateway";
+    static final String GATEWAY_KEY_SECRET = "collab-gateway-key";
+    static final List<String> CONTROL_PLANE = List.of(OPERATOR, ROUTER, GATEWAY);
     static final String SESSION_SA = "collab-session";
     static final String WORKER_ROLE = "worker";
+    static final String CREDENTIALS_LABEL = "collab.dev/credentials-mode";
     static final Set<String> CLUSTER_INTERNAL =
             Set.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10");
     static final String METADATA = "169.254.169.254/32";
@@ -183,7 +187,7 @@ final class DeployInvariants {
     // ---------------------------------------------------------------- service accounts
 
     static void assertServiceAccounts(List<HasMetadata> objects, Expectation e) {
-        for (String name : List.of(OPERATOR, ROUTER)) {
+        for (String name : CONTROL_PLANE) {
             ServiceAccount sa = Manifests.get(objects, ServiceAccount.class, e.controlNamespace(), name);
             assertEquals(
                     Boolean.FALSE, sa.getAutomountServiceAccountToken(), name + " SA: token mounted by the pod only");
@@ -297,6 +301,15 @@ final class DeployInvariants {
         return rules;
     }
 
+    /** The gateway reads sessions and Secrets and adds to status.usage; it writes nothing else. */
+    static Map<String, Set<String>> gatewayWatchedRules() {
+        Map<String, Set<String>> rules = new TreeMap<>();
+        rules.put("collab.dev/collabsessions", verbs("get", "list", "watch"));
+        rules.put("collab.dev/collabsessions/status", verbs("patch"));
+        rules.put("/secrets", verbs("get", "list", "watch"));
+        return rules;
+    }
+
     private static Set<String> verbs(String... verbs) {
         return new TreeSet<>(List.of(verbs));
     }
@@ -305,20 +318,32 @@ final class DeployInvariants {
         // Operator: the watched namespaces (or the cluster, only for an all-namespaces watch) + its Lease.
         Map<String, Map<String, Set<String>>> expectedOperator = new TreeMap<>();
         Map<String, Map<String, Set<String>>> expectedRouter = new TreeMap<>();
+        Map<String, Map<String, Set<String>>> expectedGateway = new TreeMap<>();
         for (String scope : e.allNamespaces() ? List.of(CLUSTER) : e.watchNamespaces()) {
             expectedOperator.put(scope, operatorWatchedRules());
             expectedRouter.put(scope, routerWatchedRules());
+            expectedGateway.put(scope, gatewayWatchedRules());
         }
         Map<String, Set<String>> lease = new TreeMap<>();
         lease.put("coordination.k8s.io/leases", verbs("create"));
         lease.put("coordination.k8s.io/leases[" + e.leaseName() + "]", verbs("get", "update", "patch"));
         merge(expectedOperator, e.controlNamespace(), lease);
+        // the gateway key: created by the operator when missing, then read by name (operator and gateway)
+        Map<String, Set<String>> operatorKey = new TreeMap<>();
+        operatorKey.put("/secrets", verbs("create"));
+        operatorKey.put("/secrets[" + GATEWAY_KEY_SECRET + "]", verbs("get"));
+        merge(expectedOperator, e.controlNamespace(), operatorKey);
+        merge(
+                expectedGateway,
+                e.controlNamespace(),
+                Map.of("/secrets[" + GATEWAY_KEY_SECRET + "]", verbs("get", "list", "watch")));
         Map<String, Set<String>> admin = new TreeMap<>();
         admin.put("/secrets[" + e.adminSecretName() + "]", verbs("get", "list", "watch"));
         merge(expectedRouter, e.controlNamespace(), admin);
 
         assertEquals(expectedOperator, grants(objects, OPERATOR, e.controlNamespace()), "operator RBAC");
         assertEquals(expectedRouter, grants(objects, ROUTER, e.controlNamespace()), "router RBAC");
+        assertEquals(expectedGateway, grants(objects, GATEWAY, e.controlNamespace()), "gateway RBAC");
 
         // Cluster-scoped rights only where a cluster-wide watch needs them.
         List<HasMetadata> clusterRbac = Stream.concat(
@@ -346,7 +371,7 @@ final class DeployInvariants {
     private static void assertBoundOnlyTo(List<Subject> subjects, Expectation e) {
         for (Subject s : subjects) {
             assertEquals("ServiceAccount", s.getKind(), "binding subject " + s);
-            assertTrue(Set.of(OPERATOR, ROUTER).contains(s.getName()), "binding subject " + s);
+            assertTrue(CONTROL_PLANE.contains(s.getName()), "binding subject " + s);
             assertEquals(e.controlNamespace(), s.getNamespace(), "binding subject " + s);
         }
     }
@@ -374,10 +399,14 @@ final class DeployInvariants {
     static void assertWorkloads(List<HasMetadata> objects, Expectation e) {
         Set<String> knownEnv = ConfigKeys.envNames();
         Map<String, Integer> replicas = Map.of(OPERATOR, e.operatorReplicas(), ROUTER, e.routerReplicas());
-        Map<String, String> roles = Map.of(OPERATOR, "operator", ROUTER, "router");
-        for (String name : List.of(OPERATOR, ROUTER)) {
+        Map<String, String> roles = Map.of(OPERATOR, "operator", ROUTER, "router", GATEWAY, "gateway");
+        for (String name : CONTROL_PLANE) {
             Deployment d = Manifests.get(objects, Deployment.class, e.controlNamespace(), name);
-            assertEquals(replicas.get(name), d.getSpec().getReplicas(), name + " replicas");
+            if (replicas.containsKey(name)) {
+                assertEquals(replicas.get(name), d.getSpec().getReplicas(), name + " replicas");
+            } else {
+                assertTrue(d.getSpec().getReplicas() >= 2, name + ": two replicas at least (a PDB keeps one)");
+            }
             assertEquals(
                     Map.of("app.kubernetes.io/name", name),
                     d.getSpec().getSelector().getMatchLabels(),
@@ -423,38 +452,67 @@ final class DeployInvariants {
             assertTrue(hasToken, "admin Secret has key token");
         }
 
-        Service service = Manifests.get(objects, Service.class, e.controlNamespace(), ROUTER);
+        for (String name : List.of(ROUTER, GATEWAY)) {
+            Service service = Manifests.get(objects, Service.class, e.controlNamespace(), name);
+            assertEquals(
+                    Map.of("app.kubernetes.io/name", name),
+                    service.getSpec().getSelector(),
+                    name + " Service selector");
+            assertTrue(
+                    service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == 8080),
+                    name + " Service port 8080");
+            PodDisruptionBudget pdb = Manifests.get(objects, PodDisruptionBudget.class, e.controlNamespace(), name);
+            assertEquals(
+                    Map.of("app.kubernetes.io/name", name),
+                    pdb.getSpec().getSelector().getMatchLabels(),
+                    name + " PDB");
+        }
+        // operator and gateway agree on the default mode; Gateway-mode pods are told the gateway Service
+        Map<String, String> gatewayEnv = env(container(objects, e.controlNamespace(), GATEWAY));
         assertEquals(
-                Map.of("app.kubernetes.io/name", ROUTER), service.getSpec().getSelector(), "router Service selector");
+                operatorEnv.get("COLLAB_CREDENTIALS_DEFAULT_MODE"),
+                gatewayEnv.get("COLLAB_CREDENTIALS_DEFAULT_MODE"),
+                "operator and gateway default credential mode");
         assertTrue(
-                service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == 8080), "router Service port 8080");
-        PodDisruptionBudget pdb = Manifests.get(objects, PodDisruptionBudget.class, e.controlNamespace(), ROUTER);
+                Set.of("Seeded", "Gateway").contains(gatewayEnv.get("COLLAB_CREDENTIALS_DEFAULT_MODE")),
+                "default mode set");
         assertEquals(
-                Map.of("app.kubernetes.io/name", ROUTER),
-                pdb.getSpec().getSelector().getMatchLabels(),
-                "router PDB");
+                "http://" + GATEWAY + "." + e.controlNamespace() + ":8080",
+                operatorEnv.get("COLLAB_GATEWAY_URL"),
+                "operator points Gateway-mode pods at the gateway Service");
     }
 
     // ---------------------------------------------------------------- network policies
 
     static void assertNetworkPolicies(List<HasMetadata> objects, Expectation e) {
-        List<NetworkPolicy> sessionPolicies = Manifests.all(objects, NetworkPolicy.class).stream()
+        List<NetworkPolicy> workerPolicies = Manifests.all(objects, NetworkPolicy.class).stream()
                 .filter(p -> selects(p.getSpec().getPodSelector(), "collab.dev/role", WORKER_ROLE))
                 .toList();
-        if (e.allNamespaces()) {
-            assertTrue(sessionPolicies.isEmpty(), "session NetworkPolicies cannot be templated for all namespaces");
-        } else {
-            assertEquals(
-                    new TreeSet<>(e.watchNamespaces()),
-                    sessionPolicies.stream()
-                            .map(p -> p.getMetadata().getNamespace())
-                            .collect(Collectors.toCollection(TreeSet::new)),
-                    "a session NetworkPolicy per watched namespace");
+        List<NetworkPolicy> gatewayModePolicies = workerPolicies.stream()
+                .filter(p -> selects(p.getSpec().getPodSelector(), CREDENTIALS_LABEL, "gateway"))
+                .toList();
+        List<NetworkPolicy> sessionPolicies = workerPolicies.stream()
+                .filter(p -> !gatewayModePolicies.contains(p))
+                .toList();
+        for (List<NetworkPolicy> policies : List.of(sessionPolicies, gatewayModePolicies)) {
+            if (e.allNamespaces()) {
+                assertTrue(policies.isEmpty(), "session NetworkPolicies cannot be templated for all namespaces");
+            } else {
+                assertEquals(
+                        new TreeSet<>(e.watchNamespaces()),
+                        policies.stream()
+                                .map(p -> p.getMetadata().getNamespace())
+                                .collect(Collectors.toCollection(TreeSet::new)),
+                        "a session NetworkPolicy per watched namespace and mode");
+            }
         }
         for (NetworkPolicy p : sessionPolicies) {
             assertSessionPolicy(p, e);
         }
-        for (String name : List.of(OPERATOR, ROUTER)) {
+        for (NetworkPolicy p : gatewayModePolicies) {
+            assertGatewayModeSessionPolicy(p, e);
+        }
+        for (String name : CONTROL_PLANE) {
             NetworkPolicy p = Manifests.all(objects, NetworkPolicy.class).stream()
                     .filter(np -> e.controlNamespace().equals(np.getMetadata().getNamespace()))
                     .filter(np -> selects(np.getSpec().getPodSelector(), "app.kubernetes.io/name", name))
@@ -473,7 +531,7 @@ final class DeployInvariants {
                             && !r.getTo().isEmpty()
                             && r.getTo().stream()
                                     .allMatch(peer -> selects(peer.getPodSelector(), "collab.dev/role", WORKER_ROLE)));
-            boolean expected = name.equals(ROUTER) || e.operatorToSessions();
+            boolean expected = name.equals(ROUTER) || (name.equals(OPERATOR) && e.operatorToSessions());
             assertEquals(expected, toSessions, name + " egress to session pods on " + e.sessionPort());
             for (NetworkPolicyEgressRule r : egress) {
                 assertFalse(
@@ -493,12 +551,61 @@ final class DeployInvariants {
                 .collect(Collectors.toSet());
     }
 
+    /**
+     * Gateway-mode session pods: the same ingress as Seeded ones; egress only to DNS and the gateway, so a provider
+     * request cannot bypass the gateway.
+     */
+    private static void assertGatewayModeSessionPolicy(NetworkPolicy p, Expectation e) {
+        String at = "Gateway-mode session NetworkPolicy " + p.getMetadata().getNamespace();
+        assertEquals(
+                Map.of("collab.dev/role", WORKER_ROLE, CREDENTIALS_LABEL, "gateway"),
+                p.getSpec().getPodSelector().getMatchLabels(),
+                at + " selector");
+        assertSessionIngress(p, e, at);
+        boolean dns = false;
+        boolean gateway = false;
+        for (NetworkPolicyEgressRule r : p.getSpec().getEgress()) {
+            if (r.getTo() == null || r.getTo().isEmpty()) {
+                assertEquals(Set.of(53), new HashSet<>(ports(r.getPorts())), at + ": only DNS may go to any address");
+                dns = true;
+                continue;
+            }
+            assertEquals(List.of(8080), ports(r.getPorts()), at + ": egress to the gateway port only");
+            for (NetworkPolicyPeer peer : r.getTo()) {
+                assertEquals(
+                        null, peer.getIpBlock(), at + ": no ipBlock (the provider is reached through the gateway)");
+                assertEquals(
+                        Map.of("kubernetes.io/metadata.name", e.controlNamespace()),
+                        peer.getNamespaceSelector().getMatchLabels(),
+                        at + ": gateway namespace");
+                assertEquals(
+                        Map.of("app.kubernetes.io/name", GATEWAY),
+                        peer.getPodSelector().getMatchLabels(),
+                        at + ": gateway pods");
+                gateway = true;
+            }
+        }
+        assertTrue(dns && gateway, at + ": DNS and gateway egress");
+    }
+
     private static void assertSessionPolicy(NetworkPolicy p, Expectation e) {
         String at = "session NetworkPolicy " + p.getMetadata().getNamespace();
         assertEquals(
                 Map.of("collab.dev/role", WORKER_ROLE),
                 p.getSpec().getPodSelector().getMatchLabels(),
                 at + " selector");
+        // policies add up: the internet egress below must not also apply to Gateway-mode pods
+        assertTrue(
+                p.getSpec().getPodSelector().getMatchExpressions().stream()
+                        .anyMatch(x -> CREDENTIALS_LABEL.equals(x.getKey())
+                                && "NotIn".equals(x.getOperator())
+                                && x.getValues().contains("gateway")),
+                at + ": excludes Gateway-mode pods");
+        assertSessionIngress(p, e, at);
+        assertSessionEgress(p, at);
+    }
+
+    private static void assertSessionIngress(NetworkPolicy p, Expectation e, String at) {
         assertEquals(Set.of("Ingress", "Egress"), new HashSet<>(p.getSpec().getPolicyTypes()), at + " policy types");
         // Ingress: only router pods (and operator pods when enabled), only on the opencode port.
         Set<String> allowedSources = new HashSet<>();
@@ -523,6 +630,9 @@ final class DeployInvariants {
                 e.operatorToSessions() ? Set.of(ROUTER, OPERATOR) : Set.of(ROUTER),
                 allowedSources,
                 at + ": ingress sources");
+    }
+
+    private static void assertSessionEgress(NetworkPolicy p, String at) {
         // Egress: DNS on port 53 anywhere; everything else only to ipBlocks that exclude internal ranges.
         boolean dns = false;
         boolean internet = false;

@@ -72,7 +72,7 @@ class KustomizeBaseTest {
                         2));
         DeployInvariants.assertRestrictedNamespace(objects, "collab-system");
         DeployInvariants.assertRestrictedNamespace(objects, "collab");
-        for (String name : List.of("collab-operator", "collab-router")) {
+        for (String name : DeployInvariants.CONTROL_PLANE) {
             assertTrue(
                     DeployInvariants.egressPorts(Manifests.get(objects, NetworkPolicy.class, "collab-system", name))
                             .containsAll(Set.of(443, 6443)),
@@ -114,11 +114,11 @@ class KustomizeBaseTest {
     void baseAndChartDefaultsAgree() {
         List<HasMetadata> base = base();
         List<HasMetadata> chart = ChartTest.render(null);
-        for (String sa : List.of("collab-operator", "collab-router", "collab-session")) {
+        for (String sa : List.of("collab-operator", "collab-router", "collab-gateway", "collab-session")) {
             assertEquals(
                     DeployInvariants.grants(base, sa, null), DeployInvariants.grants(chart, sa, null), sa + " RBAC");
         }
-        for (String name : List.of("collab-operator", "collab-router")) {
+        for (String name : DeployInvariants.CONTROL_PLANE) {
             assertEquals(
                     DeployInvariants.env(DeployInvariants.container(chart, "collab-system", name)),
                     DeployInvariants.env(DeployInvariants.container(base, "collab-system", name)),
@@ -129,7 +129,11 @@ class KustomizeBaseTest {
                     name + " securityContext");
         }
         for (String[] policy : new String[][] {
-            {"collab", "collab-session"}, {"collab-system", "collab-operator"}, {"collab-system", "collab-router"}
+            {"collab", "collab-session"},
+            {"collab", "collab-session-gateway"},
+            {"collab-system", "collab-operator"},
+            {"collab-system", "collab-router"},
+            {"collab-system", "collab-gateway"}
         }) {
             assertEquals(
                     Manifests.get(chart, NetworkPolicy.class, policy[0], policy[1])

@@ -16,12 +16,17 @@ import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 
 /**
- * A loopback stand-in for the Anthropic Messages API: records every request (path, x-api-key, Authorization and
- * the process that opened the connection) and answers POST .../messages with a minimal streamed completion.
+ * A loopback stand-in for the Anthropic Messages API: records every request (path, x-api-key, Authorization, body
+ * and the process that opened the connection) and answers POST .../messages with a minimal streamed completion.
  */
 final class FakeAnthropic implements AutoCloseable {
     /** One request as it reached the endpoint; pid -1 when the owning process could not be found. */
-    record Recorded(String path, String apiKey, String authorization, long pid) {
+    record Recorded(String path, String apiKey, String authorization, long pid, String body) {
+        /** Whether the request carries this text (a prompt names its session: "Say hello to alice"). */
+        boolean mentions(String text) {
+            return body.contains(text);
+        }
+
         /** The token of an {@code Authorization: Bearer} header (how a Claude subscription is sent), else null. */
         String bearer() {
             return authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : null;
@@ -34,6 +39,10 @@ final class FakeAnthropic implements AutoCloseable {
     }
 
     private static final String TEXT = "Hello from the fake Anthropic endpoint";
+    /** The usage every completion reports: input in message_start, the final output count in message_delta. */
+    static final int INPUT_TOKENS = 5;
+
+    static final int OUTPUT_TOKENS = 8;
     private final HttpServer server;
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
 
@@ -59,14 +68,15 @@ final class FakeAnthropic implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange;
                 InputStream in = exchange.getRequestBody()) {
-            in.readAllBytes();
+            String requestBody = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             long pid =
                     SocketOwners.pidOfLoopbackClient(exchange.getRemoteAddress().getPort(), port());
             requests.add(new Recorded(
                     exchange.getRequestURI().getPath(),
                     exchange.getRequestHeaders().getFirst("x-api-key"),
                     exchange.getRequestHeaders().getFirst("authorization"),
-                    pid));
+                    pid,
+                    requestBody));
             if (!"POST".equals(exchange.getRequestMethod())
                     || !exchange.getRequestURI().getPath().endsWith("/messages")) {
                 exchange.sendResponseHeaders(404, -1);
@@ -87,7 +97,7 @@ final class FakeAnthropic implements AutoCloseable {
                         "message_start",
                         "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake\",\"type\":\"message\","
                                 + "\"role\":\"assistant\",\"model\":\"fake\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
-                                + "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}")
+                                + "\"usage\":{\"input_tokens\":" + INPUT_TOKENS + ",\"output_tokens\":1}}}")
                 + event(
                         "content_block_start",
                         "{\"type\":\"content_block_start\",\"index\":0,"
@@ -100,7 +110,7 @@ final class FakeAnthropic implements AutoCloseable {
                 + event(
                         "message_delta",
                         "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
-                                + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":8}}")
+                                + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + OUTPUT_TOKENS + "}}")
                 + event("message_stop", "{\"type\":\"message_stop\"}");
     }
 

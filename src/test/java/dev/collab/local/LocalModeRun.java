@@ -167,6 +167,11 @@ final class LocalModeRun {
         }
     }
 
+    /** The process of local mode (its gateway is the only process that may reach the provider in Gateway mode). */
+    long appPid() {
+        return app.pid();
+    }
+
     KubernetesClient client() {
         return client;
     }
@@ -268,7 +273,7 @@ final class LocalModeRun {
         return sendMessage(session, token, createOpencodeSession(session, token));
     }
 
-    private HttpResponse<String> createOpencodeSession(String session, String token) throws Exception {
+    HttpResponse<String> createOpencodeSession(String session, String token) throws Exception {
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create(routerUrl + "/s/" + session + "/session"))
                         .header("Authorization", "Bearer " + token)

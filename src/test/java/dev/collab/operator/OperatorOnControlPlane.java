@@ -74,7 +74,8 @@ final class OperatorOnControlPlane implements AutoCloseable {
                 s.maxRunning(),
                 s.maxRunningPerOwner(),
                 s.busyMax(),
-                s.allowEnvValueFrom());
+                s.allowEnvValueFrom(),
+                s.gateway());
     }
 
     /** A credential Secret opted in for sessions of `owner`. */

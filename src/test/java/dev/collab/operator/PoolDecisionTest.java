@@ -144,7 +144,8 @@ class PoolDecisionTest {
                 null,
                 names,
                 pool,
-                List.of());
+                List.of(),
+                null);
         return decision.decide(in, ProbeFindings.NONE.with(ProbeFindings.Answer.ANSWERED));
     }
 

@@ -8,6 +8,7 @@ import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.CredentialKey;
+import dev.collab.api.CredentialsMode;
 import dev.collab.api.StorageSpec;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -44,6 +45,23 @@ class PoolMatchTest {
         storage.setRetainOnDelete(true); // ownership is the session's business, not the worker's
         s.getSpec().setStorage(storage);
         assertEquals(Optional.empty(), PoolMatch.mismatch(s, pool(), AUTH_ONLY, SETTINGS));
+    }
+
+    @Test
+    void gatewayModeSessionsNeverClaim() {
+        CollabSession s = session();
+        s.getSpec().getCredentials().setMode(CredentialsMode.Gateway);
+        assertEquals(
+                Optional.of("Gateway mode sessions start their own worker"),
+                PoolMatch.mismatch(s, pool(), AUTH_ONLY, SETTINGS));
+
+        OperatorSettings gatewayByDefault =
+                SETTINGS.withGateway(GatewayLink.defaults().withDefaultMode(CredentialsMode.Gateway));
+        assertEquals(
+                Optional.of("Gateway mode sessions start their own worker"),
+                PoolMatch.mismatch(session(), pool(), AUTH_ONLY, gatewayByDefault));
+        s.getSpec().getCredentials().setMode(CredentialsMode.Seeded); // the spec wins over the default
+        assertEquals(Optional.empty(), PoolMatch.mismatch(s, pool(), AUTH_ONLY, gatewayByDefault));
     }
 
     @Test

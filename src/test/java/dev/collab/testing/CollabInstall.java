@@ -6,14 +6,22 @@ import java.nio.file.Path;
 public final class CollabInstall {
     public static final Path CRD = Path.of("crds/collabsessions.collab.dev-v1.yml");
     public static final String CRD_NAME = "collabsessions.collab.dev";
+    /** The operator watches pools too: without this CRD its pool informer cannot start. */
+    public static final Path POOL_CRD = Path.of("crds/collabsessionpools.collab.dev-v1.yml");
+
+    public static final String POOL_CRD_NAME = "collabsessionpools.collab.dev";
 
     private CollabInstall() {}
 
-    /** Applies the committed CRD (idempotent) and waits until the API server serves it. Returns kubectl's output. */
+    /**
+     * Applies the committed CRDs (sessions and pools, idempotent) and waits until the API server serves them.
+     * Returns kubectl's output for the CollabSession CRD.
+     */
     public static String crd(ControlPlane plane) {
         String applied = apply(plane, CRD);
+        apply(plane, POOL_CRD);
         plane.kubectl()
-                .run("wait", "--for=condition=Established", "--timeout=60s", "crd/" + CRD_NAME)
+                .run("wait", "--for=condition=Established", "--timeout=60s", "crd/" + CRD_NAME, "crd/" + POOL_CRD_NAME)
                 .orFail();
         return applied;
     }

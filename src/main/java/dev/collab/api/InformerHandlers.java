@@ -1,16 +1,15 @@
-package dev.collab.local;
+package dev.collab.api;
 
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import java.util.function.Consumer;
 
-/** Informer handlers of the local controllers: most react the same way to an add and an update. */
-final class Handlers {
+/** Fabric8 informer handlers that react the same way to an add and an update (local node, gateway). */
+public final class InformerHandlers {
 
-    private Handlers() {
-    }
+    private InformerHandlers() {}
 
     /** `upsert` on add and update (the new state), `delete` on delete. */
-    static <T> ResourceEventHandler<T> of(Consumer<T> upsert, Consumer<T> delete) {
+    public static <T> ResourceEventHandler<T> of(Consumer<T> upsert, Consumer<T> delete) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {

@@ -1,0 +1,101 @@
+package dev.collab.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** Provider usage of one session as counted by the credential gateway (Gateway mode only). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SessionUsage {
+    @JsonPropertyDescription("Provider requests answered through the gateway.")
+    private long requests;
+
+    private long inputTokens;
+    private long outputTokens;
+    private long cacheReadTokens;
+    private long cacheWriteTokens;
+
+    @JsonPropertyDescription("When the gateway last added to these totals (RFC 3339).")
+    private String updatedAt;
+
+    public SessionUsage() {}
+
+    public SessionUsage(
+            long requests,
+            long inputTokens,
+            long outputTokens,
+            long cacheReadTokens,
+            long cacheWriteTokens,
+            String updatedAt) {
+        this.requests = requests;
+        this.inputTokens = inputTokens;
+        this.outputTokens = outputTokens;
+        this.cacheReadTokens = cacheReadTokens;
+        this.cacheWriteTokens = cacheWriteTokens;
+        this.updatedAt = updatedAt;
+    }
+
+    public long getRequests() {
+        return requests;
+    }
+
+    public void setRequests(long requests) {
+        this.requests = requests;
+    }
+
+    public long getInputTokens() {
+        return inputTokens;
+    }
+
+    public void setInputTokens(long inputTokens) {
+        this.inputTokens = inputTokens;
+    }
+
+    public long getOutputTokens() {
+        return outputTokens;
+    }
+
+    public void setOutputTokens(long outputTokens) {
+        this.outputTokens = outputTokens;
+    }
+
+    public long getCacheReadTokens() {
+        return cacheReadTokens;
+    }
+
+    public void setCacheReadTokens(long cacheReadTokens) {
+        this.cacheReadTokens = cacheReadTokens;
+    }
+
+    public long getCacheWriteTokens() {
+        return cacheWriteTokens;
+    }
+
+    public void setCacheWriteTokens(long cacheWriteTokens) {
+        this.cacheWriteTokens = cacheWriteTokens;
+    }
+
+    public String getUpdatedAt() {
+        return updatedAt;
+    }
+
+    public void setUpdatedAt(String updatedAt) {
+        this.updatedAt = updatedAt;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SessionUsage u
+                && requests == u.requests
+                && inputTokens == u.inputTokens
+                && outputTokens == u.outputTokens
+                && cacheReadTokens == u.cacheReadTokens
+                && cacheWriteTokens == u.cacheWriteTokens
+                && Objects.equals(updatedAt, u.updatedAt);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(requests, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens);
+    }
+}

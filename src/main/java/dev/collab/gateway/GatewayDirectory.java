@@ -1,0 +1,203 @@
+package dev.collab.gateway;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import dev.collab.api.CredentialsMode;
+import dev.collab.api.InformerHandlers;
+import dev.collab.api.Placeholders;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * What the gateway knows, fed by Fabric8 informers and never by a call on the request path: Gateway-mode sessions by
+ * their placeholder, the real credentials of every Secret opted in for sessions (label collab.dev/credentials=true;
+ * used only for a session of the same owner label; an upload is seen on the next request), and the gateway key. Placeholders are recomputed when a session or the key changes.
+ */
+public class GatewayDirectory implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(GatewayDirectory.class);
+
+    /** A Gateway-mode session as the proxy needs it. podIp is null until the session has a Ready pod. */
+    public record Target(String namespace, String name, String owner, String secretName, String podIp) {}
+
+    private final KubernetesClient client;
+    private final GatewaySettings settings;
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final Map<String, CollabSession> sessions = new ConcurrentHashMap<>();
+    private final Map<String, String> placeholderBySession = new ConcurrentHashMap<>();
+    private final Map<String, Target> byPlaceholder = new ConcurrentHashMap<>();
+    /** namespace/name of an opted-in credential Secret -> its owner label and real credentials. */
+    private final Map<String, OwnedCredentials> credentials = new ConcurrentHashMap<>();
+
+    private record OwnedCredentials(String owner, RealCredentials real) {}
+
+    private volatile byte[] key;
+
+    public GatewayDirectory(KubernetesClient client, GatewaySettings settings) {
+        this.client = client;
+        this.settings = settings;
+    }
+
+    public void start() {
+        SharedIndexInformer<Secret> keyInformer = client.secrets()
+                .inNamespace(settings.keyNamespace())
+                .withName(settings.keySecret())
+                .runnableInformer(0);
+        keyInformer.addEventHandler(InformerHandlers.of(s -> setKey(Placeholders.keyFrom(s)), s -> setKey(null)));
+        begin(keyInformer);
+        if (settings.namespaces().isEmpty()) {
+            watch(
+                    client.resources(CollabSession.class).inAnyNamespace().runnableInformer(0),
+                    client.secrets()
+                            .inAnyNamespace()
+                            .withLabel(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE)
+                            .runnableInformer(0));
+        } else {
+            for (String ns : settings.namespaces()) {
+                watch(
+                        client.resources(CollabSession.class).inNamespace(ns).runnableInformer(0),
+                        client.secrets()
+                                .inNamespace(ns)
+                                .withLabel(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE)
+                                .runnableInformer(0));
+            }
+        }
+    }
+
+    private void watch(SharedIndexInformer<CollabSession> sessionInformer, SharedIndexInformer<Secret> secretInformer) {
+        sessionInformer.addEventHandler(InformerHandlers.of(this::putSession, this::removeSession));
+        secretInformer.addEventHandler(InformerHandlers.of(
+                this::putSecret,
+                s -> credentials.remove(
+                        key(s.getMetadata().getNamespace(), s.getMetadata().getName()))));
+        begin(sessionInformer);
+        begin(secretInformer);
+    }
+
+    private void begin(SharedIndexInformer<?> informer) {
+        informer.exceptionHandler((started, t) -> {
+            LOG.warnf("informer error (retrying): %s", t.toString());
+            return true;
+        });
+        informers.add(informer);
+        informer.start();
+    }
+
+    public Optional<Target> byPlaceholder(String placeholder) {
+        return placeholder == null ? Optional.empty() : Optional.ofNullable(byPlaceholder.get(placeholder));
+    }
+
+    /** The session's credentials: only from a Secret opted in for sessions of the same owner, as the operator requires. */
+    public Optional<RealCredentials> credentials(Target target) {
+        OwnedCredentials found = credentials.get(key(target.namespace(), target.secretName()));
+        return found == null || !target.owner().equals(found.owner()) ? Optional.empty() : Optional.of(found.real());
+    }
+
+    /** The session as last seen (for the usage writer's optimistic update). */
+    public Optional<CollabSession> session(String namespace, String name) {
+        return Optional.ofNullable(sessions.get(key(namespace, name)));
+    }
+
+    public boolean synced() {
+        return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    public int gatewaySessions() {
+        return byPlaceholder.size();
+    }
+
+    private synchronized void setKey(byte[] newKey) {
+        key = newKey;
+        byPlaceholder.clear();
+        placeholderBySession.clear();
+        sessions.values().forEach(this::index);
+    }
+
+    private synchronized void putSession(CollabSession cs) {
+        sessions.put(key(cs.getMetadata().getNamespace(), cs.getMetadata().getName()), cs);
+        index(cs);
+    }
+
+    private synchronized void removeSession(CollabSession cs) {
+        String k = key(cs.getMetadata().getNamespace(), cs.getMetadata().getName());
+        sessions.remove(k);
+        String old = placeholderBySession.remove(k);
+        if (old != null) {
+            byPlaceholder.remove(old);
+        }
+    }
+
+    private void index(CollabSession cs) {
+        String k = key(cs.getMetadata().getNamespace(), cs.getMetadata().getName());
+        String old = placeholderBySession.remove(k);
+        if (old != null) {
+            byPlaceholder.remove(old);
+        }
+        byte[] currentKey = key;
+        if (currentKey == null
+                || cs.getSpec() == null
+                || cs.getSpec().getCredentials() == null
+                || cs.getMetadata().getUid() == null
+                || CredentialsMode.effective(cs.getSpec(), settings.defaultMode()) != CredentialsMode.Gateway) {
+            return;
+        }
+        String placeholder = Placeholders.access(
+                currentKey,
+                cs.getMetadata().getNamespace(),
+                cs.getMetadata().getName(),
+                cs.getMetadata().getUid());
+        placeholderBySession.put(k, placeholder);
+        byPlaceholder.put(
+                placeholder,
+                new Target(
+                        cs.getMetadata().getNamespace(),
+                        cs.getMetadata().getName(),
+                        CollabLabels.ownerLabelValue(cs.getSpec().getOwner()),
+                        cs.getSpec().getCredentials().getSecretName(),
+                        podIp(cs)));
+    }
+
+    private void putSecret(Secret s) {
+        String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
+        RealCredentials real = RealCredentials.of(s);
+        String owner = s.getMetadata().getLabels() == null
+                ? null
+                : s.getMetadata().getLabels().get(CollabLabels.OWNER);
+        if (real.isEmpty() || owner == null) {
+            credentials.remove(k);
+        } else {
+            credentials.put(k, new OwnedCredentials(owner, real));
+        }
+    }
+
+    /** The host of status.endpoint: the operator publishes it only while the pod is Ready. */
+    static String podIp(CollabSession cs) {
+        String endpoint = cs.getStatus() == null ? null : cs.getStatus().getEndpoint();
+        if (endpoint == null) {
+            return null;
+        }
+        try {
+            String host = URI.create(endpoint).getHost();
+            return host == null ? null : host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String key(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+
+    @Override
+    public void close() {
+        informers.forEach(SharedIndexInformer::close);
+        informers.clear();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.collab.gateway;
+
+import dev.collab.config.CollabConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/** Builds the gateway role from CollabConfig and mounts /v1/*, only when collab.role runs the gateway. */
+@ApplicationScoped
+public class GatewayWiring {
+    private static final Logger LOG = Logger.getLogger(GatewayWiring.class);
+
+    @Inject
+    CollabConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    MeterRegistry registry;
+
+    private volatile CredentialGateway gateway;
+
+    void init(@Observes Router httpRouter) {
+        if (!config.role().runsGateway()) {
+            return;
+        }
+        GatewaySettings settings = GatewaySettings.from(config, client.getNamespace());
+        gateway = new CredentialGateway(vertx, client, settings, registry, Clock.systemUTC()).start();
+        gateway.mount(httpRouter);
+        LOG.infof(
+                "gateway role: sessions in %s, provider %s, key Secret %s/%s, source IP check %s, usage written every %s",
+                settings.namespaces().isEmpty() ? "every namespace" : settings.namespaces(),
+                settings.upstream(),
+                settings.keyNamespace(),
+                settings.keySecret(),
+                settings.checkSourceIp() ? "on" : "OFF",
+                settings.usageFlushInterval());
+    }
+
+    public Optional<CredentialGateway> gateway() {
+        return Optional.ofNullable(gateway);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        CredentialGateway g = gateway;
+        if (g != null) {
+            g.close();
+        }
+    }
+}

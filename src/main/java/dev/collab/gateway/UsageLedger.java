@@ -1,0 +1,163 @@
+package dev.collab.gateway;
+
+import dev.collab.api.CollabSession;
+import dev.collab.api.SessionUsage;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Usage per session, added to the session's status.usage at most once per flush interval and only when it changed:
+ * with the default 60 s that is at most 60 status writes per active session per hour, none for an idle one. Each
+ * write adds this replica's delta to the current totals with a JSON patch guarded by the resourceVersion it read
+ * (a test op), so replicas and the operator never overwrite one another; a lost race is retried, and a delta that
+ * cannot be written stays pending for the next flush.
+ */
+final class UsageLedger implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(UsageLedger.class);
+    private static final int ATTEMPTS = 3;
+
+    private record Pending(long requests, long input, long output, long cacheRead, long cacheWrite) {
+        Pending plus(Pending o) {
+            return new Pending(
+                    requests + o.requests,
+                    input + o.input,
+                    output + o.output,
+                    cacheRead + o.cacheRead,
+                    cacheWrite + o.cacheWrite);
+        }
+    }
+
+    private final KubernetesClient client;
+    private final GatewayDirectory directory;
+    private final GatewayMetrics metrics;
+    private final Clock clock;
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "collab-gateway-usage");
+        t.setDaemon(true);
+        return t;
+    });
+
+    UsageLedger(KubernetesClient client, GatewayDirectory directory, GatewayMetrics metrics, Clock clock) {
+        this.client = client;
+        this.directory = directory;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    UsageLedger start(java.time.Duration interval) {
+        long ms = Math.max(100, interval.toMillis());
+        writer.scheduleWithFixedDelay(this::flush, ms, ms, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** One answered provider request of this session (usage null when the response carried none). */
+    void record(GatewayDirectory.Target target, Usage usage) {
+        metrics.usage(target, usage);
+        Pending delta = usage == null
+                ? new Pending(1, 0, 0, 0, 0)
+                : new Pending(
+                        1,
+                        usage.inputTokens(),
+                        usage.outputTokens(),
+                        usage.cacheReadTokens(),
+                        usage.cacheWriteTokens());
+        pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
+    }
+
+    void flush() {
+        for (String key : pending.keySet()) {
+            Pending delta = pending.remove(key);
+            if (delta == null) {
+                continue;
+            }
+            String[] nsName = key.split("/", 2);
+            try {
+                if (!write(nsName[0], nsName[1], delta)) {
+                    pending.merge(key, delta, Pending::plus);
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf("usage of %s not written yet: %s", key, e.getMessage());
+                pending.merge(key, delta, Pending::plus);
+            }
+        }
+    }
+
+    /** True when written, or when the session is gone (nothing to write to). */
+    private boolean write(String namespace, String name, Pending delta) {
+        CollabSession cs = directory.session(namespace, name).orElse(null);
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            if (attempt > 0 || cs == null) {
+                cs = client.resources(CollabSession.class)
+                        .inNamespace(namespace)
+                        .withName(name)
+                        .get();
+            }
+            if (cs == null) {
+                return true;
+            }
+            if (cs.getStatus() == null) {
+                return false; // the operator has not written a status yet
+            }
+            SessionUsage old = cs.getStatus().getUsage() == null
+                    ? new SessionUsage()
+                    : cs.getStatus().getUsage();
+            JsonObject total = new JsonObject()
+                    .put("requests", old.getRequests() + delta.requests())
+                    .put("inputTokens", old.getInputTokens() + delta.input())
+                    .put("outputTokens", old.getOutputTokens() + delta.output())
+                    .put("cacheReadTokens", old.getCacheReadTokens() + delta.cacheRead())
+                    .put("cacheWriteTokens", old.getCacheWriteTokens() + delta.cacheWrite())
+                    .put("updatedAt", clock.instant().toString());
+            JsonArray patch = new JsonArray()
+                    .add(new JsonObject()
+                            .put("op", "test")
+                            .put("path", "/metadata/resourceVersion")
+                            .put("value", cs.getMetadata().getResourceVersion()))
+                    .add(new JsonObject()
+                            .put("op", "add")
+                            .put("path", "/status/usage")
+                            .put("value", total));
+            try {
+                client.resources(CollabSession.class)
+                        .inNamespace(namespace)
+                        .withName(name)
+                        .subresource("status")
+                        .patch(PatchContext.of(PatchType.JSON), patch.encode());
+                metrics.statusWrite();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    return true;
+                }
+                if (e.getCode() != 409 && e.getCode() != 422 && e.getCode() != 500) {
+                    throw e;
+                }
+                // another writer came first (the resourceVersion test failed): read again and add to the new totals
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        writer.shutdown();
+        try {
+            writer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        flush(); // what was counted since the last flush
+    }
+}

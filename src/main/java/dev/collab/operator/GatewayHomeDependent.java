@@ -1,0 +1,120 @@
+package dev.collab.operator;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import dev.collab.api.CredentialKey;
+import dev.collab.api.Placeholders;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Gateway mode: the `<name>-gateway-home` Secret holds the placeholder credential files that seed-home copies into
+ * HOME in place of the real ones (the worker pod mounts this Secret, never the credential Secret). Updated when
+ * its content changes; its content changes only when the shape of the credential Secret changes, not when a key
+ * is replaced, so an upload of a new key reaches the gateway without a pod restart.
+ */
+final class GatewayHomeDependent {
+    private final InformerEventSource<Secret, CollabSession> secrets;
+    private final GatewayKeySource key;
+
+    GatewayHomeDependent(InformerEventSource<Secret, CollabSession> secrets, GatewayKeySource key) {
+        this.secrets = secrets;
+        this.key = key;
+    }
+
+    /** What observe hands on in Gateway mode: the placeholder Secret to ensure, and the state the pod is built from. */
+    record Desired(Secret secret, CredentialsState credentials) {}
+
+    /**
+     * The placeholder Secret this session should have and the credentials state of its files (keys and hash, which
+     * the pod spec and its hash are built from), or why it cannot be built. Reads the gateway key (once).
+     */
+    Desired desired(CollabSession session, Secret real, CredentialsState realState, GatewayLink link) {
+        byte[] gatewayKey = key.get().orElse(null);
+        if (gatewayKey == null) {
+            return new Desired(
+                    null,
+                    new CredentialsState(
+                            false,
+                            "GatewayKeyUnavailable",
+                            "Gateway mode: the operator can " + "neither read nor create the gateway key Secret "
+                                    + link.keySecret() + " in its namespace",
+                            java.util.List.of(),
+                            null));
+        }
+        Secret desired = desired(session, real, gatewayKey, link);
+        // keys and hash of the placeholder files, computed like any credential Secret's (opted in for this owner)
+        Secret asCredentials = new SecretBuilder(desired)
+                .editMetadata()
+                .addToLabels(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE)
+                .endMetadata()
+                .build();
+        CredentialsState placeholders = CredentialsState.of(
+                desired.getMetadata().getName(),
+                asCredentials,
+                session.getSpec().getOwner());
+        return new Desired(
+                desired,
+                new CredentialsState(
+                        placeholders.ready(),
+                        realState.reason(),
+                        realState.message() + "; Gateway mode: the pod holds placeholders only",
+                        placeholders.keys(),
+                        placeholders.hash()));
+    }
+
+    /** Creates the placeholder Secret, or updates it when its content differs from the cached one. */
+    void ensure(Secret desired, KubernetesClient client) {
+        Secret current = secrets.get(ResourceID.fromResource(desired)).orElse(null);
+        if (current == null) {
+            Children.createOnce(client, secrets, desired);
+        } else if (!Objects.equals(current.getData(), desired.getData())) {
+            Secret copy = new SecretBuilder(desired)
+                    .editMetadata()
+                    .withResourceVersion(current.getMetadata().getResourceVersion())
+                    .endMetadata()
+                    .build();
+            Secret updated = client.resource(copy).update();
+            secrets.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, current);
+        }
+    }
+
+    /** Pure: the placeholder Secret of this session for the given credential Secret and gateway key. */
+    static Secret desired(CollabSession session, Secret real, byte[] gatewayKey, GatewayLink link) {
+        String ns = session.getMetadata().getNamespace();
+        String name = session.getMetadata().getName();
+        String uid = session.getMetadata().getUid();
+        Map<CredentialKey, byte[]> files = new EnumMap<>(CredentialKey.class);
+        Map<String, String> data = real.getData() == null ? Map.of() : real.getData();
+        for (CredentialKey k : CredentialKey.values()) {
+            String encoded = data.get(k.secretKey());
+            if (encoded != null) {
+                files.put(k, Base64.getDecoder().decode(encoded));
+            }
+        }
+        Map<String, String> placeholders = PlaceholderHome.files(
+                files,
+                Placeholders.access(gatewayKey, ns, name, uid),
+                Placeholders.refresh(gatewayKey, ns, name, uid),
+                link.baseUrlV1());
+        Map<String, String> encoded = new LinkedHashMap<>();
+        placeholders.forEach(
+                (k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        return new SecretBuilder()
+                .withMetadata(ChildMetadata.of(
+                                session, CollabLabels.gatewayHomeSecretName(name), CollabLabels.ROLE_GATEWAY_HOME, true)
+                        .build())
+                .withType("Opaque")
+                .withData(encoded)
+                .build();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.collab.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import dev.collab.api.CredentialsMode;
+import dev.collab.api.Placeholders;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Pure: the pod and placeholder files of a Gateway-mode session hold no real credential. */
+class GatewayModeTest {
+    private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    private static final String AUTH = "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-REAL-KEY\"},"
+            + "\"openai\":{\"type\":\"oauth\",\"access\":\"REAL-ACCESS\",\"refresh\":\"REAL-REFRESH\",\"expires\":1}}";
+    private static final String CLAUDE = "{\"claudeAiOauth\":{\"accessToken\":\"sk-ant-oat-REAL\",\"refreshToken\":"
+            + "\"sk-ant-ort-REAL\",\"expiresAt\":1700000000000,\"scopes\":[\"user:inference\"]}}";
+    private static final String CONFIG =
+            "{\"plugin\":[\"opencode-claude-auth\"],\"provider\":{\"anthropic\":{\"options\":"
+                    + "{\"baseURL\":\"https://elsewhere.example/v1\",\"apiKey\":\"sk-ant-REAL-IN-CONFIG\"}}}}";
+    private final OperatorSettings settings =
+            OperatorSettings.defaults().withGateway(GatewayLink.defaults().withDefaultMode(CredentialsMode.Gateway));
+
+    @Test
+    void placeholderFilesKeepTheShapesAndLoseEverySecret() throws Exception {
+        CollabSession s = WorkerPodBuilderTest.session("alice");
+        Secret home = GatewayHomeDependent.desired(s, real(), KEY, settings.gateway());
+        String access = Placeholders.access(KEY, "ns", "alice", "uid-alice");
+        String all = Serialization.asJson(decoded(home));
+        assertThat(all).doesNotContain("REAL").contains(access);
+        assertThat(home.getMetadata().getName()).isEqualTo(CollabLabels.gatewayHomeSecretName("alice"));
+        assertThat(home.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(o -> assertThat(o.getUid()).isEqualTo("uid-alice"));
+
+        ObjectMapper json = new ObjectMapper();
+        JsonNode auth = json.readTree(decoded(home).get("auth.json"));
+        assertThat(auth.at("/anthropic/type").asText()).isEqualTo("api");
+        assertThat(auth.at("/anthropic/key").asText()).isEqualTo(access);
+        assertThat(auth.at("/openai/refresh").asText())
+                .isEqualTo(Placeholders.refresh(KEY, "ns", "alice", "uid-alice"));
+        JsonNode claude = json.readTree(decoded(home).get("claude-credentials.json"));
+        assertThat(claude.at("/claudeAiOauth/accessToken").asText()).isEqualTo(access);
+        assertThat(claude.at("/claudeAiOauth/expiresAt").asLong()).isEqualTo(Placeholders.FAR_FUTURE_EXPIRY_MILLIS);
+        assertThat(claude.at("/claudeAiOauth/scopes/0").asText()).isEqualTo("user:inference");
+        JsonNode config = json.readTree(decoded(home).get("opencode.json"));
+        assertThat(config.at("/provider/anthropic/options/baseURL").asText())
+                .isEqualTo("http://collab-gateway.collab-system:8080/v1");
+        assertThat(config.at("/plugin/0").asText()).isEqualTo("opencode-claude-auth");
+    }
+
+    @Test
+    void everyFileIsWrittenSoNoEarlierRealOneSurvivesInHome() {
+        Secret onlyAuth = secret(Map.of("auth.json", AUTH, "claude-credentials.json", "not json"));
+        Secret home =
+                GatewayHomeDependent.desired(WorkerPodBuilderTest.session("alice"), onlyAuth, KEY, settings.gateway());
+        assertThat(decoded(home)).containsOnlyKeys("auth.json", "claude-credentials.json", "opencode.json");
+        assertThat(decoded(home).get("claude-credentials.json")).isEqualTo("{}");
+        assertThat(Serialization.asJson(decoded(home))).doesNotContain("REAL");
+    }
+
+    @Test
+    void placeholdersAreBoundToOneSessionIncarnation() {
+        String a = Placeholders.access(KEY, "ns", "alice", "uid-1");
+        assertThat(a).startsWith(Placeholders.PREFIX).doesNotContain("alice");
+        assertThat(Placeholders.access(KEY, "ns", "alice", "uid-2")).isNotEqualTo(a);
+        assertThat(Placeholders.access(KEY, "ns2", "alice", "uid-1")).isNotEqualTo(a);
+        assertThat(Placeholders.refresh(KEY, "ns", "alice", "uid-1")).isNotEqualTo(a);
+        assertThat(Placeholders.access(
+                        "another-key-0123456789".getBytes(StandardCharsets.UTF_8), "ns", "alice", "uid-1"))
+                .isNotEqualTo(a);
+    }
+
+    @Test
+    void aNewKeyOfTheSameShapeChangesNeitherPlaceholderFilesNorPod() {
+        CollabSession s = WorkerPodBuilderTest.session("alice");
+        Secret first = GatewayHomeDependent.desired(s, real(), KEY, settings.gateway());
+        Secret rotated = GatewayHomeDependent.desired(
+                s,
+                secret(Map.of(
+                        "auth.json",
+                        AUTH.replace("REAL-KEY", "NEW-KEY"),
+                        "claude-credentials.json",
+                        CLAUDE,
+                        "opencode.json",
+                        CONFIG)),
+                KEY,
+                settings.gateway());
+        assertThat(rotated.getData()).isEqualTo(first.getData());
+        Pod a = WorkerPodBuilder.desired(s, settings, state(first));
+        Pod b = WorkerPodBuilder.desired(s, settings, state(rotated));
+        assertThat(b.getMetadata().getAnnotations()).isEqualTo(a.getMetadata().getAnnotations());
+    }
+
+    @Test
+    void gatewayPodMountsOnlyThePlaceholderSecretAndPointsAtTheGateway() {
+        CollabSession s = WorkerPodBuilderTest.session("alice");
+        s.getSpec().setEnv(List.of(new EnvVar("ANTHROPIC_BASE_URL", "https://api.anthropic.com/v1", null)));
+        Secret home = GatewayHomeDependent.desired(s, real(), KEY, settings.gateway());
+        Pod pod = WorkerPodBuilder.desired(s, settings, state(home));
+        String spec = Serialization.asJson(pod.getSpec());
+        assertThat(spec).doesNotContain("alice-creds").doesNotContain("REAL");
+        assertThat(pod.getSpec().getVolumes())
+                .filteredOn(v -> v.getSecret() != null)
+                .extracting(v -> v.getSecret().getSecretName())
+                .containsExactly("alice-gateway-home");
+        assertThat(pod.getMetadata().getLabels())
+                .containsEntry(CollabLabels.CREDENTIALS_MODE, CollabLabels.CREDENTIALS_MODE_GATEWAY);
+        Container c = pod.getSpec().getContainers().get(0);
+        assertThat(c.getEnv())
+                .filteredOn(e -> e.getName().equals("ANTHROPIC_BASE_URL"))
+                .extracting(EnvVar::getValue)
+                .containsExactly("http://collab-gateway.collab-system:8080/v1");
+
+        s.getSpec().getCredentials().setMode(CredentialsMode.Seeded); // the spec wins over the default
+        Pod seeded = WorkerPodBuilder.desired(s, settings, state(real()));
+        assertThat(seeded.getMetadata().getLabels()).doesNotContainKey(CollabLabels.CREDENTIALS_MODE);
+        assertThat(seeded.getSpec().getVolumes())
+                .filteredOn(v -> v.getSecret() != null)
+                .extracting(v -> v.getSecret().getSecretName())
+                .containsExactly("alice-creds");
+    }
+
+    /** The state the operator computes for a Secret opted in for alice's sessions. */
+    private static CredentialsState state(Secret secret) {
+        Secret opted = new SecretBuilder(secret)
+                .editMetadata()
+                .addToLabels(CollabLabels.credentialSecretLabels("alice"))
+                .endMetadata()
+                .build();
+        return CredentialsState.of(secret.getMetadata().getName(), opted, "alice");
+    }
+
+    private static Secret real() {
+        return secret(Map.of("auth.json", AUTH, "claude-credentials.json", CLAUDE, "opencode.json", CONFIG));
+    }
+
+    private static Secret secret(Map<String, String> files) {
+        SecretBuilder b =
+                new SecretBuilder().withNewMetadata().withName("alice-creds").endMetadata();
+        files.forEach((k, v) -> b.addToData(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        return b.build();
+    }
+
+    private static Map<String, String> decoded(Secret s) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        s.getData().forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+        return out;
+    }
+}
