@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -72,6 +73,7 @@ class BrowserUiIT {
                 .withNewMetadata()
                 .withName(NAME + "-credentials")
                 .withNamespace(NS)
+                .withLabels(CollabLabels.credentialSecretLabels("ui@example.com"))
                 .endMetadata()
                 .addToData("opencode.json", LocalModeRun.b64(config))
                 .addToData("auth.json", LocalModeRun.b64(auth))
