@@ -1,11 +1,13 @@
 package dev.collab.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.collab.testing.CollabInstall;
 import dev.collab.testing.ControlPlane;
 import dev.collab.testing.ControlPlaneExtension;
 import dev.collab.testing.Kubectl;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -58,7 +60,11 @@ class CrdControlPlaneIT {
 
     @Test
     void explainDocumentsTheSpec(ControlPlane plane) {
-        String explained = plane.kubectl().run("explain", "collabsession.spec").orFail();
+        // The API server publishes a new CRD's OpenAPI schema a few seconds after the CRD is established.
+        String explained = await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> plane.kubectl().run("explain", "collabsession.spec"), r -> r.exitCode() == 0)
+                .orFail();
         assertThat(explained)
                 .contains(
                         "KIND:       CollabSession",

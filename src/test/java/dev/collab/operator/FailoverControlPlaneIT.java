@@ -115,6 +115,11 @@ class FailoverControlPlaneIT {
                             .inNamespace(NS)
                             .withName("fo-" + i)
                             .delete());
+            // ... nor 1,500 children in the garbage collector's queue, ahead of the next class's deletions.
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .until(() -> admin.pods().inNamespace(NS).list().getItems().stream()
+                            .noneMatch(p -> p.getMetadata().getName().startsWith("fo-")));
         }
     }
 
