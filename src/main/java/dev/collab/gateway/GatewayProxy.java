@@ -2,7 +2,6 @@ package dev.collab.gateway;
 
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -15,10 +14,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
 import java.net.ConnectException;
 import java.net.URI;
-import java.util.HashSet;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -32,41 +27,6 @@ final class GatewayProxy implements Handler<RoutingContext> {
     private static final Logger LOG = Logger.getLogger(GatewayProxy.class);
     /** The Messages API's own request limit. */
     static final long MAX_BODY = 32L * 1024 * 1024;
-    /** Hop-by-hop headers, every header a client credential can travel in, and forwarding headers. */
-    static final Set<String> DROPPED_REQUEST_HEADERS = Set.of(
-            "connection",
-            "keep-alive",
-            "proxy-authenticate",
-            "proxy-authorization",
-            "proxy-connection",
-            "te",
-            "trailer",
-            "transfer-encoding",
-            "upgrade",
-            "host",
-            "authorization",
-            "x-api-key",
-            "cookie",
-            "expect",
-            "accept-encoding",
-            "forwarded",
-            "x-forwarded-for",
-            "x-forwarded-proto",
-            "x-forwarded-host",
-            "x-forwarded-prefix",
-            "x-real-ip");
-
-    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
-            "connection",
-            "keep-alive",
-            "proxy-authenticate",
-            "proxy-authorization",
-            "proxy-connection",
-            "te",
-            "trailer",
-            "transfer-encoding",
-            "upgrade",
-            "set-cookie");
 
     private final Vertx vertx;
     private final Supplier<HttpClient> clients;
@@ -95,14 +55,6 @@ final class GatewayProxy implements Handler<RoutingContext> {
         this.upstreamBasePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
-    /** What the client presented where a credential goes: an x-api-key, or a Bearer token. */
-    record Presented(RealCredentials.Kind kind, String value) {
-        @Override
-        public String toString() {
-            return "Presented[" + kind + "]";
-        }
-    }
-
     @Override
     public void handle(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
@@ -112,7 +64,7 @@ final class GatewayProxy implements Handler<RoutingContext> {
             refuse(resp, 503, "overloaded_error", "starting: session directory not synced yet", "starting");
             return;
         }
-        Presented presented = presented(req);
+        GatewayHeaders.Presented presented = GatewayHeaders.presented(req);
         if (presented == null) {
             refuse(resp, 401, "authentication_error", "a session placeholder credential is required", "missing");
             return;
@@ -163,18 +115,6 @@ final class GatewayProxy implements Handler<RoutingContext> {
         GatewayErrors.send(resp, status, type, message);
     }
 
-    static Presented presented(HttpServerRequest req) {
-        String apiKey = req.getHeader("x-api-key");
-        if (apiKey != null && !apiKey.isBlank()) {
-            return new Presented(RealCredentials.Kind.API_KEY, apiKey.trim());
-        }
-        String auth = req.getHeader(HttpHeaders.AUTHORIZATION);
-        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && auth.length() > 7) {
-            return new Presented(RealCredentials.Kind.BEARER, auth.substring(7).trim());
-        }
-        return null;
-    }
-
     private static boolean fromSessionPod(HttpServerRequest req, GatewayDirectory.Target target) {
         String remote = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
         return remote != null && target.podIp() != null && normalise(remote).equals(normalise(target.podIp()));
@@ -195,7 +135,7 @@ final class GatewayProxy implements Handler<RoutingContext> {
                 // path and query only: an absolute-form request target must not choose the host the key goes to
                 .setAbsoluteURI(upstream.getScheme() + "://" + upstream.getRawAuthority() + upstreamBasePath
                         + req.path() + (req.query() == null ? "" : "?" + req.query()))
-                .setHeaders(upstreamHeaders(req.headers(), credential));
+                .setHeaders(GatewayHeaders.upstreamHeaders(req.headers(), credential));
         boolean messages = req.method() == HttpMethod.POST && req.path().endsWith("/messages");
         metrics.opened();
         boolean[] counted = {false};
@@ -239,31 +179,6 @@ final class GatewayProxy implements Handler<RoutingContext> {
         });
     }
 
-    /** The client's headers minus hop-by-hop, forwarding and every credential header, plus the real credential. */
-    static MultiMap upstreamHeaders(MultiMap in, RealCredentials.Credential credential) {
-        Set<String> connectionTokens = new HashSet<>();
-        for (String c : in.getAll(HttpHeaders.CONNECTION)) {
-            for (String t : c.split(",")) {
-                connectionTokens.add(t.trim().toLowerCase(Locale.ROOT));
-            }
-        }
-        MultiMap out = MultiMap.caseInsensitiveMultiMap();
-        for (Map.Entry<String, String> e : in) {
-            String h = e.getKey().toLowerCase(Locale.ROOT);
-            if (!DROPPED_REQUEST_HEADERS.contains(h) && !connectionTokens.contains(h)) {
-                out.add(e.getKey(), e.getValue());
-            }
-        }
-        // identity: usage is read from the response as it passes, which a compressed body would hide
-        out.set(HttpHeaders.ACCEPT_ENCODING, "identity");
-        if (credential.kind() == RealCredentials.Kind.API_KEY) {
-            out.set("x-api-key", credential.value());
-        } else {
-            out.set(HttpHeaders.AUTHORIZATION, "Bearer " + credential.value());
-        }
-        return out;
-    }
-
     private void relay(
             HttpServerResponse resp,
             HttpClientResponse upResp,
@@ -276,11 +191,7 @@ final class GatewayProxy implements Handler<RoutingContext> {
             return;
         }
         resp.setStatusCode(upResp.statusCode());
-        for (Map.Entry<String, String> e : upResp.headers()) {
-            if (!DROPPED_RESPONSE_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-                resp.headers().add(e.getKey(), e.getValue());
-            }
-        }
+        GatewayHeaders.copyResponseHeaders(upResp.headers(), resp.headers());
         if (!upResp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
             resp.setChunked(true);
         }

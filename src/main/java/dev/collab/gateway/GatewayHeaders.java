@@ -1,0 +1,105 @@
+package dev.collab.gateway;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** The gateway's header rules: what a client presented, what goes upstream in its place, what comes back. */
+final class GatewayHeaders {
+    /** Hop-by-hop headers, every header a client credential can travel in, and forwarding headers. */
+    static final Set<String> DROPPED_REQUEST_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "host",
+            "authorization",
+            "x-api-key",
+            "cookie",
+            "expect",
+            "accept-encoding",
+            "forwarded",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+            "x-forwarded-prefix",
+            "x-real-ip");
+
+    /** Hop-by-hop headers of the provider's answer, and cookies (the provider has no business with the pod). */
+    static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "set-cookie");
+
+    /** What the client presented where a credential goes: an x-api-key, or a Bearer token. */
+    record Presented(RealCredentials.Kind kind, String value) {
+        @Override
+        public String toString() {
+            return "Presented[" + kind + "]";
+        }
+    }
+
+    static Presented presented(HttpServerRequest req) {
+        String apiKey = req.getHeader("x-api-key");
+        if (apiKey != null && !apiKey.isBlank()) {
+            return new Presented(RealCredentials.Kind.API_KEY, apiKey.trim());
+        }
+        String auth = req.getHeader(HttpHeaders.AUTHORIZATION);
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && auth.length() > 7) {
+            return new Presented(RealCredentials.Kind.BEARER, auth.substring(7).trim());
+        }
+        return null;
+    }
+
+    /** The client's headers minus hop-by-hop, forwarding and every credential header, plus the real credential. */
+    static MultiMap upstreamHeaders(MultiMap in, RealCredentials.Credential credential) {
+        Set<String> connectionTokens = new HashSet<>();
+        for (String c : in.getAll(HttpHeaders.CONNECTION)) {
+            for (String t : c.split(",")) {
+                connectionTokens.add(t.trim().toLowerCase(Locale.ROOT));
+            }
+        }
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+        for (Map.Entry<String, String> e : in) {
+            String h = e.getKey().toLowerCase(Locale.ROOT);
+            if (!DROPPED_REQUEST_HEADERS.contains(h) && !connectionTokens.contains(h)) {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+        // identity: usage is read from the response as it passes, which a compressed body would hide
+        out.set(HttpHeaders.ACCEPT_ENCODING, "identity");
+        if (credential.kind() == RealCredentials.Kind.API_KEY) {
+            out.set("x-api-key", credential.value());
+        } else {
+            out.set(HttpHeaders.AUTHORIZATION, "Bearer " + credential.value());
+        }
+        return out;
+    }
+
+    /** The provider's response headers minus hop-by-hop headers and cookies. */
+    static void copyResponseHeaders(MultiMap from, MultiMap to) {
+        for (Map.Entry<String, String> e : from) {
+            if (!DROPPED_RESPONSE_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+                to.add(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private GatewayHeaders() {}
+}
