@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -204,8 +205,14 @@ class PoolTest {
         h = new OperatorHarness(OperatorSettings.defaults());
         h.kubelet.behaveForPool("default", FakeKubelet.Behaviour.CRASH_LOOP);
         h.createPool("default", 1);
-        await().atMost(OperatorHarness.WAIT).until(() -> !h.poolPods("default").isEmpty());
-        String crashed = h.poolPods("default").get(0).getMetadata().getName();
+        // Read the name in the same call that sees the pod: the operator may already be replacing it.
+        String crashed = await().atMost(OperatorHarness.WAIT)
+                .until(
+                        () -> h.poolPods("default").stream()
+                                .map(p -> p.getMetadata().getName())
+                                .findFirst()
+                                .orElse(null),
+                        Objects::nonNull);
 
         h.kubelet.behaveForPool("default", FakeKubelet.Behaviour.READY);
         List<Pod> warm = awaitWarm("default", 1);
