@@ -3,13 +3,13 @@ package dev.collab.router;
 import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.InformerHandlers;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.SessionStates;
 import dev.collab.api.StoppedReason;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -87,15 +87,15 @@ public class SessionDirectory implements AutoCloseable {
                 .inNamespace(settings.routerNamespace())
                 .withName(settings.adminTokenSecret())
                 .runnableInformer(0);
-        admin.addEventHandler(handler(
+        admin.addEventHandler(InformerHandlers.of(
                 s -> adminToken = AccessSecrets.bytes(s, CollabLabels.ACCESS_TOKEN_KEY), s -> adminToken = null));
         begin(admin);
     }
 
     private void startSessionInformers(
             SharedIndexInformer<CollabSession> sessionInformer, SharedIndexInformer<Secret> secretInformer) {
-        sessionInformer.addEventHandler(handler(this::putSession, this::removeSession));
-        secretInformer.addEventHandler(handler(this::putAccess, s -> access.remove(key(s))));
+        sessionInformer.addEventHandler(InformerHandlers.of(this::putSession, this::removeSession));
+        secretInformer.addEventHandler(InformerHandlers.of(this::putAccess, s -> access.remove(key(s))));
         begin(sessionInformer);
         begin(secretInformer);
     }
@@ -107,25 +107,6 @@ public class SessionDirectory implements AutoCloseable {
         });
         informers.add(informer);
         informer.start();
-    }
-
-    private static <T> ResourceEventHandler<T> handler(Consumer<T> put, Consumer<T> remove) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(T obj) {
-                put.accept(obj);
-            }
-
-            @Override
-            public void onUpdate(T oldObj, T newObj) {
-                put.accept(newObj);
-            }
-
-            @Override
-            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                remove.accept(obj);
-            }
-        };
     }
 
     private void putSession(CollabSession cs) {
