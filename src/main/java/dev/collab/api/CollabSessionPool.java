@@ -1,6 +1,7 @@
 package dev.collab.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -30,10 +31,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(
+        value = "self.metadata.name.size() <= " + CollabSessionPool.MAX_NAME_LENGTH,
+        message = "metadata.name must be at most " + CollabSessionPool.MAX_NAME_LENGTH
+                + " characters: warm workers are named <pool>-<5 characters>, and a worker's name must stay a valid"
+                + " 63-character DNS label (pod hostname, label value once a session claims it)")
 public class CollabSessionPool extends CustomResource<CollabSessionPoolSpec, CollabSessionPoolStatus>
         implements Namespaced {
     /** The pool a session without spec.poolRef claims from: the one of this name in its namespace. */
     public static final String DEFAULT_POOL = "default";
+
+    /** 63 (a DNS label) minus the "-xxxxx" suffix of a worker's name. */
+    public static final int MAX_NAME_LENGTH = 57;
 
     public static final String KIND = "CollabSessionPool";
     public static final String PLURAL = "collabsessionpools";
