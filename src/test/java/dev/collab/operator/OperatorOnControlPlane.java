@@ -24,7 +24,9 @@ import java.util.function.Predicate;
  * The operator in this JVM against the real control plane, with exactly the RBAC of {@code deploy/}: its client's
  * identity is the {@code collab-operator} ServiceAccount (token from TokenRequest), and sessions live in the
  * {@code collab} namespace, which enforces Pod Security "restricted". Pods are started by a FAKE kubelet
- * ({@link StatusSubresourceKubelet}); opencode's busy check is a stub that answers "idle".
+ * ({@link StatusSubresourceKubelet}); opencode's busy check is a stub that answers "idle", and its credential API is
+ * FAKE too ({@link RecordingDelivery}: the fake kubelet's pod IPs lead nowhere). The pool controller runs as in
+ * production.
  */
 final class OperatorOnControlPlane implements AutoCloseable {
     static final String NS = "collab";
@@ -36,6 +38,7 @@ final class OperatorOnControlPlane implements AutoCloseable {
     final KubernetesClient admin;
     final KubernetesClient operatorClient;
     final StatusSubresourceKubelet kubelet;
+    final RecordingDelivery delivery = new RecordingDelivery();
     final Operator operator;
 
     OperatorOnControlPlane(ControlPlane plane, OperatorSettings settings) {
@@ -49,13 +52,16 @@ final class OperatorOnControlPlane implements AutoCloseable {
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false)
                 .withConcurrentReconciliationThreads(8));
+        OperatorSettings effective = withSessionServiceAccount(settings);
         operator.register(
                 new CollabSessionReconciler(
-                        withSessionServiceAccount(settings),
+                        effective,
                         Clock.systemUTC(),
                         (endpoint, password) -> BusyProbe.Answer.IDLE,
+                        delivery,
                         new SimpleMeterRegistry()),
                 c -> c.settingNamespace(NS));
+        operator.register(new PoolReconciler(effective, Clock.systemUTC()), c -> c.settingNamespace(NS));
         operator.start();
     }
 

@@ -12,12 +12,14 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * A FAKE kubelet for the real control plane, which has no node and no container runtime: every new pod with the
  * label {@code collab.dev/role=worker} in the namespace gets a Running, Ready status with a made-up pod IP, written
  * through the pods/status subresource as a kubelet would (one write per pod). Sessions named in
- * {@link #holdBack} keep the Pending status the API server gave them.
+ * {@link #holdBack} keep the Pending status the API server gave them, and so do pods matching
+ * {@link #holdBackWhere} until {@link #releaseAll}.
  */
 public final class StatusSubresourceKubelet implements AutoCloseable {
     private final KubernetesClient client;
@@ -25,6 +27,7 @@ public final class StatusSubresourceKubelet implements AutoCloseable {
     private final AtomicInteger nextIp = new AtomicInteger(1);
     private final Set<String> heldBack = ConcurrentHashMap.newKeySet();
     private final AtomicInteger statusWrites = new AtomicInteger();
+    private volatile Predicate<Pod> holdWhere = p -> false;
 
     public StatusSubresourceKubelet(KubernetesClient client, String namespace) {
         this.client = client;
@@ -52,6 +55,18 @@ public final class StatusSubresourceKubelet implements AutoCloseable {
         heldBack.add(session);
     }
 
+    /** Pods matching the predicate (from now on) stay Pending until {@link #releaseAll}. */
+    public void holdBackWhere(Predicate<Pod> predicate) {
+        holdWhere = predicate;
+    }
+
+    /** Starts every pod held back by {@link #holdBackWhere} or {@link #holdBack}, and later ones. */
+    public void releaseAll() {
+        holdWhere = p -> false;
+        heldBack.clear();
+        informer.getStore().list().forEach(this::run);
+    }
+
     /** Status writes this kubelet made (they are not the operator's). */
     public int statusWrites() {
         return statusWrites.get();
@@ -61,7 +76,8 @@ public final class StatusSubresourceKubelet implements AutoCloseable {
         boolean started = pod.getStatus() != null && pod.getStatus().getPodIP() != null;
         if (started
                 || pod.getMetadata().getDeletionTimestamp() != null
-                || heldBack.contains(pod.getMetadata().getName())) {
+                || heldBack.contains(pod.getMetadata().getName())
+                || holdWhere.test(pod)) {
             return;
         }
         int n = nextIp.getAndIncrement();
