@@ -119,7 +119,7 @@ class PoolControlPlaneIT {
         awaitPool("fill", p -> ready(p) == 2 && claimed(p) == 1);
         assertThat(warmWorkers("fill")).hasSize(2).doesNotContain(worker);
 
-        assertAdmittedUnderRestricted(pod);
+        assertAdmittedUnderRestricted(env, pod);
     }
 
     /**
@@ -223,7 +223,7 @@ class PoolControlPlaneIT {
     }
 
     /** The claimed pod's spec, created anew under dry run: Pod Security admission judges it as a new pod. */
-    static void assertAdmittedUnderRestricted(Pod claimed) {
+    static void assertAdmittedUnderRestricted(OperatorOnControlPlane env, Pod claimed) {
         assertThat(env.admin.namespaces().withName(NS).get().getMetadata().getLabels())
                 .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
         Pod copy = new PodBuilder()

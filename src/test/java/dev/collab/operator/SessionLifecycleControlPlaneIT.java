@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.CredentialsMode;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
 import dev.collab.api.StorageSpec;
@@ -17,12 +18,16 @@ import dev.collab.testing.ControlPlane;
 import dev.collab.testing.ControlPlaneExtension;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,6 +100,93 @@ class SessionLifecycleControlPlaneIT {
         running("psa", spec("alice", "psa"));
         Pod pod = env.admin.pods().inNamespace(NS).withName("psa").get();
         assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("collab-session");
+    }
+
+    /**
+     * Issue 14 on the real control plane: a Gateway-mode session's pod names no Secret that holds a real credential
+     * (its HOME gets the operator's placeholder Secret), is admitted under Pod Security "restricted", and points the
+     * provider at the gateway. The operator creates the gateway key in its own namespace with deploy/'s RBAC.
+     */
+    @Test
+    void gatewayModePodReferencesNoRealCredentialAndIsAdmittedUnderRestricted() {
+        Secret real = env.admin
+                .secrets()
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("gw-credentials")
+                        .withNamespace(NS)
+                        .withLabels(CollabLabels.credentialSecretLabels("frank"))
+                        .endMetadata()
+                        .withStringData(
+                                Map.of(
+                                        "auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-REAL-gw\"}}",
+                                        "opencode.json",
+                                                "{\"provider\":{\"anthropic\":{\"options\":{\"apiKey\":\"sk-ant-REAL-opt\"}}}}"))
+                        .build())
+                .createOr(existing -> existing.update());
+        CollabSessionSpec spec = spec("frank", "gw");
+        spec.getCredentials().setMode(CredentialsMode.Gateway);
+        env.create("gw", spec);
+        env.awaitSession("gw", s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
+
+        Pod pod = env.admin.pods().inNamespace(NS).withName("gw").get();
+        assertThat(pod.getMetadata().getLabels())
+                .containsEntry(CollabLabels.CREDENTIALS_MODE, CollabLabels.CREDENTIALS_MODE_GATEWAY);
+        List<String> secretsNamed = new java.util.ArrayList<>();
+        pod.getSpec().getVolumes().forEach(v -> {
+            if (v.getSecret() != null) {
+                secretsNamed.add(v.getSecret().getSecretName());
+            }
+            if (v.getProjected() != null) {
+                v.getProjected().getSources().stream()
+                        .filter(p -> p.getSecret() != null)
+                        .forEach(p -> secretsNamed.add(p.getSecret().getName()));
+            }
+        });
+        java.util.stream.Stream.concat(
+                        pod.getSpec().getInitContainers().stream(), pod.getSpec().getContainers().stream())
+                .forEach(c -> {
+                    c.getEnv().stream()
+                            .filter(e ->
+                                    e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+                            .forEach(e -> secretsNamed.add(
+                                    e.getValueFrom().getSecretKeyRef().getName()));
+                    c.getEnvFrom().stream()
+                            .filter(e -> e.getSecretRef() != null)
+                            .forEach(e -> secretsNamed.add(e.getSecretRef().getName()));
+                });
+        assertThat(secretsNamed)
+                .as("Secrets the pod mounts or reads: access (token, server password) and placeholders only")
+                .contains("gw-gateway-home")
+                .isSubsetOf("gw-access", "gw-gateway-home");
+        String podJson = Serialization.asJson(pod.getSpec());
+        assertThat(podJson)
+                .as("the credential Secret is referenced nowhere (volumes, env, envFrom)")
+                .doesNotContain(real.getMetadata().getName())
+                .doesNotContain("REAL");
+        assertThat(pod.getSpec().getContainers().get(0).getEnv())
+                .as("the provider is reached through the gateway")
+                .anySatisfy(e -> {
+                    assertThat(e.getName()).isEqualTo("ANTHROPIC_BASE_URL");
+                    assertThat(e.getValue())
+                            .isEqualTo(OperatorSettings.defaults().gateway().baseUrlV1());
+                });
+        Secret home =
+                env.admin.secrets().inNamespace(NS).withName("gw-gateway-home").get();
+        assertThat(home.getData()).containsKeys("auth.json", "opencode.json");
+        home.getData()
+                .forEach((key, value) -> assertThat(new String(
+                                java.util.Base64.getDecoder().decode(value), java.nio.charset.StandardCharsets.UTF_8))
+                        .as("placeholder file %s", key)
+                        .doesNotContain("REAL"));
+        assertThat(env.admin
+                        .secrets()
+                        .inNamespace(OperatorOnControlPlane.SYSTEM_NS)
+                        .withName("collab-gateway-key")
+                        .get())
+                .as("the operator created the gateway key")
+                .isNotNull();
+        PoolControlPlaneIT.assertAdmittedUnderRestricted(env, pod);
     }
 
     @Test

@@ -198,8 +198,13 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private KubernetesClient client(ControlPlaneFiles files, String token) {
+        return client(files, token, null);
+    }
+
+    private KubernetesClient client(ControlPlaneFiles files, String token, String namespace) {
         Config config = new ConfigBuilder(Config.empty())
                 .withMasterUrl(url)
+                .withNamespace(namespace)
                 .withCaCertFile(files.servingCert().toString())
                 .withOauthToken(token)
                 .withRequestTimeout(30_000)
@@ -215,10 +220,11 @@ public final class ControlPlane implements AutoCloseable {
 
     /**
      * A client whose identity is the ServiceAccount (created if missing), with a token from TokenRequest, so
-     * only the RBAC granted to {@code system:serviceaccount:<namespace>:<name>} applies. Closed by {@link #close}.
+     * only the RBAC granted to {@code system:serviceaccount:<namespace>:<name>} applies. Its default namespace is
+     * the ServiceAccount's, as in a pod (the mounted namespace file). Closed by {@link #close}.
      */
     public KubernetesClient clientAs(String namespace, String serviceAccount) {
-        KubernetesClient client = client(ControlPlaneFiles.at(dir), token(namespace, serviceAccount));
+        KubernetesClient client = client(ControlPlaneFiles.at(dir), token(namespace, serviceAccount), namespace);
         synchronized (clients) {
             clients.add(client);
         }
