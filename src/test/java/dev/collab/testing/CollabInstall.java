@@ -28,13 +28,18 @@ public final class CollabInstall {
 
     /**
      * The CRD plus, from {@code deploy/}: the namespaces collab-system and collab (Pod Security "restricted"), the
-     * operator's and router's ServiceAccounts and RBAC, and the session ServiceAccount. Exactly what deploy/ ships.
+     * operator's, router's and gateway's ServiceAccounts and RBAC, and the session ServiceAccount. Exactly what
+     * deploy/ ships.
      */
     public static void deployRbac(ControlPlane plane) {
         crd(plane);
-        for (String file :
-                new String[] {"namespaces.yaml", "operator-rbac.yaml", "router-rbac.yaml", "session-serviceaccount.yaml"
-                }) {
+        for (String file : new String[] {
+            "namespaces.yaml",
+            "operator-rbac.yaml",
+            "router-rbac.yaml",
+            "gateway-rbac.yaml",
+            "session-serviceaccount.yaml"
+        }) {
             apply(plane, Path.of("deploy", file));
         }
     }
