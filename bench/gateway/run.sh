@@ -6,7 +6,9 @@
 #  - time to the first streamed byte of an SSE answer (sequential requests, python client);
 #  - RSS per open stream through the gateway.
 # Not part of ./mvnw verify. Usage: bench/gateway/run.sh  (from anywhere)
-# Env: DURATION (wrk seconds, default 15), CONNECTIONS (64), ROUNDS (3), FIRST_BYTE_REQUESTS (300), STREAMS (2000), SKIP_BUILD=1
+# Env: DURATION (wrk seconds, default 15), CONNECTIONS (64), ROUNDS (3), FIRST_BYTE_REQUESTS (300), STREAMS (2000), SKIP_BUILD=1,
+#      PROFILE=1: record the gateway with Java Flight Recorder during the wrk rounds and print where its CPU goes
+#      (hottest frames by own samples, and by samples that include them).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -44,7 +46,9 @@ grep -q '^READY' "$WORK/env.log" || { echo "environment did not start"; tail -20
 PLACEHOLDER=$(sed -n 's/^READY placeholder=//p' "$WORK/env.log")
 
 # 2. The gateway (packaged app).
-java -Xms64m -Xmx512m -Dcollab.role=gateway -Dcollab.namespaces=bench \
+JFR_OPTS=()
+[ "${PROFILE:-0}" = 1 ] && JFR_OPTS=(-XX:StartFlightRecording=settings=profile,filename="$WORK/gateway.jfr")
+java -Xms64m -Xmx512m "${JFR_OPTS[@]}" -Dcollab.role=gateway -Dcollab.namespaces=bench \
   -Dcollab.gateway.upstream=http://127.0.0.1:$BACKEND_PORT \
   -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$GATEWAY_PORT \
   -Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:$API_PORT \
@@ -126,6 +130,11 @@ for round in $(seq 1 "$ROUNDS"); do
   run_wrk gateway "http://127.0.0.1:$GATEWAY_PORT/v1/messages" "x-api-key: $PLACEHOLDER" $GATEWAY_PID
 done
 grep -h 'Non-2xx\|Socket errors' "$WORK"/wrk-*.txt || true
+if [ "${PROFILE:-0}" = 1 ]; then
+  jcmd $GATEWAY_PID JFR.dump filename="$WORK/gateway.jfr" >/dev/null
+  jfr print --json --events jdk.ExecutionSample "$WORK/gateway.jfr" >"$WORK/samples.json"
+  python3 "$ROOT/bench/gateway/hot_frames.py" "$WORK/samples.json" | tee "$WORK/profile.txt"
+fi
 
 # 4. Time to the first streamed byte: sequential SSE requests on one keep-alive connection per target.
 python3 - "$FIRST_BYTE_REQUESTS" "$BACKEND_PORT" "$NGINX_PORT" "$GATEWAY_PORT" "$REAL_KEY" "$PLACEHOLDER" >"$WORK/first-byte.txt" <<'PY'
