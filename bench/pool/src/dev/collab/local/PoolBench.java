@@ -70,6 +70,7 @@ public final class PoolBench {
             app.waitFor();
             PodFiles.deleteTree(work);
         }
+        System.exit(0); // the Fabric8 client's and the HTTP client's threads would keep the JVM alive
     }
 
     private static void run(KubernetesClient client, String router, Path data, int sessions, int poolSize)
