@@ -7,7 +7,7 @@ events = json.load(open(sys.argv[1]))["recording"]["events"]
 own, incl = collections.Counter(), collections.Counter()
 for e in events:
     frames = e["values"]["stackTrace"]["frames"] if e["values"].get("stackTrace") else []
-    names = [f'{f["method"]["type"]["name"]}.{f["method"]["name"]}' for f in frames]
+    names = [f'{f["method"]["type"]["name"].replace("/", ".")}.{f["method"]["name"]}' for f in frames]
     if not names:
         continue
     own[names[0]] += 1

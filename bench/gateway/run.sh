@@ -46,9 +46,7 @@ grep -q '^READY' "$WORK/env.log" || { echo "environment did not start"; tail -20
 PLACEHOLDER=$(sed -n 's/^READY placeholder=//p' "$WORK/env.log")
 
 # 2. The gateway (packaged app).
-JFR_OPTS=()
-[ "${PROFILE:-0}" = 1 ] && JFR_OPTS=(-XX:StartFlightRecording=settings=profile,filename="$WORK/gateway.jfr")
-java -Xms64m -Xmx512m "${JFR_OPTS[@]}" -Dcollab.role=gateway -Dcollab.namespaces=bench \
+java -Xms64m -Xmx512m -Dcollab.role=gateway -Dcollab.namespaces=bench \
   -Dcollab.gateway.upstream=http://127.0.0.1:$BACKEND_PORT \
   -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$GATEWAY_PORT \
   -Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:$API_PORT \
@@ -122,6 +120,8 @@ wrk -t2 -c"$CONNECTIONS" -d10s -s "$WORK/post.lua" -H "x-api-key: $PLACEHOLDER" 
 wrk -t2 -c"$CONNECTIONS" -d3s -s "$WORK/post.lua" -H "x-api-key: $REAL_KEY" "http://127.0.0.1:$BACKEND_PORT/v1/messages" >/dev/null
 wrk -t2 -c"$CONNECTIONS" -d3s -s "$WORK/post.lua" -H "x-api-key: none" "http://127.0.0.1:$NGINX_PORT/v1/messages" >/dev/null
 : >"$WORK/results.txt"
+# Only the measured rounds are recorded (not start-up, not the warm-up).
+[ "${PROFILE:-0}" = 1 ] && jcmd $GATEWAY_PID JFR.start name=bench settings=profile >/dev/null
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS ..."
   run_wrk direct "http://127.0.0.1:$BACKEND_PORT/v1/messages" "x-api-key: $REAL_KEY" $ENV_PID
@@ -131,8 +131,8 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 grep -h 'Non-2xx\|Socket errors' "$WORK"/wrk-*.txt || true
 if [ "${PROFILE:-0}" = 1 ]; then
-  jcmd $GATEWAY_PID JFR.dump filename="$WORK/gateway.jfr" >/dev/null
-  jfr print --json --events jdk.ExecutionSample "$WORK/gateway.jfr" >"$WORK/samples.json"
+  jcmd $GATEWAY_PID JFR.stop name=bench filename="$WORK/gateway.jfr" >/dev/null
+  jfr print --json --stack-depth 64 --events jdk.ExecutionSample "$WORK/gateway.jfr" >"$WORK/samples.json"
   python3 "$ROOT/bench/gateway/hot_frames.py" "$WORK/samples.json" | tee "$WORK/profile.txt"
 fi
 

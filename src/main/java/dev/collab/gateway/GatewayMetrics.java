@@ -3,6 +3,8 @@ package dev.collab.gateway;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -13,6 +15,7 @@ final class GatewayMetrics {
     private final MeterRegistry registry;
     private final AtomicInteger openStreams = new AtomicInteger();
     private final Counter statusWrites;
+    private final Map<UsageKey, UsageCounters> usageCounters = new ConcurrentHashMap<>();
 
     GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -26,33 +29,52 @@ final class GatewayMetrics {
 
     void usage(GatewayDirectory.Target t, Usage usage) {
         String model = usage == null ? "unknown" : usage.model();
-        Counter.builder("collab.gateway.requests")
-                .description("Provider requests answered, by namespace, owner and model")
-                .tag("namespace", t.namespace())
-                .tag("owner", t.owner())
-                .tag("model", model)
-                .register(registry)
-                .increment();
+        UsageCounters counters =
+                usageCounters.computeIfAbsent(new UsageKey(t.namespace(), t.owner(), model), this::register);
+        counters.requests.increment();
         if (usage == null) {
             return;
         }
-        tokens(t, model, "input", usage.inputTokens());
-        tokens(t, model, "output", usage.outputTokens());
-        tokens(t, model, "cache_read", usage.cacheReadTokens());
-        tokens(t, model, "cache_write", usage.cacheWriteTokens());
+        add(counters.input, usage.inputTokens());
+        add(counters.output, usage.outputTokens());
+        add(counters.cacheRead, usage.cacheReadTokens());
+        add(counters.cacheWrite, usage.cacheWriteTokens());
     }
 
-    private void tokens(GatewayDirectory.Target t, String model, String type, long count) {
+    private static void add(Counter counter, long count) {
         if (count > 0) {
-            Counter.builder("collab.gateway.tokens")
-                    .description("Tokens reported by the provider, by namespace, owner, model and type")
-                    .tag("namespace", t.namespace())
-                    .tag("owner", t.owner())
-                    .tag("model", model)
-                    .tag("type", type)
-                    .register(registry)
-                    .increment(count);
+            counter.increment(count);
         }
+    }
+
+    /** The meters of one namespace, owner and model, registered once (a registry lookup per request was profiled). */
+    private record UsageKey(String namespace, String owner, String model) {}
+
+    private record UsageCounters(
+            Counter requests, Counter input, Counter output, Counter cacheRead, Counter cacheWrite) {}
+
+    private UsageCounters register(UsageKey k) {
+        return new UsageCounters(
+                Counter.builder("collab.gateway.requests")
+                        .description("Provider requests answered, by namespace, owner and model")
+                        .tag("namespace", k.namespace())
+                        .tag("owner", k.owner())
+                        .tag("model", k.model())
+                        .register(registry),
+                tokens(k, "input"),
+                tokens(k, "output"),
+                tokens(k, "cache_read"),
+                tokens(k, "cache_write"));
+    }
+
+    private Counter tokens(UsageKey k, String type) {
+        return Counter.builder("collab.gateway.tokens")
+                .description("Tokens reported by the provider, by namespace, owner, model and type")
+                .tag("namespace", k.namespace())
+                .tag("owner", k.owner())
+                .tag("model", k.model())
+                .tag("type", type)
+                .register(registry);
     }
 
     void refused(String reason) {

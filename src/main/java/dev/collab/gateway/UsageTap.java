@@ -155,7 +155,29 @@ abstract class UsageTap {
                     onToken(token);
                 }
             } catch (IOException e) {
+                close();
                 parser = null; // not JSON after all: stop reading, the client still gets every byte
+            }
+        }
+
+        /**
+         * Closing the parser merges the field names it met into the factory's shared symbol table; an unclosed
+         * parser makes the next response canonicalize and intern the same names again (profiled: most of the
+         * tap's CPU).
+         */
+        @Override
+        Usage result() {
+            close();
+            return super.result();
+        }
+
+        private void close() {
+            if (parser != null) {
+                try {
+                    parser.close();
+                } catch (IOException e) {
+                    // nothing held but memory
+                }
             }
         }
 
