@@ -12,6 +12,7 @@ import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.InformerHandlers;
 import dev.collab.api.SessionPhase;
 import dev.collab.testing.ControlPlane;
 import dev.collab.testing.ControlPlaneExtension;
@@ -19,7 +20,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -250,27 +250,18 @@ class PoolControlPlaneIT {
     /** Every collab.dev/session value the worker's pod ever carried, recorded from a watch. */
     Set<String> recordClaimers(String worker) {
         Set<String> seen = ConcurrentHashMap.newKeySet();
-        recorder = env.admin.pods().inNamespace(NS).withName(worker).inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                record(pod);
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod newPod) {
-                record(newPod);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
-
-            private void record(Pod pod) {
-                String session = pod.getMetadata().getLabels().get(CollabLabels.SESSION);
-                if (session != null) {
-                    seen.add(session);
-                }
-            }
-        });
+        recorder = env.admin
+                .pods()
+                .inNamespace(NS)
+                .withName(worker)
+                .inform(InformerHandlers.of(
+                        pod -> {
+                            String session = pod.getMetadata().getLabels().get(CollabLabels.SESSION);
+                            if (session != null) {
+                                seen.add(session);
+                            }
+                        },
+                        pod -> {}));
         return seen;
     }
 
