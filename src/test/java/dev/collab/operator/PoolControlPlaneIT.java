@@ -175,7 +175,9 @@ class PoolControlPlaneIT {
         Pod second = env.operatorClient.pods().inNamespace(NS).withName(name).get();
         assertThat(second.getMetadata().getResourceVersion())
                 .isEqualTo(first.getMetadata().getResourceVersion());
-        // Two sessions that exist only in these claimers' memory.
+        // Two sessions that exist only in these claimers' memory. Each claim keeps the pool as the pod's owner: with
+        // an absent session as owner the garbage collector could delete the pod between the two PUTs (seen: 404).
+        var poolOwner = first.getMetadata().getOwnerReferences();
         Pod desired = new PodBuilder()
                 .withMetadata(new ObjectMetaBuilder()
                         .withLabels(new java.util.HashMap<>(Map.of(CollabLabels.SESSION, "ghost-one")))
@@ -183,12 +185,12 @@ class PoolControlPlaneIT {
                         .build())
                 .build();
 
-        env.operatorClient
-                .pods()
-                .resource(WarmWorkerClaim.take(first, ghost("ghost-one"), desired, Instant.now()))
-                .update();
+        Pod claim = WarmWorkerClaim.take(first, ghost("ghost-one"), desired, Instant.now());
+        claim.getMetadata().setOwnerReferences(poolOwner);
+        env.operatorClient.pods().resource(claim).update();
         desired.getMetadata().getLabels().put(CollabLabels.SESSION, "ghost-two");
         Pod lateClaim = WarmWorkerClaim.take(second, ghost("ghost-two"), desired, Instant.now());
+        lateClaim.getMetadata().setOwnerReferences(poolOwner);
         assertThatThrownBy(() -> env.operatorClient.pods().resource(lateClaim).update())
                 .isInstanceOfSatisfying(
                         KubernetesClientException.class,
