@@ -49,11 +49,20 @@ final class UsageLedger implements AutoCloseable {
         return t;
     });
 
-    UsageLedger(KubernetesClient client, GatewayDirectory directory, GatewayMetrics metrics, Clock clock) {
+    /** Runs after every flush on the same writer thread (the account pools' state). */
+    private final Runnable alsoOnFlush;
+
+    UsageLedger(
+            KubernetesClient client,
+            GatewayDirectory directory,
+            GatewayMetrics metrics,
+            Clock clock,
+            Runnable alsoOnFlush) {
         this.client = client;
         this.directory = directory;
         this.metrics = metrics;
         this.clock = clock;
+        this.alsoOnFlush = alsoOnFlush;
     }
 
     UsageLedger start(java.time.Duration interval) {
@@ -92,6 +101,7 @@ final class UsageLedger implements AutoCloseable {
                 pending.merge(key, delta, Pending::plus);
             }
         }
+        alsoOnFlush.run();
     }
 
     /** True when written, or when the session is gone (nothing to write to). */
