@@ -65,8 +65,7 @@ public final class AccountPoolState {
      * ReloginRequired holds only while the account still carries the credential it was found on.
      */
     public static List<AccountStatus> effective(Secret secret, Instant now) {
-        CredentialAccounts.Accounts accounts =
-                CredentialAccounts.of(secret == null ? null : secret.getData());
+        CredentialAccounts.Accounts accounts = CredentialAccounts.of(secret == null ? null : secret.getData());
         List<Entry> entries = read(secret);
         List<AccountStatus> out = new ArrayList<>();
         for (CredentialAccounts.Account a : accounts.list()) {
@@ -79,7 +78,8 @@ public final class AccountPoolState {
                 s.setRequests(e.requests());
                 s.setInputTokens(e.inputTokens());
                 s.setOutputTokens(e.outputTokens());
-                if (AccountStatus.RELOGIN_REQUIRED.equals(e.state()) && a.fingerprint().equals(e.credential())) {
+                if (AccountStatus.RELOGIN_REQUIRED.equals(e.state())
+                        && a.fingerprint().equals(e.credential())) {
                     s.setState(AccountStatus.RELOGIN_REQUIRED);
                     s.setMessage(e.message());
                 } else if (AccountStatus.COOLING_DOWN.equals(e.state()) && after(e.until(), now)) {

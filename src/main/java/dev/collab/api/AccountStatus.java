@@ -17,7 +17,8 @@ public class AccountStatus {
     @JsonPropertyDescription("ApiKey or OAuth.")
     private String type;
 
-    @JsonPropertyDescription("Active, CoolingDown (until the time in until) or ReloginRequired (upload new credentials).")
+    @JsonPropertyDescription(
+            "Active, CoolingDown (until the time in until) or ReloginRequired (upload new credentials).")
     private String state;
 
     @JsonPropertyDescription("CoolingDown: when the provider said the limit resets (RFC 3339).")

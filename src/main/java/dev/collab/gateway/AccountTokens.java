@@ -24,15 +24,18 @@ final class AccountTokens {
 
     Future<RealCredentials.Credential> credential(AccountPool pool, Account account) {
         if (account.type() == CredentialAccounts.Type.ApiKey) {
-            return Future.succeededFuture(new RealCredentials.Credential(RealCredentials.Kind.API_KEY, account.apiKey()));
+            return Future.succeededFuture(
+                    new RealCredentials.Credential(RealCredentials.Kind.API_KEY, account.apiKey()));
         }
         if (!refresher.due(account)) {
-            return Future.succeededFuture(new RealCredentials.Credential(RealCredentials.Kind.BEARER, account.access()));
+            return Future.succeededFuture(
+                    new RealCredentials.Credential(RealCredentials.Kind.BEARER, account.access()));
         }
         String key = pool.namespace() + "/" + pool.secretName() + "/" + account.name();
-        Future<Account> refreshed = inFlight.computeIfAbsent(key, k -> vertx.<Account>executeBlocking(
-                        () -> refresher.refresh(pool, account.name()), false)
-                .onComplete(ar -> inFlight.remove(k)));
+        Future<Account> refreshed = inFlight.computeIfAbsent(
+                key,
+                k -> vertx.<Account>executeBlocking(() -> refresher.refresh(pool, account.name()), false)
+                        .onComplete(ar -> inFlight.remove(k)));
         return refreshed.map(a -> new RealCredentials.Credential(RealCredentials.Kind.BEARER, a.access()));
     }
 }

@@ -40,7 +40,8 @@ final class Budgets {
         Day day = day(target.owner(), now);
         String what = null;
         if (tokenLimit > 0 && day.tokens().get() >= tokenLimit) {
-            what = "token budget of " + tokenLimit + " tokens (used " + day.tokens().get() + ")";
+            what = "token budget of " + tokenLimit + " tokens (used "
+                    + day.tokens().get() + ")";
         } else if (requestLimit > 0 && day.requests().get() >= requestLimit) {
             what = "request budget of " + requestLimit + " requests";
         }

@@ -76,7 +76,8 @@ public class GatewayDirectory implements AutoCloseable {
         sessionInformer.addEventHandler(InformerHandlers.of(this::putSession, this::removeSession));
         secretInformer.addEventHandler(InformerHandlers.of(
                 this::putSecret,
-                s -> pools.remove(key(s.getMetadata().getNamespace(), s.getMetadata().getName()))));
+                s -> pools.remove(
+                        key(s.getMetadata().getNamespace(), s.getMetadata().getName()))));
         begin(sessionInformer);
         begin(secretInformer);
     }
@@ -108,7 +109,9 @@ public class GatewayDirectory implements AutoCloseable {
     List<CollabSession> sessionsUsing(String namespace, String secretName, String owner) {
         List<CollabSession> out = new ArrayList<>();
         for (Target t : byPlaceholder.values()) {
-            if (t.namespace().equals(namespace) && t.secretName().equals(secretName) && t.owner().equals(owner)) {
+            if (t.namespace().equals(namespace)
+                    && t.secretName().equals(secretName)
+                    && t.owner().equals(owner)) {
                 session(t.namespace(), t.name()).ifPresent(out::add);
             }
         }
@@ -193,7 +196,8 @@ public class GatewayDirectory implements AutoCloseable {
                 k,
                 (key, old) -> old != null && old.owner().equals(owner)
                         ? old
-                        : new AccountPool(s.getMetadata().getNamespace(), s.getMetadata().getName(), owner));
+                        : new AccountPool(
+                                s.getMetadata().getNamespace(), s.getMetadata().getName(), owner));
         pool.update(s);
     }
 

@@ -28,7 +28,8 @@ final class GatewayEvents {
     }
 
     void budgetExhausted(GatewayDirectory.Target target, String message) {
-        directory.session(target.namespace(), target.name())
+        directory
+                .session(target.namespace(), target.name())
                 .ifPresent(cs -> CollabEvents.emit(
                         client, COMPONENT, cs, EventReasons.BUDGET_EXHAUSTED, message, true, clock.instant()));
     }

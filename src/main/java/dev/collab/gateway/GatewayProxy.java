@@ -90,13 +90,19 @@ final class GatewayProxy implements Handler<RoutingContext> {
             deps.metrics().refused("budget");
             resp.putHeader(
                     "retry-after",
-                    Long.toString(Math.max(1, Duration.between(deps.clock().instant(), over.resetsAt()).toSeconds())));
+                    Long.toString(Math.max(
+                            1,
+                            Duration.between(deps.clock().instant(), over.resetsAt())
+                                    .toSeconds())));
             GatewayErrors.send(resp, 429, "rate_limit_error", over.message(), over.resetsAt());
             if (over.first()) {
-                deps.vertx().executeBlocking(() -> {
-                    events.budgetExhausted(target, over.message());
-                    return null;
-                }, false);
+                deps.vertx()
+                        .executeBlocking(
+                                () -> {
+                                    events.budgetExhausted(target, over.message());
+                                    return null;
+                                },
+                                false);
             }
             return;
         }

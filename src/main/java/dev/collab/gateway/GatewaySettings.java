@@ -33,7 +33,8 @@ public record GatewaySettings(
     }
 
     /** OAuth refresh: endpoint, client id, how early, and how long a replica's claim on a refresh holds. */
-    public record OAuth(String tokenUrl, String clientId, Duration refreshAhead, Duration claimTtl, Duration claimPoll) {
+    public record OAuth(
+            String tokenUrl, String clientId, Duration refreshAhead, Duration claimTtl, Duration claimPoll) {
         public static OAuth of(String tokenUrl, String clientId, Duration refreshAhead) {
             return new OAuth(tokenUrl, clientId, refreshAhead, Duration.ofSeconds(30), Duration.ofMillis(100));
         }
@@ -67,14 +68,30 @@ public record GatewaySettings(
 
     public GatewaySettings withPools(Pools p) {
         return new GatewaySettings(
-                namespaces, keyNamespace, keySecret, upstream, checkSourceIp, defaultMode, usageFlushInterval,
-                upstreamTimeout, p, oauth);
+                namespaces,
+                keyNamespace,
+                keySecret,
+                upstream,
+                checkSourceIp,
+                defaultMode,
+                usageFlushInterval,
+                upstreamTimeout,
+                p,
+                oauth);
     }
 
     public GatewaySettings withOAuth(OAuth o) {
         return new GatewaySettings(
-                namespaces, keyNamespace, keySecret, upstream, checkSourceIp, defaultMode, usageFlushInterval,
-                upstreamTimeout, pools, o);
+                namespaces,
+                keyNamespace,
+                keySecret,
+                upstream,
+                checkSourceIp,
+                defaultMode,
+                usageFlushInterval,
+                upstreamTimeout,
+                pools,
+                o);
     }
 
     public static GatewaySettings from(CollabConfig config, String clientNamespace) {

@@ -92,7 +92,11 @@ final class OAuthRefresher {
                 sleep(); // another replica is refreshing: wait for its write-back
                 continue;
             }
-            claims.put(name, new JsonObject().put("holder", holder).put("until", now.plus(settings.claimTtl()).toString()));
+            claims.put(
+                    name,
+                    new JsonObject()
+                            .put("holder", holder)
+                            .put("until", now.plus(settings.claimTtl()).toString()));
             Secret claimed = secrets.update(read, SecretWrites.annotate(CLAIMS, claims.encode()));
             if (claimed == null) {
                 continue; // lost the race for the claim: read again
@@ -122,22 +126,32 @@ final class OAuthRefresher {
             }
             release(claimed, a.name(), null);
             metrics.refresh("failed");
-            throw new IllegalStateException("token endpoint unreachable: " + e.getClass().getSimpleName());
+            throw new IllegalStateException(
+                    "token endpoint unreachable: " + e.getClass().getSimpleName());
         }
         JsonNode body = parse(answer.body());
         if (answer.statusCode() == 200 && body.path("access_token").isTextual()) {
             long expires = clock.millis() + body.path("expires_in").asLong(3600) * 1000;
             String access = body.path("access_token").asText();
-            String refresh = body.path("refresh_token").isTextual() ? body.path("refresh_token").asText() : null;
+            String refresh = body.path("refresh_token").isTextual()
+                    ? body.path("refresh_token").asText()
+                    : null;
             writeBack(claimed, a.name(), access, refresh, expires);
             metrics.refresh("refreshed");
             LOG.infof("refreshed OAuth account %s of Secret %s/%s", a.name(), pool.namespace(), pool.secretName());
             return new Account(
-                    a.name(), a.type(), null, access, refresh == null ? a.refresh() : refresh, expires, a.sourceKey(),
+                    a.name(),
+                    a.type(),
+                    null,
+                    access,
+                    refresh == null ? a.refresh() : refresh,
+                    expires,
+                    a.sourceKey(),
                     a.index());
         }
         boolean revoked = (answer.statusCode() == 400 || answer.statusCode() == 401)
-                && (answer.statusCode() == 401 || "invalid_grant".equals(body.path("error").asText()));
+                && (answer.statusCode() == 401
+                        || "invalid_grant".equals(body.path("error").asText()));
         if (!revoked) {
             release(claimed, a.name(), null);
             metrics.refresh("failed");
@@ -166,7 +180,8 @@ final class OAuthRefresher {
             if (written != null) {
                 return;
             }
-            read = secrets.get(claimed.getMetadata().getNamespace(), claimed.getMetadata().getName());
+            read = secrets.get(
+                    claimed.getMetadata().getNamespace(), claimed.getMetadata().getName());
         }
         LOG.warnf("could not write the refreshed tokens of account %s back", name);
     }
@@ -182,12 +197,16 @@ final class OAuthRefresher {
                     : AccountPoolState.write(pool.merged(AccountPoolState.read(read), clock.instant(), false));
             Secret written = secrets.update(read, b -> {
                 SecretWrites.annotate(CLAIMS, claims.encode()).apply(b);
-                return states == null ? b : SecretWrites.annotate(AccountPoolState.ANNOTATION, states).apply(b);
+                return states == null
+                        ? b
+                        : SecretWrites.annotate(AccountPoolState.ANNOTATION, states)
+                                .apply(b);
             });
             if (written != null) {
                 return;
             }
-            read = secrets.get(claimed.getMetadata().getNamespace(), claimed.getMetadata().getName());
+            read = secrets.get(
+                    claimed.getMetadata().getNamespace(), claimed.getMetadata().getName());
         }
     }
 

@@ -147,10 +147,11 @@ final class PoolExchange {
             }
             HttpClientRequest up = ar.result();
             up.exceptionHandler(err -> LOG.debugf("upstream request of %s ended: %s", target.name(), err.toString()));
-            long timer = deps.vertx().setTimer(Math.max(1, deps.settings().upstreamTimeout().toMillis()), id -> {
-                upstreamFailed(new TimeoutException());
-                up.reset(0, new TimeoutException());
-            });
+            long timer = deps.vertx()
+                    .setTimer(Math.max(1, deps.settings().upstreamTimeout().toMillis()), id -> {
+                        upstreamFailed(new TimeoutException());
+                        up.reset(0, new TimeoutException());
+                    });
             up.response().onComplete(rar -> {
                 deps.vertx().cancelTimer(timer);
                 if (rar.failed()) {
@@ -182,7 +183,8 @@ final class PoolExchange {
         tried.add(account.name());
         boolean canRetry = body != null && pool.hasAnother(presented, tried, now);
         if (RateLimits.exhausted(upResp.statusCode())) {
-            Instant reset = RateLimits.resetAt(upResp.headers(), now, deps.settings().pools().defaultCooldown());
+            Instant reset = RateLimits.resetAt(
+                    upResp.headers(), now, deps.settings().pools().defaultCooldown());
             if (Duration.between(now, reset).compareTo(deps.settings().pools().rotateThreshold()) >= 0) {
                 pool.coolDown(account, reset, "HTTP " + upResp.statusCode());
                 deps.metrics().rotation(target, account.name(), "http-" + upResp.statusCode());
@@ -195,7 +197,8 @@ final class PoolExchange {
             relay(account, upResp, null);
             return;
         }
-        boolean stream = String.valueOf(upResp.getHeader(HttpHeaders.CONTENT_TYPE)).startsWith("text/event-stream");
+        boolean stream =
+                String.valueOf(upResp.getHeader(HttpHeaders.CONTENT_TYPE)).startsWith("text/event-stream");
         if (upResp.statusCode() / 100 == 2 && stream && canRetry) {
             gate(account, upResp);
             return;
@@ -222,7 +225,10 @@ final class PoolExchange {
                     Instant now = deps.clock().instant();
                     pool.coolDown(
                             account,
-                            RateLimits.resetAt(upResp.headers(), now, deps.settings().pools().defaultCooldown()),
+                            RateLimits.resetAt(
+                                    upResp.headers(),
+                                    now,
+                                    deps.settings().pools().defaultCooldown()),
                             gate.rejectedType() + " in stream");
                     deps.metrics().rotation(target, account.name(), gate.rejectedType());
                     upResp.request().reset();
@@ -259,7 +265,9 @@ final class PoolExchange {
             deps.metrics().upstreamError("failed");
             GatewayErrors.send(resp, 502, "api_error", "the provider connection failed");
         }
-        LOG.debugf("upstream failure for %s/%s: %s", target.namespace(), target.name(), cause.getClass().getSimpleName());
+        LOG.debugf(
+                "upstream failure for %s/%s: %s",
+                target.namespace(), target.name(), cause.getClass().getSimpleName());
         if (!resp.ended() && !resp.closed()) {
             resp.reset();
         }

@@ -44,12 +44,19 @@ final class TokenWriteBack {
             entry = root.withObject("/anthropic");
             put(entry, "access", "refresh", "expires", access, refresh, expiresAt);
         }
-        return new Edit(a.sourceKey(), Base64.getEncoder().encodeToString(root.toString().getBytes()));
+        return new Edit(
+                a.sourceKey(),
+                Base64.getEncoder().encodeToString(root.toString().getBytes()));
     }
 
     private static void put(
-            ObjectNode entry, String accessField, String refreshField, String expiresField, String access,
-            String refresh, long expiresAt) {
+            ObjectNode entry,
+            String accessField,
+            String refreshField,
+            String expiresField,
+            String access,
+            String refresh,
+            long expiresAt) {
         entry.put(accessField, access);
         if (refresh != null) {
             entry.put(refreshField, refresh); // a provider that does not rotate keeps the old one valid
@@ -59,7 +66,8 @@ final class TokenWriteBack {
 
     private static ObjectNode read(String base64) {
         try {
-            JsonNode n = base64 == null ? null : JSON.readTree(Base64.getDecoder().decode(base64));
+            JsonNode n =
+                    base64 == null ? null : JSON.readTree(Base64.getDecoder().decode(base64));
             return n instanceof ObjectNode o ? o : null;
         } catch (IOException | IllegalArgumentException e) {
             return null;

@@ -78,7 +78,11 @@ class AccountPoolGatewayTest {
     static void start() throws Exception {
         server.expectCustomResource(CollabSession.crdContext());
         for (String ns : List.of(NS, KEY_NS)) {
-            client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+            client.resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(ns)
+                            .endMetadata()
+                            .build())
                     .createOr(r -> r.update());
         }
         client.secrets()
@@ -87,17 +91,22 @@ class AccountPoolGatewayTest {
                         .withNewMetadata()
                         .withName("collab-gateway-key")
                         .endMetadata()
-                        .addToData(Placeholders.KEY_DATA_KEY, Base64.getEncoder().encodeToString(KEY))
+                        .addToData(
+                                Placeholders.KEY_DATA_KEY, Base64.getEncoder().encodeToString(KEY))
                         .build())
                 .create();
         for (String s : API_POOLS) {
-            session(s, "{\"accounts\":[{\"name\":\"first\",\"type\":\"api\",\"key\":\"first-" + s + "\"},"
-                    + "{\"name\":\"second\",\"type\":\"api\",\"key\":\"second-" + s + "\"}]}");
+            session(
+                    s,
+                    "{\"accounts\":[{\"name\":\"first\",\"type\":\"api\",\"key\":\"first-" + s + "\"},"
+                            + "{\"name\":\"second\",\"type\":\"api\",\"key\":\"second-" + s + "\"}]}");
         }
         long expired = CLOCK.millis() - 1;
         for (String s : List.of("refresh", "race", "revoked")) {
-            session(s, "{\"accounts\":[{\"name\":\"sub\",\"type\":\"oauth\",\"access\":\"oat-" + s + "-0001-x\","
-                    + "\"refresh\":\"ort-" + s + "-0001-x\",\"expires\":" + expired + "}]}");
+            session(
+                    s,
+                    "{\"accounts\":[{\"name\":\"sub\",\"type\":\"oauth\",\"access\":\"oat-" + s + "-0001-x\","
+                            + "\"refresh\":\"ort-" + s + "-0001-x\",\"expires\":" + expired + "}]}");
         }
         vertx = Vertx.vertx();
         provider = new ScriptedAnthropic(vertx);
@@ -124,8 +133,9 @@ class AccountPoolGatewayTest {
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS));
         }
-        await("both gateways see every session", () -> gateways.stream()
-                .allMatch(g -> g.ready() && g.gatewaySessions() == API_POOLS.size() + 3));
+        await(
+                "both gateways see every session",
+                () -> gateways.stream().allMatch(g -> g.ready() && g.gatewaySessions() == API_POOLS.size() + 3));
     }
 
     @AfterAll
@@ -147,11 +157,17 @@ class AccountPoolGatewayTest {
         assertThat(r.body()).contains(ScriptedAnthropic.TEXT).doesNotContain("rate_limit_error");
         assertThat(callsOf("rotation")).containsExactly("first-rotation", "second-rotation");
         assertThat(send(0, "rotation").statusCode()).isEqualTo(200);
-        assertThat(callsOf("rotation")).as("cooling down: not asked again").endsWith("second-rotation", "second-rotation");
-        await("the cooldown is published on the Secret", () -> state("rotation", "first").equals(AccountStatus.COOLING_DOWN));
+        assertThat(callsOf("rotation"))
+                .as("cooling down: not asked again")
+                .endsWith("second-rotation", "second-rotation");
+        await(
+                "the cooldown is published on the Secret",
+                () -> state("rotation", "first").equals(AccountStatus.COOLING_DOWN));
         CLOCK.advance(Duration.ofSeconds(121));
         assertThat(send(0, "rotation").statusCode()).isEqualTo(200);
-        assertThat(callsOf("rotation")).as("after its reset the first account is used again").endsWith("first-rotation");
+        assertThat(callsOf("rotation"))
+                .as("after its reset the first account is used again")
+                .endsWith("first-rotation");
     }
 
     @Test
@@ -160,7 +176,9 @@ class AccountPoolGatewayTest {
         HttpResponse<String> r = send(0, "instream");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains(ScriptedAnthropic.TEXT).doesNotContain("rate_limit_error");
-        assertThat(r.body().split("event: message_start", -1)).as("one clean answer").hasSize(2);
+        assertThat(r.body().split("event: message_start", -1))
+                .as("one clean answer")
+                .hasSize(2);
         assertThat(callsOf("instream")).containsExactly("first-instream", "second-instream");
     }
 
@@ -169,7 +187,9 @@ class AccountPoolGatewayTest {
         provider.script("first-cooling", rateLimited(600));
         provider.script("second-cooling", rateLimited(300));
         Instant now = CLOCK.instant();
-        assertThat(send(0, "cooling").statusCode()).as("the last provider answer passes through").isEqualTo(429);
+        assertThat(send(0, "cooling").statusCode())
+                .as("the last provider answer passes through")
+                .isEqualTo(429);
         int calls = callsOf("cooling").size();
         HttpResponse<String> r = send(0, "cooling");
         assertThat(r.statusCode()).isEqualTo(429);
@@ -199,7 +219,9 @@ class AccountPoolGatewayTest {
         CredentialAccounts.Account a = account("refresh");
         assertThat(a.refresh()).isEqualTo("ort-refresh-0002-rotated");
         assertThat(a.expiresAt()).isEqualTo(CLOCK.millis() + 28_800_000L);
-        assertThat(send(1, "refresh").statusCode()).as("the other replica uses the written-back token").isEqualTo(200);
+        assertThat(send(1, "refresh").statusCode())
+                .as("the other replica uses the written-back token")
+                .isEqualTo(200);
         assertThat(provider.refreshes()).filteredOn(t -> t.contains("refresh")).hasSize(1);
     }
 
@@ -224,17 +246,22 @@ class AccountPoolGatewayTest {
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.body()).contains("needs a new login").doesNotContain("ort-");
         assertThat(state("revoked", "sub")).isEqualTo(AccountStatus.RELOGIN_REQUIRED);
-        await("a ReloginRequired Event on the session", () -> client.v1().events().inNamespace(NS).list().getItems()
-                .stream()
-                .anyMatch(e -> EventReasons.RELOGIN_REQUIRED.equals(e.getReason())
-                        && "revoked".equals(e.getInvolvedObject().getName())
-                        && !e.getMessage().contains("ort-")));
-        assertThat(send(1, "revoked").statusCode()).as("the other replica does not try again").isEqualTo(503);
+        await(
+                "a ReloginRequired Event on the session",
+                () -> client.v1().events().inNamespace(NS).list().getItems().stream()
+                        .anyMatch(e -> EventReasons.RELOGIN_REQUIRED.equals(e.getReason())
+                                && "revoked".equals(e.getInvolvedObject().getName())
+                                && !e.getMessage().contains("ort-")));
+        assertThat(send(1, "revoked").statusCode())
+                .as("the other replica does not try again")
+                .isEqualTo(503);
         assertThat(provider.refreshes()).filteredOn(t -> t.contains("revoked")).hasSize(1);
 
         // the collab app uploads new credentials (as the router's upload endpoint writes them)
-        credentials("revoked", "{\"accounts\":[{\"name\":\"sub\",\"type\":\"oauth\",\"access\":\"oat-revoked-0005-x\","
-                + "\"refresh\":\"ort-revoked-0005-x\",\"expires\":" + (CLOCK.millis() - 1) + "}]}");
+        credentials(
+                "revoked",
+                "{\"accounts\":[{\"name\":\"sub\",\"type\":\"oauth\",\"access\":\"oat-revoked-0005-x\","
+                        + "\"refresh\":\"ort-revoked-0005-x\",\"expires\":" + (CLOCK.millis() - 1) + "}]}");
         assertThat(state("revoked", "sub")).as("cleared by the upload itself").isEqualTo(AccountStatus.ACTIVE);
         await("the new login works", () -> send(0, "revoked").statusCode() == 200);
         assertThat(callsOf("revoked")).containsExactly("oat-revoked-0006-rotated");
@@ -242,7 +269,10 @@ class AccountPoolGatewayTest {
 
     @Test
     void anExhaustedDailyBudgetGives429AndAnEvent() throws Exception {
-        CollabSession cs = client.resources(CollabSession.class).inNamespace(NS).withName("budget").get();
+        CollabSession cs = client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName("budget")
+                .get();
         cs.getSpec().getCredentials().setBudget(new DailyBudget(null, 1L));
         client.resource(cs).update();
         await("the gateway sees the budget", () -> {
@@ -254,9 +284,11 @@ class AccountPoolGatewayTest {
         JsonObject error = new JsonObject(r.body()).getJsonObject("error");
         assertThat(error.getString("message")).contains("daily request budget of 1 requests");
         assertThat(Instant.parse(error.getString("reset_at"))).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
-        await("a BudgetExhausted Event", () -> client.v1().events().inNamespace(NS).list().getItems().stream()
-                .anyMatch(e -> EventReasons.BUDGET_EXHAUSTED.equals(e.getReason())
-                        && "budget".equals(e.getInvolvedObject().getName())));
+        await(
+                "a BudgetExhausted Event",
+                () -> client.v1().events().inNamespace(NS).list().getItems().stream()
+                        .anyMatch(e -> EventReasons.BUDGET_EXHAUSTED.equals(e.getReason())
+                                && "budget".equals(e.getInvolvedObject().getName())));
     }
 
     private static List<String> callsOf(String session) {
@@ -286,12 +318,17 @@ class AccountPoolGatewayTest {
     }
 
     private static HttpRequest request(int gateway, String session) {
-        CollabSession cs = client.resources(CollabSession.class).inNamespace(NS).withName(session).get();
+        CollabSession cs = client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(session)
+                .get();
         return HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + fronts.get(gateway).actualPort() + "/v1/messages"))
                 .timeout(Duration.ofSeconds(30))
                 .header("content-type", "application/json")
-                .header("x-api-key", Placeholders.access(KEY, NS, session, cs.getMetadata().getUid()))
+                .header(
+                        "x-api-key",
+                        Placeholders.access(KEY, NS, session, cs.getMetadata().getUid()))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"claude-x\",\"stream\":true,\"messages\":[]}"))
                 .build();
     }
@@ -301,7 +338,10 @@ class AccountPoolGatewayTest {
         CollabSessionSpec spec = new CollabSessionSpec(OWNER, name + "-creds");
         spec.getCredentials().setMode(CredentialsMode.Gateway);
         client.resource(new CollabSession(NS, name, spec)).create();
-        CollabSession cs = client.resources(CollabSession.class).inNamespace(NS).withName(name).get();
+        CollabSession cs = client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
         CollabSessionStatus status = new CollabSessionStatus();
         status.setPhase(SessionPhase.Running);
         status.setEndpoint("http://127.0.0.1:4096");
@@ -321,7 +361,9 @@ class AccountPoolGatewayTest {
                         .withLabels(CollabLabels.credentialSecretLabels(OWNER))
                         .endMetadata()
                 : new SecretBuilder(existing);
-        b.addToData(CredentialAccounts.KEY, Base64.getEncoder().encodeToString(accountsJson.getBytes(StandardCharsets.UTF_8)));
+        b.addToData(
+                CredentialAccounts.KEY,
+                Base64.getEncoder().encodeToString(accountsJson.getBytes(StandardCharsets.UTF_8)));
         client.secrets().inNamespace(NS).resource(b.build()).createOr(r -> r.update());
     }
 

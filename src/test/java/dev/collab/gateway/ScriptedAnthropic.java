@@ -92,10 +92,14 @@ final class ScriptedAnthropic implements AutoCloseable {
                 200,
                 Map.of(),
                 "text/event-stream",
-                event("message_start", "{\"type\":\"message_start\",\"message\":{\"model\":\"m\",\"usage\":"
-                                + "{\"input_tokens\":3,\"output_tokens\":1}}}")
-                        + event("error", "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
-                                + "\"message\":\"scripted in-stream limit\"}}"));
+                event(
+                                "message_start",
+                                "{\"type\":\"message_start\",\"message\":{\"model\":\"m\",\"usage\":"
+                                        + "{\"input_tokens\":3,\"output_tokens\":1}}}")
+                        + event(
+                                "error",
+                                "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+                                        + "\"message\":\"scripted in-stream limit\"}}"));
     }
 
     static Answer completion() {
@@ -103,12 +107,18 @@ final class ScriptedAnthropic implements AutoCloseable {
                 200,
                 Map.of(),
                 "text/event-stream",
-                event("message_start", "{\"type\":\"message_start\",\"message\":{\"model\":\"m\",\"usage\":"
-                                + "{\"input_tokens\":5,\"output_tokens\":1}}}")
-                        + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,"
-                                + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
-                        + event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
-                                + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + TEXT + "\"}}")
+                event(
+                                "message_start",
+                                "{\"type\":\"message_start\",\"message\":{\"model\":\"m\",\"usage\":"
+                                        + "{\"input_tokens\":5,\"output_tokens\":1}}}")
+                        + event(
+                                "content_block_start",
+                                "{\"type\":\"content_block_start\",\"index\":0,"
+                                        + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+                        + event(
+                                "content_block_delta",
+                                "{\"type\":\"content_block_delta\",\"index\":0,"
+                                        + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + TEXT + "\"}}")
                         + event("message_delta", "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":8}}")
                         + event("message_stop", "{\"type\":\"message_stop\"}"));
     }

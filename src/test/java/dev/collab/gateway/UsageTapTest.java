@@ -70,8 +70,7 @@ class UsageTapTest {
         assertThat(apiKey.account().apiKey()).isEqualTo("sk-config");
         var bearer = (AccountPool.Choice.Use) pool.choose(RealCredentials.Kind.BEARER, Set.of(), Instant.EPOCH);
         assertThat(bearer.account().access()).isEqualTo("sk-oat");
-        assertThat(bearer.account().toString()
-                        + new RealCredentials.Credential(RealCredentials.Kind.BEARER, "sk-oat"))
+        assertThat(bearer.account().toString() + new RealCredentials.Credential(RealCredentials.Kind.BEARER, "sk-oat"))
                 .doesNotContain("sk-");
         AccountPool empty = new AccountPool("ns", "e", "o");
         empty.update(new SecretBuilder().build());
