@@ -3,6 +3,7 @@ package dev.collab.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.collab.api.AccountPoolState;
+import dev.collab.api.AccountStatus;
 import dev.collab.api.CredentialAccounts;
 import dev.collab.api.CredentialAccounts.Account;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -72,7 +73,9 @@ final class OAuthRefresher {
 
     /** The account with a fresh access token, refreshed here or by another replica. */
     Account refresh(AccountPool pool, String name) {
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        // long enough for another replica's claim to be written back or to expire
+        long deadline = System.nanoTime() + settings.claimTtl().plusSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
             Secret read = secrets.get(pool.namespace(), pool.secretName());
             Account a = read == null
                     ? null
@@ -82,6 +85,11 @@ final class OAuthRefresher {
             }
             if (!due(a)) {
                 return a; // another replica (or an upload) was first
+            }
+            String refused = refusedBefore(read, name);
+            if (refused != null) {
+                pool.reloginRequired(a, refused); // another replica found it: do not spend a request on it again
+                throw new ReloginRequired(refused);
             }
             JsonObject claims = claims(read);
             JsonObject claim = claims.getJsonObject(name);
@@ -208,6 +216,15 @@ final class OAuthRefresher {
             read = secrets.get(
                     claimed.getMetadata().getNamespace(), claimed.getMetadata().getName());
         }
+    }
+
+    /** The message when the Secret records this account's current credential as refused, else null. */
+    private String refusedBefore(Secret read, String name) {
+        return AccountPoolState.effective(read, clock.instant()).stream()
+                .filter(s -> s.getName().equals(name) && AccountStatus.RELOGIN_REQUIRED.equals(s.getState()))
+                .map(s -> s.getMessage() == null ? "account " + name + " needs a new login" : s.getMessage())
+                .findFirst()
+                .orElse(null);
     }
 
     private static JsonObject claims(Secret s) {
