@@ -71,6 +71,11 @@ final class OAuthRefresher {
                                         .isBefore(clock.instant().plus(settings.refreshAhead()))));
     }
 
+    /** The access token has not expired yet (a request may still use it while the refresh runs). */
+    boolean stillValid(Account a) {
+        return a.access() != null && a.expiresAt() > clock.millis() + 10_000;
+    }
+
     /** The account with a fresh access token, refreshed here or by another replica. */
     Account refresh(AccountPool pool, String name) {
         // long enough for another replica's claim to be written back or to expire

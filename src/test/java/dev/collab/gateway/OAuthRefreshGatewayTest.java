@@ -41,6 +41,7 @@ class OAuthRefreshGatewayTest {
         for (String s : List.of("refresh", "race", "revoked")) {
             sessions.put(s, oauth(s, 1, EXPIRED));
         }
+        sessions.put("ahead", oauth("ahead", 1, EXPIRED + 61_000)); // expires in a minute: within refresh-ahead
         f = new PoolGatewayFixture(server, client, sessions);
     }
 
@@ -69,6 +70,20 @@ class OAuthRefreshGatewayTest {
         assertThat(f.provider.refreshes())
                 .filteredOn(t -> t.contains("refresh"))
                 .hasSize(1);
+    }
+
+    @Test
+    void aTokenAboutToExpireServesTheRequestWhileTheRefreshRuns() {
+        assertThat(f.send(0, "ahead").statusCode()).isEqualTo(200);
+        assertThat(f.callsOf("ahead")).containsExactly("oat-ahead-0001-x");
+        await(
+                "the refresh ran and was written back",
+                () -> "ort-ahead-0002-rotated".equals(f.account("ahead").refresh()));
+        await(
+                "the next request uses the new token",
+                () -> f.send(0, "ahead").statusCode() == 200
+                        && f.callsOf("ahead").get(f.callsOf("ahead").size() - 1).equals("oat-ahead-0002-rotated"));
+        assertThat(f.provider.refreshes()).filteredOn(t -> t.contains("ahead")).containsExactly("ort-ahead-0001-x");
     }
 
     @Test
