@@ -308,7 +308,7 @@ final class DeployInvariants {
     static Map<String, Set<String>> gatewayWatchedRules() {
         Map<String, Set<String>> rules = new TreeMap<>();
         rules.put("collab.dev/collabsessions", verbs("get", "list", "watch"));
-        rules.put("collab.dev/collabsessions/status", verbs("patch"));
+        rules.put("collab.dev/collabsessions/status", verbs("patch", "update"));
         rules.put("/secrets", verbs("get", "list", "watch", "update"));
         rules.put("/events", verbs("create"));
         return rules;
