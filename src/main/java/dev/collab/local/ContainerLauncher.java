@@ -43,7 +43,8 @@ final class ContainerLauncher {
     private volatile Process lastOpencode;
     private volatile int port;
 
-    ContainerLauncher(KubernetesClient client, LocalNodeSettings settings, Pod pod, PodFiles files, BooleanSupplier stopping) {
+    ContainerLauncher(
+            KubernetesClient client, LocalNodeSettings settings, Pod pod, PodFiles files, BooleanSupplier stopping) {
         this.client = client;
         this.settings = settings;
         this.pod = pod;
@@ -74,7 +75,8 @@ final class ContainerLauncher {
             if (c.getImage() != null && c.getImage().contains(LocalNodeSettings.OPENCODE)) {
                 words.add(0, LocalNodeSettings.OPENCODE); // the opencode image's entrypoint
             } else {
-                throw new PodSetupException("RunContainerError",
+                throw new PodSetupException(
+                        "RunContainerError",
                         "the local node cannot read the entrypoint of image " + c.getImage() + ": set command");
             }
         }
@@ -117,11 +119,18 @@ final class ContainerLauncher {
             } else {
                 pb.directory(files.sessionDir().toFile());
             }
+            if (settings.sandboxed()) {
+                pb.command(sandboxed(c, words, env, workingDir));
+            }
             Path log = files.log();
-            Files.writeString(log, "==== " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " collab-local: starting "
-                    + (main ? "container " : "init container ") + c.getName() + " of pod " + key + " ("
-                    + pod.getMetadata().getUid() + ")" + (opencode ? " on 127.0.0.1:" + port : "") + "\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(
+                    log,
+                    "==== " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " collab-local: starting "
+                            + (main ? "container " : "init container ") + c.getName() + " of pod " + key + " ("
+                            + pod.getMetadata().getUid() + ")" + (opencode ? " on 127.0.0.1:" + port : "") + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
             ApiStateStore.restrict(log);
             pb.redirectErrorStream(true);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -133,7 +142,9 @@ final class ContainerLauncher {
             current = p;
             if (opencode) {
                 lastOpencode = p;
-                Files.writeString(files.sessionDir().resolve(LocalNodeSettings.PID_FILE), Long.toString(p.pid()),
+                Files.writeString(
+                        files.sessionDir().resolve(LocalNodeSettings.PID_FILE),
+                        Long.toString(p.pid()),
                         StandardCharsets.UTF_8);
             }
             if (stopping.getAsBoolean()) { // the pod's stop ran between the check and the assignment
@@ -143,6 +154,28 @@ final class ContainerLauncher {
         } catch (IOException e) {
             throw new PodSetupException("RunContainerError", "cannot start " + words.get(0) + ": " + e.getMessage());
         }
+    }
+
+    /** The words under bwrap: the pod's own volumes visible, the data dir and this user's HOME hidden. */
+    private List<String> sandboxed(Container c, List<String> words, Map<String, String> env, String workingDir)
+            throws IOException {
+        List<Path> hidden = new ArrayList<>(List.of(settings.dataDir()));
+        Path userHome =
+                Path.of(System.getProperty("user.home")).toAbsolutePath().normalize();
+        if (userHome.getNameCount() > 0) {
+            hidden.add(userHome);
+        }
+        List<Sandbox.Mount> mounts = new ArrayList<>(files.sandboxMounts(c));
+        Sandbox.createWritable(mounts);
+        String executable = words.get(0).contains("/")
+                ? words.get(0)
+                : OpencodeInstaller.findOnPath(words.get(0)).map(Path::toString).orElse(words.get(0));
+        mounts.addAll(Sandbox.toolMounts(executable, env.get("PATH"), hidden));
+        Path home = env.get("HOME") == null ? null : Path.of(env.get("HOME"));
+        Path chdir = workingDir != null
+                ? Path.of(workingDir)
+                : home != null && Files.isDirectory(home) ? home : files.podDir();
+        return Sandbox.command(settings.sandbox(), hidden, mounts, chdir, words);
     }
 
     Duration grace() {
@@ -155,8 +188,11 @@ final class ContainerLauncher {
         Path pidFile = files.sessionDir().resolve(LocalNodeSettings.PID_FILE);
         try {
             Process last = lastOpencode;
-            if (last != null && Files.isRegularFile(pidFile)
-                    && Long.toString(last.pid()).equals(Files.readString(pidFile, StandardCharsets.UTF_8).trim())) {
+            if (last != null
+                    && Files.isRegularFile(pidFile)
+                    && Long.toString(last.pid())
+                            .equals(Files.readString(pidFile, StandardCharsets.UTF_8)
+                                    .trim())) {
                 Files.delete(pidFile);
             }
         } catch (IOException e) {
@@ -212,10 +248,12 @@ final class ContainerLauncher {
     }
 
     private void annotatePort() {
-        String patch = "[{\"op\":\"add\",\"path\":\"/metadata/annotations/" + CollabLabels.ENDPOINT_PORT.replace("/", "~1")
-                + "\",\"value\":\"" + port + "\"}]";
+        String patch = "[{\"op\":\"add\",\"path\":\"/metadata/annotations/"
+                + CollabLabels.ENDPOINT_PORT.replace("/", "~1") + "\",\"value\":\"" + port + "\"}]";
         try {
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+            client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName())
                     .patch(PatchContext.of(PatchType.JSON), patch);
         } catch (KubernetesClientException e) {
             LOG.debugf("local node: cannot annotate pod %s: %s", key, e.getMessage());

@@ -64,15 +64,15 @@ public record ControlPlaneFiles(Path dir) {
                     apiVersion: v1
                     kind: Config
                     clusters:
-                      - name: collab-test
+                      - name: collab
                         cluster: {server: "%s", certificate-authority: "%s"}
                     users:
                       - name: user
                         user: {token: "%s"}
                     contexts:
-                      - name: collab-test
-                        context: {cluster: collab-test, user: user, namespace: "%s"}
-                    current-context: collab-test
+                      - name: collab
+                        context: {cluster: collab, user: user, namespace: "%s"}
+                    current-context: collab
                     """.formatted(url, ca, token, namespace));
             restrict(file);
         } catch (IOException e) {
