@@ -102,7 +102,14 @@ public final class LocalKubelet implements AutoCloseable {
             // terminate() waits up to the grace period: never on the informer's thread
             CompletableFuture.runAsync(() -> runner.stop(!closed), stopper)
                     .thenCompose(v -> runner.stopped())
-                    .thenRun(() -> finishDeletion(pod));
+                    .thenRunAsync(() -> finishDeletion(pod), stopper) // not on the interrupted pod thread
+                    .exceptionally(e -> {
+                        LOG.warnf(
+                                e,
+                                "local node: pod %s not finished",
+                                pod.getMetadata().getName());
+                        return null;
+                    });
         } else if (pod.getMetadata().getDeletionTimestamp() != null) {
             finishDeletion(pod);
         }
