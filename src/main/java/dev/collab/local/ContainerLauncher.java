@@ -84,6 +84,13 @@ final class ContainerLauncher {
             words.set(i, ContainerEnv.expand(words.get(i), podEnv));
         }
         boolean opencode = isOpencode(words.get(0));
+        if (opencode && c.getImage() != null && !c.getImage().contains(LocalNodeSettings.OPENCODE)) {
+            // the local node maps opencode images to the local opencode; any other image has no local counterpart
+            throw new PodSetupException(
+                    "ErrImagePull",
+                    "the local node has no mapping for image \"" + c.getImage()
+                            + "\": it runs opencode images only, as " + settings.opencodeCommand());
+        }
         if (opencode) {
             if (port == 0 || !isFree(port)) {
                 port = freePort();

@@ -43,8 +43,8 @@ class KubectlLocalModeControlPlaneIT {
     void kubectlDrivesASessionThroughItsLife() {
         assertThat(ok("apply", "-f", "examples/collabsession.yaml"))
                 .contains("collabsession.collab.dev/example created");
-        ok("wait", "--for=condition=Ready", "--timeout=180s", "collab/example");
-        assertThat(ok("get", "collab", "example")).containsPattern("example\\s+alice@example.com\\s+True");
+        ok("wait", "--for=condition=Ready", "--timeout=110s", "collab/example");
+        assertThat(ok("get", "collab", "example")).containsPattern("example\\s+\\S+\\s+alice@example.com\\s+True");
 
         // the local node took the pod (no scheduler), is a Ready Node, and the namespace enforces restricted
         assertThat(ok("get", "pod", "example", "-o", "jsonpath={.spec.nodeName} {.status.phase}"))
@@ -64,13 +64,42 @@ class KubectlLocalModeControlPlaneIT {
         ok("patch", "collab", "example", "--type=merge", "-p", "{\"spec\":{\"idleTimeout\":\"5s\"}}");
         ok("wait", "--for=jsonpath={.status.phase}=Stopped", "--timeout=60s", "collab/example");
         ok("wait", "--for=delete", "--timeout=60s", "pod/example");
+        ok("patch", "collab", "example", "--type=merge", "-p", "{\"spec\":{\"idleTimeout\":\"30m\"}}");
         ok(
                 "annotate",
                 "collab",
                 "example",
                 "--overwrite",
                 "collab.dev/last-activity=" + java.time.Instant.now().plusSeconds(1));
-        ok("wait", "--for=condition=Ready", "--timeout=180s", "collab/example");
+        ok("wait", "--for=condition=Ready", "--timeout=110s", "collab/example");
+        assertThat(ok("get", "collab", "example")).containsPattern("example\\s+\\S+\\s+alice@example.com\\s+True");
+
+        // the local node took the pod (no scheduler), is a Ready Node, and the namespace enforces restricted
+        assertThat(ok("get", "pod", "example", "-o", "jsonpath={.spec.nodeName} {.status.phase}"))
+                .isEqualTo("collab-local Running");
+        assertThat(ok(
+                        "get",
+                        "node",
+                        "collab-local",
+                        "-o",
+                        "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"))
+                .isEqualTo("True");
+        assertThat(ok("get", "namespace", NS, "-o", "jsonpath={.metadata.labels}"))
+                .contains("\"pod-security.kubernetes.io/enforce\":\"restricted\"");
+        assertThat(ok("describe", "collab", "example")).contains("Events:").containsPattern("Normal\\s+Ready");
+
+        // idle stop, then wake with the annotation the README shows
+        ok("patch", "collab", "example", "--type=merge", "-p", "{\"spec\":{\"idleTimeout\":\"5s\"}}");
+        ok("wait", "--for=jsonpath={.status.phase}=Stopped", "--timeout=60s", "collab/example");
+        ok("wait", "--for=delete", "--timeout=60s", "pod/example");
+        ok("patch", "collab", "example", "--type=merge", "-p", "{\"spec\":{\"idleTimeout\":\"30m\"}}");
+        ok(
+                "annotate",
+                "collab",
+                "example",
+                "--overwrite",
+                "collab.dev/last-activity=" + java.time.Instant.now().plusSeconds(1));
+        ok("wait", "--for=condition=Ready", "--timeout=110s", "collab/example");
 
         assertThat(ok("delete", "-f", "examples/collabsession.yaml")).contains("deleted");
         ok("wait", "--for=delete", "--timeout=90s", "pod/example", "pvc/example-home");
@@ -110,26 +139,45 @@ class KubectlLocalModeControlPlaneIT {
                 spec:
                   owner: carol@example.com
                   credentials: {secretName: broken-credentials}
-                  env:
-                    - name: FROM_MISSING_CONFIGMAP
-                      valueFrom: {configMapKeyRef: {name: not-there, key: value}}
+                  image: busybox:1.36
                 """);
+        // the pod exists once the operator made it; then the local node reports why it cannot run it
+        awaitOk("get", "pod", "broken");
         ok(
                 "wait",
-                "--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=CreateContainerConfigError",
+                "--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=ErrImagePull",
                 "--timeout=90s",
                 "pod/broken");
         assertThat(ok("get", "pod", "broken", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.message}"))
-                .contains("configmap \"not-there\" not found");
+                .contains("no mapping for image \"busybox:1.36\"");
         ok(
                 "wait",
-                "--for=jsonpath={.status.conditions[?(@.type==\"Ready\")].reason}=CreateContainerConfigError",
+                "--for=jsonpath={.status.conditions[?(@.type==\"Ready\")].reason}=ErrImagePull",
                 "--timeout=90s",
                 "collab/broken");
         assertThat(ok("get", "collab", "broken", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].message}"))
-                .contains("not-there");
+                .contains("busybox:1.36");
         ok("delete", "collab", "broken", "--wait=true", "--timeout=90s");
         ok("wait", "--for=delete", "--timeout=90s", "pod/broken");
+    }
+
+    private static void awaitOk(String... args) {
+        java.time.Instant end = java.time.Instant.now().plusSeconds(90);
+        while (!kubectl.run(args).ok()) {
+            assertThat(java.time.Instant.now())
+                    .as("kubectl %s within 90 s", String.join(" ", args))
+                    .isBefore(end);
+            sleep();
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String ok(String... args) {
