@@ -34,7 +34,7 @@ class SandboxTest {
                 .contains("--unshare-pid")
                 .contains("--die-with-parent")
                 .endsWith("--chdir " + home + " -- opencode serve");
-        assertThat(cmd.indexOf("--tmpfs", 9)).isLessThan(cmd.indexOf("--bind"));
+        assertThat(cmd.lastIndexOf("--tmpfs")).isLessThan(cmd.indexOf("--bind"));
     }
 
     @Test
