@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Operator at scale (issue 7): the packaged operator against the Fabric8 mock API server.
+# Operator at scale: the packaged operator against the Fabric8 mock API server and the real control plane
+# (etcd + kube-apiserver + kube-controller-manager from tools/control-plane), each size on both in one run.
 #   bench/operator-scale/run.sh            # N = 100 1000 5000
-#   bench/operator-scale/run.sh 100 1000   # chosen sizes
+#   bench/operator-scale/run.sh 1000 5000  # chosen sizes
+#   BENCH_APIS=mock bench/operator-scale/run.sh 1000   # only one API server (mock or real)
 # Env: OPERATOR_JAVA_OPTS (operator JVM flags), OPERATOR_PROPS (extra -D for the operator),
 #      BENCH_OPTS (-Dbench.steadySeconds=60 -Dbench.idleTimeoutSeconds=20 -Dbench.kubeletDelayMs=200 ...),
 #      REBUILD=1 to force ./mvnw package.
@@ -16,13 +18,22 @@ if [ "${REBUILD:-0}" = 1 ] || [ ! -f "$app/quarkus-run.jar" ] \
    || [ -n "$(find src/main pom.xml -newer "$app/quarkus-run.jar" -print -quit)" ]; then
   ./mvnw -B -q package -DskipTests
 fi
+# The real API server comes from the test support (dev.collab.testing.ControlPlane): compile it when stale.
+if [ ! -d target/test-classes/dev/collab/testing ] || [ -n "$(find src/test -newer target/test-classes -print -quit)" ]; then
+  ./mvnw -B -q test-compile -Dspotless.check.skip=true
+fi
+apis="${BENCH_APIS:-mock,real}"
+if [[ "$apis" == *real* ]] && [ -z "${COLLAB_CONTROL_PLANE_BIN:-}" ]; then
+  COLLAB_CONTROL_PLANE_BIN=$(tools/control-plane/build.sh)
+  export COLLAB_CONTROL_PLANE_BIN
+fi
 
 out=target/operator-scale
 classes="$out/classes"
 mkdir -p "$classes"
-cp="$app/lib/main/*:target/classes"
+cp="$app/lib/main/*:target/classes:target/test-classes"
 javac -nowarn -d "$classes" -cp "$cp" bench/operator-scale/src/dev/collab/bench/*.java
 
-# The launcher holds the mock API server (every object as JSON) and its own informers.
+# The launcher holds the mock API server (every object as JSON) or starts the control plane, and its own informers.
 exec java -Xmx1g -XX:+UseParallelGC -Djava.util.logging.manager=java.util.logging.LogManager \
-  ${BENCH_OPTS:-} -cp "$classes:$cp" dev.collab.bench.OperatorScaleBench "$app" "$out" "${sizes[@]}"
+  -Dbench.apis="$apis" ${BENCH_OPTS:-} -cp "$classes:$cp" dev.collab.bench.OperatorScaleBench "$app" "$out" "${sizes[@]}"

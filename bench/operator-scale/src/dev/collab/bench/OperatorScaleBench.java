@@ -1,5 +1,6 @@
 package dev.collab.bench;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
@@ -10,21 +11,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import com.sun.net.httpserver.HttpServer;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,7 +34,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,6 +64,9 @@ public final class OperatorScaleBench implements AutoCloseable {
     static final int STEADY_SECONDS = Integer.getInteger("bench.steadySeconds", 60);
     static final int IDLE_TIMEOUT_SECONDS = Integer.getInteger("bench.idleTimeoutSeconds", 20);
     static final int CREATE_THREADS = Integer.getInteger("bench.createThreads", 4);
+    /** Which API servers each size runs on, in this order: "mock", "real" (the control plane of tools/). */
+    static final List<String> APIS =
+            List.of(System.getProperty("bench.apis", "mock,real").split(","));
 
     public static void main(String[] args) throws Exception {
         for (String name : List.of("io.fabric8.mockwebserver", "io.fabric8.kubernetes.client.server.mock", "")) {
@@ -86,10 +80,13 @@ public final class OperatorScaleBench implements AutoCloseable {
         List<Result> results = new ArrayList<>();
         for (int i = 2; i < args.length; i++) {
             int n = Integer.parseInt(args[i]);
-            try (OperatorScaleBench bench = new OperatorScaleBench(app, out, n)) {
-                Result r = bench.run();
-                results.add(r);
-                System.out.println(r.report());
+            for (String which : APIS) {
+                try (ScaleApi api = "real".equals(which) ? new RealScaleApi() : new MockScaleApi();
+                        OperatorScaleBench bench = new OperatorScaleBench(app, out, n, api)) {
+                    Result r = bench.run();
+                    results.add(r);
+                    System.out.println(r.report());
+                }
             }
         }
         System.out.println(Result.table(results));
@@ -101,9 +98,7 @@ public final class OperatorScaleBench implements AutoCloseable {
     private final Path app;
     private final Path out;
     private final int n;
-    private final MockWebServer web = new MockWebServer();
-    private final CountingDispatcher counting;
-    private final KubernetesMockServer server;
+    private final ScaleApi api;
     private final KubernetesClient client;
     private final HttpServer opencode;
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
@@ -113,27 +108,18 @@ public final class OperatorScaleBench implements AutoCloseable {
     private final Map<String, Instant> idleStoppedAt = new ConcurrentHashMap<>();
     private final AtomicLong lastRunningNanos = new AtomicLong();
     private final AtomicInteger kubeletUpdates = new AtomicInteger();
+    private final AtomicInteger kubeletFailures = new AtomicInteger();
     private SharedIndexInformer<Pod> kubelet;
     private SharedIndexInformer<CollabSession> observer;
     private Process operator;
     private int httpPort;
 
-    OperatorScaleBench(Path app, Path out, int n) throws IOException {
+    OperatorScaleBench(Path app, Path out, int n, ScaleApi api) throws IOException {
         this.app = app;
         this.out = out;
         this.n = n;
-        CustomResourceDefinitionContext crd = new CustomResourceDefinitionContext.Builder()
-                .withGroup(CollabSession.GROUP).withVersion(CollabSession.VERSION).withKind("CollabSession")
-                .withPlural("collabsessions").withScope("Namespaced").withStatusSubresource(true).build();
-        counting = new CountingDispatcher(new IndexedCrudDispatcher(List.of(crd)));
-        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), web, new HashMap<>(), counting, false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        // The mock server queues every request it saw; drain it so a long run does not keep them all.
-        timers.scheduleAtFixedRate(web::reset, 1, 1, TimeUnit.SECONDS);
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + web.getPort())
-                .withNamespace(NS).withUserAgent(CountingDispatcher.BENCH_AGENT + "/1.0")
-                .withRequestTimeout(60_000).withConnectionTimeout(10_000).build();
-        client = new KubernetesClientBuilder().withConfig(config).build();
+        this.api = api;
+        this.client = api.client();
         opencode = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
         opencode.createContext("/session/status", exchange -> {
             byte[] body = "{\"ses_1\":{\"type\":\"idle\"}}".getBytes(StandardCharsets.UTF_8);
@@ -148,7 +134,7 @@ public final class OperatorScaleBench implements AutoCloseable {
     }
 
     Result run() throws Exception {
-        Result r = new Result(n);
+        Result r = new Result(n, api.label());
         startKubelet();
         startObserver();
         startOperator();
@@ -156,8 +142,9 @@ public final class OperatorScaleBench implements AutoCloseable {
         Thread.sleep(2000);
 
         // ---- ramp: N credential Secrets and CollabSessions, until every session is Running
-        Map<String, Long> before = counting.snapshot();
+        Map<String, Long> before = api.snapshot();
         double reconcilesBefore = reconciles();
+        double cpu0 = api.serverCpuSeconds();
         long t0 = System.nanoTime();
         createAll();
         r.createSeconds = (System.nanoTime() - t0) / 1e9;
@@ -167,20 +154,22 @@ public final class OperatorScaleBench implements AutoCloseable {
         }
         r.running = runningAt.size();
         r.runningSeconds = (lastRunningNanos.get() - t0) / 1e9;
+        r.serverCpuSeconds = cpu0 < 0 ? -1 : api.serverCpuSeconds() - cpu0;
         Thread.sleep(3000); // let trailing reconciles (the Running transition's own follow-ups) finish
-        Map<String, Long> ramp = diff(before, counting.snapshot());
+        Map<String, Long> ramp = diff(before, api.snapshot());
         r.ramp = ramp;
         double rampReconciles = reconciles() - reconcilesBefore;
         r.reconciles = rampReconciles;
         r.reconcilesPerSecond = rampReconciles / Math.max(0.001, r.runningSeconds);
         r.kubeletUpdates = kubeletUpdates.get();
-        Files.writeString(out.resolve("metrics-" + n + ".txt"), http("/q/metrics").body());
+        Files.writeString(
+                out.resolve("metrics-" + n + ".txt"), http("/q/metrics").body());
 
         // ---- steady state: nothing changes
-        Map<String, Long> s0 = counting.snapshot();
+        Map<String, Long> s0 = api.snapshot();
         double rs0 = reconciles();
         Thread.sleep(STEADY_SECONDS * 1000L);
-        r.steady = diff(s0, counting.snapshot());
+        r.steady = diff(s0, api.snapshot());
         r.steadyReconciles = reconciles() - rs0;
 
         // ---- memory
@@ -190,7 +179,7 @@ public final class OperatorScaleBench implements AutoCloseable {
 
         // ---- no-op reconciles: a label the operator does not read changes on 10% of sessions
         int tenth = Math.max(1, n / 10);
-        Map<String, Long> n0 = counting.snapshot();
+        Map<String, Long> n0 = api.snapshot();
         double rn0 = reconciles();
         for (int i = 0; i < n; i += 10) {
             mergePatch(name(i), "{\"metadata\":{\"labels\":{\"bench/nudge\":\"" + System.nanoTime() + "\"}}}");
@@ -201,10 +190,10 @@ public final class OperatorScaleBench implements AutoCloseable {
         }
         Thread.sleep(2000);
         r.noopReconciles = reconciles() - rn0;
-        r.noop = diff(n0, counting.snapshot());
+        r.noop = diff(n0, api.snapshot());
 
         // ---- idle: 10% get last-activity = T and idleTimeout = X, so they expire at T + X exactly
-        Map<String, Long> i0 = counting.snapshot();
+        Map<String, Long> i0 = api.snapshot();
         Instant activity = Instant.now();
         Instant expiry = activity.plusSeconds(IDLE_TIMEOUT_SECONDS);
         List<String> idle = new ArrayList<>();
@@ -214,8 +203,10 @@ public final class OperatorScaleBench implements AutoCloseable {
         r.idleCount = idle.size();
         long p0 = System.nanoTime();
         for (String s : idle) {
-            mergePatch(s, "{\"metadata\":{\"annotations\":{\"" + CollabLabels.LAST_ACTIVITY + "\":\"" + activity
-                    + "\"}},\"spec\":{\"idleTimeout\":\"" + IDLE_TIMEOUT_SECONDS + "s\"}}");
+            mergePatch(
+                    s,
+                    "{\"metadata\":{\"annotations\":{\"" + CollabLabels.LAST_ACTIVITY + "\":\"" + activity
+                            + "\"}},\"spec\":{\"idleTimeout\":\"" + IDLE_TIMEOUT_SECONDS + "s\"}}");
         }
         r.idlePatchSeconds = (System.nanoTime() - p0) / 1e9;
         long idleDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(IDLE_TIMEOUT_SECONDS + 120);
@@ -240,7 +231,7 @@ public final class OperatorScaleBench implements AutoCloseable {
         r.idleLagP50 = lags.isEmpty() ? -1 : lags.get(lags.size() / 2);
         r.idleLagMax = lags.isEmpty() ? -1 : lags.get(lags.size() - 1);
         Thread.sleep(2000);
-        r.idle = diff(i0, counting.snapshot());
+        r.idle = diff(i0, api.snapshot());
         r.rssEndKb = procStatus("VmRSS");
         return r;
     }
@@ -251,16 +242,28 @@ public final class OperatorScaleBench implements AutoCloseable {
 
     private void createAll() throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(CREATE_THREADS);
-        String auth = Base64.getEncoder().encodeToString(
-                "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-bench\"}}".getBytes(StandardCharsets.UTF_8));
+        String auth = Base64.getEncoder()
+                .encodeToString(
+                        "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-bench\"}}".getBytes(StandardCharsets.UTF_8));
         for (int i = 0; i < n; i++) {
             String name = name(i);
+            String owner = "user" + Math.floorMod(name.hashCode(), 50) + "@example.com";
             pool.execute(() -> {
-                client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name + "-creds")
-                        .withNamespace(NS).endMetadata().addToData("auth.json", auth).build()).create();
-                client.resources(CollabSession.class).inNamespace(NS).resource(
-                        new CollabSession(NS, name, new CollabSessionSpec("user" + (name.hashCode() % 50) + "@example.com",
-                                name + "-creds"))).create();
+                client.secrets()
+                        .inNamespace(NS)
+                        .resource(new SecretBuilder()
+                                .withNewMetadata()
+                                .withName(name + "-creds")
+                                .withNamespace(NS)
+                                .withLabels(CollabLabels.credentialSecretLabels(owner))
+                                .endMetadata()
+                                .addToData("auth.json", auth)
+                                .build())
+                        .create();
+                client.resources(CollabSession.class)
+                        .inNamespace(NS)
+                        .resource(new CollabSession(NS, name, new CollabSessionSpec(owner, name + "-creds")))
+                        .create();
             });
         }
         pool.shutdown();
@@ -268,53 +271,102 @@ public final class OperatorScaleBench implements AutoCloseable {
     }
 
     private void mergePatch(String name, String json) {
-        client.resources(CollabSession.class).inNamespace(NS).withName(name)
+        client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName(name)
                 .patch(PatchContext.of(PatchType.JSON_MERGE), json);
     }
 
     // ---- fake kubelet: a new worker pod becomes Running and Ready on 127.0.0.1 (the fake opencode) shortly after
     private void startKubelet() {
         String port = Integer.toString(opencode.getAddress().getPort());
-        kubelet = client.pods().inNamespace(NS).withLabel(CollabLabels.ROLE, CollabLabels.ROLE_WORKER)
+        kubelet = client.pods()
+                .inNamespace(NS)
+                .withLabel(CollabLabels.ROLE, CollabLabels.ROLE_WORKER)
                 .inform(new ResourceEventHandler<>() {
                     @Override
                     public void onAdd(Pod pod) {
-                        if (pod.getStatus() == null || pod.getStatus().getPhase() == null) {
-                            timers.schedule(() -> kubeletWorkers.execute(() -> markReady(pod, port)),
-                                    KUBELET_DELAY_MS, TimeUnit.MILLISECONDS);
+                        // Not started yet (the real API server sets phase Pending at creation; the mock leaves status
+                        // empty).
+                        if (pod.getStatus() == null || pod.getStatus().getPodIP() == null) {
+                            timers.schedule(
+                                    () -> kubeletWorkers.execute(() -> markReadyOrReport(pod, port)),
+                                    KUBELET_DELAY_MS,
+                                    TimeUnit.MILLISECONDS);
                         }
                     }
 
                     @Override
-                    public void onUpdate(Pod oldPod, Pod newPod) {
-                    }
+                    public void onUpdate(Pod oldPod, Pod newPod) {}
 
                     @Override
-                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                    }
+                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
                 });
+    }
+
+    private void markReadyOrReport(Pod pod, String port) {
+        try {
+            markReady(pod, port);
+        } catch (RuntimeException e) {
+            if (kubeletFailures.incrementAndGet() <= 3) {
+                System.err.println("fake kubelet: " + pod.getMetadata().getName() + ": " + e);
+            }
+        }
     }
 
     private void markReady(Pod pod, String port) {
         for (int attempt = 0; attempt < 5; attempt++) {
             String now = Instant.now().toString();
-            pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP("127.0.0.1").withStartTime(now)
-                    .withConditions(new PodConditionBuilder().withType("PodScheduled").withStatus("True").build(),
-                            new PodConditionBuilder().withType("Ready").withStatus("True").build())
-                    .withContainerStatuses(new ContainerStatusBuilder().withName("opencode").withReady(true)
-                            .withRestartCount(0).withNewState().withNewRunning().withStartedAt(now).endRunning()
-                            .endState().build())
+            pod.setStatus(new PodStatusBuilder()
+                    .withPhase("Running")
+                    .withPodIP("127.0.0.1")
+                    .withStartTime(now)
+                    .withConditions(
+                            new PodConditionBuilder()
+                                    .withType("PodScheduled")
+                                    .withStatus("True")
+                                    .build(),
+                            new PodConditionBuilder()
+                                    .withType("Ready")
+                                    .withStatus("True")
+                                    .build())
+                    .withContainerStatuses(new ContainerStatusBuilder()
+                            .withName("opencode")
+                            .withReady(true)
+                            .withRestartCount(0)
+                            .withNewState()
+                            .withNewRunning()
+                            .withStartedAt(now)
+                            .endRunning()
+                            .endState()
+                            .build())
                     .build());
             pod.getMetadata().getAnnotations().put(CollabLabels.ENDPOINT_PORT, port);
             try {
-                client.pods().inNamespace(NS).resource(pod).update();
+                if (api.real()) {
+                    // Like the local node: the endpoint annotation first, then the status (which makes it Ready).
+                    Pod annotated = client.pods()
+                            .inNamespace(NS)
+                            .withName(pod.getMetadata().getName())
+                            .edit(p -> {
+                                p.getMetadata().getAnnotations().put(CollabLabels.ENDPOINT_PORT, port);
+                                return p;
+                            });
+                    annotated.setStatus(pod.getStatus());
+                    client.pods().inNamespace(NS).resource(annotated).updateStatus();
+                } else {
+                    client.pods().inNamespace(NS).resource(pod).update();
+                }
                 kubeletUpdates.incrementAndGet();
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {
                     return;
                 }
-                Pod fresh = client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
+                Pod fresh = client.pods()
+                        .inNamespace(NS)
+                        .withName(pod.getMetadata().getName())
+                        .get();
                 if (fresh == null) {
                     return;
                 }
@@ -337,8 +389,7 @@ public final class OperatorScaleBench implements AutoCloseable {
             }
 
             @Override
-            public void onDelete(CollabSession s, boolean deletedFinalStateUnknown) {
-            }
+            public void onDelete(CollabSession s, boolean deletedFinalStateUnknown) {}
         });
     }
 
@@ -351,7 +402,8 @@ public final class OperatorScaleBench implements AutoCloseable {
         if (s.getStatus().getPhase() == SessionPhase.Running && runningAt.putIfAbsent(name, now) == null) {
             lastRunningNanos.accumulateAndGet(System.nanoTime(), Math::max);
         }
-        if (s.getStatus().getPhase() == SessionPhase.Stopped && s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout) {
+        if (s.getStatus().getPhase() == SessionPhase.Stopped
+                && s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout) {
             idleStoppedAt.putIfAbsent(name, now);
         }
     }
@@ -363,23 +415,24 @@ public final class OperatorScaleBench implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String opts = System.getenv().getOrDefault("OPERATOR_JAVA_OPTS",
-                "-XX:MaxRAM=512m -XX:MaxRAMPercentage=60 -XX:InitialRAMPercentage=20 -XX:+UseSerialGC"
-                        + " -XX:+ExitOnOutOfMemoryError");
+        String opts = System.getenv()
+                .getOrDefault(
+                        "OPERATOR_JAVA_OPTS",
+                        "-XX:MaxRAM=512m -XX:MaxRAMPercentage=60 -XX:InitialRAMPercentage=20 -XX:+UseSerialGC"
+                                + " -XX:+ExitOnOutOfMemoryError");
         for (String o : opts.trim().split("\\s+")) {
             if (!o.isEmpty()) {
                 cmd.add(o);
             }
         }
+        cmd.addAll(api.operatorFlags());
         cmd.addAll(List.of(
                 "-Dcollab.role=operator",
-                "-Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:" + web.getPort(),
-                "-Dquarkus.kubernetes-client.trust-certs=true",
-                "-Dquarkus.kubernetes-client.namespace=" + NS,
                 "-Dcollab.namespaces=" + NS,
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + httpPort,
-                "-jar", app.resolve("quarkus-run.jar").toString()));
+                "-jar",
+                app.resolve("quarkus-run.jar").toString()));
         String extra = System.getenv("OPERATOR_PROPS");
         if (extra != null && !extra.isBlank()) {
             int jar = cmd.indexOf("-jar");
@@ -387,21 +440,25 @@ public final class OperatorScaleBench implements AutoCloseable {
                 cmd.add(jar++, p);
             }
         }
-        File log = out.resolve("operator-" + n + ".log").toFile();
-        System.out.println("operator: " + String.join(" ", cmd));
-        operator = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
+        File log = out.resolve("operator-" + api.label() + "-" + n + ".log").toFile();
+        System.out.println("operator: " + String.join(" ", cmd).replaceAll("token=\\S+", "token=<redacted>"));
+        ProcessBuilder builder =
+                new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log);
+        builder.environment().putAll(api.operatorEnv());
+        operator = builder.start();
     }
 
     private void awaitOperatorReady() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             if (!operator.isAlive()) {
-                throw new IllegalStateException("operator exited: see " + out.resolve("operator-" + n + ".log"));
+                throw new IllegalStateException(
+                        "operator exited: see " + out.resolve("operator-" + api.label() + "-" + n + ".log"));
             }
             try {
                 if (http("/q/health/ready").statusCode() == 200 && reconciles() >= 0) {
                     // Informers are up once the lease and watches are there.
-                    if (counting.snapshot().keySet().stream().anyMatch(k -> k.startsWith("operator WATCH collabsessions"))) {
+                    if (api.snapshot().keySet().stream().anyMatch(k -> k.startsWith("operator WATCH collabsessions"))) {
                         return;
                     }
                 }
@@ -414,11 +471,16 @@ public final class OperatorScaleBench implements AutoCloseable {
     }
 
     private HttpResponse<String> http(String path) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
-    private static final Pattern METRIC = Pattern.compile("^(operator_sdk_reconciliations_started_total)(\\{[^}]*\\})? ([0-9.eE+-]+)$");
+    private static final Pattern METRIC =
+            Pattern.compile("^(operator_sdk_reconciliations_started_total)(\\{[^}]*\\})? ([0-9.eE+-]+)$");
 
     /** JOSDK's reconciliations-started counter, summed over its series (per resource or not: each reconcile counts once). */
     private double reconciles() throws IOException, InterruptedException {
@@ -447,15 +509,22 @@ public final class OperatorScaleBench implements AutoCloseable {
     private String heapAfterFullGc() throws IOException, InterruptedException {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
         String pid = Long.toString(operator.pid());
-        new ProcessBuilder(jcmd, pid, "GC.run").redirectErrorStream(true).start().waitFor(60, TimeUnit.SECONDS);
-        Process p = new ProcessBuilder(jcmd, pid, "GC.heap_info").redirectErrorStream(true).start();
+        new ProcessBuilder(jcmd, pid, "GC.run")
+                .redirectErrorStream(true)
+                .start()
+                .waitFor(60, TimeUnit.SECONDS);
+        Process p = new ProcessBuilder(jcmd, pid, "GC.heap_info")
+                .redirectErrorStream(true)
+                .start();
         String info = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
         Files.writeString(out.resolve("heap-" + n + ".txt"), info);
         long used = 0;
         long meta = 0;
-        Matcher m = Pattern.compile("(?m)^\\s*(def new generation|tenured generation|garbage-first heap|PSYoungGen|ParOldGen)"
-                + "\\s+total \\d+K, used (\\d+)K").matcher(info);
+        Matcher m = Pattern.compile(
+                        "(?m)^\\s*(def new generation|tenured generation|garbage-first heap|PSYoungGen|ParOldGen)"
+                                + "\\s+total \\d+K, used (\\d+)K")
+                .matcher(info);
         while (m.find()) {
             used += Long.parseLong(m.group(2));
         }
@@ -495,11 +564,9 @@ public final class OperatorScaleBench implements AutoCloseable {
         if (observer != null) {
             observer.close();
         }
-        client.close();
         timers.shutdownNow();
         kubeletWorkers.shutdownNow();
         opencode.stop(0);
         opencodeWorkers.shutdownNow();
-        server.destroy();
     }
 }

@@ -201,7 +201,14 @@ final class SessionDecision {
             }
         }
         if (view != null && !view.ready() && !view.terminating() && view.createdAt() != null) {
-            plan.requeue(view.createdAt().plus(settings.startTimeout()).plusSeconds(1));
+            // Look again when the start timeout passes, to report it. Once it has passed, a pod that never starts
+            // (unschedulable, image pull) is watched through its events only: a deadline in the past would requeue
+            // every 100 ms, forever (seen on the real API server with pods left Pending).
+            Instant startDeadline =
+                    view.createdAt().plus(settings.startTimeout()).plusSeconds(1);
+            if (startDeadline.isAfter(now)) {
+                plan.requeue(startDeadline);
+            }
         }
         plan.stop = stop;
         plan.lastActivity = lastActivity;

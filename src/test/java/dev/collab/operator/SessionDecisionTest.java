@@ -51,6 +51,26 @@ class SessionDecisionTest {
     }
 
     @Test
+    void aPodThatNeverStartsIsLookedAtOnceWhenItsStartTimeoutPassesAndThenOnlyOnEvents() {
+        CollabSession s = WorkerPodBuilderTest.session("a");
+        Pod pending = readyPod(s, NOW.minusSeconds(10));
+        pending.getStatus().setConditions(java.util.List.of());
+        pending.getStatus().setPodIP(null);
+        SessionPlan young = decision.decide(observe(s, access(), claim(s), pending), ProbeFindings.NONE);
+        assertThat(young.requeueAt())
+                .isEqualTo(NOW.minusSeconds(10).plus(settings.startTimeout()).plusSeconds(1));
+
+        Pod stuck = readyPod(s, NOW.minus(settings.startTimeout()).minusSeconds(60));
+        stuck.getStatus().setConditions(java.util.List.of());
+        stuck.getStatus().setPodIP(null);
+        SessionPlan old = decision.decide(observe(s, access(), claim(s), stuck), ProbeFindings.NONE);
+        assertThat(old.podAction()).isEqualTo(PodAction.KEEP);
+        assertThat(old.requeueAt())
+                .as("only future deadlines (here the idle one): a past one would requeue every 100 ms")
+                .isAfter(NOW);
+    }
+
+    @Test
     void anInvalidSpecCreatesNothingAndLeavesThePodAlone() {
         CollabSession s = WorkerPodBuilderTest.session("a");
         Observation bad =

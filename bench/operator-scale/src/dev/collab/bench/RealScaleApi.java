@@ -1,0 +1,108 @@
+package dev.collab.bench;
+
+import dev.collab.testing.AuditLog;
+import dev.collab.testing.CollabInstall;
+import dev.collab.testing.ControlPlane;
+import dev.collab.testing.ControlPlaneBinaries;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The real control plane (etcd, kube-apiserver with RBAC, PodSecurity and an audit log, kube-controller-manager)
+ * from tools/control-plane, installed as deploy/ ships it. The operator runs as its ServiceAccount (TokenRequest);
+ * its requests are counted from the audit log, which records every request of a ServiceAccount.
+ */
+final class RealScaleApi implements ScaleApi {
+    private static final String SYSTEM_NS = "collab-system";
+    private static final String OPERATOR = AuditLog.serviceAccount(SYSTEM_NS, "collab-operator");
+    private static final Map<String, String> VERBS = Map.of(
+            "create", "POST", "update", "PUT", "patch", "PATCH", "delete", "DELETE", "get", "GET", "list", "LIST",
+            "watch", "WATCH");
+    private static final double TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+    private final ControlPlane plane;
+
+    RealScaleApi() {
+        ControlPlaneBinaries binaries = ControlPlaneBinaries.find()
+                .orElseThrow(
+                        () -> new IllegalStateException(
+                                "no control plane binaries: run tools/control-plane/build.sh (or set COLLAB_CONTROL_PLANE_BIN)"));
+        plane = ControlPlane.start(binaries);
+        CollabInstall.deployRbac(plane);
+    }
+
+    @Override
+    public String label() {
+        return "real";
+    }
+
+    @Override
+    public KubernetesClient client() {
+        return plane.admin();
+    }
+
+    @Override
+    public List<String> operatorFlags() {
+        return List.of(
+                "-Dquarkus.kubernetes-client.api-server-url=" + plane.url(),
+                "-Dquarkus.kubernetes-client.ca-cert-file=" + plane.caCert(),
+                "-Dquarkus.kubernetes-client.token=" + plane.token(SYSTEM_NS, "collab-operator"),
+                "-Dquarkus.kubernetes-client.namespace=" + SYSTEM_NS,
+                "-Dcollab.session.service-account-name=collab-session");
+    }
+
+    @Override
+    public Map<String, String> operatorEnv() {
+        return Map.of("HOSTNAME", "operator-bench", "KUBECONFIG", "/dev/null");
+    }
+
+    @Override
+    public Map<String, Long> snapshot() {
+        Map<String, Long> counts = new TreeMap<>();
+        for (AuditLog.Event e : plane.auditLog().events()) {
+            if (e.by(OPERATOR) && VERBS.containsKey(e.verb())) {
+                String kind = e.subresource().isEmpty() ? e.resource() : e.resource() + "/" + e.subresource();
+                counts.merge("operator " + VERBS.get(e.verb()) + " " + kind, 1L, Long::sum);
+            }
+        }
+        return counts;
+    }
+
+    @Override
+    public double serverCpuSeconds() {
+        return ProcessHandle.current()
+                .descendants()
+                .filter(p -> p.info()
+                        .command()
+                        .map(c -> c.endsWith("/etcd") || c.endsWith("/kube-apiserver"))
+                        .orElse(false))
+                .mapToDouble(RealScaleApi::cpuSeconds)
+                .sum();
+    }
+
+    /** utime + stime from /proc/PID/stat (fields 14 and 15, after the parenthesised command name). */
+    private static double cpuSeconds(ProcessHandle p) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public boolean real() {
+        return true;
+    }
+
+    @Override
+    public void close() {
+        plane.close();
+    }
+}
