@@ -127,7 +127,8 @@ final class ContainerLauncher {
                 pb.directory(files.sessionDir().toFile());
             }
             if (settings.sandboxed()) {
-                pb.command(sandboxed(c, words, env, workingDir));
+                pb.command(
+                        Sandbox.forContainer(settings, files.sandboxMounts(c), words, env, workingDir, files.podDir()));
             }
             Path log = files.log();
             Files.writeString(
@@ -161,28 +162,6 @@ final class ContainerLauncher {
         } catch (IOException e) {
             throw new PodSetupException("RunContainerError", "cannot start " + words.get(0) + ": " + e.getMessage());
         }
-    }
-
-    /** The words under bwrap: the pod's own volumes visible, the data dir and this user's HOME hidden. */
-    private List<String> sandboxed(Container c, List<String> words, Map<String, String> env, String workingDir)
-            throws IOException {
-        List<Path> hidden = new ArrayList<>(List.of(settings.dataDir()));
-        Path userHome =
-                Path.of(System.getProperty("user.home")).toAbsolutePath().normalize();
-        if (userHome.getNameCount() > 0) {
-            hidden.add(userHome);
-        }
-        List<Sandbox.Mount> mounts = new ArrayList<>(files.sandboxMounts(c));
-        Sandbox.createWritable(mounts);
-        String executable = words.get(0).contains("/")
-                ? words.get(0)
-                : OpencodeInstaller.findOnPath(words.get(0)).map(Path::toString).orElse(words.get(0));
-        mounts.addAll(Sandbox.toolMounts(executable, env.get("PATH"), hidden));
-        Path home = env.get("HOME") == null ? null : Path.of(env.get("HOME"));
-        Path chdir = workingDir != null
-                ? Path.of(workingDir)
-                : home != null && Files.isDirectory(home) ? home : files.podDir();
-        return Sandbox.command(settings.sandbox(), hidden, mounts, chdir, words);
     }
 
     Duration grace() {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -71,6 +72,36 @@ final class Sandbox {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * A container's words under bwrap: its own volumes ({@code mounts}) visible, the data dir and this user's HOME
+     * hidden, its command's installation and PATH kept; started in its working dir, else HOME, else {@code scratch}.
+     */
+    static List<String> forContainer(
+            LocalNodeSettings settings,
+            List<Mount> mounts,
+            List<String> words,
+            Map<String, String> env,
+            String workingDir,
+            Path scratch)
+            throws IOException {
+        List<Path> hidden = new ArrayList<>(List.of(settings.dataDir()));
+        Path userHome =
+                Path.of(System.getProperty("user.home")).toAbsolutePath().normalize();
+        if (userHome.getNameCount() > 0) {
+            hidden.add(userHome);
+        }
+        List<Mount> all = new ArrayList<>(mounts);
+        createWritable(all);
+        String executable = words.get(0).contains("/")
+                ? words.get(0)
+                : OpencodeInstaller.findOnPath(words.get(0)).map(Path::toString).orElse(words.get(0));
+        all.addAll(toolMounts(executable, env.get("PATH"), hidden));
+        Path home = env.get("HOME") == null ? null : Path.of(env.get("HOME"));
+        Path chdir =
+                workingDir != null ? Path.of(workingDir) : home != null && Files.isDirectory(home) ? home : scratch;
+        return command(settings.sandbox(), hidden, all, chdir, words);
     }
 
     /**

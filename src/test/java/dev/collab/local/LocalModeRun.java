@@ -58,22 +58,19 @@ final class LocalModeRun {
      * {@code work} (under target/) receives its log and, at {@link #stop}, the worker logs.
      */
     static LocalModeRun start(Path work, Map<String, String> env) throws Exception {
-        Map<String, String> all = new LinkedHashMap<>(Map.of(
-                "COLLAB_LOCAL_API", "embedded",
-                "COLLAB_LOCAL_SANDBOX", "none",
-                "QUARKUS_KUBERNETES_CLIENT_NAMESPACE", NS));
-        all.putAll(env);
-        return startWith(work, all);
+        return startWith(work, defaults("embedded", "none", env));
     }
 
     /** Local mode on the real control plane with every worker under bwrap (both required), namespace {@link #NS}. */
     static LocalModeRun startOnControlPlane(Path work, Map<String, String> env) throws Exception {
+        return startWith(work, defaults("control-plane", "bwrap", env));
+    }
+
+    private static Map<String, String> defaults(String api, String sandbox, Map<String, String> env) {
         Map<String, String> all = new LinkedHashMap<>(Map.of(
-                "COLLAB_LOCAL_API", "control-plane",
-                "COLLAB_LOCAL_SANDBOX", "bwrap",
-                "QUARKUS_KUBERNETES_CLIENT_NAMESPACE", NS));
+                "COLLAB_LOCAL_API", api, "COLLAB_LOCAL_SANDBOX", sandbox, "QUARKUS_KUBERNETES_CLIENT_NAMESPACE", NS));
         all.putAll(env);
-        return startWith(work, all);
+        return all;
     }
 
     private static LocalModeRun startWith(Path work, Map<String, String> env) throws Exception {

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC, the default admission plugins including
@@ -30,7 +28,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KubeControlPlane implements AutoCloseable {
     public static final String ADMIN = "collab-admin";
-    private static final String PIDS = "pids";
 
     /**
      * @param apiPort     the API server's port on 127.0.0.1 (0 = a free one)
@@ -57,7 +54,7 @@ public final class KubeControlPlane implements AutoCloseable {
     public static KubeControlPlane start(ControlPlaneBinaries binaries, Path dir, Options options) {
         KubeControlPlane plane = new KubeControlPlane(binaries, dir, options);
         try {
-            plane.stopLeftovers();
+            ControlPlanePids.stopLeftovers(dir, binaries);
             plane.startAll();
             return plane;
         } catch (RuntimeException | Error e) {
@@ -148,7 +145,7 @@ public final class KubeControlPlane implements AutoCloseable {
                         "1h",
                         "--v",
                         "1")));
-        writePids();
+        ControlPlanePids.write(dir, processes);
         awaitDefaultServiceAccount();
     }
 
@@ -259,52 +256,7 @@ public final class KubeControlPlane implements AutoCloseable {
             processes.get(i).close();
         }
         processes.clear();
-        try {
-            Files.deleteIfExists(dir.resolve(PIDS));
-        } catch (IOException e) {
-            // best effort: the next start checks the pids it names
-        }
-    }
-
-    /** The pids of this run, so a run whose JVM was killed (no shutdown) can be cleaned up by the next one. */
-    private void writePids() {
-        StringBuilder pids = new StringBuilder();
-        processes.forEach(p -> pids.append(p.pid()).append('\n'));
-        try {
-            Files.writeString(dir.resolve(PIDS), pids, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Stops processes of a killed previous run in this directory (they would hold etcd's lock and the ports). */
-    private void stopLeftovers() {
-        Path file = dir.resolve(PIDS);
-        if (!Files.isRegularFile(file)) {
-            return;
-        }
-        try {
-            for (String line : Files.readAllLines(file)) {
-                ProcessHandle.of(Long.parseLong(line.trim()))
-                        .filter(h -> h.info()
-                                .command()
-                                .map(c -> c.startsWith(binaries.dir().toString()))
-                                .orElse(false))
-                        .ifPresent(h -> {
-                            h.destroy();
-                            if (!h.onExit()
-                                    .completeOnTimeout(h, 15, TimeUnit.SECONDS)
-                                    .join()
-                                    .isAlive()) {
-                                return;
-                            }
-                            h.destroyForcibly();
-                        });
-            }
-            Files.delete(file);
-        } catch (IOException | NumberFormatException e) {
-            // a damaged pid file: nothing to stop
-        }
+        ControlPlanePids.forget(dir);
     }
 
     /** Labels that make Pod Security admission enforce the restricted profile in a namespace. */
