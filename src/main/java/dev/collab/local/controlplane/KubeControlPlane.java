@@ -28,6 +28,10 @@ import java.util.UUID;
  */
 public final class KubeControlPlane implements AutoCloseable {
     public static final String ADMIN = "collab-admin";
+    /** etcd's sockets, relative to the control plane's directory (etcd's unix URLs need host:port form). */
+    private static final String ETCD_CLIENT = "unix://etcd-client:0";
+
+    private static final String ETCD_PEER = "unix://etcd-peer:0";
 
     /**
      * @param apiPort     the API server's port on 127.0.0.1 (0 = a free one)
@@ -65,7 +69,8 @@ public final class KubeControlPlane implements AutoCloseable {
 
     private void startAll() {
         ControlPlaneFiles files = ControlPlaneFiles.write(dir, adminToken, controllerManagerToken);
-        int etcdPort = freePort();
+        // etcd on unix sockets in this directory, not on loopback TCP: etcd has no authentication here, and local
+        // workers share the machine's network (a sandbox hides this directory, so they cannot reach the sockets)
         processes.add(ManagedProcess.start(
                 "etcd",
                 dir,
@@ -75,19 +80,25 @@ public final class KubeControlPlane implements AutoCloseable {
                         dir.resolve("etcd").toString(),
                         "--unsafe-no-fsync",
                         "--listen-client-urls",
-                        "http://127.0.0.1:" + etcdPort,
+                        ETCD_CLIENT,
                         "--advertise-client-urls",
-                        "http://127.0.0.1:" + etcdPort,
+                        ETCD_CLIENT,
                         "--listen-peer-urls",
-                        "http://127.0.0.1:" + freePort(),
+                        ETCD_PEER,
+                        "--initial-advertise-peer-urls",
+                        ETCD_PEER,
+                        "--initial-cluster",
+                        "default=" + ETCD_PEER,
                         "--log-level",
-                        "warn")));
+                        "warn"),
+                Map.of(),
+                dir));
         int apiPort = options.apiPort() == 0 ? freePort() : options.apiPort();
         url = "https://127.0.0.1:" + apiPort;
         List<String> apiServer = new ArrayList<>(List.of(
                 binaries.apiServer().toString(),
                 "--etcd-servers",
-                "http://127.0.0.1:" + etcdPort,
+                ETCD_CLIENT,
                 "--bind-address",
                 "127.0.0.1",
                 "--advertise-address",
@@ -120,7 +131,7 @@ public final class KubeControlPlane implements AutoCloseable {
                     "--audit-log-maxsize",
                     "0"));
         }
-        processes.add(ManagedProcess.start("kube-apiserver", dir, apiServer));
+        processes.add(ManagedProcess.start("kube-apiserver", dir, apiServer, Map.of(), dir));
         awaitApiServer(files);
         Path controllerManagerConfig = dir.resolve("controller-manager.kubeconfig");
         ControlPlaneFiles.kubeconfig(kubeconfig(), url, files.servingCert(), adminToken, "");

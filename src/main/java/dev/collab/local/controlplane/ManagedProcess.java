@@ -25,10 +25,18 @@ public final class ManagedProcess implements AutoCloseable {
     }
 
     public static ManagedProcess start(String name, Path logDir, List<String> command, Map<String, String> env) {
+        return start(name, logDir, command, env, null);
+    }
+
+    /** Started in {@code workDir} (null: this JVM's), where relative paths of its arguments resolve. */
+    static ManagedProcess start(String name, Path logDir, List<String> command, Map<String, String> env, Path workDir) {
         Path log = logDir.resolve(name + ".log");
         try {
             ProcessBuilder builder =
                     new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            if (workDir != null) {
+                builder.directory(workDir.toFile());
+            }
             builder.environment().putAll(env);
             Process process = builder.start();
             return new ManagedProcess(name, log, process);
