@@ -23,6 +23,11 @@ if [ ! -d target/test-classes/dev/collab/testing ] || [ -n "$(find src/test -new
   ./mvnw -B -q test-compile -Dspotless.check.skip=true
 fi
 apis="${BENCH_APIS:-mock,real}"
+# The operator JVM runs with the flags deploy/ ships (JDK_JAVA_OPTIONS) in a 512 MiB container, unless overridden.
+if [ -z "${OPERATOR_JAVA_OPTS:-}" ]; then
+  shipped=$(grep -A1 'name: JDK_JAVA_OPTIONS' deploy/operator-deployment.yaml | sed -n 's/.*value: "\(.*\)"/\1/p')
+  export OPERATOR_JAVA_OPTS="-XX:MaxRAM=512m $shipped"
+fi
 if [[ "$apis" == *real* ]] && [ -z "${COLLAB_CONTROL_PLANE_BIN:-}" ]; then
   COLLAB_CONTROL_PLANE_BIN=$(tools/control-plane/build.sh)
   export COLLAB_CONTROL_PLANE_BIN

@@ -145,6 +145,7 @@ public final class OperatorScaleBench implements AutoCloseable {
         Map<String, Long> before = api.snapshot();
         double reconcilesBefore = reconciles();
         double cpu0 = api.serverCpuSeconds();
+        double operatorCpu0 = ProcessCpu.seconds(operator.pid());
         long t0 = System.nanoTime();
         createAll();
         r.createSeconds = (System.nanoTime() - t0) / 1e9;
@@ -155,6 +156,7 @@ public final class OperatorScaleBench implements AutoCloseable {
         r.running = runningAt.size();
         r.runningSeconds = (lastRunningNanos.get() - t0) / 1e9;
         r.serverCpuSeconds = cpu0 < 0 ? -1 : api.serverCpuSeconds() - cpu0;
+        r.operatorCpuSeconds = ProcessCpu.seconds(operator.pid()) - operatorCpu0;
         Thread.sleep(3000); // let trailing reconciles (the Running transition's own follow-ups) finish
         Map<String, Long> ramp = diff(before, api.snapshot());
         r.ramp = ramp;

@@ -5,9 +5,6 @@ import dev.collab.testing.AuditLog;
 import dev.collab.testing.CollabInstall;
 import dev.collab.testing.ControlPlane;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,7 +20,6 @@ final class RealScaleApi implements ScaleApi {
     private static final Map<String, String> VERBS = Map.of(
             "create", "POST", "update", "PUT", "patch", "PATCH", "delete", "DELETE", "get", "GET", "list", "LIST",
             "watch", "WATCH");
-    private static final double TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
     private final ControlPlane plane;
 
@@ -81,19 +77,8 @@ final class RealScaleApi implements ScaleApi {
                         .command()
                         .map(c -> c.endsWith("/etcd") || c.endsWith("/kube-apiserver"))
                         .orElse(false))
-                .mapToDouble(RealScaleApi::cpuSeconds)
+                .mapToDouble(p -> ProcessCpu.seconds(p.pid()))
                 .sum();
-    }
-
-    /** utime + stime from /proc/PID/stat (fields 14 and 15, after the parenthesised command name). */
-    private static double cpuSeconds(ProcessHandle p) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
     }
 
     @Override

@@ -16,6 +16,7 @@ final class Result {
     final String api;
     double createSeconds;
     double serverCpuSeconds;
+    double operatorCpuSeconds;
     double runningSeconds;
     int running;
     Map<String, Long> ramp;
@@ -93,6 +94,11 @@ final class Result {
                 running,
                 n,
                 runningSeconds));
+        b.append(String.format(
+                Locale.ROOT,
+                "operator CPU during the ramp: %.1f s (%.1f ms per session)%n",
+                operatorCpuSeconds,
+                operatorCpuSeconds * 1000 / n));
         if (serverCpuSeconds >= 0) {
             b.append(String.format(
                     Locale.ROOT, "kube-apiserver + etcd CPU during the ramp: %.1f s%n", serverCpuSeconds));
@@ -178,11 +184,19 @@ final class Result {
         row(
                 b,
                 results,
-                "kube-apiserver + etcd CPU during the ramp",
+                "kube-apiserver + etcd CPU during the ramp (per session)",
                 "-",
                 r -> r.serverCpuSeconds < 0
                         ? "(in the bench JVM)"
-                        : String.format(Locale.ROOT, "%.1f s", r.serverCpuSeconds));
+                        : String.format(
+                                Locale.ROOT, "%.1f s (%.1f ms)", r.serverCpuSeconds, r.serverCpuSeconds * 1000 / r.n));
+        row(
+                b,
+                results,
+                "operator CPU during the ramp (per session)",
+                "-",
+                r -> String.format(
+                        Locale.ROOT, "%.1f s (%.1f ms)", r.operatorCpuSeconds, r.operatorCpuSeconds * 1000 / r.n));
         row(
                 b,
                 results,

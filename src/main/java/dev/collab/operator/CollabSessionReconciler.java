@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -32,7 +33,10 @@ import java.util.stream.Collectors;
  * The controller: declares the three informers (worker pods, HOME claims, Secrets) and hands each reconcile to
  * {@link SessionReconciliation} (observe -> decide -> apply -> status) with its collaborators.
  */
-@ControllerConfiguration(name = CollabSessionReconciler.NAME, generationAwareEventProcessing = false)
+@ControllerConfiguration(
+        name = CollabSessionReconciler.NAME,
+        generationAwareEventProcessing = false,
+        informer = @Informer(itemStore = ManagedFieldsFreeStore.class))
 public class CollabSessionReconciler implements Reconciler<CollabSession> {
     public static final String NAME = "collabsession";
     static final String BY_CREDENTIALS_SECRET = "by-credentials-secret";
@@ -98,6 +102,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
         var claims = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, CollabSession.class)
                         .withName("home-claims")
+                        .withItemStore(new ManagedFieldsFreeStore<>())
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(managed)
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
@@ -106,6 +111,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
         var accessSecrets = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
                         .withName("access-secrets")
+                        .withItemStore(new ManagedFieldsFreeStore<>())
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS)
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
@@ -116,6 +122,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
         var credentialSecrets = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
                         .withName("credential-secrets")
+                        .withItemStore(new ManagedFieldsFreeStore<>())
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(CollabLabels.CREDENTIALS + "=" + CollabLabels.CREDENTIALS_VALUE)
                         .withSecondaryToPrimaryMapper(secret -> sessions
@@ -133,6 +140,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
         var gatewayHomeSecrets = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
                         .withName("gateway-home-secrets")
+                        .withItemStore(new ManagedFieldsFreeStore<>())
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_GATEWAY_HOME)
                         .withSecondaryToPrimaryMapper(Children::sessionOf)

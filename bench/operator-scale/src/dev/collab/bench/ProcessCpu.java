@@ -1,0 +1,22 @@
+package dev.collab.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** CPU seconds a process used so far: utime + stime from /proc/PID/stat (fields 14 and 15). */
+final class ProcessCpu {
+    private static final double TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+    private ProcessCpu() {}
+
+    static double seconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}

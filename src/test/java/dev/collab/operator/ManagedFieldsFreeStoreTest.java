@@ -1,0 +1,36 @@
+package dev.collab.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ManagedFieldsFreeStoreTest {
+    @Test
+    void objectsAreCachedByNamespaceAndNameWithoutTheirManagedFields() {
+        Secret secret = new SecretBuilder()
+                .withNewMetadata()
+                .withNamespace("collab")
+                .withName("a-access")
+                .withLabels(Map.of("k", "v"))
+                .withManagedFields(new ManagedFieldsEntryBuilder()
+                        .withManager("collab-operator")
+                        .withOperation("Update")
+                        .build())
+                .endMetadata()
+                .withStringData(Map.of("token", "t"))
+                .build();
+        ManagedFieldsFreeStore<Secret> store = new ManagedFieldsFreeStore<>();
+        String key = store.getKey(secret);
+        store.put(key, secret);
+
+        assertThat(key).isEqualTo("collab/a-access");
+        Secret cached = store.get(key);
+        assertThat(cached.getMetadata().getManagedFields()).isNullOrEmpty();
+        assertThat(cached.getMetadata().getLabels()).containsEntry("k", "v");
+        assertThat(cached.getStringData()).containsEntry("token", "t");
+    }
+}
