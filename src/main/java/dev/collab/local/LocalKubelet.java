@@ -104,10 +104,12 @@ public final class LocalKubelet implements AutoCloseable {
                     .thenCompose(v -> runner.stopped())
                     .thenRunAsync(() -> finishDeletion(pod), stopper) // not on the interrupted pod thread
                     .exceptionally(e -> {
-                        LOG.warnf(
-                                e,
-                                "local node: pod %s not finished",
-                                pod.getMetadata().getName());
+                        if (!closed) { // on node shutdown the stopper is gone: the pod stays for the next start
+                            LOG.warnf(
+                                    e,
+                                    "local node: pod %s not finished",
+                                    pod.getMetadata().getName());
+                        }
                         return null;
                     });
         } else if (pod.getMetadata().getDeletionTimestamp() != null) {
