@@ -26,6 +26,11 @@ public class CollabSessionStatus {
     @JsonPropertyDescription("Gateway mode: provider usage totals written by the credential gateway at a bounded rate.")
     private SessionUsage usage;
 
+    @JsonPropertyDescription(
+            "Gateway mode: the accounts of the credential Secret as the credential gateway reports them (no secret"
+                    + " values): name, type, state (Active, CoolingDown until a time, ReloginRequired), requests, tokens.")
+    private List<AccountStatus> accounts;
+
     public SessionPhase getPhase() {
         return phase;
     }
@@ -131,6 +136,14 @@ public class CollabSessionStatus {
         this.message = message;
     }
 
+    public List<AccountStatus> getAccounts() {
+        return accounts;
+    }
+
+    public void setAccounts(List<AccountStatus> accounts) {
+        this.accounts = accounts;
+    }
+
     public SessionUsage getUsage() {
         return usage;
     }
@@ -173,7 +186,8 @@ public class CollabSessionStatus {
                 && Objects.equals(stoppedAt, other.stoppedAt)
                 && Objects.equals(restartCount, other.restartCount)
                 && Objects.equals(message, other.message)
-                && Objects.equals(usage, other.usage);
+                && Objects.equals(usage, other.usage)
+                && Objects.equals(accounts, other.accounts);
     }
 
     @Override

@@ -32,6 +32,9 @@ public final class ConditionReasons {
     // Idle.
     public static final String IDLE_TIMEOUT = "IdleTimeout";
     public static final String ACTIVE = "Active";
+    // ReloginRequired.
+    public static final String REFRESH_TOKEN_REFUSED = "RefreshTokenRefused";
+    public static final String ACCOUNTS_LOGGED_IN = "AccountsLoggedIn";
     // StorageReady.
     public static final String CLAIM_MISSING = "ClaimMissing";
     public static final String BOUND = "Bound";

@@ -6,6 +6,8 @@ public final class ConditionTypes {
     public static final String CREDENTIALS_READY = "CredentialsReady";
     public static final String STORAGE_READY = "StorageReady";
     public static final String IDLE = "Idle";
+    /** True while an account of the session's credential pool needs a new login (Gateway mode). */
+    public static final String RELOGIN_REQUIRED = "ReloginRequired";
 
     private ConditionTypes() {}
 }

@@ -15,6 +15,11 @@ public class CredentialsRef {
                     + "the credential gateway adds the real key to each provider request. Default from collab.credentials.default-mode.")
     private CredentialsMode mode;
 
+    @JsonPropertyDescription(
+            "Gateway mode: daily budget of the owner's provider use for this session's requests (overrides"
+                    + " collab.gateway.budget.*); when used up the gateway answers 429.")
+    private DailyBudget budget;
+
     public CredentialsRef() {}
 
     public CredentialsRef(String secretName) {
@@ -36,5 +41,13 @@ public class CredentialsRef {
 
     public void setMode(CredentialsMode mode) {
         this.mode = mode;
+    }
+
+    public DailyBudget getBudget() {
+        return budget;
+    }
+
+    public void setBudget(DailyBudget budget) {
+        this.budget = budget;
     }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The gateway role: directory, usage ledger and proxy, mounted at {@code /v1/*} of a Vert.x Web router. Built from
+ * The gateway role: directory, usage ledger, account pools (state, OAuth refresh, budgets) and proxy, mounted at {@code /v1/*} of a Vert.x Web router. Built from
  * plain arguments so tests construct it without CDI; {@link GatewayWiring} builds it in the app.
  */
 public class CredentialGateway implements AutoCloseable {
@@ -29,8 +29,21 @@ public class CredentialGateway implements AutoCloseable {
         this.vertx = vertx;
         this.directory = new GatewayDirectory(client, settings);
         this.metrics = new GatewayMetrics(registry);
-        this.ledger = new UsageLedger(client, directory, metrics, clock);
-        this.proxy = new GatewayProxy(vertx, this::httpClient, directory, ledger, metrics, settings);
+        SecretWrites secrets = new SecretWrites(client);
+        PoolStateWriter poolState = new PoolStateWriter(directory, secrets, clock);
+        this.ledger = new UsageLedger(client, directory, metrics, clock, poolState::flush);
+        GatewayEvents events = new GatewayEvents(client, directory, clock);
+        OAuthRefresher refresher = new OAuthRefresher(secrets, settings.oauth(), events, metrics, clock);
+        ProxyDeps deps = new ProxyDeps(
+                vertx,
+                this::httpClient,
+                ledger,
+                metrics,
+                settings,
+                new AccountTokens(vertx, refresher),
+                new Budgets(settings.pools()),
+                clock);
+        this.proxy = new GatewayProxy(deps, directory, events);
         ledger.start(settings.usageFlushInterval());
     }
 

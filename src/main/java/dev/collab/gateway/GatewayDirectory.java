@@ -3,6 +3,7 @@ package dev.collab.gateway;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CredentialsMode;
+import dev.collab.api.DailyBudget;
 import dev.collab.api.InformerHandlers;
 import dev.collab.api.Placeholders;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -18,14 +19,16 @@ import org.jboss.logging.Logger;
 
 /**
  * What the gateway knows, fed by Fabric8 informers and never by a call on the request path: Gateway-mode sessions by
- * their placeholder, the real credentials of every Secret opted in for sessions (label collab.dev/credentials=true;
- * used only for a session of the same owner label; an upload is seen on the next request), and the gateway key. Placeholders are recomputed when a session or the key changes.
+ * their placeholder, the accounts of every Secret opted in for sessions (label collab.dev/credentials=true; used only
+ * for a session of the same owner label; an upload is seen on the next request) with their pool state, and the
+ * gateway key. Placeholders are recomputed when a session or the key changes.
  */
 public class GatewayDirectory implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GatewayDirectory.class);
 
     /** A Gateway-mode session as the proxy needs it. podIp is null until the session has a Ready pod. */
-    public record Target(String namespace, String name, String owner, String secretName, String podIp) {}
+    public record Target(
+            String namespace, String name, String owner, String secretName, String podIp, DailyBudget budget) {}
 
     private final KubernetesClient client;
     private final GatewaySettings settings;
@@ -33,10 +36,8 @@ public class GatewayDirectory implements AutoCloseable {
     private final Map<String, CollabSession> sessions = new ConcurrentHashMap<>();
     private final Map<String, String> placeholderBySession = new ConcurrentHashMap<>();
     private final Map<String, Target> byPlaceholder = new ConcurrentHashMap<>();
-    /** namespace/name of an opted-in credential Secret -> its owner label and real credentials. */
-    private final Map<String, OwnedCredentials> credentials = new ConcurrentHashMap<>();
-
-    private record OwnedCredentials(String owner, RealCredentials real) {}
+    /** namespace/name of an opted-in credential Secret -> its accounts and their state (kept across updates). */
+    private final Map<String, AccountPool> pools = new ConcurrentHashMap<>();
 
     private volatile byte[] key;
 
@@ -75,7 +76,7 @@ public class GatewayDirectory implements AutoCloseable {
         sessionInformer.addEventHandler(InformerHandlers.of(this::putSession, this::removeSession));
         secretInformer.addEventHandler(InformerHandlers.of(
                 this::putSecret,
-                s -> credentials.remove(
+                s -> pools.remove(
                         key(s.getMetadata().getNamespace(), s.getMetadata().getName()))));
         begin(sessionInformer);
         begin(secretInformer);
@@ -94,10 +95,27 @@ public class GatewayDirectory implements AutoCloseable {
         return placeholder == null ? Optional.empty() : Optional.ofNullable(byPlaceholder.get(placeholder));
     }
 
-    /** The session's credentials: only from a Secret opted in for sessions of the same owner, as the operator requires. */
-    public Optional<RealCredentials> credentials(Target target) {
-        OwnedCredentials found = credentials.get(key(target.namespace(), target.secretName()));
-        return found == null || !target.owner().equals(found.owner()) ? Optional.empty() : Optional.of(found.real());
+    /** The session's accounts: only from a Secret opted in for sessions of the same owner, as the operator requires. */
+    Optional<AccountPool> pool(Target target) {
+        AccountPool found = pools.get(key(target.namespace(), target.secretName()));
+        return found == null || !target.owner().equals(found.owner()) ? Optional.empty() : Optional.of(found);
+    }
+
+    java.util.Collection<AccountPool> pools() {
+        return pools.values();
+    }
+
+    /** Gateway-mode sessions of {@code owner} naming that Secret (Events about the pool go to each). */
+    List<CollabSession> sessionsUsing(String namespace, String secretName, String owner) {
+        List<CollabSession> out = new ArrayList<>();
+        for (Target t : byPlaceholder.values()) {
+            if (t.namespace().equals(namespace)
+                    && t.secretName().equals(secretName)
+                    && t.owner().equals(owner)) {
+                session(t.namespace(), t.name()).ifPresent(out::add);
+            }
+        }
+        return out;
     }
 
     /** The session as last seen (for the usage writer's optimistic update). */
@@ -161,20 +179,26 @@ public class GatewayDirectory implements AutoCloseable {
                         cs.getMetadata().getName(),
                         CollabLabels.ownerLabelValue(cs.getSpec().getOwner()),
                         cs.getSpec().getCredentials().getSecretName(),
-                        podIp(cs)));
+                        podIp(cs),
+                        cs.getSpec().getCredentials().getBudget()));
     }
 
     private void putSecret(Secret s) {
         String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
-        RealCredentials real = RealCredentials.of(s);
         String owner = s.getMetadata().getLabels() == null
                 ? null
                 : s.getMetadata().getLabels().get(CollabLabels.OWNER);
-        if (real.isEmpty() || owner == null) {
-            credentials.remove(k);
-        } else {
-            credentials.put(k, new OwnedCredentials(owner, real));
+        if (owner == null) {
+            pools.remove(k);
+            return;
         }
+        AccountPool pool = pools.compute(
+                k,
+                (key, old) -> old != null && old.owner().equals(owner)
+                        ? old
+                        : new AccountPool(
+                                s.getMetadata().getNamespace(), s.getMetadata().getName(), owner));
+        pool.update(s);
     }
 
     /** The host of status.endpoint: the operator publishes it only while the pod is Ready. */

@@ -13,12 +13,19 @@ final class GatewayErrors {
     private GatewayErrors() {}
 
     static void send(HttpServerResponse resp, int status, String type, String message) {
+        send(resp, status, type, message, null);
+    }
+
+    /** With {@code error.reset_at} (RFC 3339) when the refusal ends at a known time. */
+    static void send(HttpServerResponse resp, int status, String type, String message, java.time.Instant resetAt) {
         if (resp.headWritten() || resp.ended() || resp.closed()) {
             return;
         }
-        JsonObject body = new JsonObject()
-                .put("type", "error")
-                .put("error", new JsonObject().put("type", type).put("message", "collab gateway: " + message));
+        JsonObject error = new JsonObject().put("type", type).put("message", "collab gateway: " + message);
+        if (resetAt != null) {
+            error.put("reset_at", resetAt.toString());
+        }
+        JsonObject body = new JsonObject().put("type", "error").put("error", error);
         resp.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

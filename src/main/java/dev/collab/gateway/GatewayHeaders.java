@@ -47,6 +47,9 @@ final class GatewayHeaders {
             "upgrade",
             "set-cookie");
 
+    /** The beta flag the Messages API requires with an OAuth access token. */
+    static final String OAUTH_BETA = "oauth-2025-04-20";
+
     /** What the client presented where a credential goes: an x-api-key, or a Bearer token. */
     record Presented(RealCredentials.Kind kind, String value) {
         @Override
@@ -88,6 +91,11 @@ final class GatewayHeaders {
             out.set("x-api-key", credential.value());
         } else {
             out.set(HttpHeaders.AUTHORIZATION, "Bearer " + credential.value());
+            // a pool may send a request that presented an api key with an OAuth account: the API wants this beta
+            String beta = out.get("anthropic-beta");
+            if (beta == null || !beta.contains(OAUTH_BETA)) {
+                out.set("anthropic-beta", beta == null || beta.isBlank() ? OAUTH_BETA : beta + "," + OAUTH_BETA);
+            }
         }
         return out;
     }

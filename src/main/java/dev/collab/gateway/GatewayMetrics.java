@@ -71,6 +71,50 @@ final class GatewayMetrics {
                 .increment();
     }
 
+    /** Per account of a pool (names are the owner's, few per Secret): requests and tokens answered with it. */
+    void accountUsage(GatewayDirectory.Target t, String account, Usage usage) {
+        Counter.builder("collab.gateway.account.requests")
+                .description("Provider requests answered, by namespace, owner, credential Secret and account")
+                .tag("namespace", t.namespace())
+                .tag("owner", t.owner())
+                .tag("secret", t.secretName())
+                .tag("account", account)
+                .register(registry)
+                .increment();
+        if (usage != null && usage.inputTokens() + usage.outputTokens() > 0) {
+            Counter.builder("collab.gateway.account.tokens")
+                    .description("Input plus output tokens, by namespace, owner, credential Secret and account")
+                    .tag("namespace", t.namespace())
+                    .tag("owner", t.owner())
+                    .tag("secret", t.secretName())
+                    .tag("account", account)
+                    .register(registry)
+                    .increment(usage.inputTokens() + usage.outputTokens());
+        }
+    }
+
+    /** An account marked cooling down (reason: http-429, http-529, rate_limit_error, overloaded_error). */
+    void rotation(GatewayDirectory.Target t, String account, String reason) {
+        Counter.builder("collab.gateway.account.cooldowns")
+                .description("Accounts marked cooling down, by namespace, owner, credential Secret, account and reason")
+                .tag("namespace", t.namespace())
+                .tag("owner", t.owner())
+                .tag("secret", t.secretName())
+                .tag("account", account)
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    /** OAuth refreshes this replica made: refreshed, revoked, failed. */
+    void refresh(String outcome) {
+        Counter.builder("collab.gateway.oauth.refreshes")
+                .description("OAuth token refreshes by outcome")
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
     void statusWrite() {
         statusWrites.increment();
     }

@@ -1,54 +1,35 @@
 package dev.collab.gateway;
 
-import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
-import java.net.ConnectException;
-import java.net.URI;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
-import org.jboss.logging.Logger;
+import java.time.Duration;
 
 /**
- * {@code ANY /v1/*} from a Gateway-mode session pod: authenticate the placeholder (and the pod IP), swap in the real
- * credential, stream both ways chunk by chunk (no buffering), count usage from the response as it passes.
- * Named steps in order: placeholder, target, source address, real credential, forward, relay.
+ * {@code ANY /v1/*} from a Gateway-mode session pod: authenticate the placeholder (and the pod IP), find the
+ * session's account pool, check the owner's daily budget, then hand the request to a {@link PoolExchange} (account
+ * choice, real credential, retries on an exhausted account, relay with usage counting).
+ * Named steps in order: placeholder, target, source address, accounts, size, budget, exchange.
  */
 final class GatewayProxy implements Handler<RoutingContext> {
-    private static final Logger LOG = Logger.getLogger(GatewayProxy.class);
     /** The Messages API's own request limit. */
     static final long MAX_BODY = 32L * 1024 * 1024;
 
-    private final Vertx vertx;
-    private final Supplier<HttpClient> clients;
+    private final ProxyDeps deps;
     private final GatewayDirectory directory;
-    private final UsageLedger ledger;
+    private final GatewayEvents events;
     private final GatewayMetrics metrics;
     private final GatewaySettings settings;
     private final String upstreamBasePath;
 
-    GatewayProxy(
-            Vertx vertx,
-            Supplier<HttpClient> clients,
-            GatewayDirectory directory,
-            UsageLedger ledger,
-            GatewayMetrics metrics,
-            GatewaySettings settings) {
-        this.vertx = vertx;
-        this.clients = clients;
+    GatewayProxy(ProxyDeps deps, GatewayDirectory directory, GatewayEvents events) {
+        this.deps = deps;
         this.directory = directory;
-        this.ledger = ledger;
-        this.metrics = metrics;
-        this.settings = settings;
+        this.events = events;
+        this.metrics = deps.metrics();
+        this.settings = deps.settings();
         String path = settings.upstream().getRawPath() == null
                 ? ""
                 : settings.upstream().getRawPath();
@@ -89,11 +70,8 @@ final class GatewayProxy implements Handler<RoutingContext> {
                     "address");
             return;
         }
-        RealCredentials.Credential credential = directory
-                .credentials(target)
-                .map(c -> c.choose(presented.kind()))
-                .orElse(null);
-        if (credential == null) {
+        AccountPool pool = directory.pool(target).orElse(null);
+        if (pool == null || pool.accounts().isEmpty()) {
             refuse(
                     resp,
                     503,
@@ -107,7 +85,28 @@ final class GatewayProxy implements Handler<RoutingContext> {
             refuse(resp, 413, "request_too_large", "request body larger than " + MAX_BODY + " bytes", "too-large");
             return;
         }
-        forward(req, resp, target, credential);
+        Budgets.Refusal over = deps.budgets().check(target, deps.clock().instant());
+        if (over != null) {
+            deps.metrics().refused("budget");
+            resp.putHeader(
+                    "retry-after",
+                    Long.toString(Math.max(
+                            1,
+                            Duration.between(deps.clock().instant(), over.resetsAt())
+                                    .toSeconds())));
+            GatewayErrors.send(resp, 429, "rate_limit_error", over.message(), over.resetsAt());
+            if (over.first()) {
+                deps.vertx()
+                        .executeBlocking(
+                                () -> {
+                                    events.budgetExhausted(target, over.message());
+                                    return null;
+                                },
+                                false);
+            }
+            return;
+        }
+        new PoolExchange(deps, req, target, pool, presented.kind(), upstreamBasePath).start();
     }
 
     private void refuse(HttpServerResponse resp, int status, String type, String message, String reason) {
@@ -122,127 +121,6 @@ final class GatewayProxy implements Handler<RoutingContext> {
 
     private static String normalise(String ip) {
         return ip.startsWith("::ffff:") ? ip.substring(7) : ip;
-    }
-
-    private void forward(
-            HttpServerRequest req,
-            HttpServerResponse resp,
-            GatewayDirectory.Target target,
-            RealCredentials.Credential credential) {
-        URI upstream = settings.upstream();
-        RequestOptions options = new RequestOptions()
-                .setMethod(req.method())
-                // path and query only: an absolute-form request target must not choose the host the key goes to
-                .setAbsoluteURI(upstream.getScheme() + "://" + upstream.getRawAuthority() + upstreamBasePath
-                        + req.path() + (req.query() == null ? "" : "?" + req.query()))
-                .setHeaders(GatewayHeaders.upstreamHeaders(req.headers(), credential));
-        boolean messages = req.method() == HttpMethod.POST && req.path().endsWith("/messages");
-        metrics.opened();
-        boolean[] counted = {false};
-        Runnable done = () -> {
-            if (!counted[0]) {
-                counted[0] = true;
-                metrics.closed();
-            }
-        };
-        clients.get().request(options).onComplete(ar -> {
-            if (ar.failed()) {
-                done.run();
-                upstreamFailed(resp, target, ar.cause());
-                return;
-            }
-            HttpClientRequest up = ar.result();
-            up.exceptionHandler(
-                    err -> LOG.debugf("upstream request of session %s ended: %s", target.name(), err.toString()));
-            long timer = vertx.setTimer(Math.max(1, settings.upstreamTimeout().toMillis()), id -> {
-                upstreamFailed(resp, target, new TimeoutException());
-                up.reset(0, new TimeoutException());
-            });
-            up.response().onComplete(rar -> {
-                vertx.cancelTimer(timer);
-                if (rar.failed()) {
-                    done.run();
-                    upstreamFailed(resp, target, rar.cause());
-                    return;
-                }
-                relay(resp, rar.result(), target, messages, done);
-            });
-            resp.closeHandler(v -> {
-                done.run();
-                up.reset();
-            });
-            if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)
-                    && !req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-                up.setChunked(true);
-            }
-            req.pipeTo(up);
-        });
-    }
-
-    private void relay(
-            HttpServerResponse resp,
-            HttpClientResponse upResp,
-            GatewayDirectory.Target target,
-            boolean messages,
-            Runnable done) {
-        if (resp.ended() || resp.closed() || resp.headWritten()) {
-            done.run();
-            upResp.request().reset();
-            return;
-        }
-        resp.setStatusCode(upResp.statusCode());
-        GatewayHeaders.copyResponseHeaders(upResp.headers(), resp.headers());
-        if (!upResp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-            resp.setChunked(true);
-        }
-        boolean counts = messages && upResp.statusCode() / 100 == 2;
-        UsageTap tap = counts ? UsageTap.forContentType(upResp.getHeader(HttpHeaders.CONTENT_TYPE)) : null;
-        if (String.valueOf(upResp.getHeader(HttpHeaders.CONTENT_TYPE)).startsWith("text/event-stream")) {
-            resp.putHeader("X-Accel-Buffering", "no");
-            resp.writeHead(); // the client sees the stream open before the first event
-        }
-        upResp.handler(buf -> {
-            resp.write(buf); // first: the client's bytes never wait for the usage reader
-            if (tap != null) {
-                tap.feed(buf);
-            }
-            if (resp.writeQueueFull()) {
-                upResp.pause();
-                resp.drainHandler(v -> upResp.resume());
-            }
-        });
-        upResp.endHandler(v -> {
-            done.run();
-            resp.end();
-            if (tap != null) {
-                ledger.record(target, tap.result());
-            }
-        });
-        upResp.exceptionHandler(err -> {
-            done.run();
-            if (!resp.ended() && !resp.closed()) {
-                resp.reset();
-            }
-        });
-    }
-
-    private void upstreamFailed(HttpServerResponse resp, GatewayDirectory.Target target, Throwable cause) {
-        if (cause instanceof TimeoutException || cause instanceof ConnectTimeoutException) {
-            metrics.upstreamError("timeout");
-            GatewayErrors.send(resp, 504, "timeout_error", "the provider did not answer in time");
-        } else if (cause instanceof ConnectException) {
-            metrics.upstreamError("refused");
-            GatewayErrors.send(resp, 502, "api_error", "the provider refused the connection");
-        } else {
-            metrics.upstreamError("failed");
-            GatewayErrors.send(resp, 502, "api_error", "the provider connection failed");
-        }
-        LOG.debugf(
-                "upstream failure for session %s/%s: %s",
-                target.namespace(), target.name(), cause.getClass().getSimpleName());
-        if (!resp.ended() && !resp.closed()) {
-            resp.reset();
-        }
     }
 
     static long contentLength(HttpServerRequest req) {

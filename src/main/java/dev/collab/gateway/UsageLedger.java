@@ -4,10 +4,7 @@ import dev.collab.api.CollabSession;
 import dev.collab.api.SessionUsage;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,8 +16,8 @@ import org.jboss.logging.Logger;
 /**
  * Usage per session, added to the session's status.usage at most once per flush interval and only when it changed:
  * with the default 60 s that is at most 60 status writes per active session per hour, none for an idle one. Each
- * write adds this replica's delta to the current totals with a JSON patch guarded by the resourceVersion it read
- * (a test op), so replicas and the operator never overwrite one another; a lost race is retried, and a delta that
+ * write adds this replica's delta to the current totals with a status update carrying the resourceVersion it read
+ * (409 when anyone wrote in between), so replicas and the operator never overwrite one another; a lost race is retried, and a delta that
  * cannot be written stays pending for the next flush.
  */
 final class UsageLedger implements AutoCloseable {
@@ -49,11 +46,20 @@ final class UsageLedger implements AutoCloseable {
         return t;
     });
 
-    UsageLedger(KubernetesClient client, GatewayDirectory directory, GatewayMetrics metrics, Clock clock) {
+    /** Runs after every flush on the same writer thread (the account pools' state). */
+    private final Runnable alsoOnFlush;
+
+    UsageLedger(
+            KubernetesClient client,
+            GatewayDirectory directory,
+            GatewayMetrics metrics,
+            Clock clock,
+            Runnable alsoOnFlush) {
         this.client = client;
         this.directory = directory;
         this.metrics = metrics;
         this.clock = clock;
+        this.alsoOnFlush = alsoOnFlush;
     }
 
     UsageLedger start(java.time.Duration interval) {
@@ -92,6 +98,7 @@ final class UsageLedger implements AutoCloseable {
                 pending.merge(key, delta, Pending::plus);
             }
         }
+        alsoOnFlush.run();
     }
 
     /** True when written, or when the session is gone (nothing to write to). */
@@ -113,38 +120,31 @@ final class UsageLedger implements AutoCloseable {
             SessionUsage old = cs.getStatus().getUsage() == null
                     ? new SessionUsage()
                     : cs.getStatus().getUsage();
-            JsonObject total = new JsonObject()
-                    .put("requests", old.getRequests() + delta.requests())
-                    .put("inputTokens", old.getInputTokens() + delta.input())
-                    .put("outputTokens", old.getOutputTokens() + delta.output())
-                    .put("cacheReadTokens", old.getCacheReadTokens() + delta.cacheRead())
-                    .put("cacheWriteTokens", old.getCacheWriteTokens() + delta.cacheWrite())
-                    .put("updatedAt", clock.instant().toString());
-            JsonArray patch = new JsonArray()
-                    .add(new JsonObject()
-                            .put("op", "test")
-                            .put("path", "/metadata/resourceVersion")
-                            .put("value", cs.getMetadata().getResourceVersion()))
-                    .add(new JsonObject()
-                            .put("op", "add")
-                            .put("path", "/status/usage")
-                            .put("value", total));
+            SessionUsage total = new SessionUsage(
+                    old.getRequests() + delta.requests(),
+                    old.getInputTokens() + delta.input(),
+                    old.getOutputTokens() + delta.output(),
+                    old.getCacheReadTokens() + delta.cacheRead(),
+                    old.getCacheWriteTokens() + delta.cacheWrite(),
+                    clock.instant().toString());
+            CollabSession next = Serialization.clone(cs);
+            next.getStatus().setUsage(total);
             try {
+                // the resourceVersion it was read at: 409 when anyone wrote in between
                 client.resources(CollabSession.class)
                         .inNamespace(namespace)
-                        .withName(name)
-                        .subresource("status")
-                        .patch(PatchContext.of(PatchType.JSON), patch.encode());
+                        .resource(next)
+                        .updateStatus();
                 metrics.statusWrite();
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {
                     return true;
                 }
-                if (e.getCode() != 409 && e.getCode() != 422 && e.getCode() != 500) {
+                if (e.getCode() != 409) {
                     throw e;
                 }
-                // another writer came first (the resourceVersion test failed): read again and add to the new totals
+                // another writer came first: read again and add to the new totals
             }
         }
         return false;

@@ -3,6 +3,7 @@ package dev.collab.operator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.ConditionReasons;
+import dev.collab.api.CredentialAccounts;
 import dev.collab.api.CredentialKey;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.ByteArrayOutputStream;
@@ -72,15 +73,25 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
                         "Secret " + secretName + " key " + key.secretKey() + " is not valid base64");
             }
         }
-        if (keys.isEmpty()) {
+        String pool = data.get(CredentialAccounts.KEY);
+        if (keys.isEmpty() && pool == null) {
             return notReady(
                     ConditionReasons.NO_KNOWN_CREDENTIAL_KEYS,
                     "Secret " + secretName
-                            + " holds none of the keys claude-credentials.json, auth.json, opencode.json");
+                            + " holds none of the keys claude-credentials.json, auth.json, opencode.json, accounts.json");
+        }
+        if (pool != null) {
+            // an account pool: read by the credential gateway only, never copied into a HOME
+            digestInput.writeBytes((CredentialAccounts.KEY + "\n").getBytes(StandardCharsets.UTF_8));
+            digestInput.writeBytes(pool.getBytes(StandardCharsets.UTF_8));
         }
         String hash = "sha256:" + CollabLabels.sha256Hex(digestInput.toByteArray());
-        String provides = "Secret " + secretName + " provides "
-                + keys.stream().map(CredentialKey::secretKey).toList();
+        List<String> names =
+                new ArrayList<>(keys.stream().map(CredentialKey::secretKey).toList());
+        if (pool != null) {
+            names.add(CredentialAccounts.KEY + " (an account pool: used in Gateway mode only)");
+        }
+        String provides = "Secret " + secretName + " provides " + names;
         if (keys.contains(CredentialKey.CLAUDE_CREDENTIALS) && hasAnthropicApiKey(authJson)) {
             return new CredentialsState(
                     true,

@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CredentialAccounts;
 import dev.collab.api.CredentialKey;
 import dev.collab.api.Placeholders;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -105,7 +106,8 @@ final class GatewayHomeDependent {
                 files,
                 Placeholders.access(gatewayKey, ns, name, uid),
                 Placeholders.refresh(gatewayKey, ns, name, uid),
-                link.baseUrlV1());
+                link.baseUrlV1(),
+                data.containsKey(CredentialAccounts.KEY));
         Map<String, String> encoded = new LinkedHashMap<>();
         placeholders.forEach(
                 (k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));

@@ -32,6 +32,15 @@ public final class PlaceholderHome {
     /** Secret data (key -> file content) for the `<name>-gateway-home` Secret. */
     public static Map<String, String> files(
             Map<CredentialKey, byte[]> real, String access, String refresh, String baseUrlV1) {
+        return files(real, access, refresh, baseUrlV1, false);
+    }
+
+    /**
+     * {@code pool}: the Secret holds accounts.json; when its own files name no anthropic credential, auth.json gets an
+     * api-key entry with the placeholder, so opencode sends every request to the gateway, which picks the account.
+     */
+    public static Map<String, String> files(
+            Map<CredentialKey, byte[]> real, String access, String refresh, String baseUrlV1, boolean pool) {
         Map<String, String> out = new LinkedHashMap<>();
         for (CredentialKey key : CredentialKey.values()) {
             byte[] content = real.get(key);
@@ -39,6 +48,12 @@ public final class PlaceholderHome {
             tree = tree == null ? JSON.createObjectNode() : tree;
             if (key == CredentialKey.OPENCODE_CONFIG) {
                 tree.withObject("/provider/anthropic/options").put("baseURL", baseUrlV1);
+            }
+            if (key == CredentialKey.AUTH
+                    && pool
+                    && !tree.has("anthropic")
+                    && real.get(CredentialKey.CLAUDE_CREDENTIALS) == null) {
+                tree.putObject("anthropic").put("type", "api").put("key", access);
             }
             replace(tree, access, refresh);
             out.put(key.secretKey(), tree.toString());

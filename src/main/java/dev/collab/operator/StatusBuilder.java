@@ -1,5 +1,6 @@
 package dev.collab.operator;
 
+import dev.collab.api.AccountStatus;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.ConditionReasons;
@@ -9,6 +10,7 @@ import dev.collab.api.StoppedReason;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /** Pure: what the operator observed and decided -> the session's status. */
 public final class StatusBuilder {
@@ -24,7 +26,34 @@ public final class StatusBuilder {
             Stop stop,
             Instant lastActivity,
             Duration startTimeout,
-            Instant now) {}
+            Instant now,
+            List<AccountStatus> accounts) {
+        /** Without account pool state (Seeded mode). */
+        public Observed(
+                CollabSession session,
+                SpecProblem problem,
+                CredentialsState credentials,
+                String accessSecretName,
+                PersistentVolumeClaim claim,
+                PodView pod,
+                Stop stop,
+                Instant lastActivity,
+                Duration startTimeout,
+                Instant now) {
+            this(
+                    session,
+                    problem,
+                    credentials,
+                    accessSecretName,
+                    claim,
+                    pod,
+                    stop,
+                    lastActivity,
+                    startTimeout,
+                    now,
+                    null);
+        }
+    }
 
     private StatusBuilder() {}
 
@@ -54,6 +83,7 @@ public final class StatusBuilder {
             conditions.set(ConditionTypes.CREDENTIALS_READY, creds.ready(), creds.reason(), creds.message());
         }
         storageCondition(conditions, in.claim(), pod);
+        accounts(status, conditions, in.accounts());
 
         Stop stop = in.stop();
         boolean idle = stop != null && stop.reason() == StoppedReason.IdleTimeout;
@@ -91,6 +121,29 @@ public final class StatusBuilder {
         // Written by the credential gateway; kept as is so the operator's status patch leaves it alone.
         status.setUsage(previous.getUsage());
         return status;
+    }
+
+    /**
+     * Gateway mode: the credential pool's accounts as the gateway published them on the Secret, and ReloginRequired
+     * while any of them still carries a credential the provider refused (an upload clears it).
+     */
+    private static void accounts(CollabSessionStatus status, ConditionSet conditions, List<AccountStatus> accounts) {
+        if (accounts == null) {
+            return;
+        }
+        status.setAccounts(accounts.isEmpty() ? null : accounts);
+        List<String> relogin = accounts.stream()
+                .filter(a -> AccountStatus.RELOGIN_REQUIRED.equals(a.getState()))
+                .map(AccountStatus::getName)
+                .toList();
+        conditions.set(
+                ConditionTypes.RELOGIN_REQUIRED,
+                !relogin.isEmpty(),
+                relogin.isEmpty() ? ConditionReasons.ACCOUNTS_LOGGED_IN : ConditionReasons.REFRESH_TOKEN_REFUSED,
+                relogin.isEmpty()
+                        ? ""
+                        : "the provider refused the refresh token of account(s) " + String.join(", ", relogin)
+                                + ": upload new credentials for them");
     }
 
     private static void podPhase(CollabSessionStatus status, ConditionSet conditions, PodView pod, Observed in) {

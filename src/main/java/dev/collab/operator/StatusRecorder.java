@@ -1,14 +1,18 @@
 package dev.collab.operator;
 
+import dev.collab.api.AccountPoolState;
+import dev.collab.api.AccountStatus;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.ConditionTypes;
 import dev.collab.api.EventReasons;
 import dev.collab.api.SessionPhase;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -33,9 +37,27 @@ final class StatusRecorder {
                 plan.stop(),
                 plan.lastActivity(),
                 with.settings().startTimeout(),
-                in.now()));
+                in.now(),
+                accounts(in)));
         announceTransitions(in, status, applied.view(), context);
         patchIfChanged(in.session(), status, context);
+    }
+
+    /** Gateway mode: the pool state the credential gateway published on the session's credential Secret. */
+    private List<AccountStatus> accounts(Observation in) {
+        CollabSession session = in.session();
+        if (in.problem() != null
+                || in.credentials() == null
+                || !in.credentials().ready()
+                || !WorkerPodBuilder.gatewayMode(session.getSpec(), with.settings())) {
+            return null;
+        }
+        Secret real = with.credentialSecrets()
+                .get(new ResourceID(
+                        session.getSpec().getCredentials().getSecretName(),
+                        session.getMetadata().getNamespace()))
+                .orElse(null);
+        return real == null ? null : AccountPoolState.effective(real, in.now());
     }
 
     private void announceTransitions(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CredentialAccounts;
 import dev.collab.api.CredentialKey;
 import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -50,7 +51,9 @@ final class CredentialUpload {
         String name = cs.getMetadata().getName();
         HttpServerRequest req = ctx.request();
         HttpServerResponse resp = ctx.response();
-        CredentialKey key = CredentialKey.fromSecretKey(keyName).orElse(null);
+        String key = CredentialKey.fromSecretKey(keyName)
+                .map(CredentialKey::secretKey)
+                .orElse(CredentialAccounts.KEY.equals(keyName) ? CredentialAccounts.KEY : null);
         if (key == null) {
             HttpErrors.send(
                     resp,
@@ -58,7 +61,8 @@ final class CredentialUpload {
                     "unknown credential key; one of "
                             + Arrays.stream(CredentialKey.values())
                                     .map(CredentialKey::secretKey)
-                                    .collect(Collectors.joining(", ")),
+                                    .collect(Collectors.joining(", "))
+                            + ", " + CredentialAccounts.KEY,
                     name);
             return;
         }
@@ -106,7 +110,7 @@ final class CredentialUpload {
         req.resume();
     }
 
-    private void store(RoutingContext ctx, CollabSession cs, String secretName, CredentialKey key, Buffer body) {
+    private void store(RoutingContext ctx, CollabSession cs, String secretName, String key, Buffer body) {
         String name = cs.getMetadata().getName();
         String ns = cs.getMetadata().getNamespace();
         byte[] bytes = body.getBytes();
@@ -122,7 +126,7 @@ final class CredentialUpload {
             return;
         }
         String encoded = Base64.getEncoder().encodeToString(bytes);
-        vertx.executeBlocking(() -> writeKey(cs, secretName, key.secretKey(), encoded), false)
+        vertx.executeBlocking(() -> writeKey(cs, secretName, key, encoded), false)
                 .onComplete(ar -> {
                     if (ar.failed() && ar.cause() instanceof OwnedByAnother) {
                         HttpErrors.send(
@@ -136,21 +140,20 @@ final class CredentialUpload {
                         String reason = ar.cause() instanceof KubernetesClientException k
                                 ? "HTTP " + k.getCode()
                                 : ar.cause().getClass().getSimpleName();
-                        LOG.warnf(
-                                "could not write key %s of Secret %s/%s: %s", key.secretKey(), ns, secretName, reason);
+                        LOG.warnf("could not write key %s of Secret %s/%s: %s", key, ns, secretName, reason);
                         HttpErrors.send(ctx.response(), 502, "Kubernetes API refused the Secret write", name);
                         return;
                     }
                     LOG.infof(
                             "credential key %s of session %s/%s written to Secret %s (%d bytes)%s",
-                            key.secretKey(), ns, name, secretName, bytes.length, ar.result() ? ", Secret created" : "");
+                            key, ns, name, secretName, bytes.length, ar.result() ? ", Secret created" : "");
                     HttpErrors.json(
                             ctx.response(),
                             200,
                             new JsonObject()
                                     .put("session", name)
                                     .put("secret", secretName)
-                                    .put("key", key.secretKey())
+                                    .put("key", key)
                                     .put("created", ar.result()));
                 });
     }

@@ -1,11 +1,13 @@
 package dev.collab.router;
 
+import dev.collab.api.AccountStatus;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.ConditionTypes;
 import dev.collab.api.CredentialKey;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -14,6 +16,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -155,6 +158,18 @@ class SessionApi {
             }
             if (status.getMessage() != null) {
                 body.put("message", status.getMessage());
+            }
+            if (status.getAccounts() != null) {
+                // Gateway mode: the pool's accounts as status shows them (names and states, never a credential)
+                body.put(
+                        "accounts",
+                        new JsonArray(Serialization.jsonMapper().convertValue(status.getAccounts(), List.class)));
+                body.put(
+                        "reloginRequired",
+                        status.getAccounts().stream()
+                                .filter(a -> AccountStatus.RELOGIN_REQUIRED.equals(a.getState()))
+                                .map(AccountStatus::getName)
+                                .toList());
             }
         }
         body.put("conditions", conditions);

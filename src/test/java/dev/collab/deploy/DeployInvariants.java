@@ -301,12 +301,16 @@ final class DeployInvariants {
         return rules;
     }
 
-    /** The gateway reads sessions and Secrets and adds to status.usage; it writes nothing else. */
+    /**
+     * The gateway reads sessions and Secrets, adds to status.usage, updates credential Secrets (refreshed OAuth tokens,
+     * the pool state annotation) and records Events (ReloginRequired, BudgetExhausted); it writes nothing else.
+     */
     static Map<String, Set<String>> gatewayWatchedRules() {
         Map<String, Set<String>> rules = new TreeMap<>();
         rules.put("collab.dev/collabsessions", verbs("get", "list", "watch"));
         rules.put("collab.dev/collabsessions/status", verbs("patch"));
-        rules.put("/secrets", verbs("get", "list", "watch"));
+        rules.put("/secrets", verbs("get", "list", "watch", "update"));
+        rules.put("/events", verbs("create"));
         return rules;
     }
 

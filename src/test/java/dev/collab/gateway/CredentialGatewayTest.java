@@ -100,7 +100,7 @@ class CredentialGatewayTest {
                 Map.of(
                         "claude-credentials.json",
                         "{\"claudeAiOauth\":{\"accessToken\":\"" + BOB_ACCESS
-                                + "\",\"refreshToken\":\"sk-ant-ort-bob\",\"expiresAt\":1}}"));
+                                + "\",\"refreshToken\":\"sk-ant-ort-bob\",\"expiresAt\":4102444800000}}"));
         session("alice", "alice-creds", CredentialsMode.Gateway, "http://127.0.0.1:4096");
         session("bob", "bob-creds", CredentialsMode.Gateway, "http://127.0.0.1:4096");
         session("dave", "alice-creds", CredentialsMode.Gateway, "http://10.1.2.3:4096");

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class UsageTapTest {
@@ -60,13 +62,20 @@ class UsageTapTest {
                         "auth.json",
                         b64("{\"anthropic\":{\"type\":\"oauth\",\"access\":\"sk-oat\",\"refresh\":\"r\"}}"))
                 .build();
-        RealCredentials c = RealCredentials.of(secret);
-        assertThat(c.choose(RealCredentials.Kind.API_KEY))
-                .isEqualTo(new RealCredentials.Credential(RealCredentials.Kind.API_KEY, "sk-config"));
-        assertThat(c.choose(RealCredentials.Kind.BEARER))
-                .isEqualTo(new RealCredentials.Credential(RealCredentials.Kind.BEARER, "sk-oat"));
-        assertThat(c.toString() + c.choose(RealCredentials.Kind.BEARER)).doesNotContain("sk-");
-        assertThat(RealCredentials.of(new SecretBuilder().build()).isEmpty()).isTrue();
+        // single-account keys: the account of the kind the session presented (no pool, no rotation)
+        AccountPool pool = new AccountPool("ns", "s", "o");
+        pool.update(secret);
+        assertThat(pool.accounts().pool()).isFalse();
+        var apiKey = (AccountPool.Choice.Use) pool.choose(RealCredentials.Kind.API_KEY, Set.of(), Instant.EPOCH);
+        assertThat(apiKey.account().apiKey()).isEqualTo("sk-config");
+        var bearer = (AccountPool.Choice.Use) pool.choose(RealCredentials.Kind.BEARER, Set.of(), Instant.EPOCH);
+        assertThat(bearer.account().access()).isEqualTo("sk-oat");
+        assertThat(bearer.account().toString() + new RealCredentials.Credential(RealCredentials.Kind.BEARER, "sk-oat"))
+                .doesNotContain("sk-");
+        AccountPool empty = new AccountPool("ns", "e", "o");
+        empty.update(new SecretBuilder().build());
+        assertThat(empty.choose(RealCredentials.Kind.API_KEY, Set.of(), Instant.EPOCH))
+                .isInstanceOf(AccountPool.Choice.Unusable.class);
     }
 
     private static String b64(String s) {

@@ -50,6 +50,8 @@ final class FakeAnthropic implements AutoCloseable {
     static final int OUTPUT_TOKENS = 8;
     private final HttpServer server;
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    /** Api keys whose account is rate limited: their requests get 429 with retry-after one hour. */
+    private final java.util.Set<String> limited = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     FakeAnthropic() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -80,6 +82,11 @@ final class FakeAnthropic implements AutoCloseable {
         return out;
     }
 
+    /** From now on the account of this api key answers 429 (retry-after 3600), as an exhausted account does. */
+    void rateLimit(String apiKey) {
+        limited.add(apiKey);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange;
                 InputStream in = exchange.getRequestBody()) {
@@ -96,6 +103,19 @@ final class FakeAnthropic implements AutoCloseable {
             if (!"POST".equals(exchange.getRequestMethod())
                     || !exchange.getRequestURI().getPath().endsWith("/messages")) {
                 exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            String key = exchange.getRequestHeaders().getFirst("x-api-key");
+            if (key != null && limited.contains(key)) {
+                byte[] error = ("{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+                                + "\"message\":\"fake: this account is rate limited\"}}")
+                        .getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.getResponseHeaders().add("retry-after", "3600");
+                exchange.sendResponseHeaders(429, error.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(error);
+                }
                 return;
             }
             byte[] body = stream().getBytes(StandardCharsets.UTF_8);

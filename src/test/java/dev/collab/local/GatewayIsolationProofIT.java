@@ -92,7 +92,7 @@ class GatewayIsolationProofIT {
                         "claude-credentials.json",
                         "{\"claudeAiOauth\":{\"accessToken\":\"" + BOB_ACCESS
                                 + "\",\"refreshToken\":\"sk-ant-ort-bob-gw\","
-                                + "\"expiresAt\":1767225600000,\"scopes\":[\"user:inference\"]}}"));
+                                + "\"expiresAt\":4102444800000,\"scopes\":[\"user:inference\"]}}"));
         String aliceToken = LocalModeRun.await("alice's access token", () -> app.accessToken("alice"));
         String bobToken = LocalModeRun.await("bob's access token", () -> app.accessToken("bob"));
         long alicePid = app.worker(LocalModeRun.await("alice Ready", () -> app.readyPid("alice")));

@@ -588,6 +588,21 @@ class RouterTest {
                         .getData()
                         .get("claude-credentials.json")));
 
+        // An account pool (issue 15) is uploaded like any credential key.
+        String pool = "{\"accounts\":[{\"name\":\"work\",\"type\":\"api\",\"key\":\"sk-ant-pool\"}]}";
+        HttpResponse<String> accounts = send(get(router, "/collab/session/sa/credentials/accounts.json", ADMIN_TOKEN)
+                .PUT(HttpRequest.BodyPublishers.ofString(pool)));
+        assertEquals(200, accounts.statusCode(), accounts.body());
+        assertFalse(accounts.body().contains("sk-ant-pool"));
+        assertEquals(
+                pool,
+                unb64(client.secrets()
+                        .inNamespace("team-a")
+                        .withName("sa-creds")
+                        .get()
+                        .getData()
+                        .get("accounts.json")));
+
         // Session B has no credential Secret yet: the upload creates it.
         HttpResponse<String> created = send(get(router, "/collab/session/sb/credentials/opencode.json", ADMIN_TOKEN)
                 .PUT(HttpRequest.BodyPublishers.ofString("{}")));

@@ -1,0 +1,103 @@
+package dev.collab.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pure: the state of a credential Secret's accounts, which the credential gateway keeps in the Secret's annotation
+ * {@code collab.dev/accounts} (JSON list, no secret value) and the operator turns into status.accounts and the
+ * ReloginRequired condition. ReloginRequired names the credential it was found on by fingerprint, so an upload of new
+ * credentials clears it at once, before any gateway writes again.
+ */
+public final class AccountPoolState {
+    public static final String ANNOTATION = "collab.dev/accounts";
+
+    /** One account in the annotation: AccountStatus fields plus the fingerprint of the revoked credential. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Entry(
+            String name,
+            String state,
+            String until,
+            String message,
+            String credential,
+            long requests,
+            long inputTokens,
+            long outputTokens) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AccountPoolState() {}
+
+    public static List<Entry> read(Secret secret) {
+        Map<String, String> annotations = secret == null || secret.getMetadata() == null
+                ? null
+                : secret.getMetadata().getAnnotations();
+        String raw = annotations == null ? null : annotations.get(ANNOTATION);
+        if (raw == null) {
+            return List.of();
+        }
+        try {
+            List<Entry> entries = JSON.readValue(raw, new TypeReference<List<Entry>>() {});
+            return entries == null ? List.of() : entries;
+        } catch (IOException e) {
+            return List.of(); // hand-edited into something else: the gateway rewrites it
+        }
+    }
+
+    public static String write(List<Entry> entries) {
+        try {
+            return JSON.writeValueAsString(entries);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Every account of the Secret as it stands at {@code now}: a cooldown that has passed is Active again, and
+     * ReloginRequired holds only while the account still carries the credential it was found on.
+     */
+    public static List<AccountStatus> effective(Secret secret, Instant now) {
+        CredentialAccounts.Accounts accounts = CredentialAccounts.of(secret == null ? null : secret.getData());
+        List<Entry> entries = read(secret);
+        List<AccountStatus> out = new ArrayList<>();
+        for (CredentialAccounts.Account a : accounts.list()) {
+            Entry e = entries.stream()
+                    .filter(x -> a.name().equals(x.name()))
+                    .findFirst()
+                    .orElse(null);
+            AccountStatus s = new AccountStatus(a.name(), a.type().name(), AccountStatus.ACTIVE, null, null);
+            if (e != null) {
+                s.setRequests(e.requests());
+                s.setInputTokens(e.inputTokens());
+                s.setOutputTokens(e.outputTokens());
+                if (AccountStatus.RELOGIN_REQUIRED.equals(e.state())
+                        && a.fingerprint().equals(e.credential())) {
+                    s.setState(AccountStatus.RELOGIN_REQUIRED);
+                    s.setMessage(e.message());
+                } else if (AccountStatus.COOLING_DOWN.equals(e.state()) && after(e.until(), now)) {
+                    s.setState(AccountStatus.COOLING_DOWN);
+                    s.setUntil(e.until());
+                    s.setMessage(e.message());
+                }
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static boolean after(String time, Instant now) {
+        try {
+            return time != null && Instant.parse(time).isAfter(now);
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.collab.gateway;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Daily budgets per owner (UTC days): tokens (input plus output) and requests counted as responses pass, checked
+ * before a request goes upstream. The limit is collab.gateway.accounts.daily-* unless the session's
+ * spec.credentials.budget names its own. Counted per gateway replica: with N replicas an owner can use up to N
+ * times the budget (documented; a shared counter would cost a write per request).
+ */
+final class Budgets {
+    private record Day(LocalDate date, AtomicLong tokens, AtomicLong requests, AtomicBoolean reported) {}
+
+    /** A refusal: the message for the client and whether this is the first of the day (one Event per owner and day). */
+    record Refusal(String message, Instant resetsAt, boolean first) {}
+
+    private final GatewaySettings.Pools settings;
+    private final Map<String, Day> days = new ConcurrentHashMap<>();
+
+    Budgets(GatewaySettings.Pools settings) {
+        this.settings = settings;
+    }
+
+    Refusal check(GatewayDirectory.Target target, Instant now) {
+        long tokenLimit = target.budget() != null && target.budget().getTokens() != null
+                ? target.budget().getTokens()
+                : settings.dailyTokens();
+        long requestLimit = target.budget() != null && target.budget().getRequests() != null
+                ? target.budget().getRequests()
+                : settings.dailyRequests();
+        if (tokenLimit <= 0 && requestLimit <= 0) {
+            return null;
+        }
+        Day day = day(target.owner(), now);
+        String what = null;
+        if (tokenLimit > 0 && day.tokens().get() >= tokenLimit) {
+            what = "token budget of " + tokenLimit + " tokens (used "
+                    + day.tokens().get() + ")";
+        } else if (requestLimit > 0 && day.requests().get() >= requestLimit) {
+            what = "request budget of " + requestLimit + " requests";
+        }
+        if (what == null) {
+            return null;
+        }
+        Instant reset = day.date().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        return new Refusal(
+                "the daily " + what + " of owner " + target.owner() + " is used up; it resets at " + reset,
+                reset,
+                day.reported().compareAndSet(false, true));
+    }
+
+    void add(String owner, Usage usage, Instant now) {
+        Day day = day(owner, now);
+        day.requests().incrementAndGet();
+        if (usage != null) {
+            day.tokens().addAndGet(usage.inputTokens() + usage.outputTokens());
+        }
+    }
+
+    private Day day(String owner, Instant now) {
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        return days.compute(
+                owner,
+                (o, d) -> d != null && d.date().equals(today)
+                        ? d
+                        : new Day(today, new AtomicLong(), new AtomicLong(), new AtomicBoolean()));
+    }
+}

@@ -1,0 +1,275 @@
+package dev.collab.gateway;
+
+import dev.collab.api.CredentialAccounts.Account;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import org.jboss.logging.Logger;
+
+/**
+ * One client request through an account pool: choose an account, send, and when the provider says the account is
+ * exhausted (429, 529, or a rate_limit_error/overloaded_error event before any content) while the client has seen
+ * nothing, cool that account down and send the kept body to the next one. Without a kept body (single account, or a
+ * body over the retry limit) the request streams to one account and every answer passes through.
+ */
+final class PoolExchange {
+    private static final Logger LOG = Logger.getLogger(PoolExchange.class);
+
+    private final ProxyDeps deps;
+    private final HttpServerRequest req;
+    private final HttpServerResponse resp;
+    private final GatewayDirectory.Target target;
+    private final AccountPool pool;
+    private final RealCredentials.Kind presented;
+    private final String upstreamBase;
+    private final Set<String> tried = new HashSet<>();
+    private Buffer body;
+    private boolean open;
+
+    PoolExchange(
+            ProxyDeps deps,
+            HttpServerRequest req,
+            GatewayDirectory.Target target,
+            AccountPool pool,
+            RealCredentials.Kind presented,
+            String upstreamBase) {
+        this.deps = deps;
+        this.req = req;
+        this.resp = req.response();
+        this.target = target;
+        this.pool = pool;
+        this.presented = presented;
+        this.upstreamBase = upstreamBase;
+    }
+
+    /** Keeps the body for retries when the pool has somewhere to retry to and the body is small enough. */
+    void start() {
+        long length = GatewayProxy.contentLength(req);
+        boolean retryable = pool.accounts().pool()
+                && pool.accounts().list().size() > 1
+                && length >= 0
+                && length <= deps.settings().pools().retryBodyLimit();
+        deps.metrics().opened();
+        open = true;
+        resp.closeHandler(v -> done());
+        if (!retryable) {
+            attempt();
+            return;
+        }
+        req.body().onComplete(ar -> {
+            if (ar.failed()) {
+                done();
+                return; // the client went away while sending
+            }
+            body = ar.result();
+            attempt();
+        });
+        req.resume(); // paused by the proxy until it knew where the body goes
+    }
+
+    private void done() {
+        if (open) {
+            open = false;
+            deps.metrics().closed();
+        }
+    }
+
+    private void attempt() {
+        Instant now = deps.clock().instant();
+        AccountPool.Choice choice = pool.choose(presented, tried, now);
+        if (choice instanceof AccountPool.Choice.Use use) {
+            deps.tokens().credential(pool, use.account()).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    send(use.account(), ar.result());
+                } else if (ar.cause() instanceof OAuthRefresher.ReloginRequired) {
+                    tried.add(use.account().name());
+                    attempt(); // the next account, or why there is none
+                } else {
+                    fail(ar.cause());
+                }
+            });
+        } else if (choice instanceof AccountPool.Choice.AllCoolingDown cooling) {
+            allCoolingDown(cooling.earliestReset(), now);
+        } else {
+            done();
+            deps.metrics().refused("no-credential");
+            GatewayErrors.send(resp, 503, "api_error", ((AccountPool.Choice.Unusable) choice).message());
+        }
+    }
+
+    private void allCoolingDown(Instant reset, Instant now) {
+        done();
+        deps.metrics().refused("all-cooling-down");
+        long seconds = Math.max(1, Duration.between(now, reset).toSeconds() + 1);
+        resp.putHeader("retry-after", Long.toString(seconds));
+        GatewayErrors.send(
+                resp,
+                429,
+                "rate_limit_error",
+                "every account of " + pool.secretName() + " is rate limited; the earliest resets at " + reset,
+                reset);
+    }
+
+    private void fail(Throwable cause) {
+        done();
+        LOG.debugf("session %s/%s: %s", target.namespace(), target.name(), cause.toString());
+        GatewayErrors.send(resp, 502, "api_error", "the OAuth token could not be refreshed; try again");
+    }
+
+    private void send(Account account, RealCredentials.Credential credential) {
+        if (!open) {
+            return;
+        }
+        URI upstream = deps.settings().upstream();
+        RequestOptions options = new RequestOptions()
+                .setMethod(req.method())
+                // path and query only: an absolute-form request target must not choose the host the key goes to
+                .setAbsoluteURI(upstream.getScheme() + "://" + upstream.getRawAuthority() + upstreamBase + req.path()
+                        + (req.query() == null ? "" : "?" + req.query()))
+                .setHeaders(GatewayHeaders.upstreamHeaders(req.headers(), credential));
+        deps.clients().get().request(options).onComplete(ar -> {
+            if (ar.failed()) {
+                upstreamFailed(ar.cause());
+                return;
+            }
+            HttpClientRequest up = ar.result();
+            up.exceptionHandler(err -> LOG.debugf("upstream request of %s ended: %s", target.name(), err.toString()));
+            long timer = deps.vertx()
+                    .setTimer(Math.max(1, deps.settings().upstreamTimeout().toMillis()), id -> {
+                        upstreamFailed(new TimeoutException());
+                        up.reset(0, new TimeoutException());
+                    });
+            up.response().onComplete(rar -> {
+                deps.vertx().cancelTimer(timer);
+                if (rar.failed()) {
+                    upstreamFailed(rar.cause());
+                } else {
+                    answered(account, rar.result());
+                }
+            });
+            resp.closeHandler(v -> {
+                done();
+                up.reset();
+            });
+            if (body != null) {
+                up.end(body);
+            } else {
+                if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)
+                        && !req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                    up.setChunked(true);
+                }
+                req.pipeTo(up);
+            }
+        });
+    }
+
+    private void answered(Account account, HttpClientResponse upResp) {
+        // until relayed: a reset of an answer dropped for a retry is expected, not an error
+        upResp.exceptionHandler(err -> LOG.debugf("upstream answer of %s ended: %s", target.name(), err.toString()));
+        Instant now = deps.clock().instant();
+        tried.add(account.name());
+        boolean canRetry = body != null && pool.hasAnother(presented, tried, now);
+        if (RateLimits.exhausted(upResp.statusCode())) {
+            Instant reset = RateLimits.resetAt(
+                    upResp.headers(), now, deps.settings().pools().defaultCooldown());
+            if (Duration.between(now, reset).compareTo(deps.settings().pools().rotateThreshold()) >= 0) {
+                pool.coolDown(account, reset, "HTTP " + upResp.statusCode());
+                deps.metrics().rotation(target, account.name(), "http-" + upResp.statusCode());
+                if (canRetry) {
+                    upResp.request().reset(); // nothing of it reached the client
+                    attempt();
+                    return;
+                }
+            }
+            relay(account, upResp, null);
+            return;
+        }
+        boolean stream =
+                String.valueOf(upResp.getHeader(HttpHeaders.CONTENT_TYPE)).startsWith("text/event-stream");
+        if (upResp.statusCode() / 100 == 2 && stream && canRetry) {
+            gate(account, upResp);
+            return;
+        }
+        relay(account, upResp, null);
+    }
+
+    /** Holds the stream's first events until content arrives; an exhausted-account error before it: next account. */
+    private void gate(Account account, HttpClientResponse upResp) {
+        StreamGate gate = new StreamGate();
+        boolean[] decided = {false};
+        upResp.handler(chunk -> {
+            if (decided[0]) {
+                return;
+            }
+            switch (gate.feed(chunk)) {
+                case HOLD -> {}
+                case RELEASE -> {
+                    decided[0] = true;
+                    relay(account, upResp, gate.held());
+                }
+                case REJECT -> {
+                    decided[0] = true;
+                    Instant now = deps.clock().instant();
+                    pool.coolDown(
+                            account,
+                            RateLimits.resetAt(
+                                    upResp.headers(),
+                                    now,
+                                    deps.settings().pools().defaultCooldown()),
+                            gate.rejectedType() + " in stream");
+                    deps.metrics().rotation(target, account.name(), gate.rejectedType());
+                    upResp.request().reset();
+                    attempt();
+                }
+            }
+        });
+        upResp.endHandler(v -> {
+            if (!decided[0]) {
+                decided[0] = true;
+                new ResponseRelay(deps, target, pool, account, this::done)
+                        .relay(resp, upResp, gate.held(), messages(), true);
+            }
+        });
+    }
+
+    private void relay(Account account, HttpClientResponse upResp, Buffer held) {
+        new ResponseRelay(deps, target, pool, account, this::done).relay(resp, upResp, held, messages(), false);
+    }
+
+    private boolean messages() {
+        return req.method() == HttpMethod.POST && req.path().endsWith("/messages");
+    }
+
+    private void upstreamFailed(Throwable cause) {
+        done();
+        if (cause instanceof TimeoutException || cause instanceof ConnectTimeoutException) {
+            deps.metrics().upstreamError("timeout");
+            GatewayErrors.send(resp, 504, "timeout_error", "the provider did not answer in time");
+        } else if (cause instanceof ConnectException) {
+            deps.metrics().upstreamError("refused");
+            GatewayErrors.send(resp, 502, "api_error", "the provider refused the connection");
+        } else {
+            deps.metrics().upstreamError("failed");
+            GatewayErrors.send(resp, 502, "api_error", "the provider connection failed");
+        }
+        LOG.debugf(
+                "upstream failure for %s/%s: %s",
+                target.namespace(), target.name(), cause.getClass().getSimpleName());
+        if (!resp.ended() && !resp.closed()) {
+            resp.reset();
+        }
+    }
+}
