@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
@@ -40,16 +41,14 @@ final class NodeRegistration implements AutoCloseable {
         return t;
     });
     private int beats;
+    private boolean registered;
 
     NodeRegistration(KubernetesClient client) {
         this.client = client;
     }
 
     void start() {
-        register();
-        reportStatus();
         beat.scheduleWithFixedDelay(this::heartbeat, 0, 10, TimeUnit.SECONDS);
-        LOG.infof("local node registered as Node %s", LocalNodeSettings.NODE_NAME);
     }
 
     /** The Node object (labels as a kubelet sets them); kept when it exists, like a kubelet re-registering. */
@@ -122,23 +121,29 @@ final class NodeRegistration implements AutoCloseable {
     }
 
     private void reportStatus() {
-        String now = ZonedDateTime.now(ZoneOffset.UTC)
-                .truncatedTo(ChronoUnit.SECONDS)
-                .toString();
+        // Instant prints the seconds always (ZonedDateTime drops ":00", which the API server refuses)
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         client.nodes()
                 .withName(LocalNodeSettings.NODE_NAME)
                 .subresource("status")
                 .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(Map.of("status", status(now))));
     }
 
+    /** Registers (retried each beat until it worked, as a kubelet does), then renews the Lease. */
     private void heartbeat() {
         try {
+            if (!registered) {
+                register();
+                reportStatus();
+                registered = true;
+                LOG.infof("local node registered as Node %s", LocalNodeSettings.NODE_NAME);
+            }
             renewLease();
             if (++beats % STATUS_EVERY_BEATS == 0) {
                 reportStatus();
             }
         } catch (RuntimeException e) {
-            LOG.debugf("local node heartbeat failed: %s", e.getMessage());
+            LOG.warnf("local node heartbeat failed (retried in 10 s): %s", e.getMessage());
         }
     }
 
