@@ -42,8 +42,14 @@ owner_label="$(printf '%s' "$owner" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9._-]/-/g; 
 [ -n "$owner_label" ] && [ ${#owner_label} -le 63 ] || { echo "--owner '$owner' does not fit a label value" >&2; exit 2; }
 kubeconfig="$data_dir/kubeconfig"
 [ -f "$kubeconfig" ] || { echo "no $kubeconfig: is local mode running (examples/local.sh)?" >&2; exit 1; }
-api="$(sed -n 's/^ *server: *//p' "$kubeconfig" | head -1)"
-ns="$(sed -n 's/^ *namespace: *//p' "$kubeconfig" | head -1)"
+# the embedded API (plain http, namespace on its own line) or the control plane (https, CA file, bearer token)
+api="$(sed -n 's/^ *server: *//p; s/.*server: *"\([^"]*\)".*/\1/p' "$kubeconfig" | head -1)"
+ns="$(sed -n 's/^ *namespace: *//p; s/.*namespace: *"\([^"]*\)".*/\1/p' "$kubeconfig" | head -1)"
+ca="$(sed -n 's/.*certificate-authority: *"\([^"]*\)".*/\1/p' "$kubeconfig" | head -1)"
+api_token="$(sed -n 's/.*token: *"\([^"]*\)".*/\1/p' "$kubeconfig" | head -1)"
+curl_api=()
+[ -n "$ca" ] && curl_api+=(--cacert "$ca")
+[ -n "$api_token" ] && curl_api+=(-H "Authorization: Bearer $api_token")
 
 # Secret body: stringData from the files (the embedded API folds stringData into data like a real one)
 secret="$(json '
@@ -78,22 +84,22 @@ print(json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": nam
   "type": "Opaque", "stringData": data}))
 ' "$name" "$ns" "$auth" "$config" "$claude" "$plugin" "$owner_label")"
 
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+code=$(curl ${curl_api[@]+"${curl_api[@]}"} -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   "$api/api/v1/namespaces/$ns/secrets" --data-binary "$secret")
 if [ "$code" = 409 ]; then
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+  code=$(curl ${curl_api[@]+"${curl_api[@]}"} -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
     "$api/api/v1/namespaces/$ns/secrets/$name-credentials" --data-binary "$secret")
 fi
 [ "$code" -lt 300 ] || { echo "creating Secret $name-credentials failed: HTTP $code" >&2; exit 1; }
 
 session="{\"apiVersion\":\"collab.dev/v1alpha1\",\"kind\":\"CollabSession\",\"metadata\":{\"name\":\"$name\",\"namespace\":\"$ns\"},\
 \"spec\":{\"owner\":\"$owner\",\"credentials\":{\"secretName\":\"$name-credentials\"}}}"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+code=$(curl ${curl_api[@]+"${curl_api[@]}"} -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   "$api/apis/collab.dev/v1alpha1/namespaces/$ns/collabsessions" --data-binary "$session")
 [ "$code" -lt 300 ] || [ "$code" = 409 ] || { echo "creating CollabSession $name failed: HTTP $code" >&2; exit 1; }
 
 field() { # field URL JS-EXPRESSION PY-EXPRESSION: prints the value or nothing
-  curl -s "$1" | json "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{try{const o=JSON.parse(s);const v=$2;if(v!=null)console.log(v)}catch(e){}})" \
+  curl ${curl_api[@]+"${curl_api[@]}"} -s "$1" | json "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{try{const o=JSON.parse(s);const v=$2;if(v!=null)console.log(v)}catch(e){}})" \
     "import json,sys,base64
 try:
     o=json.load(sys.stdin); v=$3

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The one command of local mode (README): builds the app, installs opencode into the data dir when none is on
-# the PATH, starts local mode (embedded Kubernetes API + operator + router + local node), creates a demo session
-# and prints its router URL with its token. Ctrl-C stops everything; sessions come back on the next start.
+# The one command of local mode (README): builds the app, builds the control plane on first use (etcd,
+# kube-apiserver, kube-controller-manager, kubectl: tools/control-plane/build.sh, needs Go; without Go local mode
+# runs on its embedded API), installs opencode into the data dir when none is on the PATH, starts local mode
+# (Kubernetes API + operator + router + local node), creates a demo session and prints its router URL with its
+# token. Ctrl-C stops everything; sessions come back on the next start.
 # Environment: COLLAB_LOCAL_DATA_DIR (default ~/.local/share/collab-local), COLLAB_HTTP_PORT (default 8080),
 #   COLLAB_DEMO_SESSION (default demo), COLLAB_DEMO_AUTH (an opencode auth.json for the demo session; default:
-#   built from ANTHROPIC_API_KEY when set, else none), COLLAB_SKIP_BUILD=1 (reuse target/quarkus-app).
+#   built from ANTHROPIC_API_KEY when set, else none), COLLAB_SKIP_BUILD=1 (reuse target/quarkus-app),
+#   COLLAB_LOCAL_API (auto | control-plane | embedded: which Kubernetes API; auto = the control plane when built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export COLLAB_LOCAL_DATA_DIR="${COLLAB_LOCAL_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/collab-local}"
@@ -17,6 +20,23 @@ command -v curl >/dev/null || { echo "local mode's demo needs curl" >&2; exit 1;
 if [ "${COLLAB_SKIP_BUILD:-}" != 1 ] || [ ! -f target/quarkus-app/quarkus-run.jar ]; then
   echo "building (./mvnw package) ..."
   ./mvnw -B -q package -DskipTests
+fi
+
+# The control plane: built once into ~/.cache/collab/control-plane (about an hour on 2 cores, progress below),
+# then checked in a second. Without Go, or with COLLAB_LOCAL_API=embedded, local mode uses its embedded API.
+kubectl_bin=""
+if [ "${COLLAB_LOCAL_API:-auto}" != embedded ]; then
+  if command -v go >/dev/null 2>&1; then
+    echo "control plane: tools/control-plane/build.sh (first time: builds etcd and Kubernetes from source, about an hour) ..."
+    if cp_bin=$(tools/control-plane/build.sh); then
+      export COLLAB_CONTROL_PLANE_BIN="$cp_bin"
+      kubectl_bin="$cp_bin/kubectl"
+    else
+      echo "control plane build failed: local mode falls back to its embedded API (no kubectl)" >&2
+    fi
+  else
+    echo "no Go on the PATH: local mode runs on its embedded API (no kubectl; install Go 1.26 for the control plane)" >&2
+  fi
 fi
 
 mkdir -p "$data_dir"
@@ -57,7 +77,7 @@ examples/local-session.sh "$session" ${args[@]+"${args[@]}"}
 cat <<TXT
 
 Local mode is running (Ctrl-C stops it; sessions and their HOME folders stay in $data_dir).
-  Kubernetes API for Fabric8 clients: kubeconfig $data_dir/kubeconfig
+  Kubernetes API: kubeconfig $data_dir/kubeconfig$( [ -n "$kubectl_bin" ] && printf '\n  kubectl:  export PATH="%s:$PATH" KUBECONFIG="%s"; kubectl get collab' "$(dirname "$kubectl_bin")" "$data_dir/kubeconfig")
   Router admin token (credential upload, delete): $data_dir/admin-token
   More sessions: examples/local-session.sh NAME [--auth auth.json] [--config opencode.json]
 TXT

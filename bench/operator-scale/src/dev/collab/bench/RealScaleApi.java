@@ -1,9 +1,9 @@
 package dev.collab.bench;
 
+import dev.collab.local.controlplane.ControlPlaneBinaries;
 import dev.collab.testing.AuditLog;
 import dev.collab.testing.CollabInstall;
 import dev.collab.testing.ControlPlane;
-import dev.collab.testing.ControlPlaneBinaries;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
 import java.util.Map;

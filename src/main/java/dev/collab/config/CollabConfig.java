@@ -242,5 +242,21 @@ public interface CollabConfig {
         @WithName("api-port")
         @WithDefault("0")
         int apiPort();
+
+        /**
+         * Which Kubernetes API local mode runs on: {@code auto} (the real control plane when
+         * tools/control-plane/build.sh has built it, else the embedded API), {@code control-plane} (fails without
+         * the binaries) or {@code embedded} (the Fabric8 mock server: no kubectl, no admission).
+         */
+        @WithDefault("auto")
+        String api();
+
+        /**
+         * How local workers are isolated: {@code auto} (bubblewrap when {@code bwrap} works here, else none, said at
+         * startup), {@code bwrap} (fails without it) or {@code none} (workers run as this user and can read
+         * everything it can).
+         */
+        @WithDefault("auto")
+        String sandbox();
     }
 }

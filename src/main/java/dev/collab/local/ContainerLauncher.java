@@ -43,7 +43,8 @@ final class ContainerLauncher {
     private volatile Process lastOpencode;
     private volatile int port;
 
-    ContainerLauncher(KubernetesClient client, LocalNodeSettings settings, Pod pod, PodFiles files, BooleanSupplier stopping) {
+    ContainerLauncher(
+            KubernetesClient client, LocalNodeSettings settings, Pod pod, PodFiles files, BooleanSupplier stopping) {
         this.client = client;
         this.settings = settings;
         this.pod = pod;
@@ -74,7 +75,8 @@ final class ContainerLauncher {
             if (c.getImage() != null && c.getImage().contains(LocalNodeSettings.OPENCODE)) {
                 words.add(0, LocalNodeSettings.OPENCODE); // the opencode image's entrypoint
             } else {
-                throw new PodSetupException("RunContainerError",
+                throw new PodSetupException(
+                        "RunContainerError",
                         "the local node cannot read the entrypoint of image " + c.getImage() + ": set command");
             }
         }
@@ -82,6 +84,13 @@ final class ContainerLauncher {
             words.set(i, ContainerEnv.expand(words.get(i), podEnv));
         }
         boolean opencode = isOpencode(words.get(0));
+        if (opencode && c.getImage() != null && !c.getImage().contains(LocalNodeSettings.OPENCODE)) {
+            // the local node maps opencode images to the local opencode; any other image has no local counterpart
+            throw new PodSetupException(
+                    "ErrImagePull",
+                    "the local node has no mapping for image \"" + c.getImage()
+                            + "\": it runs opencode images only, as " + settings.opencodeCommand());
+        }
         if (opencode) {
             if (port == 0 || !isFree(port)) {
                 port = freePort();
@@ -117,11 +126,19 @@ final class ContainerLauncher {
             } else {
                 pb.directory(files.sessionDir().toFile());
             }
+            if (settings.sandboxed()) {
+                pb.command(
+                        Sandbox.forContainer(settings, files.sandboxMounts(c), words, env, workingDir, files.podDir()));
+            }
             Path log = files.log();
-            Files.writeString(log, "==== " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " collab-local: starting "
-                    + (main ? "container " : "init container ") + c.getName() + " of pod " + key + " ("
-                    + pod.getMetadata().getUid() + ")" + (opencode ? " on 127.0.0.1:" + port : "") + "\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(
+                    log,
+                    "==== " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " collab-local: starting "
+                            + (main ? "container " : "init container ") + c.getName() + " of pod " + key + " ("
+                            + pod.getMetadata().getUid() + ")" + (opencode ? " on 127.0.0.1:" + port : "") + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
             ApiStateStore.restrict(log);
             pb.redirectErrorStream(true);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -133,7 +150,9 @@ final class ContainerLauncher {
             current = p;
             if (opencode) {
                 lastOpencode = p;
-                Files.writeString(files.sessionDir().resolve(LocalNodeSettings.PID_FILE), Long.toString(p.pid()),
+                Files.writeString(
+                        files.sessionDir().resolve(LocalNodeSettings.PID_FILE),
+                        Long.toString(p.pid()),
                         StandardCharsets.UTF_8);
             }
             if (stopping.getAsBoolean()) { // the pod's stop ran between the check and the assignment
@@ -155,8 +174,11 @@ final class ContainerLauncher {
         Path pidFile = files.sessionDir().resolve(LocalNodeSettings.PID_FILE);
         try {
             Process last = lastOpencode;
-            if (last != null && Files.isRegularFile(pidFile)
-                    && Long.toString(last.pid()).equals(Files.readString(pidFile, StandardCharsets.UTF_8).trim())) {
+            if (last != null
+                    && Files.isRegularFile(pidFile)
+                    && Long.toString(last.pid())
+                            .equals(Files.readString(pidFile, StandardCharsets.UTF_8)
+                                    .trim())) {
                 Files.delete(pidFile);
             }
         } catch (IOException e) {
@@ -212,10 +234,12 @@ final class ContainerLauncher {
     }
 
     private void annotatePort() {
-        String patch = "[{\"op\":\"add\",\"path\":\"/metadata/annotations/" + CollabLabels.ENDPOINT_PORT.replace("/", "~1")
-                + "\",\"value\":\"" + port + "\"}]";
+        String patch = "[{\"op\":\"add\",\"path\":\"/metadata/annotations/"
+                + CollabLabels.ENDPOINT_PORT.replace("/", "~1") + "\",\"value\":\"" + port + "\"}]";
         try {
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+            client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName())
                     .patch(PatchContext.of(PatchType.JSON), patch);
         } catch (KubernetesClientException e) {
             LOG.debugf("local node: cannot annotate pod %s: %s", key, e.getMessage());

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceSubresourc
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -24,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -36,7 +36,7 @@ import org.jboss.logging.Logger;
  * The Kubernetes API of local mode: the Fabric8 mock server in CRUD mode on 127.0.0.1 (plain HTTP, loopback
  * only), serving the CollabSession CRD with its status subresource, with its state persisted under the data dir.
  */
-public final class EmbeddedApi implements AutoCloseable {
+public final class EmbeddedApi implements LocalApi {
     private static final Logger LOG = Logger.getLogger(EmbeddedApi.class);
     /** Strong references: java.util.logging forgets a logger's level when the logger is garbage collected. */
     private static final List<java.util.logging.Logger> QUIETED = List.of(
@@ -138,7 +138,20 @@ public final class EmbeddedApi implements AutoCloseable {
         return deleted;
     }
 
+    @Override
+    public String description() {
+        return "embedded API (Fabric8 mock server, state in " + store.file()
+                + "; kubectl cannot use it: no discovery, no admission)";
+    }
+
+    @Override
+    public Map<String, String> quarkusClientProperties() {
+        return Map.of(
+                "quarkus.kubernetes-client.api-server-url", url(), "quarkus.kubernetes-client.trust-certs", "true");
+    }
+
     /** http://127.0.0.1:port (no trailing slash). */
+    @Override
     public String url() {
         return "http://127.0.0.1:" + webServer.getPort();
     }
@@ -147,10 +160,12 @@ public final class EmbeddedApi implements AutoCloseable {
         return webServer.getPort();
     }
 
+    @Override
     public String namespace() {
         return namespace;
     }
 
+    @Override
     public Config clientConfig() {
         return new ConfigBuilder(Config.empty())
                 .withMasterUrl(url())
@@ -160,11 +175,8 @@ public final class EmbeddedApi implements AutoCloseable {
                 .build();
     }
 
-    public KubernetesClient newClient() {
-        return new KubernetesClientBuilder().withConfig(clientConfig()).build();
-    }
-
     /** A kubeconfig for Fabric8-style clients (kubectl cannot use this API: it has no discovery). */
+    @Override
     public Path writeKubeconfig() throws IOException {
         Path file = dataDir.resolve("kubeconfig");
         String text = """
@@ -209,6 +221,7 @@ public final class EmbeddedApi implements AutoCloseable {
     }
 
     /** Saves now (a write within the last 200 ms included). */
+    @Override
     public void flush() {
         store.save(crud);
     }

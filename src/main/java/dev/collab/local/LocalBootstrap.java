@@ -3,6 +3,7 @@ package dev.collab.local;
 import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.config.CollabConfig;
+import dev.collab.local.controlplane.ControlPlaneBinaries;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.smallrye.config.PropertiesConfigSource;
@@ -27,7 +28,11 @@ import org.jboss.logging.Logger;
  */
 public final class LocalBootstrap {
     private static final Logger LOG = Logger.getLogger(LocalBootstrap.class);
-    private static volatile EmbeddedApi api;
+    /** Resolved values of collab.local.api, set as system properties for the app. */
+    static final String CONTROL_PLANE = "control-plane";
+
+    static final String EMBEDDED = "embedded";
+    private static volatile LocalApi api;
     private static final CountDownLatch API_CLOSED = new CountDownLatch(1);
 
     private LocalBootstrap() {}
@@ -52,8 +57,10 @@ public final class LocalBootstrap {
                                 + "(COLLAB_LOCAL_DATA_DIR) outside it",
                         dataDir, repo));
         int apiPort = collab.local().apiPort();
+        Optional<ControlPlaneBinaries> binaries = controlPlane(collab.local().api());
+        // on the control plane the sessions live where deploy/ puts them (namespace collab, Pod Security restricted)
         String namespace = config.getOptionalValue("quarkus.kubernetes-client.namespace", String.class)
-                .orElse("default");
+                .orElse(binaries.isPresent() ? "collab" : "default");
         String adminSecret = collab.router().adminTokenSecret();
         try {
             Files.createDirectories(dataDir);
@@ -62,21 +69,25 @@ public final class LocalBootstrap {
             throw new UncheckedIOException("cannot create the data dir " + dataDir, e);
         }
         String opencode = OpencodeInstaller.resolve(collab.local().opencodeCommand(), dataDir);
+        String sandbox = Sandbox.resolve(collab.local().sandbox());
 
-        EmbeddedApi started = EmbeddedApi.start(dataDir, namespace, apiPort);
+        LocalApi started = binaries.isPresent()
+                ? ControlPlaneApi.start(binaries.get(), dataDir, namespace, apiPort)
+                : EmbeddedApi.start(dataDir, namespace, apiPort);
         api = started;
         Path kubeconfig;
         try {
             kubeconfig = started.writeKubeconfig();
             ensureAdminToken(started, adminSecret, dataDir);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             started.close();
-            throw new UncheckedIOException(e);
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
+        System.setProperty("collab.local.api", binaries.isPresent() ? CONTROL_PLANE : EMBEDDED);
+        System.setProperty("collab.local.sandbox", sandbox);
         System.setProperty("collab.local.data-dir", dataDir.toString());
         System.setProperty("collab.local.opencode-command", opencode);
-        System.setProperty("quarkus.kubernetes-client.api-server-url", started.url());
-        System.setProperty("quarkus.kubernetes-client.trust-certs", "true");
+        started.quarkusClientProperties().forEach(System::setProperty);
         System.setProperty("quarkus.kubernetes-client.namespace", namespace);
         if (config.getOptionalValue("collab.router.session-domain", String.class)
                 .isEmpty()) {
@@ -91,9 +102,43 @@ public final class LocalBootstrap {
         System.setProperty("kubernetes.auth.tryKubeConfig", "false");
         System.setProperty("kubernetes.auth.tryServiceAccount", "false");
         LOG.infof(
-                "local mode: API %s (kubeconfig %s), namespace %s, opencode %s, data %s",
-                started.url(), kubeconfig, namespace, opencode, dataDir);
+                "local mode: Kubernetes API: %s at %s (kubeconfig %s), namespace %s, opencode %s, data %s",
+                started.description(), started.url(), kubeconfig, namespace, opencode, dataDir);
+        if (started instanceof ControlPlaneApi plane) {
+            LOG.infof("local mode: kubectl works: %s --kubeconfig %s get collab", plane.kubectl(), kubeconfig);
+        }
+        if (Sandbox.NONE.equals(sandbox)) {
+            LOG.warnf(
+                    "local mode: NO SANDBOX (collab.local.sandbox=%s, bubblewrap %s): every worker runs as this "
+                            + "user and its agent can read and change whatever this user can, including the other "
+                            + "sessions' HOME folders, %s/admin-token and the API state",
+                    collab.local().sandbox(),
+                    "none".equals(collab.local().sandbox()) ? "not wanted" : "not found or not usable",
+                    dataDir);
+        } else {
+            LOG.infof(
+                    "local mode: workers sandboxed with bubblewrap (%s): system read-only, only their own HOME "
+                            + "writable, no view of %s or of other sessions",
+                    sandbox, dataDir);
+        }
         return true;
+    }
+
+    /** The control plane binaries when collab.local.api allows them and they are built; empty: the embedded API. */
+    private static Optional<ControlPlaneBinaries> controlPlane(String choice) {
+        if (EMBEDDED.equals(choice)) {
+            return Optional.empty();
+        }
+        Optional<ControlPlaneBinaries> found = ControlPlaneBinaries.find();
+        if (found.isEmpty()) {
+            String why = "no control plane binaries (etcd, kube-apiserver, kube-controller-manager, kubectl) built by "
+                    + "tools/control-plane/build.sh (examples/local.sh builds them on its first start)";
+            if (CONTROL_PLANE.equals(choice)) {
+                throw new IllegalStateException("collab.local.api=control-plane but " + why);
+            }
+            LOG.warnf("local mode: %s: falling back to the embedded API (kubectl cannot use it)", why);
+        }
+        return found;
     }
 
     /**
@@ -111,7 +156,7 @@ public final class LocalBootstrap {
     }
 
     /** The router's admin token (key "token"), created once and persisted with the API state; also in a 0600 file. */
-    private static void ensureAdminToken(EmbeddedApi started, String name, Path dataDir) throws IOException {
+    private static void ensureAdminToken(LocalApi started, String name, Path dataDir) throws IOException {
         try (KubernetesClient client = started.newClient()) {
             var existing = client.secrets()
                     .inNamespace(started.namespace())
@@ -141,7 +186,7 @@ public final class LocalBootstrap {
 
     /** Saves the API state and stops the embedded API (idempotent); called last on shutdown. */
     public static void stopApi() {
-        EmbeddedApi running = api;
+        LocalApi running = api;
         if (running != null) {
             running.close();
         }

@@ -2,8 +2,10 @@ package dev.collab.local;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.InformerHandlers;
+import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +66,16 @@ public final class LocalKubelet implements AutoCloseable {
             return;
         }
         String uid = pod.getMetadata().getUid();
+        if (settings.bindsPods()) {
+            String node = pod.getSpec().getNodeName();
+            if (node == null || node.isEmpty()) {
+                bind(pod); // no scheduler: the update that sets spec.nodeName starts it
+                return;
+            }
+            if (!LocalNodeSettings.NODE_NAME.equals(node)) {
+                return;
+            }
+        }
         if (pod.getMetadata().getDeletionTimestamp() != null) {
             remove(pod);
             return;
@@ -88,7 +100,67 @@ public final class LocalKubelet implements AutoCloseable {
                     "local node: stopping pod %s/%s",
                     pod.getMetadata().getNamespace(), pod.getMetadata().getName());
             // terminate() waits up to the grace period: never on the informer's thread
-            CompletableFuture.runAsync(() -> runner.stop(!closed), stopper);
+            CompletableFuture.runAsync(() -> runner.stop(!closed), stopper)
+                    .thenCompose(v -> runner.stopped())
+                    .thenRunAsync(() -> finishDeletion(pod), stopper) // not on the interrupted pod thread
+                    .exceptionally(e -> {
+                        if (!closed) { // on node shutdown the stopper is gone: the pod stays for the next start
+                            LOG.warnf(
+                                    e,
+                                    "local node: pod %s not finished",
+                                    pod.getMetadata().getName());
+                        }
+                        return null;
+                    });
+        } else if (pod.getMetadata().getDeletionTimestamp() != null) {
+            finishDeletion(pod);
+        }
+    }
+
+    /** Takes a pod to itself, as the scheduler would (the binding subresource sets spec.nodeName). */
+    private void bind(Pod pod) {
+        try {
+            client.bindings()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .resource(new BindingBuilder()
+                            .withNewMetadata()
+                            .withName(pod.getMetadata().getName())
+                            .withUid(pod.getMetadata().getUid())
+                            .endMetadata()
+                            .withNewTarget()
+                            .withApiVersion("v1")
+                            .withKind("Node")
+                            .withName(LocalNodeSettings.NODE_NAME)
+                            .endTarget()
+                            .build())
+                    .create();
+            LOG.debugf(
+                    "local node: bound pod %s/%s",
+                    pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+        } catch (KubernetesClientException e) {
+            LOG.debugf("local node: pod %s not bound: %s", pod.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    /**
+     * On a control plane a deleted pod stays (Terminating) until its kubelet confirms its containers are gone with a
+     * deletion of grace period 0, as here; the embedded API deletes at once.
+     */
+    private void finishDeletion(Pod pod) {
+        if (!settings.bindsPods() || closed) {
+            return;
+        }
+        try {
+            var named = client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName());
+            Pod current = named.get();
+            if (current != null
+                    && pod.getMetadata().getUid().equals(current.getMetadata().getUid())) {
+                named.withGracePeriod(0).delete(); // not a replacement of the same name
+            }
+        } catch (KubernetesClientException e) {
+            LOG.debugf("local node: pod %s not deleted: %s", pod.getMetadata().getName(), e.getMessage());
         }
     }
 

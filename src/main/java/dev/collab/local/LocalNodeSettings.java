@@ -14,11 +14,22 @@ import java.util.List;
  * @param backoffBase       first CrashLoopBackOff delay (kubelet: 10 s), doubled per crash
  * @param backoffMax        longest CrashLoopBackOff delay (kubelet: 5 min)
  * @param retryDelay        wait before retrying a pod whose volumes or env cannot be prepared yet
+ * @param bindsPods         whether the node binds unscheduled pods to itself (a control plane without scheduler) and
+ *                          runs only pods bound to it; false on the embedded API (no binding subresource)
+ * @param sandbox           the bwrap executable workers run under, or {@code none}
  */
-public record LocalNodeSettings(Path dataDir, String opencodeCommand, String defaultNamespace, Duration backoffBase,
-        Duration backoffMax, Duration retryDelay) {
+public record LocalNodeSettings(
+        Path dataDir,
+        String opencodeCommand,
+        String defaultNamespace,
+        Duration backoffBase,
+        Duration backoffMax,
+        Duration retryDelay,
+        boolean bindsPods,
+        String sandbox) {
     /** The address every local pod (and the node) has: workers listen on loopback only. */
     public static final String POD_IP = "127.0.0.1";
+
     public static final String NODE_NAME = "collab-local";
     /** The container command word that stands for the opencode binary. */
     static final String OPENCODE = "opencode";
@@ -29,23 +40,54 @@ public record LocalNodeSettings(Path dataDir, String opencodeCommand, String def
      * extra CA certificates: without them a TLS-intercepting network breaks every provider call). Nothing else: no
      * XDG_* (would move opencode's state out of the session HOME) and no provider keys of the user's shell.
      */
-    static final List<String> NODE_ENV = List.of("PATH", "LANG", "LC_ALL", "TZ", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-            "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS");
+    static final List<String> NODE_ENV = List.of(
+            "PATH",
+            "LANG",
+            "LC_ALL",
+            "TZ",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "NO_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "no_proxy",
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "NODE_EXTRA_CA_CERTS");
 
     public static LocalNodeSettings of(Path dataDir, String opencodeCommand, String defaultNamespace) {
-        return new LocalNodeSettings(dataDir, opencodeCommand, defaultNamespace, Duration.ofSeconds(10), Duration.ofMinutes(5),
-                Duration.ofSeconds(2));
+        return new LocalNodeSettings(
+                dataDir,
+                opencodeCommand,
+                defaultNamespace,
+                Duration.ofSeconds(10),
+                Duration.ofMinutes(5),
+                Duration.ofSeconds(2),
+                false,
+                Sandbox.NONE);
     }
 
     public LocalNodeSettings withBackoff(Duration base, Duration max, Duration retry) {
-        return new LocalNodeSettings(dataDir, opencodeCommand, defaultNamespace, base, max, retry);
+        return new LocalNodeSettings(dataDir, opencodeCommand, defaultNamespace, base, max, retry, bindsPods, sandbox);
+    }
+
+    public LocalNodeSettings withNode(boolean binds, String sandboxCommand) {
+        return new LocalNodeSettings(
+                dataDir, opencodeCommand, defaultNamespace, backoffBase, backoffMax, retryDelay, binds, sandboxCommand);
+    }
+
+    public boolean sandboxed() {
+        return !Sandbox.NONE.equals(sandbox);
     }
 
     /** Folder of one session: HOME, materialised secrets, per-pod folders and the worker log. */
     public Path sessionDir(String namespace, String name) {
         return defaultNamespace.equals(namespace)
                 ? dataDir.resolve("sessions").resolve(name)
-                : dataDir.resolve("namespaces").resolve(namespace).resolve("sessions").resolve(name);
+                : dataDir.resolve("namespaces")
+                        .resolve(namespace)
+                        .resolve("sessions")
+                        .resolve(name);
     }
 
     /** The delay before restart number {@code crashes} (1-based): base * 2^(crashes-1), capped at max. */

@@ -227,6 +227,31 @@ final class PodFiles {
                 : base.resolve(rest.substring(1)).toString();
     }
 
+    /**
+     * What the container sees in its sandbox: the pod's scratch folder, and each mounted volume (read-only when the
+     * mount says so or it is a Secret or ConfigMap).
+     */
+    List<Sandbox.Mount> sandboxMounts(Container container) {
+        List<Sandbox.Mount> out = new ArrayList<>(List.of(new Sandbox.Mount(podDir, true)));
+        for (VolumeMount m : mounts(container)) {
+            Path base = volumeDirs.get(m.getName());
+            if (base == null) {
+                continue;
+            }
+            if (m.getSubPath() != null && !m.getSubPath().isBlank()) {
+                base = base.resolve(m.getSubPath());
+            }
+            Volume v = volumes().stream()
+                    .filter(x -> x.getName().equals(m.getName()))
+                    .findFirst()
+                    .orElseThrow();
+            boolean writable =
+                    !Boolean.TRUE.equals(m.getReadOnly()) && v.getSecret() == null && v.getConfigMap() == null;
+            out.add(new Sandbox.Mount(base, writable));
+        }
+        return out;
+    }
+
     /** The folder standing for the container's /tmp: its /tmp mount, else a per-pod folder. */
     Path tmpDir(Container container) throws IOException {
         String mapped = map(container, "/tmp");

@@ -3,7 +3,6 @@ package dev.collab.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.collab.api.AccountStatus;
@@ -21,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * of two api-key accounts (accounts.json). The session keeps answering while its first account is rate limited,
  * and the collab app sees the cooldown in GET /collab/session/{s}. Needs opencode like IsolationProofIT.
  */
+@RealLocalMode
 class AccountPoolProofIT {
     private static final String NS = LocalModeRun.NS;
     private static final String FIRST = "sk-pool-first-0001-real";
@@ -43,8 +42,6 @@ class AccountPoolProofIT {
 
     @BeforeAll
     static void startLocalMode() throws Exception {
-        Optional<String> skip = LocalModeRun.skipReason("AccountPoolProofIT");
-        assumeTrue(skip.isEmpty(), skip.orElse(null));
         anthropic = new FakeAnthropic();
         app = LocalModeRun.start(
                 Path.of("target/account-pool-proof"),

@@ -20,8 +20,11 @@ import java.util.stream.Collectors;
  * and the process that opened the connection) and answers POST .../messages with a minimal streamed completion.
  */
 final class FakeAnthropic implements AutoCloseable {
-    /** One request as it reached the endpoint; pid -1 when the owning process could not be found. */
-    record Recorded(String path, String apiKey, String authorization, long pid, String body) {
+    /**
+     * One request as it reached the endpoint; pid -1 when the owning process could not be found. {@code ancestors}:
+     * the sender's parent chain when it arrived (a sandboxed worker's process runs below the bwrap the node started).
+     */
+    record Recorded(String path, String apiKey, String authorization, long pid, String body, List<Long> ancestors) {
         /** Whether the request carries this text (a prompt names its session: "Say hello to alice"). */
         boolean mentions(String text) {
             return body.contains(text);
@@ -34,7 +37,9 @@ final class FakeAnthropic implements AutoCloseable {
 
         /** From worker {@code pid} of {@code session} (by the session's own base URL when the process was not told). */
         boolean from(String session, long workerPid) {
-            return pid == workerPid || (pid == -1 && path.startsWith("/" + session + "/"));
+            return pid == workerPid
+                    || (pid != -1 && ancestors.contains(workerPid))
+                    || (pid == -1 && path.startsWith("/" + session + "/"));
         }
     }
 
@@ -67,6 +72,16 @@ final class FakeAnthropic implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    static List<Long> ancestors(long pid) {
+        List<Long> out = new java.util.ArrayList<>();
+        var parent = ProcessHandle.of(pid).flatMap(ProcessHandle::parent);
+        while (parent.isPresent() && out.size() < 16) {
+            out.add(parent.get().pid());
+            parent = parent.get().parent();
+        }
+        return out;
+    }
+
     /** From now on the account of this api key answers 429 (retry-after 3600), as an exhausted account does. */
     void rateLimit(String apiKey) {
         limited.add(apiKey);
@@ -83,7 +98,8 @@ final class FakeAnthropic implements AutoCloseable {
                     exchange.getRequestHeaders().getFirst("x-api-key"),
                     exchange.getRequestHeaders().getFirst("authorization"),
                     pid,
-                    requestBody));
+                    requestBody,
+                    ancestors(pid)));
             if (!"POST".equals(exchange.getRequestMethod())
                     || !exchange.getRequestURI().getPath().endsWith("/messages")) {
                 exchange.sendResponseHeaders(404, -1);

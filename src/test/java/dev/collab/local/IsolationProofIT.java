@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
@@ -26,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +39,7 @@ import org.junit.jupiter.api.Test;
  * Needs opencode: on the PATH, at .collab-local/opencode (.ci/install-opencode.sh puts it there), or
  * -Dcollab.it.opencode=/path/to/opencode. Skipped with a message otherwise.
  */
+@RealLocalMode(controlPlane = true)
 class IsolationProofIT {
     private static final String NS = LocalModeRun.NS;
     private static final String ALICE_KEY = "sk-alice-0001-do-not-share";
@@ -57,11 +56,10 @@ class IsolationProofIT {
 
     @BeforeAll
     static void startLocalMode() throws Exception {
-        Optional<String> skip = LocalModeRun.skipReason("IsolationProofIT");
-        assumeTrue(skip.isEmpty(), skip.orElse(null));
         anthropic = new FakeAnthropic();
         // A worker that hangs gets 504 after 45 s, and the proof fails: there is no restart-on-hang path.
-        local = LocalModeRun.start(Path.of("target/isolation-proof"), Map.of("COLLAB_ROUTER_UPSTREAM_TIMEOUT", "45s"));
+        local = LocalModeRun.startOnControlPlane(
+                Path.of("target/isolation-proof"), Map.of("COLLAB_ROUTER_UPSTREAM_TIMEOUT", "45s"));
         client = local.client();
         dataDir = local.dataDir();
         routerUrl = local.routerUrl();
@@ -126,6 +124,7 @@ class IsolationProofIT {
 
         assertOnlyOwnCredential("alice", alicePid, ALICE_KEY);
         assertOnlyOwnCredential("bob", bobPid, BOB_KEY);
+        assertSandboxed("alice", aliceToken, ALICE_KEY, BOB_KEY);
 
         // opencode installs its config-dir dependencies in the background after the first prompt, ignoring SIGTERM
         // meanwhile; a worker replaced in that window leaves state that stalls the next one for minutes (seen with
@@ -207,6 +206,63 @@ class IsolationProofIT {
                 assertNotEquals(key, r.apiKey(), "another session's worker sent " + session + "'s credential");
             } // else: the same session's earlier or later worker, checked with its own pid and key
         }
+    }
+
+    /**
+     * From inside the session's worker (opencode's shell endpoint, through the router with the session token): its
+     * own HOME is readable (the shell ran), the other session's HOME, the router's admin token, the kubeconfig and
+     * the API state (etcd's data) are not there, and no process of local mode is in view.
+     */
+    private static void assertSandboxed(String session, String token, String ownKey, String otherKey) throws Exception {
+        String other = "alice".equals(session) ? "bob" : "alice";
+        String adminToken = local.adminToken();
+        String apiToken = Files.readAllLines(dataDir.resolve("kubeconfig")).stream()
+                .filter(l -> l.contains("token:"))
+                .map(l -> l.substring(l.indexOf("token:") + 6).replaceAll("[\\s\"}]", ""))
+                .findFirst()
+                .orElseThrow();
+        String auth = ".local/share/opencode/auth.json";
+        String command = String.join(
+                "; ",
+                "cat " + local.home(session).resolve(auth),
+                "cat " + local.home(other).resolve(auth),
+                "ls -R " + local.home(other),
+                "cat " + dataDir.resolve("admin-token"),
+                "cat " + dataDir.resolve("kubeconfig"),
+                "ls -R " + dataDir.resolve("control-plane"),
+                "ls " + dataDir,
+                "cat /proc/" + local.appPid() + "/environ",
+                "echo SHELL-DONE");
+        String base = routerUrl + "/s/" + session;
+        HttpResponse<String> created = local.createOpencodeSession(session, token);
+        assertEquals(200, created.statusCode(), created.body());
+        String id = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper()
+                .readTree(created.body())
+                .get("id")
+                .asText();
+        HttpResponse<String> shell = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/session/" + id + "/shell"))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                io.fabric8.kubernetes.client.utils.Serialization.asJson(
+                                        Map.of("agent", "build", "command", command))))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        String out = shell.body();
+        System.out.println("ISOLATION PROOF (sandbox): " + session + "'s shell ran: " + command);
+        assertEquals(200, shell.statusCode(), out);
+        assertTrue(out.contains("SHELL-DONE") && out.contains(ownKey), "the shell ran and read its own HOME: " + out);
+        assertFalse(out.contains(otherKey), session + "'s shell read " + other + "'s HOME");
+        assertFalse(out.contains("opencode.json"), session + "'s shell listed " + other + "'s HOME: " + out);
+        assertFalse(out.contains(adminToken), session + "'s shell read the router's admin token");
+        assertFalse(out.contains(apiToken), session + "'s shell read the kubeconfig's token");
+        assertFalse(
+                out.contains("member") || out.contains("sa.key"), session + "'s shell listed the API state: " + out);
+        assertFalse(out.contains("COLLAB_ROLE"), session + "'s shell read local mode's environment: " + out);
+        // and the files are really there, outside the sandbox
+        assertTrue(Files.readString(local.home(other).resolve(auth)).contains(otherKey));
+        assertTrue(Files.isDirectory(dataDir.resolve("control-plane/etcd/member")));
     }
 
     private static boolean from(String session, FakeAnthropic.Recorded r, long pid) {

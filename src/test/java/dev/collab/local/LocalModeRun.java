@@ -54,23 +54,26 @@ final class LocalModeRun {
     private KubernetesClient client;
 
     /**
-     * Why a proof named {@code proof} cannot run here (no opencode, no packaged app), or empty. Printed too: an
-     * assumption in @BeforeAll is reported as 0 tests, so the build log has to say it.
+     * Starts local mode on the embedded API without sandbox (as before issue 16; {@code env} may say otherwise);
+     * {@code work} (under target/) receives its log and, at {@link #stop}, the worker logs.
      */
-    static Optional<String> skipReason(String proof) {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        String skip = RealOpencode.find().isEmpty()
-                ? proof + " SKIPPED: the proof needs opencode (run .ci/install-opencode.sh, "
-                        + "put opencode on the PATH or set -Dcollab.it.opencode)"
-                : !Files.isRegularFile(jar) ? proof + " SKIPPED: " + jar + " is missing (runs in ./mvnw verify)" : null;
-        if (skip != null) {
-            System.out.println(skip);
-        }
-        return Optional.ofNullable(skip);
+    static LocalModeRun start(Path work, Map<String, String> env) throws Exception {
+        return startWith(work, defaults("embedded", "none", env));
     }
 
-    /** Starts local mode; {@code work} (under target/) receives its log and, at {@link #stop}, the worker logs. */
-    static LocalModeRun start(Path work, Map<String, String> env) throws Exception {
+    /** Local mode on the real control plane with every worker under bwrap (both required), namespace {@link #NS}. */
+    static LocalModeRun startOnControlPlane(Path work, Map<String, String> env) throws Exception {
+        return startWith(work, defaults("control-plane", "bwrap", env));
+    }
+
+    private static Map<String, String> defaults(String api, String sandbox, Map<String, String> env) {
+        Map<String, String> all = new LinkedHashMap<>(Map.of(
+                "COLLAB_LOCAL_API", api, "COLLAB_LOCAL_SANDBOX", sandbox, "QUARKUS_KUBERNETES_CLIENT_NAMESPACE", NS));
+        all.putAll(env);
+        return all;
+    }
+
+    private static LocalModeRun startWith(Path work, Map<String, String> env) throws Exception {
         PodFiles.deleteTree(work);
         Files.createDirectories(work);
         // outside the repository: a session workspace inside a git work tree would make it opencode's project

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.collab.api.CollabLabels;
@@ -28,7 +27,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,6 +45,7 @@ import org.junit.jupiter.api.Test;
  *
  * Needs opencode (as {@link IsolationProofIT}); skipped with a message otherwise.
  */
+@RealLocalMode
 class OAuthIsolationProofIT {
     private static final String ALICE_API_KEY = "sk-alice-0001-api-key-never-sent";
     private static final String ALICE_REFRESH = "ort-alice-0001-do-not-share";
@@ -63,8 +62,6 @@ class OAuthIsolationProofIT {
 
     @BeforeAll
     static void startLocalMode() throws Exception {
-        Optional<String> skip = LocalModeRun.skipReason("OAuthIsolationProofIT");
-        assumeTrue(skip.isEmpty(), skip.orElse(null));
         anthropic = new FakeAnthropic();
         oauth = new FakeClaudeOAuth();
         local = LocalModeRun.start(Path.of("target/oauth-proof"), Map.of());

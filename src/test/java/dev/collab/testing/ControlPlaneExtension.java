@@ -1,5 +1,6 @@
 package dev.collab.testing;
 
+import dev.collab.local.controlplane.ControlPlaneBinaries;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

@@ -14,7 +14,7 @@ public final class Kubectl {
     private final Path binary;
     private final Path kubeconfig;
 
-    Kubectl(Path binary, Path kubeconfig) {
+    public Kubectl(Path binary, Path kubeconfig) {
         this.binary = binary;
         this.kubeconfig = kubeconfig;
     }

@@ -1,5 +1,6 @@
 package dev.collab.testing;
 
+import dev.collab.local.controlplane.ManagedProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

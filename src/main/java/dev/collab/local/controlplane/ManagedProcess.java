@@ -1,4 +1,4 @@
-package dev.collab.testing;
+package dev.collab.local.controlplane;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A child process whose output goes to a log file; stopped with SIGTERM, then SIGKILL after a grace period. */
-final class ManagedProcess implements AutoCloseable {
+public final class ManagedProcess implements AutoCloseable {
     private final String name;
     private final Path log;
     private final Process process;
@@ -20,15 +20,23 @@ final class ManagedProcess implements AutoCloseable {
         this.process = process;
     }
 
-    static ManagedProcess start(String name, Path logDir, List<String> command) {
+    public static ManagedProcess start(String name, Path logDir, List<String> command) {
         return start(name, logDir, command, Map.of());
     }
 
-    static ManagedProcess start(String name, Path logDir, List<String> command, Map<String, String> env) {
+    public static ManagedProcess start(String name, Path logDir, List<String> command, Map<String, String> env) {
+        return start(name, logDir, command, env, null);
+    }
+
+    /** Started in {@code workDir} (null: this JVM's), where relative paths of its arguments resolve. */
+    static ManagedProcess start(String name, Path logDir, List<String> command, Map<String, String> env, Path workDir) {
         Path log = logDir.resolve(name + ".log");
         try {
             ProcessBuilder builder =
                     new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            if (workDir != null) {
+                builder.directory(workDir.toFile());
+            }
             builder.environment().putAll(env);
             Process process = builder.start();
             return new ManagedProcess(name, log, process);
@@ -37,20 +45,20 @@ final class ManagedProcess implements AutoCloseable {
         }
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
     /** The last lines of the log, for failure messages. */
-    String tail(int lines) {
+    public String tail(int lines) {
         try {
             List<String> all = Files.readAllLines(log);
             return name + " (" + (alive() ? "running" : "exited " + process.exitValue()) + "), last lines of " + log
@@ -61,7 +69,7 @@ final class ManagedProcess implements AutoCloseable {
     }
 
     /** SIGKILL, and wait until it is gone. */
-    void kill() {
+    public void kill() {
         try {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

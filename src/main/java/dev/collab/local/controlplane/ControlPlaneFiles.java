@@ -1,19 +1,24 @@
-package dev.collab.testing;
+package dev.collab.local.controlplane;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** The files a test control plane is configured with, all inside its own directory. */
-record ControlPlaneFiles(Path dir) {
+/**
+ * The files a control plane is configured with, all inside its own directory (0700): static tokens (new each start),
+ * the service-account signing key (kept, so issued tokens stay valid across restarts), the audit policy, the API
+ * server's self-signed serving certificate (written by kube-apiserver on its first start, reused after).
+ */
+public record ControlPlaneFiles(Path dir) {
 
-    static ControlPlaneFiles at(Path dir) {
+    public static ControlPlaneFiles at(Path dir) {
         return new ControlPlaneFiles(dir);
     }
 
@@ -25,9 +30,14 @@ record ControlPlaneFiles(Path dir) {
             // token,user,uid,"groups": the admin and the controller manager are cluster administrators here.
             Files.writeString(
                     files.tokens(),
-                    adminToken + "," + ControlPlane.ADMIN + ",admin,\"system:masters\"\n" + controllerManagerToken
+                    adminToken + "," + KubeControlPlane.ADMIN + ",admin,\"system:masters\"\n" + controllerManagerToken
                             + ",system:kube-controller-manager,kcm,\"system:masters\"\n");
-            Files.writeString(files.serviceAccountKey(), serviceAccountKeyPem());
+            if (!Files.isRegularFile(files.serviceAccountKey())) {
+                Files.writeString(files.serviceAccountKey(), serviceAccountKeyPem());
+            }
+            restrict(dir);
+            restrict(files.tokens());
+            restrict(files.serviceAccountKey());
             Files.writeString(files.auditPolicy(), """
                     # Every write, and every request of a ServiceAccount (so a 403 of the operator or router
                     # shows), at Metadata level: no bodies, so no Secret value.
@@ -48,32 +58,43 @@ record ControlPlaneFiles(Path dir) {
     }
 
     /** A kubeconfig that trusts the API server's self-signed serving certificate and sends a bearer token. */
-    static void kubeconfig(Path file, String url, Path ca, String token) {
+    public static void kubeconfig(Path file, String url, Path ca, String token, String namespace) {
         try {
             Files.writeString(file, """
                     apiVersion: v1
                     kind: Config
                     clusters:
-                      - name: collab-test
+                      - name: collab
                         cluster: {server: "%s", certificate-authority: "%s"}
                     users:
                       - name: user
                         user: {token: "%s"}
                     contexts:
-                      - name: collab-test
-                        context: {cluster: collab-test, user: user}
-                    current-context: collab-test
-                    """.formatted(url, ca, token));
+                      - name: collab
+                        context: {cluster: collab, user: user, namespace: "%s"}
+                    current-context: collab
+                    """.formatted(url, ca, token, namespace));
+            restrict(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    static void delete(Path dir) {
+    public static void delete(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // best effort: the directory is in a temp location
+        }
+    }
+
+    /** Owner only (no-op where POSIX permissions do not exist). */
+    static void restrict(Path path) {
+        try {
+            Files.setPosixFilePermissions(
+                    path, PosixFilePermissions.fromString(Files.isDirectory(path) ? "rwx------" : "rw-------"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system
         }
     }
 
@@ -90,28 +111,28 @@ record ControlPlaneFiles(Path dir) {
         }
     }
 
-    Path certDir() {
+    public Path certDir() {
         return dir.resolve("certs");
     }
 
     /** Written by kube-apiserver at start-up (self-signed for 127.0.0.1); clients trust it as their CA. */
-    Path servingCert() {
+    public Path servingCert() {
         return certDir().resolve("apiserver.crt");
     }
 
-    Path tokens() {
+    public Path tokens() {
         return dir.resolve("tokens.csv");
     }
 
-    Path serviceAccountKey() {
+    public Path serviceAccountKey() {
         return dir.resolve("sa.key");
     }
 
-    Path auditPolicy() {
+    public Path auditPolicy() {
         return dir.resolve("audit-policy.yaml");
     }
 
-    Path auditLog() {
+    public Path auditLog() {
         return dir.resolve("audit.log");
     }
 }

@@ -1,4 +1,4 @@
-package dev.collab.testing;
+package dev.collab.local.controlplane;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,18 +13,21 @@ import java.util.Optional;
  * version read from {@code tools/control-plane/versions.env}.
  */
 public record ControlPlaneBinaries(Path dir) {
-    static final List<String> NAMES = List.of("etcd", "kube-apiserver", "kube-controller-manager", "kubectl");
+    public static final List<String> NAMES = List.of("etcd", "kube-apiserver", "kube-controller-manager", "kubectl");
     static final Path VERSIONS = Path.of("tools/control-plane/versions.env");
 
     /** The binaries when all four are there and executable. */
     public static Optional<ControlPlaneBinaries> find() {
+        if (System.getenv("COLLAB_CONTROL_PLANE_BIN") == null && !Files.isRegularFile(VERSIONS)) {
+            return Optional.empty(); // not started from the repository: no build to look for
+        }
         ControlPlaneBinaries binaries = new ControlPlaneBinaries(location());
         return NAMES.stream().allMatch(n -> Files.isExecutable(binaries.dir.resolve(n)))
                 ? Optional.of(binaries)
                 : Optional.empty();
     }
 
-    static Path location() {
+    public static Path location() {
         String explicit = System.getenv("COLLAB_CONTROL_PLANE_BIN");
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit);
@@ -35,7 +38,7 @@ public record ControlPlaneBinaries(Path dir) {
         return Path.of(root, kubernetesVersion(), "bin");
     }
 
-    static String kubernetesVersion() {
+    public static String kubernetesVersion() {
         try {
             return Files.readAllLines(VERSIONS).stream()
                     .filter(l -> l.startsWith("K8S_VERSION="))
