@@ -215,8 +215,9 @@ class LifecycleTest {
                 Pod pod = h.client.pods().inNamespace(NS).withName("mute").get();
                 return pod != null && !pod.getMetadata().getUid().equals(firstPod);
             });
-            // the third unanswered request restarted it; the new pod (same hung port here) may have been asked once
-            assertThat(asked.get()).isBetween(AnswerWatch.TRIES, AnswerWatch.TRIES + 1);
+            // the third unanswered request restarted it; the new pod (same hung port here) is asked too, once or
+            // more depending on how soon this thread sees the replacement (5 seen under load), so no upper bound
+            assertThat(asked.get()).isGreaterThanOrEqualTo(AnswerWatch.TRIES);
             assertThat(eventReasons("mute")).contains("Unresponsive");
             for (var s : held) {
                 s.close();
