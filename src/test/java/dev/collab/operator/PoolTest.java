@@ -213,6 +213,10 @@ class PoolTest {
                                 .findFirst()
                                 .orElse(null),
                         Objects::nonNull);
+        // Only once the operator has removed it as failed may new workers start well: switched earlier, the fake
+        // kubelet could make this very pod Ready before it ever crashed (seen in a full run).
+        await().atMost(OperatorHarness.WAIT)
+                .until(() -> h.client.pods().inNamespace(NS).withName(crashed).get() == null);
 
         h.kubelet.behaveForPool("default", FakeKubelet.Behaviour.READY);
         List<Pod> warm = awaitWarm("default", 1);
