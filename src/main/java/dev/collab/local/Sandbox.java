@@ -153,10 +153,13 @@ final class Sandbox {
                 }
             }
         }
-        // only what a hidden folder covers, and never a folder that holds a hidden one (it would show it again)
+        // only what a hidden folder covers (/tmp is always hidden: a clone under /tmp keeps its opencode there), and
+        // never a folder that holds a hidden one (it would show it again)
+        List<Path> covering = new ArrayList<>(hidden);
+        covering.add(Path.of("/tmp"));
         return tools.stream()
-                .filter(t -> hidden.stream().anyMatch(t::startsWith))
-                .filter(t -> hidden.stream().noneMatch(h -> h.startsWith(t)))
+                .filter(t -> covering.stream().anyMatch(t::startsWith))
+                .filter(t -> covering.stream().noneMatch(h -> h.startsWith(t)))
                 .distinct()
                 .map(t -> new Mount(t, false))
                 .toList();

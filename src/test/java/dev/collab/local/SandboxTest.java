@@ -49,6 +49,15 @@ class SandboxTest {
                 .containsExactly(Path.of("/home/me/repo/.collab-local/opencode"), Path.of("/home/me/.local/bin"));
         assertThat(tools).noneMatch(Sandbox.Mount::writable);
         assertThat(Sandbox.installRoot(Path.of("/usr/local/bin/opencode"))).isEqualTo(Path.of("/usr/local/bin"));
+
+        // /tmp is always an empty tmpfs inside: an installation under it (a clone in /tmp, as CI may make) is bound
+        // back, or the worker cannot even start (seen in a CI rehearsal: "execvp ... No such file or directory")
+        assertThat(Sandbox.toolMounts(
+                        "/tmp/ci/repo/.collab-local/opencode/node_modules/.bin/opencode",
+                        "/usr/bin",
+                        List.of(DATA, USER_HOME)))
+                .extracting(Sandbox.Mount::path)
+                .containsExactly(Path.of("/tmp/ci/repo/.collab-local/opencode"));
     }
 
     @Test
