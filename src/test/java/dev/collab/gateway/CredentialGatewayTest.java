@@ -10,7 +10,6 @@ import dev.collab.api.CredentialsMode;
 import dev.collab.api.Placeholders;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.SessionUsage;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -71,25 +70,7 @@ class CredentialGatewayTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server.expectCustomResource(CollabSession.crdContext());
-        for (String ns : List.of(NS, KEY_NS)) {
-            client.resource(new NamespaceBuilder()
-                            .withNewMetadata()
-                            .withName(ns)
-                            .endMetadata()
-                            .build())
-                    .createOr(r -> r.update());
-        }
-        client.secrets()
-                .inNamespace(KEY_NS)
-                .resource(new SecretBuilder()
-                        .withNewMetadata()
-                        .withName("collab-gateway-key")
-                        .endMetadata()
-                        .addToData(
-                                Placeholders.KEY_DATA_KEY, Base64.getEncoder().encodeToString(KEY))
-                        .build())
-                .create();
+        PoolGatewayFixture.prepareCluster(server, client);
         credentials(
                 "alice-creds",
                 "alice@example.com",

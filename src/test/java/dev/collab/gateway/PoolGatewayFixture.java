@@ -47,8 +47,8 @@ import org.awaitility.Awaitility;
 final class PoolGatewayFixture implements AutoCloseable {
     static final String NS = "team";
     static final String OWNER = "ann@example.com";
-    private static final String KEY_NS = "collab-system";
-    private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    static final String KEY_NS = "collab-system";
+    static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     final SettableClock clock = new SettableClock(Instant.parse("2026-11-30T10:00:00Z"));
@@ -70,7 +70,8 @@ final class PoolGatewayFixture implements AutoCloseable {
         }
     }
 
-    private void start(KubernetesMockServer server, Map<String, String> sessions) throws Exception {
+    /** The namespaces of sessions (team) and of the gateway (collab-system), and the gateway's placeholder key. */
+    static void prepareCluster(KubernetesMockServer server, KubernetesClient client) {
         server.expectCustomResource(CollabSession.crdContext());
         for (String ns : List.of(NS, KEY_NS)) {
             client.resource(new NamespaceBuilder()
@@ -90,6 +91,10 @@ final class PoolGatewayFixture implements AutoCloseable {
                                 Placeholders.KEY_DATA_KEY, Base64.getEncoder().encodeToString(KEY))
                         .build())
                 .create();
+    }
+
+    private void start(KubernetesMockServer server, Map<String, String> sessions) throws Exception {
+        prepareCluster(server, client);
         sessions.forEach(this::session);
         provider = new ScriptedAnthropic(vertx);
         for (int i = 0; i < 2; i++) {
