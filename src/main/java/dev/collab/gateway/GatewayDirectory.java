@@ -6,6 +6,7 @@ import dev.collab.api.CredentialsMode;
 import dev.collab.api.DailyBudget;
 import dev.collab.api.InformerHandlers;
 import dev.collab.api.Placeholders;
+import dev.collab.api.SessionInformers;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -53,23 +54,8 @@ public class GatewayDirectory implements AutoCloseable {
                 .runnableInformer(0);
         keyInformer.addEventHandler(InformerHandlers.of(s -> setKey(Placeholders.keyFrom(s)), s -> setKey(null)));
         begin(keyInformer);
-        if (settings.namespaces().isEmpty()) {
-            watch(
-                    client.resources(CollabSession.class).inAnyNamespace().runnableInformer(0),
-                    client.secrets()
-                            .inAnyNamespace()
-                            .withLabel(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE)
-                            .runnableInformer(0));
-        } else {
-            for (String ns : settings.namespaces()) {
-                watch(
-                        client.resources(CollabSession.class).inNamespace(ns).runnableInformer(0),
-                        client.secrets()
-                                .inNamespace(ns)
-                                .withLabel(CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE)
-                                .runnableInformer(0));
-            }
-        }
+        SessionInformers.forEachNamespace(
+                client, settings.namespaces(), CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE, this::watch);
     }
 
     private void watch(SharedIndexInformer<CollabSession> sessionInformer, SharedIndexInformer<Secret> secretInformer) {

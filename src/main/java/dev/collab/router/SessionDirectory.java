@@ -4,6 +4,7 @@ import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.InformerHandlers;
+import dev.collab.api.SessionInformers;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.SessionStates;
 import dev.collab.api.StoppedReason;
@@ -66,23 +67,12 @@ public class SessionDirectory implements AutoCloseable {
 
     /** Starts the informers without waiting for them to sync (readiness reports the sync). */
     public void start() {
-        if (settings.namespaces().isEmpty()) {
-            startSessionInformers(
-                    client.resources(CollabSession.class).inAnyNamespace().runnableInformer(0),
-                    client.secrets()
-                            .inAnyNamespace()
-                            .withLabel(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS)
-                            .runnableInformer(0));
-        } else {
-            for (String ns : settings.namespaces()) {
-                startSessionInformers(
-                        client.resources(CollabSession.class).inNamespace(ns).runnableInformer(0),
-                        client.secrets()
-                                .inNamespace(ns)
-                                .withLabel(CollabLabels.ROLE, CollabLabels.ROLE_ACCESS)
-                                .runnableInformer(0));
-            }
-        }
+        SessionInformers.forEachNamespace(
+                client,
+                settings.namespaces(),
+                CollabLabels.ROLE,
+                CollabLabels.ROLE_ACCESS,
+                this::startSessionInformers);
         SharedIndexInformer<Secret> admin = client.secrets()
                 .inNamespace(settings.routerNamespace())
                 .withName(settings.adminTokenSecret())
