@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the wrapper modules' go.mod/go.sum from versions.env.
+# Regenerates the wrapper modules' go.mod/go.sum from versions.env (the k8s.io/kubernetes wrapper also serves
+# tools/node/build.sh: kubelet, kube-scheduler and kube-proxy).
 # k8s.io/kubernetes requires its staging modules (k8s.io/api, client-go, ...) at v0.0.0 and replaces them
 # with ./staging/...; a wrapper that requires it must replace each of them with the published v0.Y.Z.
 # The list is taken from the release's own go.mod (its require block), never written by hand.
@@ -34,7 +35,7 @@ go_line=$(grep -m1 '^go ' "$release_mod")
   echo ")"
 } > kubernetes/go.mod
 rm -f kubernetes/go.sum
-(cd kubernetes && for cmd in kube-apiserver kube-controller-manager kubectl; do
+(cd kubernetes && for cmd in kube-apiserver kube-controller-manager kubectl kubelet kube-scheduler kube-proxy; do
    echo "resolving k8s.io/kubernetes/cmd/$cmd" >&2
    go get -tool "k8s.io/kubernetes/cmd/$cmd@$K8S_VERSION"
  done)

@@ -54,17 +54,39 @@ readinessProbe:
   failureThreshold: 3
 {{- end }}
 
-{{/* Egress rules shared by operator and router: DNS and the API server. */}}
-{{- define "collab.controlPlaneEgress" -}}
-- ports:
+{{/* Egress to DNS: the cluster DNS pods only (and listed node-local caches), never any address on port 53. */}}
+{{- define "collab.dnsEgress" -}}
+{{- $dns := .Values.networkPolicy.dns }}
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: {{ $dns.namespace }}
+      podSelector:
+        matchLabels:
+          {{- toYaml $dns.podLabels | nindent 10 }}
+    {{- range $dns.cidrs }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+  ports:
     - protocol: UDP
       port: 53
     - protocol: TCP
       port: 53
+{{- end }}
+
+{{/* Egress rules shared by operator, router and gateway: DNS and the API server. Without apiServer.cidrs the
+     gateway's rule leaves out port 443: a ports-only rule on 443 would let it reach any address there, private
+     ranges included, and void its provider rule's exclusions (clusters whose API server listens on 443 list
+     its address in apiServer.cidrs). */}}
+{{- define "collab.controlPlaneEgress" -}}
+{{- include "collab.dnsEgress" . }}
 - ports:
     {{- range .Values.networkPolicy.apiServer.ports }}
+    {{- if or $.Values.networkPolicy.apiServer.cidrs (not $.gatewayRule) (ne (int .) 443) }}
     - protocol: TCP
       port: {{ . }}
+    {{- end }}
     {{- end }}
   {{- with .Values.networkPolicy.apiServer.cidrs }}
   to:

@@ -541,11 +541,42 @@ final class DeployInvariants {
                 assertFalse(
                         r.getPorts() == null || r.getPorts().isEmpty(),
                         name + ": egress rule without ports (allows all) " + r);
+                if (ports(r.getPorts()).contains(53)) {
+                    assertTrue(isClusterDns(r, name), name + ": DNS only to the cluster DNS pods " + r);
+                }
+                boolean anyAddress = r.getTo() == null || r.getTo().isEmpty();
+                if (name.equals(GATEWAY) && anyAddress) {
+                    // a ports-only rule on the provider's port would void the provider rule's exclusions
+                    assertFalse(ports(r.getPorts()).contains(443), name + ": 443 to any address " + r);
+                }
             }
             for (NetworkPolicyIngressRule r : p.getSpec().getIngress()) {
                 assertEquals(List.of(8080), ports(r.getPorts()), name + ": ingress only on 8080");
             }
         }
+    }
+
+    /**
+     * A DNS rule: ports 53 only, to the cluster DNS pods (kube-system, k8s-app=kube-dns) or listed addresses; a DNS
+     * rule to any address would be a tunnel out on port 53.
+     */
+    static boolean isClusterDns(NetworkPolicyEgressRule r, String at) {
+        if (!ports(r.getPorts()).equals(List.of(53))) {
+            return false;
+        }
+        assertFalse(r.getTo() == null || r.getTo().isEmpty(), at + ": DNS to any address");
+        for (NetworkPolicyPeer peer : r.getTo()) {
+            if (peer.getIpBlock() != null) {
+                assertTrue(peer.getIpBlock().getCidr().endsWith("/32"), at + ": DNS to a whole range " + peer);
+                continue;
+            }
+            assertEquals(
+                    Map.of("kubernetes.io/metadata.name", "kube-system"),
+                    peer.getNamespaceSelector().getMatchLabels(),
+                    at + ": DNS namespace");
+            assertEquals(Map.of("k8s-app", "kube-dns"), peer.getPodSelector().getMatchLabels(), at + ": DNS pods");
+        }
+        return true;
     }
 
     /** Every port some egress rule of the policy opens. */
@@ -569,8 +600,8 @@ final class DeployInvariants {
         boolean dns = false;
         boolean gateway = false;
         for (NetworkPolicyEgressRule r : p.getSpec().getEgress()) {
-            if (r.getTo() == null || r.getTo().isEmpty()) {
-                assertEquals(Set.of(53), new HashSet<>(ports(r.getPorts())), at + ": only DNS may go to any address");
+            assertFalse(r.getTo() == null || r.getTo().isEmpty(), at + ": egress to any address " + r);
+            if (isClusterDns(r, at)) {
                 dns = true;
                 continue;
             }
@@ -641,10 +672,8 @@ final class DeployInvariants {
         boolean dns = false;
         boolean internet = false;
         for (NetworkPolicyEgressRule r : p.getSpec().getEgress()) {
-            boolean noPeers = r.getTo() == null || r.getTo().isEmpty();
-            if (noPeers) {
-                assertFalse(r.getPorts() == null || r.getPorts().isEmpty(), at + ": egress to everything");
-                assertEquals(Set.of(53), new HashSet<>(ports(r.getPorts())), at + ": only DNS may go to any address");
+            assertFalse(r.getTo() == null || r.getTo().isEmpty(), at + ": egress to any address " + r);
+            if (isClusterDns(r, at)) {
                 dns = true;
                 continue;
             }

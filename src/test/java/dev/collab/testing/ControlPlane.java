@@ -3,6 +3,7 @@ package dev.collab.testing;
 import dev.collab.local.controlplane.ControlPlaneBinaries;
 import dev.collab.local.controlplane.ControlPlaneFiles;
 import dev.collab.local.controlplane.KubeControlPlane;
+import dev.collab.local.controlplane.NodeSupport;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
@@ -44,9 +45,18 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Starts etcd, kube-apiserver (with an audit log) and kube-controller-manager in a temp dir. */
     public static ControlPlane start(ControlPlaneBinaries binaries) {
+        return start(binaries, new KubeControlPlane.Options(0, "*", true));
+    }
+
+    /** A control plane for a real node: see {@link NodeSupport}; the API server on port 6443 of the node's address. */
+    public static ControlPlane startForNode(ControlPlaneBinaries binaries, NodeSupport node) {
+        return start(binaries, new KubeControlPlane.Options(6443, "*", true, node));
+    }
+
+    private static ControlPlane start(ControlPlaneBinaries binaries, KubeControlPlane.Options options) {
         Path dir = tempDir();
         try {
-            return new ControlPlane(KubeControlPlane.start(binaries, dir, new KubeControlPlane.Options(0, "*", true)));
+            return new ControlPlane(KubeControlPlane.start(binaries, dir, options));
         } catch (RuntimeException | Error e) {
             ControlPlaneFiles.delete(dir);
             throw e;
@@ -142,6 +152,10 @@ public final class ControlPlane implements AutoCloseable {
 
     public String url() {
         return plane.url();
+    }
+
+    public String adminToken() {
+        return plane.adminToken();
     }
 
     /** The CA that verifies the API server's serving certificate. */

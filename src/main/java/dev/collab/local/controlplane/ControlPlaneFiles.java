@@ -22,8 +22,8 @@ public record ControlPlaneFiles(Path dir) {
         return new ControlPlaneFiles(dir);
     }
 
-    /** Writes the static tokens, the service-account signing key and the audit policy. */
-    static ControlPlaneFiles write(Path dir, String adminToken, String controllerManagerToken) {
+    /** Writes the static tokens (plus {@code extraTokens}, CSV lines), the service-account key and the audit policy. */
+    static ControlPlaneFiles write(Path dir, String adminToken, String controllerManagerToken, String extraTokens) {
         ControlPlaneFiles files = new ControlPlaneFiles(dir);
         try {
             Files.createDirectories(files.certDir());
@@ -31,7 +31,7 @@ public record ControlPlaneFiles(Path dir) {
             Files.writeString(
                     files.tokens(),
                     adminToken + "," + KubeControlPlane.ADMIN + ",admin,\"system:masters\"\n" + controllerManagerToken
-                            + ",system:kube-controller-manager,kcm,\"system:masters\"\n");
+                            + ",system:kube-controller-manager,kcm,\"system:masters\"\n" + extraTokens);
             if (!Files.isRegularFile(files.serviceAccountKey())) {
                 Files.writeString(files.serviceAccountKey(), serviceAccountKeyPem());
             }

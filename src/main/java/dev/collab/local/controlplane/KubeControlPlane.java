@@ -38,7 +38,11 @@ public final class KubeControlPlane implements AutoCloseable {
      * @param controllers kube-controller-manager's --controllers
      * @param auditLog    whether the API server writes {@code audit.log} (every write, metadata only)
      */
-    public record Options(int apiPort, String controllers, boolean auditLog) {}
+    public record Options(int apiPort, String controllers, boolean auditLog, NodeSupport node) {
+        public Options(int apiPort, String controllers, boolean auditLog) {
+            this(apiPort, controllers, auditLog, null);
+        }
+    }
 
     private final ControlPlaneBinaries binaries;
     private final Path dir;
@@ -68,7 +72,9 @@ public final class KubeControlPlane implements AutoCloseable {
     }
 
     private void startAll() {
-        ControlPlaneFiles files = ControlPlaneFiles.write(dir, adminToken, controllerManagerToken);
+        NodeSupport node = options.node();
+        ControlPlaneFiles files =
+                ControlPlaneFiles.write(dir, adminToken, controllerManagerToken, node == null ? "" : node.tokenLine());
         // etcd on unix sockets in this directory, not on loopback TCP: etcd has no authentication here, and local
         // workers share the machine's network (a sandbox hides this directory, so they cannot reach the sockets)
         processes.add(ManagedProcess.start(
@@ -94,15 +100,16 @@ public final class KubeControlPlane implements AutoCloseable {
                 Map.of(),
                 dir));
         int apiPort = options.apiPort() == 0 ? freePort() : options.apiPort();
-        url = "https://127.0.0.1:" + apiPort;
+        String address = node == null ? "127.0.0.1" : node.address();
+        url = "https://" + address + ":" + apiPort;
         List<String> apiServer = new ArrayList<>(List.of(
                 binaries.apiServer().toString(),
                 "--etcd-servers",
                 ETCD_CLIENT,
                 "--bind-address",
-                "127.0.0.1",
+                address,
                 "--advertise-address",
-                "127.0.0.1",
+                address,
                 "--secure-port",
                 Integer.toString(apiPort),
                 "--cert-dir",
@@ -110,7 +117,7 @@ public final class KubeControlPlane implements AutoCloseable {
                 "--token-auth-file",
                 files.tokens().toString(),
                 "--authorization-mode",
-                "RBAC",
+                node == null ? "RBAC" : "Node,RBAC",
                 "--service-account-issuer",
                 "https://kubernetes.default.svc",
                 "--service-account-signing-key-file",
@@ -122,6 +129,9 @@ public final class KubeControlPlane implements AutoCloseable {
                 "--profiling=false",
                 "--v",
                 "1"));
+        if (node != null) {
+            apiServer.addAll(node.apiServerArgs());
+        }
         if (options.auditLog()) {
             apiServer.addAll(List.of(
                     "--audit-policy-file",
@@ -136,26 +146,27 @@ public final class KubeControlPlane implements AutoCloseable {
         Path controllerManagerConfig = dir.resolve("controller-manager.kubeconfig");
         ControlPlaneFiles.kubeconfig(kubeconfig(), url, files.servingCert(), adminToken, "");
         ControlPlaneFiles.kubeconfig(controllerManagerConfig, url, files.servingCert(), controllerManagerToken, "");
-        processes.add(ManagedProcess.start(
-                "kube-controller-manager",
-                dir,
-                List.of(
-                        binaries.controllerManager().toString(),
-                        "--kubeconfig",
-                        controllerManagerConfig.toString(),
-                        "--leader-elect=false",
-                        "--controllers",
-                        options.controllers(),
-                        "--secure-port",
-                        "0",
-                        "--service-account-private-key-file",
-                        files.serviceAccountKey().toString(),
-                        "--root-ca-file",
-                        files.servingCert().toString(),
-                        "--cluster-signing-duration",
-                        "1h",
-                        "--v",
-                        "1")));
+        List<String> controllerManager = new ArrayList<>(List.of(
+                binaries.controllerManager().toString(),
+                "--kubeconfig",
+                controllerManagerConfig.toString(),
+                "--leader-elect=false",
+                "--controllers",
+                options.controllers(),
+                "--secure-port",
+                "0",
+                "--service-account-private-key-file",
+                files.serviceAccountKey().toString(),
+                "--root-ca-file",
+                files.servingCert().toString(),
+                "--cluster-signing-duration",
+                "1h",
+                "--v",
+                "1"));
+        if (node != null) {
+            controllerManager.addAll(node.controllerManagerArgs());
+        }
+        processes.add(ManagedProcess.start("kube-controller-manager", dir, controllerManager));
         ControlPlanePids.write(dir, processes);
         awaitDefaultServiceAccount();
     }

@@ -1,0 +1,31 @@
+package dev.collab.testing.node;
+
+import dev.collab.testing.ControlPlane;
+import dev.collab.testing.Kubectl;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * The control plane and the real node of the {@code *NodeIT} tier, with the images built here. Closed (node first,
+ * then control plane) by JUnit when the run ends.
+ */
+@SuppressWarnings("deprecation")
+public record NodeCluster(ControlPlane plane, RealNode node, NodeImages images)
+        implements org.junit.jupiter.api.extension.ExtensionContext.Store.CloseableResource {
+
+    public KubernetesClient admin() {
+        return plane.admin();
+    }
+
+    public Kubectl kubectl() {
+        return plane.kubectl();
+    }
+
+    @Override
+    public void close() {
+        try {
+            node.close();
+        } finally {
+            plane.close();
+        }
+    }
+}
