@@ -19,14 +19,21 @@ import java.util.stream.Collectors;
  * A loopback stand-in for the Anthropic Messages API: records every request (path, x-api-key, Authorization, body
  * and the process that opened the connection) and answers POST .../messages with a minimal streamed completion.
  */
-final class FakeAnthropic implements AutoCloseable {
+public final class FakeAnthropic implements AutoCloseable {
     /**
      * One request as it reached the endpoint; pid -1 when the owning process could not be found. {@code ancestors}:
      * the sender's parent chain when it arrived (a sandboxed worker's process runs below the bwrap the node started).
      */
-    record Recorded(String path, String apiKey, String authorization, long pid, String body, List<Long> ancestors) {
+    public record Recorded(
+            String path,
+            String apiKey,
+            String authorization,
+            long pid,
+            String body,
+            List<Long> ancestors,
+            String remote) {
         /** Whether the request carries this text (a prompt names its session: "Say hello to alice"). */
-        boolean mentions(String text) {
+        public boolean mentions(String text) {
             return body.contains(text);
         }
 
@@ -54,7 +61,12 @@ final class FakeAnthropic implements AutoCloseable {
     private final java.util.Set<String> limited = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     FakeAnthropic() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        this(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /** On another address: the real node's pods reach it on the host's address (port 443, as the provider's). */
+    public FakeAnthropic(InetSocketAddress bind) throws IOException {
+        server = HttpServer.create(bind, 50);
         server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "fake-anthropic");
             t.setDaemon(true);
@@ -64,11 +76,11 @@ final class FakeAnthropic implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    List<Recorded> requests() {
+    public List<Recorded> requests() {
         return List.copyOf(requests);
     }
 
@@ -91,15 +103,18 @@ final class FakeAnthropic implements AutoCloseable {
         try (exchange;
                 InputStream in = exchange.getRequestBody()) {
             String requestBody = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            long pid =
-                    SocketOwners.pidOfLoopbackClient(exchange.getRemoteAddress().getPort(), port());
+            long pid = exchange.getRemoteAddress().getAddress().isLoopbackAddress()
+                    ? SocketOwners.pidOfLoopbackClient(
+                            exchange.getRemoteAddress().getPort(), port())
+                    : -1;
             requests.add(new Recorded(
                     exchange.getRequestURI().getPath(),
                     exchange.getRequestHeaders().getFirst("x-api-key"),
                     exchange.getRequestHeaders().getFirst("authorization"),
                     pid,
                     requestBody,
-                    ancestors(pid)));
+                    ancestors(pid),
+                    exchange.getRemoteAddress().getAddress().getHostAddress()));
             if (!"POST".equals(exchange.getRequestMethod())
                     || !exchange.getRequestURI().getPath().endsWith("/messages")) {
                 exchange.sendResponseHeaders(404, -1);
@@ -196,7 +211,7 @@ final class FakeAnthropic implements AutoCloseable {
         return value.substring(0, cut > 0 ? cut : Math.min(4, value.length())) + "…";
     }
 
-    static String text() {
+    public static String text() {
         return TEXT;
     }
 
