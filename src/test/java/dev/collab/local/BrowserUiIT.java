@@ -3,7 +3,6 @@ package dev.collab.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
@@ -59,10 +58,7 @@ class BrowserUiIT {
                 : !Files.isDirectory(TOOL.resolve("node_modules/playwright-core"))
                         ? "no playwright-core (npm ci in " + TOOL + ")"
                         : !onPath("node") ? "no node on the PATH" : null;
-        if (missing != null) {
-            System.out.println("BrowserUiIT SKIPPED: " + missing); // an assumption in @BeforeAll reports 0 tests
-        }
-        assumeTrue(missing == null, missing);
+        dev.collab.testing.Tiers.assumeAvailable(missing == null, "BrowserUiIT: " + missing);
         local = LocalModeRun.start(WORK, Map.of());
         port = URI.create(local.routerUrl()).getPort();
         String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","

@@ -1,7 +1,6 @@
 package dev.collab.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.collab.api.CollabLabels;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -76,7 +75,7 @@ class FirstRequestAtReadinessIT {
     @Test
     void aRequestSentTheMomentThePodIsReadyIsAnswered() throws Exception {
         Optional<String> opencode = RealOpencode.find();
-        assumeTrue(
+        dev.collab.testing.Tiers.assumeAvailable(
                 opencode.isPresent(),
                 "needs the real opencode (.ci/install-opencode.sh, the PATH or -Dcollab.it.opencode)");
         // outside the repository: a workspace inside a git work tree would make it opencode's project

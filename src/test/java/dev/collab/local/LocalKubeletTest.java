@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.collab.api.CollabLabels;
@@ -53,6 +52,7 @@ class LocalKubeletTest {
 
     @TempDir
     Path dataDir;
+
     @TempDir
     Path bin;
 
@@ -62,7 +62,8 @@ class LocalKubeletTest {
 
     @BeforeEach
     void start() throws IOException {
-        assumeTrue(onPath("node"), "node is not installed: the fake opencode is a node script");
+        dev.collab.testing.Tiers.assumeAvailable(
+                onPath("node"), "node is not installed: the fake opencode is a node script");
         Path script = bin.resolve("fake-opencode.js");
         try (InputStream in = getClass().getResourceAsStream("fake-opencode.js")) {
             Files.copy(in, script);
@@ -112,15 +113,23 @@ class LocalKubeletTest {
         assertEquals(home.toString(), answer.get("home").asText(), "HOME is the session folder standing for the PVC");
         assertEquals(home.resolve("workspace").toString(), answer.get("cwd").asText());
         assertEquals("pw-alice", answer.get("password").asText(), "secretKeyRef resolved from the access Secret");
-        assertEquals(List.of("serve", "--hostname", "127.0.0.1", "--port", port),
+        assertEquals(
+                List.of("serve", "--hostname", "127.0.0.1", "--port", port),
                 Serialization.jsonMapper().convertValue(answer.get("args"), List.class));
-        assertTrue(answer.get("tmpdir").asText().startsWith(dataDir.resolve("sessions/alice/pods").toString()),
+        assertTrue(
+                answer.get("tmpdir")
+                        .asText()
+                        .startsWith(dataDir.resolve("sessions/alice/pods").toString()),
                 "/tmp is a per-pod folder");
         assertEquals(0, answer.get("inherited").size(), "no XDG_* of the node leaks into a worker");
-        assertEquals("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-alice\"}}",
-                Files.readString(home.resolve(".local/share/opencode/auth.json")), "the init container seeded HOME");
+        assertEquals(
+                "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-alice\"}}",
+                Files.readString(home.resolve(".local/share/opencode/auth.json")),
+                "the init container seeded HOME");
         try (var listing = Files.list(dataDir.resolve("sessions/alice/secrets/credentials"))) {
-            assertEquals(List.of("auth.json"), listing.map(p -> p.getFileName().toString()).toList(),
+            assertEquals(
+                    List.of("auth.json"),
+                    listing.map(p -> p.getFileName().toString()).toList(),
                     "only the items the pod lists are materialised");
         }
         String log = Files.readString(dataDir.resolve("sessions/alice/opencode.log"));
@@ -129,10 +138,15 @@ class LocalKubeletTest {
 
         long pid = Long.parseLong(main.getContainerID().substring("local://".length()));
         client.pods().withName("alice").delete();
-        await("worker process gone", () -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? null : true);
-        await("credential files removed with the pod",
+        await(
+                "worker process gone",
+                () -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? null : true);
+        await(
+                "credential files removed with the pod",
                 () -> Files.exists(dataDir.resolve("sessions/alice/secrets/credentials")) ? null : true);
-        await("pid file removed", () -> Files.exists(dataDir.resolve("sessions/alice/" + LocalNodeSettings.PID_FILE)) ? null : true);
+        await(
+                "pid file removed",
+                () -> Files.exists(dataDir.resolve("sessions/alice/" + LocalNodeSettings.PID_FILE)) ? null : true);
         assertTrue(Files.isRegularFile(home.resolve(".local/share/opencode/auth.json")), "HOME (the PVC) stays");
     }
 
@@ -142,19 +156,26 @@ class LocalKubeletTest {
         client.pods().resource(workerPod("bob", true)).create();
         Pod crashing = await("bob in CrashLoopBackOff after 2 restarts", () -> {
             Pod p = client.pods().withName("bob").get();
-            if (p == null || p.getStatus() == null || p.getStatus().getContainerStatuses() == null
+            if (p == null
+                    || p.getStatus() == null
+                    || p.getStatus().getContainerStatuses() == null
                     || p.getStatus().getContainerStatuses().isEmpty()) {
                 return null;
             }
             ContainerStatus s = p.getStatus().getContainerStatuses().get(0);
-            boolean backoff = s.getState().getWaiting() != null && "CrashLoopBackOff".equals(s.getState().getWaiting().getReason());
+            boolean backoff = s.getState().getWaiting() != null
+                    && "CrashLoopBackOff".equals(s.getState().getWaiting().getReason());
             return backoff && s.getRestartCount() >= 2 ? p : null;
         });
         ContainerStatus s = crashing.getStatus().getContainerStatuses().get(0);
         assertEquals(3, s.getLastState().getTerminated().getExitCode());
         assertFalse(crashing.getStatus().getConditions().stream()
                 .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())));
-        assertEquals(1, crashing.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).count(),
+        assertEquals(
+                1,
+                crashing.getStatus().getConditions().stream()
+                        .filter(c -> "Ready".equals(c.getType()))
+                        .count(),
                 "the status is replaced, never appended to");
     }
 
@@ -168,29 +189,50 @@ class LocalKubeletTest {
         client.pods().resource(workerPod("carol", false)).create();
         Pod second = await("new carol Ready", () -> {
             Pod p = readyPod("carol");
-            return p != null && !p.getMetadata().getUid().equals(first.getMetadata().getUid()) ? p : null;
+            return p != null
+                            && !p.getMetadata()
+                                    .getUid()
+                                    .equals(first.getMetadata().getUid())
+                    ? p
+                    : null;
         });
         assertFalse(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false));
         assertTrue(ProcessHandle.of(pid(second)).map(ProcessHandle::isAlive).orElse(false));
     }
 
     private static long pid(Pod pod) {
-        return Long.parseLong(pod.getStatus().getContainerStatuses().get(0).getContainerID().substring("local://".length()));
+        return Long.parseLong(
+                pod.getStatus().getContainerStatuses().get(0).getContainerID().substring("local://".length()));
     }
 
     private Pod readyPod(String name) {
         Pod p = client.pods().withName(name).get();
-        boolean ready = p != null && p.getStatus() != null && p.getStatus().getConditions() != null
-                && p.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        boolean ready = p != null
+                && p.getStatus() != null
+                && p.getStatus().getConditions() != null
+                && p.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
         return ready ? p : null;
     }
 
     private void secrets(String name) {
-        client.secrets().resource(new SecretBuilder().withNewMetadata().withName(name + "-claude").endMetadata()
-                .addToData("auth.json", b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-" + name + "\"}}"))
-                .addToData("not-listed", b64("must not be materialised")).build()).create();
-        client.secrets().resource(new SecretBuilder().withNewMetadata().withName(CollabLabels.accessSecretName(name)).endMetadata()
-                .addToData(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, b64("pw-" + name)).build()).create();
+        client.secrets()
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(name + "-claude")
+                        .endMetadata()
+                        .addToData("auth.json", b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-" + name + "\"}}"))
+                        .addToData("not-listed", b64("must not be materialised"))
+                        .build())
+                .create();
+        client.secrets()
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(CollabLabels.accessSecretName(name))
+                        .endMetadata()
+                        .addToData(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, b64("pw-" + name))
+                        .build())
+                .create();
     }
 
     /**
@@ -201,85 +243,173 @@ class LocalKubeletTest {
     @Test
     void anHttpProbeMakesThePodReadyOnlyOnceRequestsAreAnswered() throws Exception {
         secrets("dora");
-        client.pods().resource(withHandlerDelay(workerPod("dora", false, new ProbeBuilder().withNewHttpGet()
-                .withPath("/site.webmanifest").withPort(new IntOrString("http")).endHttpGet()
-                .withPeriodSeconds(1).withTimeoutSeconds(2).withFailureThreshold(3).build()))).create();
-        int port = Integer.parseInt(await("dora Ready", () -> readyPod("dora")).getMetadata().getAnnotations()
+        client.pods()
+                .resource(withHandlerDelay(workerPod(
+                        "dora",
+                        false,
+                        new ProbeBuilder()
+                                .withNewHttpGet()
+                                .withPath("/site.webmanifest")
+                                .withPort(new IntOrString("http"))
+                                .endHttpGet()
+                                .withPeriodSeconds(1)
+                                .withTimeoutSeconds(2)
+                                .withFailureThreshold(3)
+                                .build())))
+                .create();
+        int port = Integer.parseInt(await("dora Ready", () -> readyPod("dora"))
+                .getMetadata()
+                .getAnnotations()
                 .get(CollabLabels.ENDPOINT_PORT));
         assertEquals(200, quickGet(port), "the first request after Ready is answered");
 
         secrets("erin");
         client.pods().resource(withHandlerDelay(workerPod("erin", false))).create(); // tcpSocket probe
-        int tcpPort = Integer.parseInt(await("erin Ready", () -> readyPod("erin")).getMetadata().getAnnotations()
+        int tcpPort = Integer.parseInt(await("erin Ready", () -> readyPod("erin"))
+                .getMetadata()
+                .getAnnotations()
                 .get(CollabLabels.ENDPOINT_PORT));
         assertEquals(-1, quickGet(tcpPort), "a tcpSocket probe passes before the handler is attached");
     }
 
     private static Pod withHandlerDelay(Pod pod) {
-        pod.getSpec().getContainers().get(0).getEnv().add(new EnvVarBuilder().withName("FAKE_HANDLER_DELAY_MS")
-                .withValue("3000").build());
+        pod.getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv()
+                .add(new EnvVarBuilder()
+                        .withName("FAKE_HANDLER_DELAY_MS")
+                        .withValue("3000")
+                        .build());
         return pod;
     }
 
     /** The status of GET / with a 1 s timeout, -1 when nothing answered. */
     private static int quickGet(int port) throws Exception {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                                    .timeout(Duration.ofSeconds(1))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (java.net.http.HttpTimeoutException e) {
             return -1;
         }
     }
 
     private static Pod workerPod(String name, boolean crash) {
-        return workerPod(name, crash, new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString(4096)).endTcpSocket()
-                .withPeriodSeconds(2).withFailureThreshold(3).build());
+        return workerPod(
+                name,
+                crash,
+                new ProbeBuilder()
+                        .withNewTcpSocket()
+                        .withPort(new IntOrString(4096))
+                        .endTcpSocket()
+                        .withPeriodSeconds(2)
+                        .withFailureThreshold(3)
+                        .build());
     }
 
     /** The shape of the operator's worker pod (brief: "The pod the operator creates"). */
     private static Pod workerPod(String name, boolean crash, Probe readiness) {
         var mounts = List.of(
-                new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("home").withMountPath("/home/collab").build(),
-                new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
-        var credentialsMount = new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("credentials")
-                .withMountPath("/var/run/collab/credentials").withReadOnly(true).build();
+                new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                        .withName("home")
+                        .withMountPath("/home/collab")
+                        .build(),
+                new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                        .withName("tmp")
+                        .withMountPath("/tmp")
+                        .build());
+        var credentialsMount = new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                .withName("credentials")
+                .withMountPath("/var/run/collab/credentials")
+                .withReadOnly(true)
+                .build();
         return new PodBuilder()
-                .withNewMetadata().withName(name)
+                .withNewMetadata()
+                .withName(name)
                 .withLabels(Map.of(CollabLabels.ROLE, CollabLabels.ROLE_WORKER, CollabLabels.SESSION, name))
                 .withAnnotations(Map.of(CollabLabels.CREDENTIALS_HASH, "x"))
                 .endMetadata()
                 .withNewSpec()
                 .withTerminationGracePeriodSeconds(15L)
-                .addNewInitContainer().withName("seed-home").withImage("ghcr.io/anomalyco/opencode:1.18.33")
+                .addNewInitContainer()
+                .withName("seed-home")
+                .withImage("ghcr.io/anomalyco/opencode:1.18.33")
                 .withCommand("sh", "-c", SEED)
-                .withEnv(new EnvVarBuilder().withName("HOME").withValue("/home/collab").build(),
-                        new EnvVarBuilder().withName("COLLAB_CREDENTIALS_DIR").withValue("/var/run/collab/credentials").build())
+                .withEnv(
+                        new EnvVarBuilder()
+                                .withName("HOME")
+                                .withValue("/home/collab")
+                                .build(),
+                        new EnvVarBuilder()
+                                .withName("COLLAB_CREDENTIALS_DIR")
+                                .withValue("/var/run/collab/credentials")
+                                .build())
                 .withVolumeMounts(mounts.get(0), mounts.get(1), credentialsMount)
                 .endInitContainer()
-                .addNewContainer().withName("opencode").withImage("ghcr.io/anomalyco/opencode:1.18.33")
+                .addNewContainer()
+                .withName("opencode")
+                .withImage("ghcr.io/anomalyco/opencode:1.18.33")
                 .withCommand("opencode", "serve", "--hostname", "0.0.0.0", "--port", "4096")
                 .withWorkingDir("/home/collab/workspace")
-                .withEnv(new EnvVarBuilder().withName("HOME").withValue("/home/collab").build(),
-                        new EnvVarBuilder().withName("OPENCODE_SERVER_PASSWORD").withNewValueFrom()
-                                .withNewSecretKeyRef(CollabLabels.ACCESS_SERVER_PASSWORD_KEY, CollabLabels.accessSecretName(name), false)
-                                .endValueFrom().build(),
-                        new EnvVarBuilder().withName("FAKE_CRASH").withValue(crash ? "1" : "0").build())
-                .addNewPort().withName("http").withContainerPort(4096).endPort()
+                .withEnv(
+                        new EnvVarBuilder()
+                                .withName("HOME")
+                                .withValue("/home/collab")
+                                .build(),
+                        new EnvVarBuilder()
+                                .withName("OPENCODE_SERVER_PASSWORD")
+                                .withNewValueFrom()
+                                .withNewSecretKeyRef(
+                                        CollabLabels.ACCESS_SERVER_PASSWORD_KEY,
+                                        CollabLabels.accessSecretName(name),
+                                        false)
+                                .endValueFrom()
+                                .build(),
+                        new EnvVarBuilder()
+                                .withName("FAKE_CRASH")
+                                .withValue(crash ? "1" : "0")
+                                .build())
+                .addNewPort()
+                .withName("http")
+                .withContainerPort(4096)
+                .endPort()
                 .withReadinessProbe(readiness)
                 .withVolumeMounts(mounts)
                 .endContainer()
-                .addNewVolume().withName("home").withNewPersistentVolumeClaim().withClaimName(name + "-home").endPersistentVolumeClaim().endVolume()
-                .addNewVolume().withName("credentials").withNewSecret().withSecretName(name + "-claude")
-                .withItems(new KeyToPath("auth.json", null, "auth.json")).withDefaultMode(0440).endSecret().endVolume()
-                .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+                .addNewVolume()
+                .withName("home")
+                .withNewPersistentVolumeClaim()
+                .withClaimName(name + "-home")
+                .endPersistentVolumeClaim()
+                .endVolume()
+                .addNewVolume()
+                .withName("credentials")
+                .withNewSecret()
+                .withSecretName(name + "-claude")
+                .withItems(new KeyToPath("auth.json", null, "auth.json"))
+                .withDefaultMode(0440)
+                .endSecret()
+                .endVolume()
+                .addNewVolume()
+                .withName("tmp")
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .endVolume()
                 .endSpec()
                 .build();
     }
 
     private static JsonNode get(int port) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/global/health")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/global/health"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         return Serialization.jsonMapper().readTree(r.body());
     }
 
@@ -301,7 +431,8 @@ class LocalKubeletTest {
 
     static boolean onPath(String command) {
         String path = System.getenv("PATH");
-        return path != null && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
-                .anyMatch(d -> Files.isExecutable(Path.of(d, command)));
+        return path != null
+                && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
+                        .anyMatch(d -> Files.isExecutable(Path.of(d, command)));
     }
 }

@@ -26,6 +26,11 @@ final class RealLocalModeCondition implements ExecutionCondition {
             return ConditionEvaluationResult.enabled(
                     "opencode, packaged app" + (controlPlane ? ", control plane" : ""));
         }
+        if (dev.collab.testing.Tiers.required()) {
+            // fails the class with the reason (JUnit reports an exception of a condition as a failure)
+            throw new IllegalStateException(
+                    "COLLAB_TIERS_REQUIRED is set (CI), and " + context.getDisplayName() + " cannot run: " + skip);
+        }
         System.out.println(context.getDisplayName() + " SKIPPED: " + skip);
         return ConditionEvaluationResult.disabled(skip);
     }
@@ -37,7 +42,7 @@ final class RealLocalModeCondition implements ExecutionCondition {
         if (!Files.isRegularFile(JAR)) {
             return JAR + " is missing (runs in ./mvnw verify)";
         }
-        if (controlPlane && !Boolean.parseBoolean(System.getenv("COLLAB_CONTROL_PLANE_REQUIRED"))) {
+        if (controlPlane) {
             if (ControlPlaneBinaries.find().isEmpty()) {
                 return "no control plane binaries in " + ControlPlaneBinaries.location()
                         + ": run tools/control-plane/build.sh (CI does)";

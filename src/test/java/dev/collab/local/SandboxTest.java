@@ -1,7 +1,6 @@
 package dev.collab.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,7 +62,8 @@ class SandboxTest {
     @Test
     void aSandboxedProcessSeesItsHomeOnly(@TempDir Path tmp) throws Exception {
         String bwrap = Sandbox.resolve("auto");
-        assumeFalse(Sandbox.NONE.equals(bwrap), "bubblewrap is not usable here (apt-get install bubblewrap)");
+        dev.collab.testing.Tiers.assumeAvailable(
+                !Sandbox.NONE.equals(bwrap), "bubblewrap is not usable here (apt-get install bubblewrap)");
         Path data = tmp.resolve("data");
         Path alice = data.resolve("sessions/alice/home");
         Path bob = data.resolve("sessions/bob/home");

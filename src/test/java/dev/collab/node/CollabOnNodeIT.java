@@ -2,18 +2,23 @@ package dev.collab.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
 import dev.collab.api.CredentialsMode;
 import dev.collab.api.Placeholders;
+import dev.collab.api.StoppedReason;
 import dev.collab.local.FakeAnthropic;
 import dev.collab.testing.ControlPlane;
 import dev.collab.testing.Kubectl;
 import dev.collab.testing.node.CollabRelease;
+import dev.collab.testing.node.FakeDns;
 import dev.collab.testing.node.NodeCluster;
 import dev.collab.testing.node.NodeExtension;
 import dev.collab.testing.node.NodeSessions;
+import dev.collab.testing.node.RealNode;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +45,8 @@ class CollabOnNodeIT {
     static final String KEY_SEEDED_B = "sk-ant-node-seeded-b-0002";
     static final String KEY_GW_A = "sk-ant-node-gateway-a-0003";
     static final String KEY_GW_B = "sk-ant-node-gateway-b-0004";
-    static final List<String> KEYS = List.of(KEY_SEEDED_A, KEY_SEEDED_B, KEY_GW_A, KEY_GW_B);
+    static final String KEY_SEEDED_A_NEW = "sk-ant-node-seeded-a-0006";
+    static final List<String> KEYS = List.of(KEY_SEEDED_A, KEY_SEEDED_B, KEY_GW_A, KEY_GW_B, KEY_SEEDED_A_NEW);
     static final Duration START = Duration.ofMinutes(4);
 
     NodeCluster cluster;
@@ -171,7 +177,199 @@ class CollabOnNodeIT {
         }
     }
 
-    static String host(String url) {
-        return URI.create(url).getHost();
+    @Test
+    @Order(4)
+    void idleStopWakeUploadAndDeleteWithRealPodsAndVolumes() throws Exception {
+        sessions.create("life", "lia@example.com", "sk-ant-node-life-0005", CredentialsMode.Seeded, "20s");
+        sessions.await("life", NodeSessions::running, START);
+        sessions.exec("life", "echo kept-across-stops > $HOME/agent-note.txt").orFail();
+        CollabSession stopped =
+                sessions.await("life", s -> s.getStatus().getStoppedReason() == StoppedReason.IdleTimeout, START);
+        assertThat(stopped.getStatus().getEndpoint()).isNull();
+        awaitGone(
+                "pod life",
+                () -> cluster.admin()
+                        .pods()
+                        .inNamespace(CollabRelease.SESSIONS)
+                        .withName("life")
+                        .get());
+        // the next request wakes it: the router holds it while the pod starts (retried past the router's wake wait)
+        awaitOk(
+                "GET /s/life/global/health",
+                () -> sessions.send("GET", "/s/life/global/health", sessions.token("life"), null));
+        assertThat(sessions.exec("life", "cat $HOME/agent-note.txt").orFail()).contains("kept-across-stops");
+
+        // an upload through the router reaches that session only
+        String before = sessions.get("seeded-a").getStatus().getCredentialsHash();
+        var upload = sessions.send(
+                "PUT",
+                "/collab/session/seeded-a/credentials/auth.json",
+                CollabRelease.ADMIN_TOKEN,
+                "{\"anthropic\":{\"type\":\"api\",\"key\":\"" + KEY_SEEDED_A_NEW + "\"}}");
+        assertThat(upload.statusCode()).as(upload.body()).isBetween(200, 204);
+        sessions.await(
+                "seeded-a",
+                s -> NodeSessions.running(s) && !before.equals(s.getStatus().getCredentialsHash()),
+                START);
+        int seen = provider.requests().size();
+        sessions.prompt("seeded-a");
+        sessions.prompt("seeded-b");
+        var after = provider.requests().subList(seen, provider.requests().size());
+        assertThat(after.stream().filter(r -> r.mentions("Say hello to seeded-a")))
+                .isNotEmpty()
+                .allMatch(r -> KEY_SEEDED_A_NEW.equals(r.apiKey()));
+        assertThat(after.stream().filter(r -> r.mentions("Say hello to seeded-b")))
+                .isNotEmpty()
+                .allMatch(r -> KEY_SEEDED_B.equals(r.apiKey()));
+
+        // delete: the garbage collector removes pod, access Secret and HOME claim
+        cluster.admin()
+                .resources(CollabSession.class)
+                .inNamespace(CollabRelease.SESSIONS)
+                .withName("life")
+                .delete();
+        awaitGone(
+                "pod life",
+                () -> cluster.admin()
+                        .pods()
+                        .inNamespace(CollabRelease.SESSIONS)
+                        .withName("life")
+                        .get());
+        awaitGone(
+                "access Secret",
+                () -> cluster.admin()
+                        .secrets()
+                        .inNamespace(CollabRelease.SESSIONS)
+                        .withName(CollabLabels.accessSecretName("life"))
+                        .get());
+        awaitGone(
+                "HOME claim",
+                () -> cluster.admin()
+                        .persistentVolumeClaims()
+                        .inNamespace(CollabRelease.SESSIONS)
+                        .withName(CollabLabels.homeClaimName("life"))
+                        .get());
+    }
+
+    @Test
+    @Order(5)
+    void networkPoliciesBlockWhatTheyShouldAndTheSameRequestsPassWithoutThem() throws Exception {
+        String host = cluster.node().layout().address();
+        String routerIp = podIp(CollabRelease.SYSTEM, "app.kubernetes.io/name=collab-router");
+        String gatewayIp = podIp(CollabRelease.SYSTEM, "app.kubernetes.io/name=collab-gateway");
+        String seededB = cluster.admin()
+                .pods()
+                .inNamespace(CollabRelease.SESSIONS)
+                .withName("seeded-b")
+                .get()
+                .getStatus()
+                .getPodIP();
+        try (FakeDns dns = new FakeDns(host)) {
+            Map<String, Boolean> enforced = probes(host, routerIp, gatewayIp, seededB);
+            assertThat(enforced)
+                    .as("with the shipped policies")
+                    .isEqualTo(Map.of(
+                            "seeded -> router pod", false,
+                            "seeded -> other session's opencode", false,
+                            "gateway-mode -> provider directly", false,
+                            "gateway-mode -> gateway", true,
+                            "gateway-mode -> DNS server outside the cluster", false,
+                            "gateway-mode -> cluster DNS", true));
+            List<NetworkPolicy> saved = cluster.admin()
+                    .network()
+                    .v1()
+                    .networkPolicies()
+                    .inNamespace(CollabRelease.SESSIONS)
+                    .list()
+                    .getItems();
+            cluster.admin()
+                    .network()
+                    .v1()
+                    .networkPolicies()
+                    .inNamespace(CollabRelease.SESSIONS)
+                    .delete();
+            try {
+                RealNode.sleep(3000); // kube-router syncs on the watch event
+                assertThat(probes(host, routerIp, gatewayIp, seededB))
+                        .as("without them")
+                        .allSatisfy((k, v) -> assertThat(v).as(k).isTrue());
+            } finally {
+                for (NetworkPolicy p : saved) {
+                    p.getMetadata().setResourceVersion(null);
+                    p.getMetadata().setUid(null);
+                    p.getMetadata().setCreationTimestamp(null);
+                    p.getMetadata().setManagedFields(null);
+                    cluster.admin().resource(p).create();
+                }
+            }
+            RealNode.sleep(3000);
+            assertThat(probes(host, routerIp, gatewayIp, seededB))
+                    .as("restored")
+                    .isEqualTo(enforced);
+        }
+    }
+
+    private Map<String, Boolean> probes(String host, String routerIp, String gatewayIp, String seededB) {
+        Map<String, Boolean> out = new java.util.LinkedHashMap<>();
+        out.put("seeded -> router pod", tcp("seeded-a", routerIp, 8080));
+        out.put("seeded -> other session's opencode", tcp("seeded-a", seededB, 4096));
+        out.put("gateway-mode -> provider directly", tcp("gw-a", host, 443));
+        out.put("gateway-mode -> gateway", tcp("gw-a", gatewayIp, 8080));
+        out.put(
+                "gateway-mode -> DNS server outside the cluster",
+                sessions.exec("gw-a", FakeDns.queryScript(host)).out().contains("1234"));
+        out.put(
+                "gateway-mode -> cluster DNS",
+                sessions.exec("gw-a", "getent hosts kubernetes.default.svc.cluster.local")
+                        .out()
+                        .contains("10.96.0.1"));
+        return out;
+    }
+
+    private boolean tcp(String pod, String ip, int port) {
+        return sessions.exec(pod, "timeout 3 bash -c '</dev/tcp/" + ip + "/" + port + "' && echo open")
+                .out()
+                .contains("open");
+    }
+
+    private String podIp(String namespace, String selector) {
+        String[] kv = selector.split("=");
+        return cluster.admin()
+                .pods()
+                .inNamespace(namespace)
+                .withLabel(kv[0], kv[1])
+                .list()
+                .getItems()
+                .get(0)
+                .getStatus()
+                .getPodIP();
+    }
+
+    static void awaitGone(String what, java.util.function.Supplier<Object> lookup) {
+        java.time.Instant end = java.time.Instant.now().plus(START);
+        while (lookup.get() != null) {
+            if (java.time.Instant.now().isAfter(end)) {
+                throw new AssertionError(what + " still there after " + START);
+            }
+            RealNode.sleep(500);
+        }
+    }
+
+    interface Call {
+        java.net.http.HttpResponse<String> send() throws Exception;
+    }
+
+    static void awaitOk(String what, Call call) throws Exception {
+        java.time.Instant end = java.time.Instant.now().plus(START);
+        java.net.http.HttpResponse<String> last = null;
+        while (java.time.Instant.now().isBefore(end)) {
+            last = call.send();
+            if (last.statusCode() == 200) {
+                return;
+            }
+            RealNode.sleep(1000);
+        }
+        throw new AssertionError(
+                what + ": last answer " + (last == null ? "none" : last.statusCode() + " " + last.body()));
     }
 }

@@ -30,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -47,7 +46,8 @@ class FailoverControlPlaneIT {
 
     @Test
     void standbyTakesOverWhileSessionsAreCreated(ControlPlane plane) throws Exception {
-        Assumptions.assumeTrue(PackagedApp.built(), "target/quarkus-app missing: run the package phase first");
+        dev.collab.testing.Tiers.assumeAvailable(
+                PackagedApp.built(), "target/quarkus-app missing: run the package phase first");
         CollabInstall.deployRbac(plane);
         KubernetesClient admin = plane.admin();
         // one credential Secret per owner: the operator uses a Secret only for the owner it is opted in for

@@ -26,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -44,7 +43,8 @@ class OperatorAndRouterControlPlaneIT {
 
     @Test
     void sessionLifecycleThroughRouterAndOperatorWithoutA403(ControlPlane plane) throws Exception {
-        Assumptions.assumeTrue(PackagedApp.built(), "target/quarkus-app missing: run the package phase first");
+        dev.collab.testing.Tiers.assumeAvailable(
+                PackagedApp.built(), "target/quarkus-app missing: run the package phase first");
         long mark = plane.auditLog().mark();
         try (OperatorOnControlPlane env = new OperatorOnControlPlane(plane, OperatorSettings.defaults())) {
             env.admin

@@ -30,7 +30,7 @@ public final class ControlPlaneExtension implements ExecutionCondition, BeforeAl
     }
 
     private static boolean required() {
-        return Boolean.parseBoolean(System.getenv("COLLAB_CONTROL_PLANE_REQUIRED"));
+        return Boolean.parseBoolean(System.getenv("COLLAB_CONTROL_PLANE_REQUIRED")) || Tiers.required();
     }
 
     @Override
