@@ -48,6 +48,8 @@ class CollabOnNodeIT {
     static final String KEY_SEEDED_A_NEW = "sk-ant-node-seeded-a-0006";
     static final List<String> KEYS = List.of(KEY_SEEDED_A, KEY_SEEDED_B, KEY_GW_A, KEY_GW_B, KEY_SEEDED_A_NEW);
     static final Duration START = Duration.ofMinutes(4);
+    static final int FLEET = 50;
+    static final int UPGRADE_SESSIONS = 20;
 
     NodeCluster cluster;
     FakeAnthropic provider;
@@ -307,6 +309,104 @@ class CollabOnNodeIT {
                     .as("restored")
                     .isEqualTo(enforced);
         }
+    }
+
+    @Test
+    @Order(6)
+    void operatorPodKilledWhileFiftySessionsAreCreatedEverySessionEndsRunningAndNoChildIsCreatedTwice()
+            throws Exception {
+        long mark = cluster.plane().auditLog().mark();
+        String killed = leaderPod();
+        for (int i = 0; i < FLEET; i++) {
+            sessions.create(fleet(i), "fleet" + i + "@example.com", "sk-ant-node-fleet-" + i, CredentialsMode.Seeded, null);
+            if (i == 10) {
+                cluster.kubectl()
+                        .run("delete", "pod", "-n", CollabRelease.SYSTEM, killed, "--grace-period=0", "--force")
+                        .orFail();
+            }
+        }
+        for (int i = 0; i < FLEET; i++) {
+            sessions.await(fleet(i), NodeSessions::running, Duration.ofMinutes(10));
+        }
+        String operator = dev.collab.testing.AuditLog.serviceAccount(CollabRelease.SYSTEM, "collab-operator");
+        Map<String, Long> creates = cluster.plane().auditLog()
+                .writes(mark, e -> e.by(operator) && e.name().startsWith("fleet-"))
+                .stream()
+                .filter(e -> e.verb().equals("create") && e.code() == 201 && e.subresource().isEmpty())
+                .filter(e -> List.of("pods", "secrets", "persistentvolumeclaims").contains(e.resource()))
+                .collect(java.util.stream.Collectors.groupingBy(e -> e.resource() + "/" + e.name(),
+                        java.util.stream.Collectors.counting()));
+        assertThat(creates).as("children of %d sessions", FLEET).hasSize(3 * FLEET);
+        assertThat(creates).as("children created more than once").allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));
+        assertThat(leaderPod()).as("the Lease moved to another operator pod").isNotEqualTo(killed);
+    }
+
+    @Test
+    @Order(7)
+    void helmUpgradeToANewAppImageRestartsNoSession() throws Exception {
+        List<String> watched = java.util.stream.IntStream.range(0, UPGRADE_SESSIONS).mapToObj(CollabOnNodeIT::fleet).toList();
+        Map<String, String> uids = new java.util.HashMap<>();
+        for (String name : watched) {
+            sessions.await(name, NodeSessions::running, START);
+            uids.put(name, cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).withName(name).get()
+                    .getMetadata().getUid());
+        }
+        // a new tag of the app image, as a release pipeline would push it
+        String next = cluster.images().app() + "-next";
+        cluster.node().ctr("images", "tag", "--force", cluster.images().app(), next);
+        Map<String, java.time.Instant> lostSince = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Duration> longestLoss = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                for (String name : watched) {
+                    CollabSession s = sessions.get(name);
+                    java.time.Instant now = java.time.Instant.now();
+                    if (s == null || s.getStatus() == null || s.getStatus().getEndpoint() == null) {
+                        lostSince.putIfAbsent(name, now);
+                        longestLoss.merge(name, Duration.between(lostSince.get(name), now),
+                                (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                    } else {
+                        lostSince.remove(name);
+                    }
+                }
+                RealNode.sleep(250);
+            }
+        }, "endpoint-watch");
+        watcher.start();
+        try {
+            var values = CollabRelease.values(cluster, next, "http://" + cluster.node().layout().address() + ":443");
+            CollabRelease.upgrade(cluster, values);
+            RealNode.sleep(10_000); // the new operator leader reconciles every session once
+        } finally {
+            watching.set(false);
+            watcher.join();
+        }
+        assertThat(cluster.admin().apps().deployments().inNamespace(CollabRelease.SYSTEM).withName("collab-operator")
+                        .get().getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .isEqualTo(next);
+        for (String name : watched) {
+            Pod pod = cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).withName(name).get();
+            assertThat(pod.getMetadata().getUid()).as("%s's pod after the upgrade", name).isEqualTo(uids.get(name));
+            assertThat(pod.getStatus().getContainerStatuses()).allMatch(c -> c.getRestartCount() == 0);
+        }
+        assertThat(longestLoss).as("sessions that lost their endpoint during the upgrade, and for how long")
+                .allSatisfy((name, d) -> assertThat(d).isLessThan(Duration.ofSeconds(5)));
+    }
+
+    private String leaderPod() {
+        var lease = cluster.admin().leases().inNamespace(CollabRelease.SYSTEM).withName("collab-session-operator").get();
+        String holder = lease == null ? null : lease.getSpec().getHolderIdentity();
+        return cluster.admin().pods().inNamespace(CollabRelease.SYSTEM).withLabel("app.kubernetes.io/name", "collab-operator")
+                .list().getItems().stream()
+                .map(p -> p.getMetadata().getName())
+                .filter(n -> holder != null && holder.startsWith(n))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no operator pod holds the Lease (holder " + holder + ")"));
+    }
+
+    static String fleet(int i) {
+        return "fleet-" + i;
     }
 
     private Map<String, Boolean> probes(String host, String routerIp, String gatewayIp, String seededB) {

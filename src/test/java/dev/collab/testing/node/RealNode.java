@@ -169,6 +169,14 @@ public final class RealNode implements AutoCloseable {
                 archive.toString());
     }
 
+    /** {@code ctr} on the node's containerd, namespace k8s.io (the CRI's). */
+    public void ctr(String... args) {
+        List<String> command = new ArrayList<>(List.of(layout.bin("ctr").toString(), "--address",
+                layout.containerdSocket().toString(), "--namespace", "k8s.io"));
+        command.addAll(List.of(args));
+        run(Duration.ofMinutes(2), command.toArray(String[]::new));
+    }
+
     /** Runs a command to completion (output to the node's logs), failing with its output when it fails. */
     public void run(Duration timeout, String... command) {
         Path log = layout.logs().resolve("commands.log");
