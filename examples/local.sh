@@ -22,12 +22,12 @@ if [ "${COLLAB_SKIP_BUILD:-}" != 1 ] || [ ! -f target/quarkus-app/quarkus-run.ja
   ./mvnw -B -q package -DskipTests
 fi
 
-# The control plane: built once into ~/.cache/collab/control-plane (about an hour on 2 cores, progress below),
+# The control plane: built once into ~/.cache/collab/control-plane (about 6 min on an idle 2-core machine, progress below),
 # then checked in a second. Without Go, or with COLLAB_LOCAL_API=embedded, local mode uses its embedded API.
 kubectl_bin=""
 if [ "${COLLAB_LOCAL_API:-auto}" != embedded ]; then
   if command -v go >/dev/null 2>&1; then
-    echo "control plane: tools/control-plane/build.sh (first time: builds etcd and Kubernetes from source, about an hour) ..."
+    echo "control plane: tools/control-plane/build.sh (first time: builds etcd and Kubernetes from source, about 6 min on an idle 2-core machine) ..."
     if cp_bin=$(tools/control-plane/build.sh); then
       export COLLAB_CONTROL_PLANE_BIN="$cp_bin"
       kubectl_bin="$cp_bin/kubectl"
