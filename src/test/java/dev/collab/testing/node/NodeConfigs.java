@@ -116,8 +116,8 @@ public final class NodeConfigs {
                 hostnameOverride: %s
                 mode: iptables
                 clusterCIDR: %s
-                healthzBindAddress: "127.0.0.1:0"
-                metricsBindAddress: "127.0.0.1:0"
+                healthzBindAddress: "127.0.0.1:10256"
+                metricsBindAddress: "127.0.0.1:10249"
                 conntrack: {maxPerCore: 0}
                 """.formatted(kubeconfig, node.nodeName(), NodeLayout.CLUSTER_CIDR);
     }

@@ -122,6 +122,13 @@ public final class RealNode implements AutoCloseable {
                 layout.kubeProxyConfig().toString(),
                 "--v",
                 "1");
+        writePids();
+        KubernetesClient admin = plane.admin();
+        await(
+                "Node " + layout.nodeName() + " Ready",
+                Duration.ofSeconds(120),
+                () -> ready(admin.nodes().withName(layout.nodeName()).get()));
+        // kube-router finds its node by name: only once the kubelet registered it
         start(
                 "kube-router",
                 path,
@@ -140,11 +147,6 @@ public final class RealNode implements AutoCloseable {
                 "--v",
                 "1");
         writePids();
-        KubernetesClient admin = plane.admin();
-        await(
-                "Node " + layout.nodeName() + " Ready",
-                Duration.ofSeconds(120),
-                () -> ready(admin.nodes().withName(layout.nodeName()).get()));
         ClusterAddons.install(plane, layout, images);
     }
 
@@ -244,7 +246,7 @@ public final class RealNode implements AutoCloseable {
     /** The last lines of every node process's log (for failure messages). */
     public String logs() {
         StringBuilder out = new StringBuilder();
-        processes.forEach(p -> out.append(p.tail(20)).append('\n'));
+        processes.forEach(p -> out.append(p.tail(p.alive() ? 5 : 30)).append('\n'));
         return out.toString();
     }
 
@@ -255,7 +257,21 @@ public final class RealNode implements AutoCloseable {
             processes.get(i).close();
         }
         processes.clear();
+        keepLogs();
         cleanup(layout);
+    }
+
+    /** The node's logs survive it in target/node-logs (the node's directory is removed). */
+    private void keepLogs() {
+        Path kept = Path.of("target/node-logs");
+        try (var logs = Files.list(layout.logs())) {
+            Files.createDirectories(kept);
+            for (Path log : logs.toList()) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            // no logs yet
+        }
     }
 
     /** {@code tools/node/cleanup.sh}: leftovers of this or an earlier (killed) run in the node's directory. */
