@@ -54,7 +54,12 @@ class ImagesTest {
         assertTrue(
                 dockerfile.contains("ARG OPENCODE_VERSION=" + version),
                 "same opencode version as collab.session.image");
-        assertTrue(dockerfile.contains("FROM " + repository + ":${OPENCODE_VERSION}"), "stock image, no fork");
+        assertTrue(
+                dockerfile.contains("ARG OPENCODE_IMAGE=" + repository + ":${OPENCODE_VERSION}"),
+                "stock image by default, no fork");
+        assertTrue(
+                dockerfile.substring(dockerfile.lastIndexOf("FROM ")).startsWith("FROM ${OPENCODE_IMAGE}\n"),
+                "the final stage extends OPENCODE_IMAGE");
         Matcher configDir =
                 Pattern.compile("(?m)^ENV OPENCODE_CONFIG_DIR=(\\S+)").matcher(dockerfile);
         assertTrue(configDir.find(), "plugin preinstalled in an opencode config directory");
