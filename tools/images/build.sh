@@ -69,23 +69,38 @@ work="$cache/tmp.$$"
 mkdir -p "$work"
 
 has_image() { "${B[@]}" inspect --type image "$1" >/dev/null 2>&1; }
+# RUN steps that fetch from npm or Debian trust what this machine trusts (a TLS-inspecting egress proxy's CA,
+# for one): its CA bundle is bound over the image's for the build only, never stored in a layer.
+bud_opts=(--isolation chroot --layers=false --pull=never)
+ca_bundle=${COLLAB_BUILD_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+[ -s "$ca_bundle" ] && bud_opts+=(--volume "$ca_bundle:/etc/ssl/certs/ca-certificates.crt:ro")
+case $(uname -m) in
+  x86_64) bud_opts+=(--build-arg TARGETARCH=amd64) ;;
+  aarch64) bud_opts+=(--build-arg TARGETARCH=arm64) ;;
+esac
 # bud <log file> <args...>: a buildah build, its output in the log file, its last lines on failure.
 bud() {
   local logf=$1; shift
-  if ! nice -n 10 "${B[@]}" bud --isolation chroot --layers=false --pull=never "$@" >"$logf" 2>&1; then
+  if ! nice -n 10 "${B[@]}" bud "${bud_opts[@]}" "$@" >"$logf" 2>&1; then
     tail -n 30 "$logf" >&2
     die "buildah bud $* failed (full log: $logf)"
   fi
 }
-size_of() { du -h "$1" | cut -f1; }
+size_of() { du -sh "$1" | cut -f1; }
 declare -A results
 
 # --- Base root file systems from Debian packages -------------------------------------------------------------
+# minbase (apt, dpkg, a shell, coreutils) without documentation, man pages and translations; man1 must exist
+# all the same (update-alternatives of openjdk links its man page there).
+mmdebstrap_opts=(--format=tar --variant=minbase --aptopt='Acquire::Retries "3"'
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*'
+  --essential-hook='mkdir -p "$1/usr/share/man/man1"')
 # base <name> <comma-separated packages>: makes localhost/collab-base-<name>:<key> from an mmdebstrap tarball.
 # Sets base_ref.
 base() {
   local name=$1 pkgs=$2 key dir t0
-  key=$(printf '%s\n' "$suite" minbase "$pkgs" "${sources[@]}" | hash_of)
+  key=$(printf '%s\n' "$suite" "$pkgs" "${mmdebstrap_opts[@]}" "${sources[@]}" | hash_of)
   dir="$cache/base-$name-$key"
   base_ref="localhost/collab-base-$name:$key"
   has_image "$base_ref" && return 0
@@ -93,9 +108,8 @@ base() {
     log "base $name: mmdebstrap $suite minbase + $pkgs (downloads Debian packages)"
     t0=$(date +%s)
     mkdir -p "$dir"
-    if ! nice -n 10 mmdebstrap --variant=minbase --include="$pkgs" --aptopt='Acquire::Retries "3"' \
-        --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-        --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    rm -rf "$dir/rootfs.tar.tmp"
+    if ! nice -n 10 mmdebstrap "${mmdebstrap_opts[@]}" --include="$pkgs" \
         "$suite" "$dir/rootfs.tar.tmp" "${sources[@]}" >"$dir/mmdebstrap.log" 2>&1; then
       tail -n 20 "$dir/mmdebstrap.log" >&2
       die "mmdebstrap of the $name base failed (packages: $pkgs; log: $dir/mmdebstrap.log)"
@@ -126,8 +140,18 @@ cached() {
   results[${var}_ARCHIVE]="$dir/image.tar"
   log "$kind: up to date: $name ($(size_of "$dir/image.tar"), built in $(cat "$dir/build-seconds" 2>/dev/null || echo '?') s)"
 }
+# prune <kind> <name>: older builds of the same image leave buildah's storage; of their archives the three newest
+# stay (an import of a previous build keeps working for a while).
+prune() {
+  local kind=$1 name=$2 old
+  for old in $("${B[@]}" images --format '{{.Name}}:{{.Tag}}' | grep "^${name%:*}:" | grep -v "^$name\$"); do
+    "${B[@]}" rmi "$old" >/dev/null 2>&1 || true
+  done
+  ls -dt "$cache/$kind"-*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
+}
 done_image() {
   local var=$1 kind=$2 name=$3 dir=$4 t0=$5
+  prune "$kind" "$name"
   echo $(($(date +%s) - t0)) >"$dir/build-seconds"
   results[$var]="$name"
   results[${var}_ARCHIVE]="$dir/image.tar"
