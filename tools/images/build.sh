@@ -194,6 +194,14 @@ build_app_image() {
   t0=$(date +%s)
   mkdir -p "$dir"
   bud "$dir/build.log" -f "$docker_dir/Dockerfile.jvm" --build-arg "JRE_IMAGE=$jre" -t "$name" "$repo"
+  # The image's user (185, no passwd entry) can run its java.
+  local ctr
+  ctr=$("${B[@]}" from --pull-never "$name")
+  if ! "${B[@]}" run --isolation chroot "$ctr" -- java -version >"$dir/check.log" 2>&1; then
+    cat "$dir/check.log" >&2; "${B[@]}" rm "$ctr" >/dev/null; die "java does not run in $name as its user"
+  fi
+  "${B[@]}" rm "$ctr" >/dev/null
+  log "app: $(grep -m1 " version " "$dir/check.log") as uid $("${B[@]}" inspect --type image --format '{{.OCIv1.Config.User}}' "$name")"
   export_image "$name" "$name" "$dir"
   done_image APP app "$name" "$dir" "$t0"
 }
@@ -349,9 +357,14 @@ env_file="$cache/images.env"
 {
   echo "# written by tools/images/build.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   for var in APP SESSION PAUSE COREDNS; do
-    [ -n "${results[$var]:-}" ] || continue
-    echo "COLLAB_IMAGE_$var=${results[$var]}"
-    echo "COLLAB_IMAGE_${var}_ARCHIVE=${results[${var}_ARCHIVE]}"
+    if [ -n "${results[$var]:-}" ]; then
+      echo "COLLAB_IMAGE_$var=${results[$var]}"
+      echo "COLLAB_IMAGE_${var}_ARCHIVE=${results[${var}_ARCHIVE]}"
+    else
+      # Not built in this run (COLLAB_IMAGES): an earlier run's entry stays while its archive exists.
+      prev=$(sed -n "s/^COLLAB_IMAGE_${var}_ARCHIVE=//p" "$env_file" 2>/dev/null || true)
+      if [ -n "$prev" ] && [ -s "$prev" ]; then grep "^COLLAB_IMAGE_${var}=\|^COLLAB_IMAGE_${var}_ARCHIVE=" "$env_file"; fi
+    fi
   done
 } >"$env_file.tmp"
 mv "$env_file.tmp" "$env_file"
