@@ -19,6 +19,8 @@
 #   COLLAB_IMAGE_STORAGE_DRIVER  buildah storage driver, default overlay (vfs works everywhere, slower)
 #   COLLAB_DEBIAN_MIRROR       default http://deb.debian.org/debian
 #   COLLAB_KUBERNETES_VERSION  module whose build/pause/linux/pause.c is compiled, default v1.36.3
+#   COLLAB_PAUSE_IMAGE         name of the pause image, default registry.k8s.io/pause:<TAG of its Makefile>-local
+#   COLLAB_BUILD_CA_BUNDLE     CA bundle the RUN steps trust, default /etc/ssl/certs/ca-certificates.crt
 #   COREDNS_BIN                a coredns binary to wrap in an image (skipped when unset)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -219,7 +221,7 @@ smoke_session() {
   out="$work/smoke.log"
   # A private mount namespace: the binds disappear with it.
   if ! timeout 120 unshare --mount --propagation private sh -ec '
-      mnt=$1; root=$2; home=$3
+      mnt=$1; root=$2; home=$3; seed=$4
       mount --rbind "$mnt" "$root"
       mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
       mount -t proc proc "$root/proc"
@@ -230,6 +232,10 @@ smoke_session() {
       run() { chroot --userspec=1000:1000 "$root" /usr/bin/env -i HOME=/home/session PATH=/usr/local/bin:/usr/bin:/bin \
                 OPENCODE_CONFIG_DIR=/opt/opencode/config BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 "$@"; }
       v=$(run opencode --version); echo "opencode --version: $v (uid 1000, read-only root, HOME and /tmp writable)"
+      # The seed-home init container: the operator'"'"'s script run by the image'"'"'s sh, as the pod runs it.
+      mkdir -p "$root/tmp/creds"; printf "{}\n" >"$root/tmp/creds/opencode.json"; chmod -R a+rX "$root/tmp/creds"
+      run /usr/bin/env COLLAB_CREDENTIALS_DIR=/tmp/creds sh -c "$(cat "$seed")" | sed "s/^/seed-home (sh): /"
+      [ -f "$home/.config/opencode/opencode.json" ] || { echo "seed-home did not seed HOME"; exit 1; }
       if touch "$root/probe" 2>/dev/null; then echo "the root is not read-only"; exit 1; fi
       run sh -c "echo \$\$ >/tmp/serve.pid; cd /home/session && exec opencode serve --hostname 127.0.0.1 --port 0" \
         >"$root/tmp/serve.log" 2>&1 &
@@ -243,7 +249,7 @@ smoke_session() {
         sleep 0.5
       done
       cat "$root/tmp/serve.log"; stop; exit 1
-    ' sh "$mnt" "$root" "$home" >"$out" 2>&1; then
+    ' sh "$mnt" "$root" "$home" "$repo/src/main/resources/dev/collab/operator/seed-home.sh" >"$out" 2>&1; then
     cat "$out" >&2
     "${B[@]}" umount "$ctr" >/dev/null; "${B[@]}" rm "$ctr" >/dev/null
     die "the session image does not start opencode read-only as a non-root uid (log above)"
