@@ -149,6 +149,7 @@ prune() {
   for old in $("${B[@]}" images --format '{{.Name}}:{{.Tag}}' | grep "^${name%:*}:" | grep -v "^$name\$"); do
     "${B[@]}" rmi "$old" >/dev/null 2>&1 || true
   done
+  "${B[@]}" rmi --prune >/dev/null 2>&1 || true # untagged by a rebuild under the same name
   ls -dt "$cache/$kind"-*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
 }
 done_image() {
