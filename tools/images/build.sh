@@ -15,7 +15,7 @@
 # Environment:
 #   COLLAB_IMAGES              which images, default "app session pause coredns" (coredns needs COREDNS_BIN)
 #   COLLAB_IMAGES_BUILD_APP    auto (default: ./mvnw package when target/quarkus-app is missing or older than
-#                              pom.xml/src/main), always, never
+#                              pom.xml/src/main), always, never; COLLAB_MAVEN_OFFLINE=1 adds -o (a filled ~/.m2)
 #   COLLAB_IMAGE_STORAGE_DRIVER  buildah storage driver, default overlay (vfs works everywhere, slower)
 #   COLLAB_DEBIAN_MIRROR       default http://deb.debian.org/debian
 #   COLLAB_KUBERNETES_VERSION  module whose build/pause/linux/pause.c is compiled, default v1.36.3
@@ -181,7 +181,7 @@ build_app_image() {
   if [ "$rebuild" = 1 ]; then
     log "app: ./mvnw package (target/quarkus-app is missing or older than the sources)"
     t0=$(date +%s)
-    (cd "$repo" && nice -n 10 ./mvnw -B -o -q package -DskipTests -Dspotless.check.skip=true >&2) \
+    (cd "$repo" && nice -n 10 ./mvnw -B -q ${COLLAB_MAVEN_OFFLINE:+-o} package -DskipTests -Dspotless.check.skip=true >&2) \
       || die "./mvnw package failed: the app image needs target/quarkus-app"
     log "app: packaged in $(($(date +%s) - t0)) s"
   fi
