@@ -44,6 +44,32 @@ class ImagesTest {
         assertTrue(dockerfile.contains("-XX:MaxRAMPercentage="), "heap sized from the container limit");
     }
 
+    /**
+     * tools/images/build.sh builds these same files with local bases passed as build arguments: the defaults stay
+     * the public images users build on, and the local opencode base is the release the session image pins.
+     */
+    @Test
+    void baseImagesAreBuildArgumentsDefaultingToThePublicImages() {
+        String jvm = Manifests.read(DOCKER.resolve("Dockerfile.jvm"));
+        assertTrue(jvm.contains("ARG JRE_IMAGE=eclipse-temurin:17-jre\nFROM ${JRE_IMAGE}\n"), "Dockerfile.jvm");
+        String session = Manifests.read(DOCKER.resolve("Dockerfile.session"));
+        assertTrue(session.contains("ARG NODE_IMAGE=node:22-alpine\n"), "Dockerfile.session");
+        assertTrue(session.contains("FROM ${NODE_IMAGE} AS plugins\n"), "Dockerfile.session");
+        String opencode = Manifests.read(DOCKER.resolve("Dockerfile.opencode"));
+        assertEquals(
+                argDefault(session, "OPENCODE_VERSION"),
+                argDefault(opencode, "OPENCODE_VERSION"),
+                "Dockerfile.opencode installs the release Dockerfile.session pins");
+        assertTrue(opencode.contains("ENTRYPOINT [\"opencode\"]"), "as the stock image");
+        assertFalse(Pattern.compile("(?m)^USER ").matcher(opencode).find(), "any uid runs it, as the stock image");
+    }
+
+    private static String argDefault(String dockerfile, String name) {
+        Matcher m = Pattern.compile("(?m)^ARG " + name + "=(\\S*)$").matcher(dockerfile);
+        assertTrue(m.find(), "ARG " + name);
+        return m.group(1);
+    }
+
     @Test
     void sessionImageExtendsTheConfiguredOpencode() {
         String dockerfile = Manifests.read(DOCKER.resolve("Dockerfile.session"));
@@ -54,7 +80,12 @@ class ImagesTest {
         assertTrue(
                 dockerfile.contains("ARG OPENCODE_VERSION=" + version),
                 "same opencode version as collab.session.image");
-        assertTrue(dockerfile.contains("FROM " + repository + ":${OPENCODE_VERSION}"), "stock image, no fork");
+        assertTrue(
+                dockerfile.contains("ARG OPENCODE_IMAGE=" + repository + ":${OPENCODE_VERSION}"),
+                "stock image by default, no fork");
+        assertTrue(
+                dockerfile.substring(dockerfile.lastIndexOf("FROM ")).startsWith("FROM ${OPENCODE_IMAGE}\n"),
+                "the final stage extends OPENCODE_IMAGE");
         Matcher configDir =
                 Pattern.compile("(?m)^ENV OPENCODE_CONFIG_DIR=(\\S+)").matcher(dockerfile);
         assertTrue(configDir.find(), "plugin preinstalled in an opencode config directory");
