@@ -34,23 +34,28 @@ capabilities:
 
 {{/* Probes on the Quarkus health endpoints. */}}
 {{- define "collab.probes" -}}
+{{- /* Timeouts and thresholds from the real node: a JVM starved of CPU by many starting sessions answered its
+     probes after 1-8 s and was restarted (the default timeout is 1 s), losing its Lease and its caches. */}}
 startupProbe:
   httpGet:
     path: /q/health/live
     port: http
   periodSeconds: 2
-  failureThreshold: 60
+  timeoutSeconds: 5
+  failureThreshold: 150
 livenessProbe:
   httpGet:
     path: /q/health/live
     port: http
   periodSeconds: 10
-  failureThreshold: 3
+  timeoutSeconds: 5
+  failureThreshold: 6
 readinessProbe:
   httpGet:
     path: /q/health/ready
     port: http
   periodSeconds: 5
+  timeoutSeconds: 3
   failureThreshold: 3
 {{- end }}
 

@@ -20,8 +20,9 @@ public record NodeCluster(ControlPlane plane, RealNode node, NodeImages images)
         return plane.kubectl();
     }
 
+    /** JUnit closes it at the end of the run, and a shutdown hook when the JVM is stopped: both are safe. */
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             node.close();
         } finally {

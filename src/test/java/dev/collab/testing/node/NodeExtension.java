@@ -95,7 +95,10 @@ public final class NodeExtension implements ExecutionCondition, ParameterResolve
         try {
             RealNode node = RealNode.start(
                     layout, plane, certs, kubeletToken, NodeImages.find().orElseThrow());
-            return new NodeCluster(plane, node, NodeImages.find().orElseThrow());
+            NodeCluster cluster = new NodeCluster(plane, node, NodeImages.find().orElseThrow());
+            // a test JVM stopped by a signal (a CI timeout, Ctrl-C) still removes the node's containers, mounts, rules
+            Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "node-cleanup"));
+            return cluster;
         } catch (RuntimeException | Error e) {
             plane.close();
             throw e;
