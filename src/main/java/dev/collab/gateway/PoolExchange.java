@@ -1,7 +1,6 @@
 package dev.collab.gateway;
 
 import dev.collab.api.CredentialAccounts.Account;
-import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -10,7 +9,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
-import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -301,16 +299,7 @@ final class PoolExchange {
             deps.metrics().clientClosed();
             return;
         }
-        if (cause instanceof TimeoutException || cause instanceof ConnectTimeoutException) {
-            deps.metrics().upstreamError("timeout");
-            GatewayErrors.send(resp, 504, "timeout_error", "the provider did not answer in time");
-        } else if (cause instanceof ConnectException) {
-            deps.metrics().upstreamError("refused");
-            GatewayErrors.send(resp, 502, "api_error", "the provider refused the connection");
-        } else {
-            deps.metrics().upstreamError("failed");
-            GatewayErrors.send(resp, 502, "api_error", "the provider connection failed");
-        }
+        deps.metrics().upstreamError(GatewayErrors.upstreamFailure(resp, cause));
         LOG.debugf(
                 "upstream failure for %s/%s: %s",
                 target.namespace(), target.name(), cause.getClass().getSimpleName());
