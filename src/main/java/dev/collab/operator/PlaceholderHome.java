@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Pure: the credential files of a Gateway-mode session. Same shapes as the credential Secret's keys, every value that
@@ -32,6 +33,9 @@ public final class PlaceholderHome {
     public static final String WITHHELD = Placeholders.PREFIX + "withheld";
 
     static final Set<String> EXPIRY_FIELDS = Set.of("expires", "expiresAt");
+    /** opencode's variable substitution: the value names where the secret comes from in the pod, and holds none. */
+    private static final Pattern REFERENCE = Pattern.compile("\\{(env|file):[^{}]+}");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private PlaceholderHome() {}
@@ -121,7 +125,10 @@ public final class PlaceholderHome {
         }
     }
 
-    /** Every scalar inside a secret map becomes {@link #WITHHELD}; its path is recorded. */
+    /**
+     * Every scalar inside a secret map becomes {@link #WITHHELD}; its path is recorded. A value that is only an
+     * opencode reference ({@code {env:NAME}}, {@code {file:path}}) holds no secret itself and stays.
+     */
     private static void withhold(JsonNode container, String path, List<String> withheld) {
         if (container instanceof ObjectNode object) {
             for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
@@ -129,7 +136,7 @@ public final class PlaceholderHome {
                 String at = path + "." + field.getKey();
                 if (field.getValue().isContainerNode()) {
                     withhold(field.getValue(), at, withheld);
-                } else if (!field.getValue().isNull()) {
+                } else if (!field.getValue().isNull() && !reference(field.getValue())) {
                     field.setValue(object.textNode(WITHHELD));
                     withheld.add(at);
                 }
@@ -138,12 +145,16 @@ public final class PlaceholderHome {
             for (int i = 0; i < array.size(); i++) {
                 if (array.get(i).isContainerNode()) {
                     withhold(array.get(i), path + "[" + i + "]", withheld);
-                } else if (!array.get(i).isNull()) {
+                } else if (!array.get(i).isNull() && !reference(array.get(i))) {
                     array.set(i, array.textNode(WITHHELD));
                     withheld.add(path + "[" + i + "]");
                 }
             }
         }
+    }
+
+    private static boolean reference(JsonNode value) {
+        return value.isTextual() && REFERENCE.matcher(value.asText()).matches();
     }
 
     private static ArrayNode credentialArray(JsonNode array, String placeholder) {

@@ -101,6 +101,11 @@ class GatewayModeTest {
         assertThat(GatewayHomeDependent.refusal(real()))
                 .as("only credential fields: replaced, no refusal")
                 .isNull();
+        assertThat(GatewayHomeDependent.refusal(secret(Map.of(
+                        "opencode.json",
+                        "{\"mcp\":{\"gh\":{\"environment\":{\"GITHUB_TOKEN\":\"{env:GITHUB_TOKEN}\"}}}}"))))
+                .as("a reference to the pod's own environment holds no secret")
+                .isNull();
     }
 
     @Test
