@@ -94,8 +94,10 @@ public class GatewayDirectory implements AutoCloseable {
     /** Gateway-mode sessions of {@code owner} naming that Secret (Events about the pool go to each). */
     List<CollabSession> sessionsUsing(String namespace, String secretName, String owner) {
         List<CollabSession> out = new ArrayList<>();
-        for (Target t : byPlaceholder.values()) {
-            if (t.namespace().equals(namespace)
+        for (String placeholder : placeholderBySession.values()) {
+            Target t = byPlaceholder.get(placeholder);
+            if (t != null
+                    && t.namespace().equals(namespace)
                     && t.secretName().equals(secretName)
                     && t.owner().equals(owner)) {
                 session(t.namespace(), t.name()).ifPresent(out::add);
@@ -114,13 +116,17 @@ public class GatewayDirectory implements AutoCloseable {
     }
 
     public int gatewaySessions() {
-        return byPlaceholder.size();
+        return placeholderBySession.size();
     }
 
+    /*
+     * Lookups take no lock, so an entry is never absent while it is rebuilt: the new placeholder is put before the
+     * old one is removed (compute, put, then remove what is stale). During a key change both the old and the new
+     * placeholders of a session are accepted for the moment its re-index takes; a valid one is never refused.
+     * (The old code removed, recomputed and put back, and cleared every session on a key event: 403s under load.)
+     */
     private synchronized void setKey(byte[] newKey) {
         key = newKey;
-        byPlaceholder.clear();
-        placeholderBySession.clear();
         sessions.values().forEach(this::index);
     }
 
@@ -138,27 +144,35 @@ public class GatewayDirectory implements AutoCloseable {
         }
     }
 
+    /** The session's entry replaced in place: the new one is visible before the stale one goes. */
     private void index(CollabSession cs) {
         String k = key(cs.getMetadata().getNamespace(), cs.getMetadata().getName());
-        String old = placeholderBySession.remove(k);
-        if (old != null) {
+        Map.Entry<String, Target> entry = entry(cs);
+        String old = entry == null ? placeholderBySession.remove(k) : placeholderBySession.put(k, entry.getKey());
+        if (entry != null) {
+            byPlaceholder.put(entry.getKey(), entry.getValue());
+        }
+        if (old != null && (entry == null || !old.equals(entry.getKey()))) {
             byPlaceholder.remove(old);
         }
+    }
+
+    /** The session's placeholder and target under the current key, or null when it is not a Gateway-mode session. */
+    private Map.Entry<String, Target> entry(CollabSession cs) {
         byte[] currentKey = key;
         if (currentKey == null
                 || cs.getSpec() == null
                 || cs.getSpec().getCredentials() == null
                 || cs.getMetadata().getUid() == null
                 || CredentialsMode.effective(cs.getSpec(), settings.defaultMode()) != CredentialsMode.Gateway) {
-            return;
+            return null;
         }
         String placeholder = Placeholders.access(
                 currentKey,
                 cs.getMetadata().getNamespace(),
                 cs.getMetadata().getName(),
                 cs.getMetadata().getUid());
-        placeholderBySession.put(k, placeholder);
-        byPlaceholder.put(
+        return Map.entry(
                 placeholder,
                 new Target(
                         cs.getMetadata().getNamespace(),

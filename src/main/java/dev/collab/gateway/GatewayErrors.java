@@ -1,8 +1,11 @@
 package dev.collab.gateway;
 
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Errors the gateway answers itself, in the Anthropic API's error shape
@@ -11,6 +14,20 @@ import io.vertx.core.json.JsonObject;
  */
 final class GatewayErrors {
     private GatewayErrors() {}
+
+    /** The provider or the network failed: 504 or 502 answered; returns the kind for the upstream-errors meter. */
+    static String upstreamFailure(HttpServerResponse resp, Throwable cause) {
+        if (cause instanceof TimeoutException || cause instanceof ConnectTimeoutException) {
+            send(resp, 504, "timeout_error", "the provider did not answer in time");
+            return "timeout";
+        }
+        if (cause instanceof ConnectException) {
+            send(resp, 502, "api_error", "the provider refused the connection");
+            return "refused";
+        }
+        send(resp, 502, "api_error", "the provider connection failed");
+        return "failed";
+    }
 
     static void send(HttpServerResponse resp, int status, String type, String message) {
         send(resp, status, type, message, null);

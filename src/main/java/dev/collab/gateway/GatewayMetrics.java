@@ -15,6 +15,7 @@ final class GatewayMetrics {
     private final MeterRegistry registry;
     private final AtomicInteger openStreams = new AtomicInteger();
     private final Counter statusWrites;
+    private final Counter clientClosed;
     private final Map<UsageKey, UsageCounters> usageCounters = new ConcurrentHashMap<>();
 
     GatewayMetrics(MeterRegistry registry) {
@@ -24,6 +25,9 @@ final class GatewayMetrics {
                 .register(registry);
         statusWrites = Counter.builder("collab.gateway.usage.status.writes")
                 .description("Writes of status.usage to CollabSessions")
+                .register(registry);
+        clientClosed = Counter.builder("collab.gateway.client.disconnects")
+                .description("Provider requests abandoned because the client closed its connection first")
                 .register(registry);
     }
 
@@ -91,6 +95,14 @@ final class GatewayMetrics {
                 .tag("kind", kind)
                 .register(registry)
                 .increment();
+    }
+
+    /**
+     * A provider request reset because its client closed the connection first (opencode cancelled, pod gone): apart
+     * from {@link #upstreamError}, which counts only what the provider or the network did.
+     */
+    void clientClosed() {
+        clientClosed.increment();
     }
 
     /** Per account of a pool (names are the owner's, few per Secret): requests and tokens answered with it. */

@@ -32,11 +32,42 @@ public record GatewaySettings(
         }
     }
 
-    /** OAuth refresh: endpoint, client id, how early, and how long a replica's claim on a refresh holds. */
+    /**
+     * OAuth refresh: endpoint, client id, how early, the token call's connect and read timeouts, and how often a
+     * waiting replica reads the Secret again.
+     */
     public record OAuth(
-            String tokenUrl, String clientId, Duration refreshAhead, Duration claimTtl, Duration claimPoll) {
+            String tokenUrl,
+            String clientId,
+            Duration refreshAhead,
+            Duration connectTimeout,
+            Duration readTimeout,
+            Duration claimPoll) {
+        /** Time a claim leaves for the write-back after the slowest token call (409 retries, a slow API server). */
+        static final Duration WRITE_BACK_ALLOWANCE = Duration.ofSeconds(20);
+
         public static OAuth of(String tokenUrl, String clientId, Duration refreshAhead) {
-            return new OAuth(tokenUrl, clientId, refreshAhead, Duration.ofSeconds(30), Duration.ofMillis(100));
+            return new OAuth(
+                    tokenUrl,
+                    clientId,
+                    refreshAhead,
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(30),
+                    Duration.ofMillis(100));
+        }
+
+        /**
+         * How long a replica's claim on a refresh holds: derived from the timeouts, so that no token call can
+         * outlive it (a shorter claim let a second replica spend the same single-use refresh token while the first
+         * call was still waiting for its answer). 60 s with the defaults.
+         */
+        public Duration claimDuration() {
+            return connectTimeout.plus(readTimeout).plus(WRITE_BACK_ALLOWANCE);
+        }
+
+        /** The longest a token call may take, connect and answer together. */
+        public Duration callLimit() {
+            return connectTimeout.plus(readTimeout);
         }
     }
 

@@ -6,9 +6,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
 import java.time.Clock;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -53,7 +55,11 @@ public class GatewayWiring {
         return Optional.ofNullable(gateway);
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    /**
+     * Before the other shutdown observers (default priority): the operator's stop closes the shared Kubernetes client
+     * (JOSDK closes it on stop), and the usage of the last flush interval must be written with it still open.
+     */
+    void stop(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event) {
         CredentialGateway g = gateway;
         if (g != null) {
             g.close();

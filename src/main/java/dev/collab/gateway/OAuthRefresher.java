@@ -14,9 +14,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,8 +49,7 @@ final class OAuthRefresher {
     private final GatewayMetrics metrics;
     private final Clock clock;
     private final String holder = "gateway-" + UUID.randomUUID();
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
 
     OAuthRefresher(
             SecretWrites secrets,
@@ -60,6 +62,9 @@ final class OAuthRefresher {
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(settings.connectTimeout())
+                .build();
     }
 
     /** Whether a request with this account must wait for a refresh first. */
@@ -79,7 +84,8 @@ final class OAuthRefresher {
     /** The account with a fresh access token, refreshed here or by another replica. */
     Account refresh(AccountPool pool, String name) {
         // long enough for another replica's claim to be written back or to expire
-        long deadline = System.nanoTime() + settings.claimTtl().plusSeconds(5).toNanos();
+        long deadline =
+                System.nanoTime() + settings.claimDuration().plusSeconds(5).toNanos();
         while (System.nanoTime() < deadline) {
             Secret read = secrets.get(pool.namespace(), pool.secretName());
             Account a = read == null
@@ -109,7 +115,7 @@ final class OAuthRefresher {
                     name,
                     new JsonObject()
                             .put("holder", holder)
-                            .put("until", now.plus(settings.claimTtl()).toString()));
+                            .put("until", now.plus(settings.claimDuration()).toString()));
             Secret claimed = secrets.update(read, SecretWrites.annotate(CLAIMS, claims.encode()));
             if (claimed == null) {
                 continue; // lost the race for the claim: read again
@@ -121,10 +127,12 @@ final class OAuthRefresher {
 
     private Account exchange(AccountPool pool, Account a, Secret claimed) {
         HttpResponse<String> answer;
+        CompletableFuture<HttpResponse<String>> call = null;
         try {
-            answer = http.send(
+            // bounded as a whole (connect, answer and body) by what the claim was sized for
+            call = http.sendAsync(
                     HttpRequest.newBuilder(URI.create(settings.tokenUrl()))
-                            .timeout(Duration.ofSeconds(30))
+                            .timeout(settings.readTimeout())
                             .header("content-type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
                                     .put("grant_type", "refresh_token")
@@ -133,14 +141,18 @@ final class OAuthRefresher {
                                     .encode()))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
-        } catch (IOException | InterruptedException e) {
+            answer = call.get(settings.callLimit().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+            if (call != null) {
+                call.cancel(true);
+            }
             release(claimed, a.name(), null);
             metrics.refresh("failed");
-            throw new IllegalStateException(
-                    "token endpoint unreachable: " + e.getClass().getSimpleName());
+            throw new IllegalStateException("token endpoint unreachable: "
+                    + (e.getCause() == null ? e : e.getCause()).getClass().getSimpleName());
         }
         JsonNode body = parse(answer.body());
         if (answer.statusCode() == 200 && body.path("access_token").isTextual()) {
@@ -179,24 +191,44 @@ final class OAuthRefresher {
         throw new ReloginRequired(message);
     }
 
-    /** Rotated tokens into the Secret and the claim out, in one guarded write (read again after another write). */
+    /**
+     * Rotated tokens into the Secret and the claim out, in one guarded write, first thing after the provider's
+     * answer: until it lands the only copy of the new single-use refresh token is in this process. 409: read again
+     * and write again; any other failure (API server slow or gone): read again after a pause, for as long as the
+     * claim leaves time for the write-back, so that a short API outage does not lose the rotated tokens.
+     */
     private void writeBack(Secret claimed, String name, String access, String refresh, long expires) {
+        String namespace = claimed.getMetadata().getNamespace();
+        String secret = claimed.getMetadata().getName();
+        long deadline = System.nanoTime() + GatewaySettings.OAuth.WRITE_BACK_ALLOWANCE.toNanos();
         Secret read = claimed;
-        for (int i = 0; i < ATTEMPTS && read != null; i++) {
-            TokenWriteBack.Edit edit = TokenWriteBack.edit(read.getData(), name, access, refresh, expires);
-            JsonObject claims = claims(read);
-            claims.remove(name);
-            Secret written = secrets.update(read, b -> {
-                SecretWrites.annotate(CLAIMS, claims.encode()).apply(b);
-                return edit == null ? b : b.addToData(edit.key(), edit.base64());
-            });
-            if (written != null) {
-                return;
+        for (int i = 0; i < ATTEMPTS && System.nanoTime() < deadline; i++) {
+            try {
+                if (read == null) {
+                    read = secrets.get(namespace, secret);
+                    if (read == null) {
+                        break; // the Secret was deleted meanwhile
+                    }
+                }
+                TokenWriteBack.Edit edit = TokenWriteBack.edit(read.getData(), name, access, refresh, expires);
+                JsonObject claims = claims(read);
+                claims.remove(name);
+                if (secrets.update(read, b -> {
+                            SecretWrites.annotate(CLAIMS, claims.encode()).apply(b);
+                            return edit == null ? b : b.addToData(edit.key(), edit.base64());
+                        })
+                        != null) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf(
+                        "write-back of account %s not done yet: %s",
+                        name, e.getClass().getSimpleName());
+                sleep();
             }
-            read = secrets.get(
-                    claimed.getMetadata().getNamespace(), claimed.getMetadata().getName());
+            read = null; // 409 or a failure: read again
         }
-        LOG.warnf("could not write the refreshed tokens of account %s back", name);
+        LOG.warnf("could not write the refreshed tokens of account %s back to Secret %s/%s", name, namespace, secret);
     }
 
     /** Drops the claim; with a pool, also records the pool's states (ReloginRequired) in the same write. */

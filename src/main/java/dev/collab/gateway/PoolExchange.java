@@ -1,7 +1,6 @@
 package dev.collab.gateway;
 
 import dev.collab.api.CredentialAccounts.Account;
-import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -10,7 +9,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
-import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +36,10 @@ final class PoolExchange {
     private final Set<String> tried = new HashSet<>();
     private Buffer body;
     private boolean open;
+    /** The client closed its connection: what fails upstream after that is not the provider's failure. */
+    private boolean clientGone;
+    /** The gateway refused the streamed body (413) and reset the provider request itself. */
+    private boolean bodyRefused;
 
     PoolExchange(
             ProxyDeps deps,
@@ -64,7 +66,10 @@ final class PoolExchange {
                 && length <= deps.settings().pools().retryBodyLimit();
         deps.metrics().opened();
         open = true;
-        resp.closeHandler(v -> done());
+        resp.closeHandler(v -> {
+            clientGone = true;
+            done();
+        });
         if (!retryable) {
             attempt();
             return;
@@ -164,20 +169,47 @@ final class PoolExchange {
                     answered(account, rar.result());
                 }
             });
+            if (body != null) {
+                resp.closeHandler(v -> {
+                    clientGone = true;
+                    done();
+                    up.reset();
+                });
+                up.end(body);
+                return;
+            }
+            if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)
+                    && !req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                up.setChunked(true);
+            }
+            RequestBodyPump pump = new RequestBodyPump(req, up, GatewayProxy.MAX_BODY, () -> {
+                deps.vertx().cancelTimer(timer);
+                tooLarge();
+            });
             resp.closeHandler(v -> {
+                clientGone = true;
                 done();
+                pump.abandon();
                 up.reset();
             });
-            if (body != null) {
-                up.end(body);
-            } else {
-                if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)
-                        && !req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-                    up.setChunked(true);
-                }
-                req.pipeTo(up);
-            }
+            pump.start();
         });
+    }
+
+    /** A body without a declared length passed the limit while streaming: 413, then the client connection closes. */
+    private void tooLarge() {
+        bodyRefused = true;
+        done();
+        deps.metrics().refused("too-large");
+        if (resp.headWritten()) {
+            resp.reset(); // the provider's answer has begun: it cannot become a 413
+            return;
+        }
+        resp.putHeader(HttpHeaders.CONNECTION, "close");
+        GatewayErrors.send(
+                resp, 413, "request_too_large", "request body larger than " + GatewayProxy.MAX_BODY + " bytes");
+        // the rest of the body is not read: the answer gets a moment to leave before the connection closes
+        deps.vertx().setTimer(200, id -> req.connection().close());
     }
 
     private void answered(Account account, HttpClientResponse upResp) {
@@ -259,16 +291,15 @@ final class PoolExchange {
 
     private void upstreamFailed(Throwable cause) {
         done();
-        if (cause instanceof TimeoutException || cause instanceof ConnectTimeoutException) {
-            deps.metrics().upstreamError("timeout");
-            GatewayErrors.send(resp, 504, "timeout_error", "the provider did not answer in time");
-        } else if (cause instanceof ConnectException) {
-            deps.metrics().upstreamError("refused");
-            GatewayErrors.send(resp, 502, "api_error", "the provider refused the connection");
-        } else {
-            deps.metrics().upstreamError("failed");
-            GatewayErrors.send(resp, 502, "api_error", "the provider connection failed");
+        if (bodyRefused) {
+            return; // answered 413 already; the reset was ours
         }
+        if (clientGone) {
+            // the client's own disconnect reset the provider request: not a provider failure, nobody to answer
+            deps.metrics().clientClosed();
+            return;
+        }
+        deps.metrics().upstreamError(GatewayErrors.upstreamFailure(resp, cause));
         LOG.debugf(
                 "upstream failure for %s/%s: %s",
                 target.namespace(), target.name(), cause.getClass().getSimpleName());

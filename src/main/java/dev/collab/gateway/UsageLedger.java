@@ -6,7 +6,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,8 +84,14 @@ final class UsageLedger implements AutoCloseable {
         pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
     }
 
+    /**
+     * One pass over the sessions pending now, each tried once (a delta that fails is merged back, never revisited in
+     * this pass: revisiting is how the old loop spun forever with two sessions and a closed client). The first
+     * failure that is not an HTTP answer (closed client, API server unreachable) ends the pass: the rest stays
+     * pending for the next flush instead of each waiting for its own connect timeout.
+     */
     void flush() {
-        for (String key : pending.keySet()) {
+        for (String key : List.copyOf(pending.keySet())) {
             Pending delta = pending.remove(key);
             if (delta == null) {
                 continue;
@@ -94,11 +102,24 @@ final class UsageLedger implements AutoCloseable {
                     pending.merge(key, delta, Pending::plus);
                 }
             } catch (RuntimeException e) {
-                LOG.debugf("usage of %s not written yet: %s", key, e.getMessage());
                 pending.merge(key, delta, Pending::plus);
+                if (!(e instanceof KubernetesClientException k) || k.getCode() <= 0) {
+                    LOG.debugf(
+                            "usage not written, API server not reachable (%d sessions pending): %s",
+                            pending.size(), e.getMessage());
+                    return; // the pools' state would fail the same way: both wait for the next flush
+                }
+                LOG.debugf("usage of %s not written yet: %s", key, e.getMessage());
             }
         }
         alsoOnFlush.run();
+    }
+
+    /** Requests counted but not yet written, per namespace/name. */
+    Map<String, Long> pendingRequests() {
+        Map<String, Long> out = new TreeMap<>();
+        pending.forEach((k, v) -> out.put(k, v.requests()));
+        return out;
     }
 
     /** True when written, or when the session is gone (nothing to write to). */
@@ -158,6 +179,9 @@ final class UsageLedger implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        flush(); // what was counted since the last flush
+        flush(); // what was counted since the last flush (GatewayWiring runs this before the client closes)
+        if (!pending.isEmpty()) {
+            LOG.warnf("usage of %d sessions could not be written before shutdown", pending.size());
+        }
     }
 }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -52,6 +53,10 @@ final class GatewayHomeDependent {
                             java.util.List.of(),
                             null));
         }
+        CredentialsState refused = refusal(real);
+        if (refused != null) {
+            return new Desired(null, refused);
+        }
         Secret desired = desired(session, real, gatewayKey, link);
         // keys and hash of the placeholder files, computed like any credential Secret's (opted in for this owner)
         Secret asCredentials = new SecretBuilder(desired)
@@ -89,11 +94,33 @@ final class GatewayHomeDependent {
         }
     }
 
-    /** Pure: the placeholder Secret of this session for the given credential Secret and gateway key. */
-    static Secret desired(CollabSession session, Secret real, byte[] gatewayKey, GatewayLink link) {
-        String ns = session.getMetadata().getNamespace();
-        String name = session.getMetadata().getName();
-        String uid = session.getMetadata().getUid();
+    /**
+     * Pure: why Gateway mode refuses this credential Secret, or null. Values in {@code headers} or
+     * {@code environment} objects (MCP servers, custom providers) are secret by the redaction rule, and the gateway
+     * stands in only for Anthropic credentials: a pod started without them would fail in ways nobody can trace, and
+     * a pod started with them would hold real secrets. The message names the fields, never a value.
+     */
+    static CredentialsState refusal(Secret real) {
+        List<String> withheld = PlaceholderHome.withheld(files(real));
+        if (withheld.isEmpty()) {
+            return null;
+        }
+        int shown = Math.min(withheld.size(), 5);
+        return new CredentialsState(
+                false,
+                UNHIDEABLE_SECRETS,
+                "Gateway mode: the credential Secret " + real.getMetadata().getName() + " holds secret values the "
+                        + "gateway cannot stand in for (" + String.join(", ", withheld.subList(0, shown))
+                        + (withheld.size() > shown ? " and " + (withheld.size() - shown) + " more" : "")
+                        + "); remove them from the Secret's files, or run the session in Seeded mode",
+                List.of(),
+                null);
+    }
+
+    /** Condition reason of {@link #refusal}. */
+    static final String UNHIDEABLE_SECRETS = "GatewayCannotHideSecrets";
+
+    private static Map<CredentialKey, byte[]> files(Secret real) {
         Map<CredentialKey, byte[]> files = new EnumMap<>(CredentialKey.class);
         Map<String, String> data = real.getData() == null ? Map.of() : real.getData();
         for (CredentialKey k : CredentialKey.values()) {
@@ -102,8 +129,17 @@ final class GatewayHomeDependent {
                 files.put(k, Base64.getDecoder().decode(encoded));
             }
         }
+        return files;
+    }
+
+    /** Pure: the placeholder Secret of this session for the given credential Secret and gateway key. */
+    static Secret desired(CollabSession session, Secret real, byte[] gatewayKey, GatewayLink link) {
+        String ns = session.getMetadata().getNamespace();
+        String name = session.getMetadata().getName();
+        String uid = session.getMetadata().getUid();
+        Map<String, String> data = real.getData() == null ? Map.of() : real.getData();
         Map<String, String> placeholders = PlaceholderHome.files(
-                files,
+                files(real),
                 Placeholders.access(gatewayKey, ns, name, uid),
                 Placeholders.refresh(gatewayKey, ns, name, uid),
                 link.baseUrlV1(),

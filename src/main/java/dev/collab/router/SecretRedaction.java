@@ -4,26 +4,19 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.collab.api.SecretFields;
 import dev.collab.router.RouteTable.RouteClass;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import java.io.ByteArrayOutputStream;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Response hook for the routes the table marks {@code redact} (opencode's config, provider and integration
- * reads): replaces secret values in the JSON in one streaming pass. Secret are the values of fields named like
- * a credential (key, apiKey, access, refresh, token, authorization, ...) and every value inside a
- * {@code headers} or {@code environment} object (custom auth headers of providers, env of MCP servers).
+ * reads): replaces secret values in the JSON in one streaming pass. Which values are secret is {@link SecretFields}'
+ * rule (shared with the operator, which keeps the same values out of Gateway-mode pods).
  */
 final class SecretRedaction implements ResponseTransform {
     static final String REDACTED = "[redacted]";
-    private static final Set<String> SECRET_FIELDS = caseInsensitive("key", "apiKey", "api_key", "api-key", "x-api-key",
-            "access", "refresh", "token", "accessToken", "access_token", "refreshToken", "refresh_token", "authorization",
-            "secret", "clientSecret", "client_secret", "password", "cookie");
-    private static final Set<String> SECRET_MAPS = caseInsensitive("headers", "environment");
-
     private final JsonFactory json = new JsonFactory();
 
     @Override
@@ -34,7 +27,8 @@ final class SecretRedaction implements ResponseTransform {
     @Override
     public Buffer transform(Buffer body) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.length());
-        try (JsonParser p = json.createParser(body.getBytes()); JsonGenerator g = json.createGenerator(out)) {
+        try (JsonParser p = json.createParser(body.getBytes());
+                JsonGenerator g = json.createGenerator(out)) {
             // one flag per open container: are all values in it secret?
             boolean[] secret = new boolean[64];
             boolean[] array = new boolean[64];
@@ -52,8 +46,10 @@ final class SecretRedaction implements ResponseTransform {
                             throw new IllegalArgumentException("JSON nested deeper than " + secret.length);
                         }
                         boolean named = depth > 0 && !array[depth - 1] && field != null;
-                        secret[depth] = inherited || named && (SECRET_MAPS.contains(field)
-                                || t == JsonToken.START_ARRAY && SECRET_FIELDS.contains(field));
+                        secret[depth] = inherited
+                                || named
+                                        && (SecretFields.secretMap(field)
+                                                || t == JsonToken.START_ARRAY && SecretFields.credentialField(field));
                         array[depth] = t == JsonToken.START_ARRAY;
                         depth++;
                         field = null;
@@ -65,7 +61,7 @@ final class SecretRedaction implements ResponseTransform {
                     }
                     case VALUE_NULL -> g.writeNull();
                     default -> {
-                        boolean named = depth > 0 && !array[depth - 1] && field != null && SECRET_FIELDS.contains(field);
+                        boolean named = depth > 0 && !array[depth - 1] && SecretFields.credentialField(field);
                         if (inherited || named) {
                             g.writeString(REDACTED);
                         } else {
@@ -81,11 +77,5 @@ final class SecretRedaction implements ResponseTransform {
     @Override
     public String failure() {
         return "session answered a config or provider read with something that is not JSON";
-    }
-
-    private static Set<String> caseInsensitive(String... names) {
-        Set<String> s = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        s.addAll(Set.of(names));
-        return s;
     }
 }

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +39,7 @@ class OAuthRefreshGatewayTest {
     @BeforeAll
     static void start() throws Exception {
         Map<String, String> sessions = new LinkedHashMap<>();
-        for (String s : List.of("refresh", "race", "revoked")) {
+        for (String s : List.of("refresh", "race", "revoked", "slow")) {
             sessions.put(s, oauth(s, 1, EXPIRED));
         }
         sessions.put("ahead", oauth("ahead", 1, EXPIRED + 61_000)); // expires in a minute: within refresh-ahead
@@ -99,6 +100,36 @@ class OAuthRefreshGatewayTest {
         assertThat(f.provider.refreshes()).filteredOn(t -> t.contains("race")).containsExactly("ort-race-0001-x");
         assertThat(f.callsOf("race")).hasSize(6).containsOnly("oat-race-0002-rotated");
         assertThat(f.account("race").refresh()).isEqualTo("ort-race-0002-rotated");
+    }
+
+    /**
+     * Issue 30 item 8: the token endpoint answers later than the old 30 s claim lasted (the fixture's clock moves 35 s
+     * while the call waits, within its 10 s connect + 30 s read timeouts). The other replica must keep waiting for
+     * the write-back, not take the claim over and spend the same single-use refresh token.
+     */
+    @Test
+    void aSlowTokenEndpointIsNotOutlivedByTheClaim() throws Exception {
+        CompletableFuture<Void> release = f.provider.holdRefresh("ort-slow-0001-x");
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            CompletableFuture<HttpResponse<String>> first =
+                    http.sendAsync(f.request(0, "slow"), HttpResponse.BodyHandlers.ofString());
+            await(
+                    "replica 0 waits at the token endpoint",
+                    () -> f.provider.refreshes().contains("ort-slow-0001-x"));
+            f.clock.advance(Duration.ofSeconds(35));
+            CompletableFuture<HttpResponse<String>> second =
+                    http.sendAsync(f.request(1, "slow"), HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(1_500); // replica 1 reads the claim (every 100 ms); before the fix it took it over at once
+            release.complete(null);
+            assertThat(first.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(second.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        } finally {
+            release.complete(null);
+        }
+        assertThat(f.provider.refreshes()).filteredOn(t -> t.contains("slow")).containsExactly("ort-slow-0001-x");
+        assertThat(f.callsOf("slow")).containsOnly("oat-slow-0002-rotated");
+        assertThat(f.account("slow").refresh()).isEqualTo("ort-slow-0002-rotated");
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,6 +36,7 @@ final class ScriptedAnthropic implements AutoCloseable {
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private final List<String> refreshes = new CopyOnWriteArrayList<>();
     private final Set<String> usedRefreshTokens = ConcurrentHashMap.newKeySet();
+    private final Map<String, CompletableFuture<Void>> heldRefreshes = new ConcurrentHashMap<>();
 
     ScriptedAnthropic(Vertx vertx) throws Exception {
         this.vertx = vertx;
@@ -72,6 +74,14 @@ final class ScriptedAnthropic implements AutoCloseable {
     /** Refresh tokens presented to the token endpoint, in order. */
     List<String> refreshes() {
         return List.copyOf(refreshes);
+    }
+
+    /**
+     * A slow token endpoint: the answer for this refresh token (decided, and the token spent, when the call arrives)
+     * is sent only once the returned future completes.
+     */
+    CompletableFuture<Void> holdRefresh(String refreshToken) {
+        return heldRefreshes.computeIfAbsent(refreshToken, t -> new CompletableFuture<>());
     }
 
     void revoke(String refreshToken) {
@@ -151,14 +161,15 @@ final class ScriptedAnthropic implements AutoCloseable {
             return;
         }
         String next = String.format("%04d", Integer.parseInt(m.group(2)) + 1);
-        req.response()
-                .putHeader("content-type", "application/json")
-                .end(new JsonObject()
-                        .put("token_type", "Bearer")
-                        .put("access_token", "oat-" + m.group(1) + "-" + next + "-rotated")
-                        .put("refresh_token", "ort-" + m.group(1) + "-" + next + "-rotated")
-                        .put("expires_in", 28800)
-                        .encode());
+        String answer = new JsonObject()
+                .put("token_type", "Bearer")
+                .put("access_token", "oat-" + m.group(1) + "-" + next + "-rotated")
+                .put("refresh_token", "ort-" + m.group(1) + "-" + next + "-rotated")
+                .put("expires_in", 28800)
+                .encode();
+        CompletableFuture<Void> held = heldRefreshes.getOrDefault(token, CompletableFuture.completedFuture(null));
+        held.whenComplete((v, t) -> vertx.runOnContext(x ->
+                req.response().putHeader("content-type", "application/json").end(answer)));
     }
 
     @Override

@@ -61,6 +61,53 @@ class GatewayModeTest {
         assertThat(config.at("/plugin/0").asText()).isEqualTo("opencode-claude-auth");
     }
 
+    /** MCP servers' env and custom providers' headers, secret by the router's redaction rule (issue 30 item 5). */
+    private static final String CONFIG_WITH_MAPS = "{\"mcp\":{\"github\":{\"type\":\"local\",\"command\":[\"gh-mcp\"],"
+            + "\"environment\":{\"GITHUB_TOKEN\":\"ghp_REAL_MCP\"}}},\"provider\":{\"custom\":{\"options\":"
+            + "{\"headers\":{\"Authorization\":\"Bearer REAL_HEADER\"},\"clientSecret\":\"REAL_CLIENT_SECRET\","
+            + "\"access_token\":\"REAL_ACCESS_TOKEN\",\"refresh_token\":\"REAL_REFRESH_TOKEN\"}}}}";
+
+    @Test
+    void everyValueTheRedactionRuleCallsSecretIsReplaced() throws Exception {
+        Secret home = GatewayHomeDependent.desired(
+                WorkerPodBuilderTest.session("alice"),
+                secret(Map.of("opencode.json", CONFIG_WITH_MAPS)),
+                KEY,
+                settings.gateway());
+        assertThat(Serialization.asJson(decoded(home))).doesNotContain("REAL");
+        JsonNode config = new ObjectMapper().readTree(decoded(home).get("opencode.json"));
+        assertThat(config.at("/mcp/github/environment/GITHUB_TOKEN").asText()).isEqualTo(PlaceholderHome.WITHHELD);
+        assertThat(config.at("/mcp/github/command/0").asText())
+                .as("not secret: kept")
+                .isEqualTo("gh-mcp");
+        String access = Placeholders.access(KEY, "ns", "alice", "uid-alice");
+        assertThat(config.at("/provider/custom/options/clientSecret").asText()).isEqualTo(access);
+        assertThat(config.at("/provider/custom/options/access_token").asText()).isEqualTo(access);
+        assertThat(config.at("/provider/custom/options/refresh_token").asText())
+                .isEqualTo(Placeholders.refresh(KEY, "ns", "alice", "uid-alice"));
+    }
+
+    @Test
+    void secretsTheGatewayCannotStandInForRefuseGatewayModeWithAConditionNamingThem() {
+        CredentialsState refused = GatewayHomeDependent.refusal(secret(Map.of("opencode.json", CONFIG_WITH_MAPS)));
+        assertThat(refused).isNotNull();
+        assertThat(refused.ready()).isFalse();
+        assertThat(refused.reason()).isEqualTo(GatewayHomeDependent.UNHIDEABLE_SECRETS);
+        assertThat(refused.message())
+                .contains("opencode.json: mcp.github.environment.GITHUB_TOKEN")
+                .contains("opencode.json: provider.custom.options.headers.Authorization")
+                .contains("Seeded")
+                .doesNotContain("REAL");
+        assertThat(GatewayHomeDependent.refusal(real()))
+                .as("only credential fields: replaced, no refusal")
+                .isNull();
+        assertThat(GatewayHomeDependent.refusal(secret(Map.of(
+                        "opencode.json",
+                        "{\"mcp\":{\"gh\":{\"environment\":{\"GITHUB_TOKEN\":\"{env:GITHUB_TOKEN}\"}}}}"))))
+                .as("a reference to the pod's own environment holds no secret")
+                .isNull();
+    }
+
     @Test
     void everyFileIsWrittenSoNoEarlierRealOneSurvivesInHome() {
         Secret onlyAuth = secret(Map.of("auth.json", AUTH, "claude-credentials.json", "not json"));
