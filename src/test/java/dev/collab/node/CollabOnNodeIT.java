@@ -50,6 +50,7 @@ class CollabOnNodeIT {
     static final Duration START = Duration.ofMinutes(4);
     static final int FLEET = 50;
     static final int UPGRADE_SESSIONS = 20;
+    static final int MEASURED = 20;
 
     NodeCluster cluster;
     FakeAnthropic provider;
@@ -315,6 +316,10 @@ class CollabOnNodeIT {
     @Order(6)
     void operatorPodKilledWhileFiftySessionsAreCreatedEverySessionEndsRunningAndNoChildIsCreatedTwice()
             throws Exception {
+        // room for 50 opencode processes (about 300 MiB each) on this machine
+        for (String name : List.of("seeded-a", "seeded-b", "gw-a", "gw-b")) {
+            cluster.admin().resources(CollabSession.class).inNamespace(CollabRelease.SESSIONS).withName(name).delete();
+        }
         long mark = cluster.plane().auditLog().mark();
         String killed = leaderPod();
         for (int i = 0; i < FLEET; i++) {
@@ -392,6 +397,39 @@ class CollabOnNodeIT {
         }
         assertThat(longestLoss).as("sessions that lost their endpoint during the upgrade, and for how long")
                 .allSatisfy((name, d) -> assertThat(d).isLessThan(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    @Order(8)
+    void createToFirstAnswerThroughTheRouter() throws Exception {
+        for (int i = 0; i < FLEET; i++) {
+            cluster.admin().resources(CollabSession.class).inNamespace(CollabRelease.SESSIONS).withName(fleet(i)).delete();
+        }
+        awaitGone("the fleet's pods", () -> cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).list().getItems()
+                .stream().filter(p -> p.getMetadata().getName().startsWith("fleet-")).findAny().orElse(null));
+        List<Long> millis = new java.util.ArrayList<>();
+        for (int i = 0; i < MEASURED; i++) {
+            String name = "first-" + i;
+            java.time.Instant created = java.time.Instant.now();
+            sessions.create(name, "first" + i + "@example.com", "sk-ant-node-first-" + i, CredentialsMode.Seeded, null);
+            String token = null;
+            while (token == null) {
+                try {
+                    token = sessions.token(name);
+                } catch (RuntimeException e) {
+                    RealNode.sleep(100); // the access Secret comes with the session's first reconcile
+                }
+            }
+            String bearer = token;
+            awaitOk(name + " health", () -> sessions.send("GET", "/s/" + name + "/global/health", bearer, null));
+            millis.add(Duration.between(created, java.time.Instant.now()).toMillis());
+            cluster.admin().resources(CollabSession.class).inNamespace(CollabRelease.SESSIONS).withName(name).delete();
+        }
+        List<Long> sorted = millis.stream().sorted().toList();
+        System.out.printf("NODE create -> first answer through the router, %d sessions one at a time: p50 %d ms, p95 %d ms,"
+                        + " max %d ms (all: %s)%n", MEASURED, sorted.get(sorted.size() / 2),
+                sorted.get((int) Math.ceil(sorted.size() * 0.95) - 1), sorted.get(sorted.size() - 1), millis);
+        assertThat(millis).hasSize(MEASURED);
     }
 
     private String leaderPod() {

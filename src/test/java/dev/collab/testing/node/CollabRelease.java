@@ -9,7 +9,8 @@ import java.util.Map;
  * The project's Helm chart installed on the test node as a platform team would, with the images built here: release
  * {@code collab} in {@code collab-system}, sessions in {@code collab}, both namespaces Pod Security "restricted" (the
  * chart's own Namespace objects). Values that differ from the chart's defaults, and why: images never pulled (they
- * are imported), one router and gateway replica and small session requests (a 2-core node), the gateway's upstream
+ * are imported), one router and gateway replica and small session requests (a 2-core node; the operator, router and gateway keep
+ * the chart's CPU requests, which give them their CPU share while 50 sessions start), the gateway's upstream
  * is the fake provider on the host, and a known admin token.
  */
 public final class CollabRelease {
@@ -37,9 +38,6 @@ public final class CollabRelease {
         values.put("session.resources.requests.cpu", "10m");
         values.put("session.resources.requests.memory", "64Mi");
         values.put("session.storage.className", "local");
-        values.put("operator.resources.requests.cpu", "10m");
-        values.put("router.resources.requests.cpu", "10m");
-        values.put("gateway.resources.requests.cpu", "10m");
         return values;
     }
 
