@@ -49,6 +49,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
 
     private OperatorMetrics metrics;
     private SessionReconciliation reconciliation;
+    private SessionProbes probes;
 
     @Inject
     public CollabSessionReconciler(CollabConfig config, MeterRegistry registry) {
@@ -90,15 +91,25 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                                 cs.getMetadata().getNamespace(),
                                 cs.getSpec().getCredentials().getSecretName())));
         String managed = CollabLabels.MANAGED_BY + "=" + CollabLabels.MANAGED_BY_VALUE;
-        var pods = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
-                        .withName("worker-pods")
-                        .withNamespacesInheritedFromController()
-                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
-                        .withSecondaryToPrimaryMapper(Children::sessionOf)
-                        .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
-                        .build(),
-                context);
+        SessionProbes probes = new SessionProbes(busyProbe);
+        // What the probes remember is about a session's current pod: it goes with the pod. A deleted session gets no
+        // reconcile (no finalizer), but the garbage collector deletes its pod, so this is where its memory is pruned.
+        var pods =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
+                                .withName("worker-pods")
+                                .withNamespacesInheritedFromController()
+                                .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
+                                .withSecondaryToPrimaryMapper(Children::sessionOf)
+                                .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
+                                .build(),
+                        context) {
+                    @Override
+                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                        super.onDelete(pod, deletedFinalStateUnknown);
+                        Children.sessionOf(pod).forEach(probes::podGone);
+                    }
+                };
         var claims = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, CollabSession.class)
                         .withName("home-claims")
@@ -155,6 +166,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         .build(),
                 context);
         metrics = new OperatorMetrics(registry, sessions::list);
+        this.probes = probes;
         reconciliation = new SessionReconciliation(new SessionCollaborators(
                 settings,
                 clock,
@@ -165,7 +177,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         new GatewayKeySource(settings.gateway().keySecret(), context.getClient())),
                 new HomeClaimDependent(claims),
                 new WorkerPodDependent(pods),
-                new SessionProbes(busyProbe),
+                probes,
                 new CapacityLedger(),
                 metrics,
                 new WorkerLookup(pods, claims),
@@ -203,6 +215,11 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
             CollabSession session, Context<CollabSession> context, Exception e) {
         metrics.reconcileError();
         return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+
+    /** How many sessions the network probes hold memory for (tests: deleted sessions leave none). */
+    int probeMemory() {
+        return probes == null ? 0 : probes.remembered();
     }
 
     static String key(String namespace, String name) {

@@ -2,12 +2,16 @@ package dev.collab.operator;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every network probe the operator sends to a session's opencode, and what it remembers between reconciles:
- * how many busy checks in a row found it unreachable, and which pod has answered HTTP ({@link AnswerWatch}).
+ * how many busy checks in a row found it unreachable, and which pod has answered HTTP ({@link AnswerWatch}). All of it
+ * is about the session's current pod, so it is forgotten when that pod is deleted ({@link #podGone}): a deleted session
+ * (whose pod the garbage collector deletes) leaves nothing behind.
  */
 final class SessionProbes {
     private final BusyProbe busyProbe;
@@ -66,5 +70,18 @@ final class SessionProbes {
     /** The session's pod was restarted for not answering: the next pod is watched afresh. */
     void restarted(ResourceID session) {
         answers.forget(session);
+    }
+
+    /** A worker pod of the session was deleted (stop, replacement, or the session itself deleted): forget it all. */
+    void podGone(ResourceID session) {
+        unreachableInARow.remove(session);
+        answers.forget(session);
+    }
+
+    /** How many sessions the probes remember anything about (memory held between reconciles). */
+    int remembered() {
+        Set<ResourceID> all = new HashSet<>(unreachableInARow.keySet());
+        all.addAll(answers.sessions());
+        return all.size();
     }
 }
