@@ -100,12 +100,22 @@ final class StatusRecorder {
             return;
         }
         CollabSession copy = context.getClient().getKubernetesSerialization().clone(session);
+        // The patch carries the resourceVersion it was computed at; on 409 JOSDK reads the session again and applies
+        // this function to that newer version. status.usage is the gateway's (DESIGN.md section 8): it always comes
+        // from the version being patched, never from the one this status was computed from, or the retry would put
+        // back the usage the gateway had just added (measured on the real API server: 150 additions, 4 left).
         PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(copy, context, r -> {
+            keepGatewayFields(status, r.getStatus());
             r.setStatus(status);
             return r;
         });
         if (status.getPhase() == SessionPhase.Stopped) {
             with.capacity().settled(ResourceID.fromResource(session));
         }
+    }
+
+    /** Sets the fields the gateway owns in the operator's status to what {@code current} (the version patched) holds. */
+    static void keepGatewayFields(CollabSessionStatus operators, CollabSessionStatus current) {
+        operators.setUsage(current == null ? null : current.getUsage());
     }
 }
