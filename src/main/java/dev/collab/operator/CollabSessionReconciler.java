@@ -20,6 +20,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Inject;
@@ -183,7 +184,10 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                 new WorkerLookup(pods, claims),
                 new WarmWorkerClaim(pods, pools, settings),
                 delivery));
-        return List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools);
+        // A probe or delivery that finished off the reconcile thread brings its session back to a reconcile.
+        var probeResults = new SimpleInboundEventSource<CollabSession>("probe-results");
+        probes.calls().wakeWith(probeResults::propagateEvent);
+        return List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools, probeResults);
     }
 
     /**

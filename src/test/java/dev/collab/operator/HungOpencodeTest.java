@@ -1,0 +1,82 @@
+package dev.collab.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.SessionPhase;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 30, item 12: a hung opencode must not stall the operator. Sixteen sessions whose pods are FAKE hung opencodes
+ * (one loopback server that accepts connections and never answers), probed by the real {@link OpencodeBusyProbe} with a
+ * 60 s timeout; the operator has 4 reconcile threads (mock API server, FAKE kubelet). Another session must still start
+ * and be reported Running while those probes hang.
+ */
+class HungOpencodeTest {
+    private OperatorHarness h;
+    private final List<Socket> held = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() throws IOException {
+        if (h != null) {
+            h.close();
+        }
+        for (Socket s : held) {
+            s.close();
+        }
+    }
+
+    @Test
+    void sixteenHungPodsDoNotStallOtherSessions() throws Exception {
+        try (ServerSocket hung = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
+                FakeOpencodeStatus healthy = new FakeOpencodeStatus()) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(hung.accept()); // read nothing, answer nothing
+                    }
+                } catch (IOException closed) {
+                    // test over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            h = new OperatorHarness(OperatorSettings.defaults(), new OpencodeBusyProbe(Duration.ofSeconds(60)));
+            for (int i = 0; i < 16; i++) {
+                h.kubelet.serveOnLoopback("hung-" + i, hung.getLocalPort());
+                start("hung-" + i);
+            }
+            await().atMost(OperatorHarness.WAIT)
+                    .until(() -> held.size() >= 4); // at least as many hung requests as reconcile threads
+
+            h.kubelet.serveOnLoopback("fine", healthy.port());
+            start("fine");
+
+            h.awaitSession("fine", cs -> cs.getStatus().getPhase() == SessionPhase.Running);
+            for (int i = 0; i < 16; i++) {
+                h.awaitSession("hung-" + i, cs -> cs.getStatus().getPhase() == SessionPhase.Running);
+            }
+            assertThat(held.size())
+                    .as("the hung pods are asked, a bounded number at a time")
+                    .isBetween(4, BackgroundCalls.THREADS);
+        }
+    }
+
+    private void start(String name) {
+        h.credentials(
+                name + "-creds", "alice", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"k\"}}"));
+        CollabSessionSpec spec = new CollabSessionSpec("alice", name + "-creds");
+        spec.setIdleTimeout("0");
+        h.create(name, spec);
+    }
+}
