@@ -19,10 +19,26 @@ import java.util.TreeSet;
  */
 final class SecretRedaction implements ResponseTransform {
     static final String REDACTED = "[redacted]";
-    private static final Set<String> SECRET_FIELDS = caseInsensitive("key", "apiKey", "api_key", "api-key", "x-api-key",
-            "access", "refresh", "token", "accessToken", "access_token", "refreshToken", "refresh_token", "authorization",
-            "secret", "clientSecret", "client_secret", "password", "cookie");
-    private static final Set<String> SECRET_MAPS = caseInsensitive("headers", "environment");
+    static final Set<String> SECRET_FIELDS = caseInsensitive(
+            "key",
+            "apiKey",
+            "api_key",
+            "api-key",
+            "x-api-key",
+            "access",
+            "refresh",
+            "token",
+            "accessToken",
+            "access_token",
+            "refreshToken",
+            "refresh_token",
+            "authorization",
+            "secret",
+            "clientSecret",
+            "client_secret",
+            "password",
+            "cookie");
+    static final Set<String> SECRET_MAPS = caseInsensitive("headers", "environment");
 
     private final JsonFactory json = new JsonFactory();
 
@@ -34,7 +50,8 @@ final class SecretRedaction implements ResponseTransform {
     @Override
     public Buffer transform(Buffer body) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.length());
-        try (JsonParser p = json.createParser(body.getBytes()); JsonGenerator g = json.createGenerator(out)) {
+        try (JsonParser p = json.createParser(body.getBytes());
+                JsonGenerator g = json.createGenerator(out)) {
             // one flag per open container: are all values in it secret?
             boolean[] secret = new boolean[64];
             boolean[] array = new boolean[64];
@@ -52,8 +69,10 @@ final class SecretRedaction implements ResponseTransform {
                             throw new IllegalArgumentException("JSON nested deeper than " + secret.length);
                         }
                         boolean named = depth > 0 && !array[depth - 1] && field != null;
-                        secret[depth] = inherited || named && (SECRET_MAPS.contains(field)
-                                || t == JsonToken.START_ARRAY && SECRET_FIELDS.contains(field));
+                        secret[depth] = inherited
+                                || named
+                                        && (SECRET_MAPS.contains(field)
+                                                || t == JsonToken.START_ARRAY && SECRET_FIELDS.contains(field));
                         array[depth] = t == JsonToken.START_ARRAY;
                         depth++;
                         field = null;
@@ -65,7 +84,8 @@ final class SecretRedaction implements ResponseTransform {
                     }
                     case VALUE_NULL -> g.writeNull();
                     default -> {
-                        boolean named = depth > 0 && !array[depth - 1] && field != null && SECRET_FIELDS.contains(field);
+                        boolean named =
+                                depth > 0 && !array[depth - 1] && field != null && SECRET_FIELDS.contains(field);
                         if (inherited || named) {
                             g.writeString(REDACTED);
                         } else {
