@@ -91,7 +91,7 @@ final class SessionDecision {
                 if (found.busy().pending()) {
                     // asked, no answer yet: keep the pod; the answer wakes this session, the retry is a fallback
                     plan.requeue(now.plus(PROBE_RETRY));
-                } else
+                } else {
                     switch (found.busy().answer()) {
                         case BUSY -> {
                             Instant limit = Lifecycle.busyLimit(session, view, timeout, settings.busyMax());
@@ -114,6 +114,7 @@ final class SessionDecision {
                             }
                         }
                     }
+                }
             }
         }
 
