@@ -72,6 +72,44 @@ class HungOpencodeTest {
         }
     }
 
+    /**
+     * A FAKE opencode that sends its response headers and then never the promised body: the JDK client's request
+     * timeout ends with the headers, so without a bound of its own the probe (and its thread) would wait forever.
+     */
+    @Test
+    void aBodyThatNeverEndsStillEndsTheProbe() throws Exception {
+        try (ServerSocket stalls = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket s = stalls.accept();
+                        held.add(s);
+                        s.getOutputStream()
+                                .write(
+                                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+                                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                    }
+                } catch (IOException closed) {
+                    // test over
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            OpencodeBusyProbe probe = new OpencodeBusyProbe(Duration.ofMillis(500));
+            String endpoint = "http://127.0.0.1:" + stalls.getLocalPort();
+            BusyProbe.Answer answer = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    Duration.ofSeconds(20), () -> probe.check(endpoint, "pw"), "the busy check never returned");
+            assertThat(answer).isEqualTo(BusyProbe.Answer.UNREACHABLE);
+            assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            Duration.ofSeconds(20),
+                            () -> new OpencodeCredentialDelivery(Duration.ofMillis(500))
+                                    .deliver(endpoint, "pw", Map.of("anthropic", "{}")),
+                            "the delivery never returned"))
+                    .isFalse();
+        }
+    }
+
     private void start(String name) {
         h.credentials(
                 name + "-creds", "alice", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"k\"}}"));
