@@ -93,6 +93,63 @@ public final class AccountPoolState {
         return out;
     }
 
+    /**
+     * The accounts of {@code states} (name, type, state, until, message as the operator shows them) with the counts
+     * (requests, input and output tokens) of the entry of the same name in {@code counted}, where there is one. The
+     * counts in status.accounts are the gateway's to write, with its usage write, so a count that changes on every
+     * request never makes the operator write the status of every session sharing the Secret (issue 30).
+     */
+    public static List<AccountStatus> countsFrom(List<AccountStatus> states, List<AccountStatus> counted) {
+        return merged(states, counted, false);
+    }
+
+    /**
+     * The same, each count the higher of the two: the counts are totals that only grow, so of two writers' values the
+     * higher is the later one.
+     */
+    public static List<AccountStatus> higherCounts(List<AccountStatus> states, List<AccountStatus> counted) {
+        return merged(states, counted, true);
+    }
+
+    private static List<AccountStatus> merged(List<AccountStatus> states, List<AccountStatus> counted, boolean max) {
+        if (states == null || counted == null) {
+            return states;
+        }
+        List<AccountStatus> out = new ArrayList<>();
+        for (AccountStatus s : states) {
+            AccountStatus copy =
+                    new AccountStatus(s.getName(), s.getType(), s.getState(), s.getUntil(), s.getMessage());
+            copy.setRequests(s.getRequests());
+            copy.setInputTokens(s.getInputTokens());
+            copy.setOutputTokens(s.getOutputTokens());
+            counted.stream()
+                    .filter(c -> s.getName().equals(c.getName()))
+                    .findFirst()
+                    .ifPresent(c -> {
+                        copy.setRequests(max ? Math.max(c.getRequests(), s.getRequests()) : c.getRequests());
+                        copy.setInputTokens(
+                                max ? Math.max(c.getInputTokens(), s.getInputTokens()) : c.getInputTokens());
+                        copy.setOutputTokens(
+                                max ? Math.max(c.getOutputTokens(), s.getOutputTokens()) : c.getOutputTokens());
+                    });
+            out.add(copy);
+        }
+        return out;
+    }
+
+    /** The totals the annotation holds, one status entry (name and counts only) per account. */
+    public static List<AccountStatus> counts(List<Entry> entries) {
+        List<AccountStatus> out = new ArrayList<>();
+        for (Entry e : entries) {
+            AccountStatus s = new AccountStatus(e.name(), null, null, null, null);
+            s.setRequests(e.requests());
+            s.setInputTokens(e.inputTokens());
+            s.setOutputTokens(e.outputTokens());
+            out.add(s);
+        }
+        return out;
+    }
+
     private static boolean after(String time, Instant now) {
         try {
             return time != null && Instant.parse(time).isAfter(now);

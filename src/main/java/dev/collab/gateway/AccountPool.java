@@ -48,6 +48,8 @@ final class AccountPool {
     private final String owner;
     private volatile CredentialAccounts.Accounts accounts = new CredentialAccounts.Accounts(List.of(), false);
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    /** The annotation as the Secret last carried it: every replica's counts written so far. */
+    private volatile List<AccountPoolState.Entry> published = List.of();
 
     AccountPool(String namespace, String secretName, String owner) {
         this.namespace = namespace;
@@ -78,7 +80,8 @@ final class AccountPool {
     /** A new version of the Secret: its accounts, and what other replicas recorded (a later cooldown, a relogin). */
     void update(Secret secret) {
         accounts = CredentialAccounts.of(secret.getData());
-        for (AccountPoolState.Entry e : AccountPoolState.read(secret)) {
+        published = AccountPoolState.read(secret);
+        for (AccountPoolState.Entry e : published) {
             if (e.name() == null) {
                 continue;
             }
@@ -99,6 +102,11 @@ final class AccountPool {
                 s.reloginMessage = e.message();
             }
         }
+    }
+
+    /** The pool's counts as its Secret's annotation last carried them (what status.accounts shows). */
+    List<AccountPoolState.Entry> published() {
+        return published;
     }
 
     /** The account a request goes to, skipping those already tried for it. */

@@ -87,6 +87,20 @@ public class GatewayDirectory implements AutoCloseable {
         return found == null || !target.owner().equals(found.owner()) ? Optional.empty() : Optional.of(found);
     }
 
+    /** The pool of a Gateway-mode session (its credential Secret, opted in for its owner), if known. */
+    Optional<AccountPool> poolOf(CollabSession cs) {
+        if (cs.getSpec() == null || cs.getSpec().getCredentials() == null) {
+            return Optional.empty();
+        }
+        AccountPool found = pools.get(key(
+                cs.getMetadata().getNamespace(), cs.getSpec().getCredentials().getSecretName()));
+        return found == null
+                        || !CollabLabels.ownerLabelValue(cs.getSpec().getOwner())
+                                .equals(found.owner())
+                ? Optional.empty()
+                : Optional.of(found);
+    }
+
     java.util.Collection<AccountPool> pools() {
         return pools.values();
     }

@@ -1,5 +1,6 @@
 package dev.collab.gateway;
 
+import dev.collab.api.AccountPoolState;
 import dev.collab.api.CollabSession;
 import dev.collab.api.SessionUsage;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -150,6 +151,13 @@ final class UsageLedger implements AutoCloseable {
                     clock.instant().toString());
             CollabSession next = Serialization.clone(cs);
             next.getStatus().setUsage(total);
+            // The pool's counts ride on this write (the operator writes status.accounts only when a state changes):
+            // one status write per session per interval in all (issue 30).
+            directory
+                    .poolOf(next)
+                    .ifPresent(pool -> next.getStatus()
+                            .setAccounts(AccountPoolState.countsFrom(
+                                    next.getStatus().getAccounts(), AccountPoolState.counts(pool.published()))));
             try {
                 // the resourceVersion it was read at: 409 when anyone wrote in between
                 client.resources(CollabSession.class)

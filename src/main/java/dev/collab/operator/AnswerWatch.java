@@ -3,7 +3,9 @@ package dev.collab.operator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -14,10 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class AnswerWatch {
     /** Unanswered requests (each with the probe's timeout of a few seconds) before a Ready pod counts as hung. */
     static final int TRIES = 3;
+
     static final Duration RETRY = Duration.ofSeconds(5);
 
-    private record Failing(String podUid, int failures, Instant lastTry) {
-    }
+    private record Failing(String podUid, int failures, Instant lastTry) {}
 
     private final Map<ResourceID, String> answered = new ConcurrentHashMap<>();
     private final Map<ResourceID, Failing> failing = new ConcurrentHashMap<>();
@@ -49,12 +51,23 @@ final class AnswerWatch {
 
     /** Records an unanswered request to this pod; returns how many in a row it has not answered. */
     int unanswered(ResourceID session, String podUid, Instant now) {
-        return failing.compute(session, (k, f) -> f != null && f.podUid().equals(podUid)
-                ? new Failing(podUid, f.failures() + 1, now) : new Failing(podUid, 1, now)).failures();
+        return failing.compute(
+                        session,
+                        (k, f) -> f != null && f.podUid().equals(podUid)
+                                ? new Failing(podUid, f.failures() + 1, now)
+                                : new Failing(podUid, 1, now))
+                .failures();
     }
 
     void forget(ResourceID session) {
         answered.remove(session);
         failing.remove(session);
+    }
+
+    /** The sessions this watch holds an entry for. */
+    Set<ResourceID> sessions() {
+        Set<ResourceID> all = new HashSet<>(answered.keySet());
+        all.addAll(failing.keySet());
+        return all;
     }
 }

@@ -20,6 +20,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Inject;
@@ -49,6 +50,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
 
     private OperatorMetrics metrics;
     private SessionReconciliation reconciliation;
+    private SessionProbes probes;
 
     @Inject
     public CollabSessionReconciler(CollabConfig config, MeterRegistry registry) {
@@ -90,15 +92,25 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                                 cs.getMetadata().getNamespace(),
                                 cs.getSpec().getCredentials().getSecretName())));
         String managed = CollabLabels.MANAGED_BY + "=" + CollabLabels.MANAGED_BY_VALUE;
-        var pods = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
-                        .withName("worker-pods")
-                        .withNamespacesInheritedFromController()
-                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
-                        .withSecondaryToPrimaryMapper(Children::sessionOf)
-                        .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
-                        .build(),
-                context);
+        SessionProbes probes = new SessionProbes(busyProbe);
+        // What the probes remember is about a session's current pod: it goes with the pod. A deleted session gets no
+        // reconcile (no finalizer), but the garbage collector deletes its pod, so this is where its memory is pruned.
+        var pods =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
+                                .withName("worker-pods")
+                                .withNamespacesInheritedFromController()
+                                .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
+                                .withSecondaryToPrimaryMapper(Children::sessionOf)
+                                .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
+                                .build(),
+                        context) {
+                    @Override
+                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                        super.onDelete(pod, deletedFinalStateUnknown);
+                        Children.sessionOf(pod).forEach(probes::podGone);
+                    }
+                };
         var claims = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, CollabSession.class)
                         .withName("home-claims")
@@ -155,6 +167,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         .build(),
                 context);
         metrics = new OperatorMetrics(registry, sessions::list);
+        this.probes = probes;
         reconciliation = new SessionReconciliation(new SessionCollaborators(
                 settings,
                 clock,
@@ -165,13 +178,16 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         new GatewayKeySource(settings.gateway().keySecret(), context.getClient())),
                 new HomeClaimDependent(claims),
                 new WorkerPodDependent(pods),
-                new SessionProbes(busyProbe),
+                probes,
                 new CapacityLedger(),
                 metrics,
                 new WorkerLookup(pods, claims),
                 new WarmWorkerClaim(pods, pools, settings),
                 delivery));
-        return List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools);
+        // A probe or delivery that finished off the reconcile thread brings its session back to a reconcile.
+        var probeResults = new SimpleInboundEventSource<CollabSession>("probe-results");
+        probes.calls().wakeWith(probeResults::propagateEvent);
+        return List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools, probeResults);
     }
 
     /**
@@ -203,6 +219,11 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
             CollabSession session, Context<CollabSession> context, Exception e) {
         metrics.reconcileError();
         return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+
+    /** How many sessions the network probes hold memory for (tests: deleted sessions leave none). */
+    int probeMemory() {
+        return probes == null ? 0 : probes.remembered();
     }
 
     static String key(String namespace, String name) {

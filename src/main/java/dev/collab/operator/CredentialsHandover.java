@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,14 +44,25 @@ final class CredentialsHandover {
                 && pod.getMetadata().getAnnotations().containsKey(CollabLabels.CREDENTIALS_PENDING);
     }
 
-    /** Delivers the credentials to the Ready claimed pod and clears its pending mark; true when both happened. */
-    boolean deliver(CollabSession session, Pod pod, PodView view, Secret access, KubernetesClient client) {
+    /**
+     * Delivers the credentials to the Ready claimed pod and clears its pending mark; true when both happened. The
+     * delivery itself (network calls of seconds each) runs off the reconcile thread: the first call starts it and
+     * answers false, and its end wakes the session, whose next reconcile finds it done.
+     */
+    boolean deliver(CollabSession session, Pod pod, PodView view, Secret access, KubernetesClient client, Instant now) {
         String password = AccessSecrets.serverPassword(access);
         Map<String, String> entries = authEntries(session);
+        String endpoint = view.endpoint();
         if (password == null
                 || entries == null
-                || view.endpoint() == null
-                || !with.delivery().deliver(view.endpoint(), password, entries)) {
+                || endpoint == null
+                || !with.probes()
+                        .delivered(
+                                ResourceID.fromResource(session),
+                                pod.getMetadata().getUid(),
+                                now,
+                                with.settings().startTimeout(),
+                                () -> with.delivery().deliver(endpoint, password, entries))) {
             return false;
         }
         try {

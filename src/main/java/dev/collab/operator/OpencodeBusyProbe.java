@@ -31,8 +31,11 @@ public final class OpencodeBusyProbe implements BusyProbe {
     @Override
     public Answer check(String endpoint, String serverPassword) {
         try {
-            HttpResponse<String> response =
-                    http.send(get(endpoint + "/session/status", serverPassword), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = Bounded.send(
+                    http,
+                    get(endpoint + "/session/status", serverPassword),
+                    HttpResponse.BodyHandlers.ofString(),
+                    timeout);
             if (response.statusCode() != 200) {
                 return Answer.UNREACHABLE;
             }
@@ -52,7 +55,11 @@ public final class OpencodeBusyProbe implements BusyProbe {
     @Override
     public boolean answers(String endpoint, String serverPassword) {
         try {
-            http.send(get(endpoint + "/global/health", serverPassword), HttpResponse.BodyHandlers.discarding());
+            Bounded.send(
+                    http,
+                    get(endpoint + "/global/health", serverPassword),
+                    HttpResponse.BodyHandlers.discarding(),
+                    timeout);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

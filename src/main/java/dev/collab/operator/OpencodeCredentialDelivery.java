@@ -57,7 +57,8 @@ public final class OpencodeCredentialDelivery implements CredentialDelivery {
                 .header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body))
                 .build();
-        return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        return Bounded.send(http, request, HttpResponse.BodyHandlers.discarding(), timeout)
+                .statusCode();
     }
 
     private static boolean ok(int status) {

@@ -93,7 +93,7 @@ final class PlanApplier {
                 view = view.terminatingCopy();
             }
             case HANDOVER ->
-                view = handover.deliver(session, in.pod(), view, access, client) ? view : view.notReadyCopy();
+                view = handover.deliver(session, in.pod(), view, access, client, in.now()) ? view : view.notReadyCopy();
             case KEEP -> {}
         }
         if (announce && plan.event() != null) {
@@ -142,7 +142,8 @@ final class PlanApplier {
                 claim = with.homeClaim().setOwned(session, claim, HomeClaimBuilder.isOwned(session), client);
             }
             PodView view = PodView.of(pod, with.settings().port());
-            boolean delivered = access != null && claim != null && handover.deliver(session, pod, view, access, client);
+            boolean delivered =
+                    access != null && claim != null && handover.deliver(session, pod, view, access, client, in.now());
             return new Applied(access, claim, delivered ? view : view.notReadyCopy());
         }
         SessionEvents.emit(

@@ -9,8 +9,18 @@ import java.time.Instant;
 record ProbeFindings(Busy busy, Answer answer) {
     static final ProbeFindings NONE = new ProbeFindings(null, null);
 
-    /** The busy check's answer and how many checks in a row found opencode unreachable (0 after an answer). */
-    record Busy(BusyProbe.Answer answer, int unreachableInARow) {}
+    /**
+     * The busy check's answer and how many checks in a row found opencode unreachable (0 after an answer); answer null
+     * ({@link #PENDING}): asked, no answer yet (the probe runs off the reconcile thread, and its answer wakes the
+     * session).
+     */
+    record Busy(BusyProbe.Answer answer, int unreachableInARow) {
+        static final Busy PENDING = new Busy(null, 0);
+
+        boolean pending() {
+            return answer == null;
+        }
+    }
 
     /**
      * Whether the Ready pod has answered an authenticated request once; if not, how many requests in a row it left

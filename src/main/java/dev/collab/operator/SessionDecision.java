@@ -88,25 +88,30 @@ final class SessionDecision {
                             AccessSecrets.serverPassword(in.access()),
                             null));
                 }
-                switch (found.busy().answer()) {
-                    case BUSY -> {
-                        Instant limit = Lifecycle.busyLimit(session, view, timeout, settings.busyMax());
-                        if (limit != null && !now.isBefore(limit)) {
-                            stop = new Stop(StoppedReason.IdleTimeout, now);
-                            busyLimitReached = true;
-                        } else {
-                            // A working agent counts as activity: recorded in status.lastActivityTime.
-                            Instant next = now.plus(timeout);
-                            plan.requeue(limit != null && limit.isBefore(next) ? limit : next);
-                            lastActivity = now;
+                if (found.busy().pending()) {
+                    // asked, no answer yet: keep the pod; the answer wakes this session, the retry is a fallback
+                    plan.requeue(now.plus(PROBE_RETRY));
+                } else {
+                    switch (found.busy().answer()) {
+                        case BUSY -> {
+                            Instant limit = Lifecycle.busyLimit(session, view, timeout, settings.busyMax());
+                            if (limit != null && !now.isBefore(limit)) {
+                                stop = new Stop(StoppedReason.IdleTimeout, now);
+                                busyLimitReached = true;
+                            } else {
+                                // A working agent counts as activity: recorded in status.lastActivityTime.
+                                Instant next = now.plus(timeout);
+                                plan.requeue(limit != null && limit.isBefore(next) ? limit : next);
+                                lastActivity = now;
+                            }
                         }
-                    }
-                    case IDLE -> stop = new Stop(StoppedReason.IdleTimeout, now);
-                    case UNREACHABLE -> {
-                        if (view.ready() && found.busy().unreachableInARow() < MAX_UNREACHABLE_PROBES) {
-                            plan.requeue(now.plus(PROBE_RETRY));
-                        } else {
-                            stop = new Stop(StoppedReason.IdleTimeout, now);
+                        case IDLE -> stop = new Stop(StoppedReason.IdleTimeout, now);
+                        case UNREACHABLE -> {
+                            if (view.ready() && found.busy().unreachableInARow() < MAX_UNREACHABLE_PROBES) {
+                                plan.requeue(now.plus(PROBE_RETRY));
+                            } else {
+                                stop = new Stop(StoppedReason.IdleTimeout, now);
+                            }
                         }
                     }
                 }

@@ -57,7 +57,17 @@ final class StatusRecorder {
                         session.getSpec().getCredentials().getSecretName(),
                         session.getMetadata().getNamespace()))
                 .orElse(null);
-        return real == null ? null : AccountPoolState.effective(real, in.now());
+        if (real == null) {
+            return null;
+        }
+        // A count-only change of the annotation is no reason to write (the gateway writes the counts with its usage,
+        // issue 30): while no state changed, the counts stay as this status has them; a changed state brings the
+        // annotation's counts along.
+        List<AccountStatus> previous =
+                session.getStatus() == null ? null : session.getStatus().getAccounts();
+        List<AccountStatus> fresh = AccountPoolState.effective(real, in.now());
+        List<AccountStatus> statesOnly = AccountPoolState.countsFrom(fresh, previous);
+        return statesOnly.equals(previous) ? statesOnly : fresh;
     }
 
     private void announceTransitions(
@@ -100,12 +110,30 @@ final class StatusRecorder {
             return;
         }
         CollabSession copy = context.getClient().getKubernetesSerialization().clone(session);
+        // The patch carries the resourceVersion it was computed at; on 409 JOSDK reads the session again and applies
+        // this function to that newer version. status.usage (and the counts of status.accounts) are the gateway's
+        // (DESIGN.md section 8): they always come from the version being patched, never from the one this status was
+        // computed from, or the retry would put
+        // back the usage the gateway had just added (measured on the real API server: 150 additions, 4 left).
         PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(copy, context, r -> {
+            keepGatewayFields(status, r.getStatus());
             r.setStatus(status);
             return r;
         });
         if (status.getPhase() == SessionPhase.Stopped) {
             with.capacity().settled(ResourceID.fromResource(session));
+        }
+    }
+
+    /**
+     * Sets the fields the gateway owns in the operator's status to what {@code current} (the version patched) holds:
+     * status.usage, and the counts of status.accounts where the gateway's are higher (they only grow; a changed state
+     * brings the annotation's counts, which may be ahead of the gateway's last write).
+     */
+    static void keepGatewayFields(CollabSessionStatus operators, CollabSessionStatus current) {
+        operators.setUsage(current == null ? null : current.getUsage());
+        if (current != null) {
+            operators.setAccounts(AccountPoolState.higherCounts(operators.getAccounts(), current.getAccounts()));
         }
     }
 }

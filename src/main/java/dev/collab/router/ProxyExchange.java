@@ -18,6 +18,8 @@ final class ProxyExchange {
     final String prefix;
     /** The response transform that asked for this exchange's body, or null: the body is streamed as is. */
     final ResponseTransform transform;
+    /** The session's secret values that its event streams and JSON answers must not show ({@link StreamRedactor}). */
+    final java.util.List<String> secretValues;
 
     CollabSession session;
     SessionDirectory.Access access;
@@ -28,7 +30,8 @@ final class ProxyExchange {
             SessionDirectory.Access access,
             String prefix,
             String uri,
-            ResponseTransform transform) {
+            ResponseTransform transform,
+            java.util.List<String> secretValues) {
         this.ctx = ctx;
         this.name = session.getMetadata().getName();
         this.session = session;
@@ -36,6 +39,7 @@ final class ProxyExchange {
         this.prefix = prefix;
         this.uri = uri;
         this.transform = transform;
+        this.secretValues = secretValues;
     }
 
     HttpServerRequest request() {

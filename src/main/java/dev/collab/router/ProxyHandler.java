@@ -91,8 +91,14 @@ class ProxyHandler implements Handler<RoutingContext> {
             return;
         }
         ResponseTransform transform = transformFor(req, routeClass);
-        ProxyExchange ex =
-                new ProxyExchange(ctx, cs, access, prefix, rest + (query == null ? "" : "?" + query), transform);
+        ProxyExchange ex = new ProxyExchange(
+                ctx,
+                cs,
+                access,
+                prefix,
+                rest + (query == null ? "" : "?" + query),
+                transform,
+                sessions.directory().secretValues(cs, access));
         wakeWait.whenRunning(ex, relay::forward);
     }
 

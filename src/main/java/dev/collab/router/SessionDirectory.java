@@ -24,8 +24,9 @@ import org.jboss.logging.Logger;
 
 /**
  * In-memory view of the sessions the router serves, fed by Fabric8 informers: CollabSessions, the access
- * Secrets (label {@code collab.dev/role=access}) and the router's own admin-token Secret. Lookups never call
- * the Kubernetes API.
+ * Secrets (label {@code collab.dev/role=access}), the secret values of the credential Secrets (label
+ * {@code collab.dev/credentials=true}; only the values, for {@link StreamRedactor}) and the router's own admin-token
+ * Secret. Lookups never call the Kubernetes API.
  */
 public class SessionDirectory implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SessionDirectory.class);
@@ -53,6 +54,8 @@ public class SessionDirectory implements AutoCloseable {
     private final Map<String, Map<String, CollabSession>> sessions = new ConcurrentHashMap<>();
     /** namespace/name of the access Secret -> access. */
     private final Map<String, Access> access = new ConcurrentHashMap<>();
+    /** namespace/name of a credential Secret -> its secret values. */
+    private final Map<String, List<String>> credentialValues = new ConcurrentHashMap<>();
 
     private volatile byte[] adminToken;
     /** namespace/name of a session -> listeners told about every change of it. */
@@ -73,6 +76,17 @@ public class SessionDirectory implements AutoCloseable {
                 CollabLabels.ROLE,
                 CollabLabels.ROLE_ACCESS,
                 this::startSessionInformers);
+        for (String ns : settings.namespaces().isEmpty() ? List.of("") : settings.namespaces()) {
+            var secrets = ns.isEmpty()
+                    ? client.secrets().inAnyNamespace()
+                    : client.secrets().inNamespace(ns);
+            SharedIndexInformer<Secret> credentials = secrets.withLabel(
+                            CollabLabels.CREDENTIALS, CollabLabels.CREDENTIALS_VALUE)
+                    .runnableInformer(0);
+            credentials.addEventHandler(InformerHandlers.of(
+                    s -> credentialValues.put(key(s), SecretValues.of(s)), s -> credentialValues.remove(key(s))));
+            begin(credentials);
+        }
         SharedIndexInformer<Secret> admin = client.secrets()
                 .inNamespace(settings.routerNamespace())
                 .withName(settings.adminTokenSecret())
@@ -154,6 +168,25 @@ public class SessionDirectory implements AutoCloseable {
                 ? cs.getStatus().getAccessSecretName()
                 : CollabLabels.accessSecretName(cs.getMetadata().getName());
         return Optional.ofNullable(access.get(key(cs.getMetadata().getNamespace(), secret)));
+    }
+
+    /**
+     * The values a session's streams must never show: those of the credential Secret its spec names (whatever its
+     * owner label: they are secret either way) and its server password.
+     */
+    public List<String> secretValues(CollabSession cs, Access access) {
+        List<String> values = new ArrayList<>();
+        if (cs.getSpec() != null && cs.getSpec().getCredentials() != null) {
+            values.addAll(credentialValues.getOrDefault(
+                    key(
+                            cs.getMetadata().getNamespace(),
+                            cs.getSpec().getCredentials().getSecretName()),
+                    List.of()));
+        }
+        if (access != null) {
+            values.add(access.serverPassword());
+        }
+        return values;
     }
 
     public Optional<byte[]> adminToken() {

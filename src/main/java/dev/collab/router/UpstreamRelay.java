@@ -78,7 +78,8 @@ final class UpstreamRelay {
                 .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80)
                 .setURI(ex.uri);
         MultiMap headers = HeaderRewrite.upstream(req, ex.prefix, ex.access, upgrade);
-        if (ex.transform != null) {
+        if (ex.transform != null || !ex.secretValues.isEmpty()) {
+            // transforms and the stream redaction read the body as opencode writes it: never compressed
             headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
         }
         options.setHeaders(headers);
@@ -150,10 +151,18 @@ final class UpstreamRelay {
         HeaderRewrite.copyResponseHead(upResp, resp, ex.prefix);
         int status = upResp.statusCode();
         boolean bodyless = req.method() == HttpMethod.HEAD || status == 204 || status == 304 || status / 100 == 1;
-        if (!bodyless && !upResp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+        String type = upResp.getHeader(HttpHeaders.CONTENT_TYPE);
+        StreamRedactor redactor =
+                bodyless || !StreamRedactor.applies(type, ex.uri) ? null : new StreamRedactor(ex.secretValues);
+        if (redactor != null && redactor.active()) {
+            // a redacted body has another length: it goes chunked
+            resp.headers().remove(HttpHeaders.CONTENT_LENGTH);
+        } else {
+            redactor = null;
+        }
+        if (!bodyless && !resp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
             resp.setChunked(true);
         }
-        String type = upResp.getHeader(HttpHeaders.CONTENT_TYPE);
         boolean stream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
         AtomicBoolean open = new AtomicBoolean(stream);
         if (stream) {
@@ -173,10 +182,15 @@ final class UpstreamRelay {
             // Headers go out now: the client sees the stream open before the first event.
             resp.writeHead();
         }
-        pump(upResp, resp, () -> activity.mark(ex.session));
+        StreamRedactor redacting = redactor;
+        pump(upResp, resp, () -> activity.mark(ex.session), redacting);
         upResp.endHandler(v -> {
             closed.run();
-            resp.end();
+            if (redacting != null) {
+                resp.end(redacting.finish());
+            } else {
+                resp.end();
+            }
         });
         upResp.exceptionHandler(err -> {
             closed.run();
@@ -216,9 +230,17 @@ final class UpstreamRelay {
 
     /** Copies chunks from in to out as they come, pausing in while out is full. */
     static void pump(ReadStream<Buffer> in, WriteStream<Buffer> out, Runnable onChunk) {
+        pump(in, out, onChunk, null);
+    }
+
+    /** The same, each chunk passed through the redactor first (null: as it is). */
+    static void pump(ReadStream<Buffer> in, WriteStream<Buffer> out, Runnable onChunk, StreamRedactor redactor) {
         in.handler(buf -> {
             onChunk.run();
-            out.write(buf);
+            Buffer chunk = redactor == null ? buf : redactor.feed(buf);
+            if (chunk.length() > 0) { // all of it held back (a possible secret's start): nothing to send yet
+                out.write(chunk);
+            }
             if (out.writeQueueFull()) {
                 in.pause();
                 out.drainHandler(v -> in.resume());

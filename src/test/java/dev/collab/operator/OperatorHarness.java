@@ -49,6 +49,8 @@ final class OperatorHarness implements AutoCloseable {
     private final OperatorSettings settings;
     private final BusyProbe probe;
     Operator operator;
+    /** The session reconciler of the last operator started (for its in-memory state). */
+    CollabSessionReconciler reconciler;
 
     OperatorHarness(OperatorSettings settings, BusyProbe probe) {
         CustomResourceDefinitionContext crd = CollabSession.crdContext();
@@ -77,10 +79,9 @@ final class OperatorHarness implements AutoCloseable {
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false)
                 .withConcurrentReconciliationThreads(4));
-        started.register(
-                new CollabSessionReconciler(
-                        settings, clock, probe, delivery, operator == null ? registry : new SimpleMeterRegistry()),
-                c -> c.settingNamespace(NS));
+        reconciler = new CollabSessionReconciler(
+                settings, clock, probe, delivery, operator == null ? registry : new SimpleMeterRegistry());
+        started.register(reconciler, c -> c.settingNamespace(NS));
         started.register(new PoolReconciler(settings, clock), c -> c.settingNamespace(NS));
         started.start();
         return started;

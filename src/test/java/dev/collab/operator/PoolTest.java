@@ -173,7 +173,8 @@ class PoolTest {
         h.credentials("s-creds", Map.of("auth.json", AUTH));
         h.create("s", "alice", "s-creds");
         await().atMost(OperatorHarness.WAIT).until(() -> !h.delivery.calls.isEmpty());
-        CollabSession pending = h.session("s");
+        // the delivery runs beside the reconcile (issue 30): its status may be written just after the first call
+        CollabSession pending = h.awaitSession("s", cs -> cs.getStatus().getPodName() != null);
         assertThat(pending.getStatus().getEndpoint()).isNull();
         String worker = pending.getStatus().getPodName();
         String firstUid = h.client
