@@ -63,6 +63,8 @@ final class DeployInvariants {
     static final String SESSION_SA = "collab-session";
     /** The ValidatingAdmissionPolicy (and its binding) that binds spec.owner to the requesting user. */
     static final String OWNER_POLICY = "collab-session-owner";
+    /** The policy that lets only the operator make an object a session's child. */
+    static final String CHILDREN_POLICY = "collab-session-children";
 
     static final String WORKER_ROLE = "worker";
     static final String CREDENTIALS_LABEL = "collab.dev/credentials-mode";
@@ -127,6 +129,36 @@ final class DeployInvariants {
                 OWNER_POLICY);
         assertEquals(OWNER_POLICY, binding.getSpec().getPolicyName());
         assertEquals(List.of("Deny"), binding.getSpec().getValidationActions());
+
+        // Issue 30 item 1: only the operator makes an object a session's child.
+        var children = Manifests.get(
+                objects,
+                io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy.class,
+                null,
+                CHILDREN_POLICY);
+        assertEquals("Fail", children.getSpec().getFailurePolicy());
+        assertEquals(
+                Set.of("pods", "secrets", "persistentvolumeclaims"),
+                Set.copyOf(children.getSpec()
+                        .getMatchConstraints()
+                        .getResourceRules()
+                        .get(0)
+                        .getResources()));
+        assertTrue(
+                children.getSpec().getVariables().stream()
+                        .anyMatch(v -> v.getName().equals("operators")
+                                && v.getExpression().contains(":collab-operator'")),
+                "the operator's ServiceAccount may write children");
+        assertEquals(
+                List.of("Deny"),
+                Manifests.get(
+                                objects,
+                                io.fabric8.kubernetes.api.model.admissionregistration.v1
+                                        .ValidatingAdmissionPolicyBinding.class,
+                                null,
+                                CHILDREN_POLICY)
+                        .getSpec()
+                        .getValidationActions());
     }
 
     static void assertNamesUnique(List<HasMetadata> objects) {

@@ -150,6 +150,12 @@ class KustomizeBaseTest {
                     policy[1] + " NetworkPolicy");
         }
         assertEquals(
+                Manifests.get(chart, ValidatingAdmissionPolicy.class, null, DeployInvariants.CHILDREN_POLICY)
+                        .getSpec(),
+                Manifests.get(base, ValidatingAdmissionPolicy.class, null, DeployInvariants.CHILDREN_POLICY)
+                        .getSpec(),
+                "children policy");
+        assertEquals(
                 Manifests.get(chart, ValidatingAdmissionPolicy.class, null, DeployInvariants.OWNER_POLICY)
                         .getSpec(),
                 Manifests.get(base, ValidatingAdmissionPolicy.class, null, DeployInvariants.OWNER_POLICY)

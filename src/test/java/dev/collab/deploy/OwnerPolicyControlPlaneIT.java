@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,6 +45,7 @@ class OwnerPolicyControlPlaneIT {
     static KubernetesClient bob;
     static KubernetesClient app;
     static KubernetesClient carol;
+    static KubernetesClient operator;
     static List<HasMetadata> policy;
 
     @BeforeAll
@@ -61,11 +61,18 @@ class OwnerPolicyControlPlaneIT {
                         .withMetadata(new ObjectMetaBuilder()
                                 .withName("session-writer")
                                 .build())
-                        .withRules(new PolicyRuleBuilder()
-                                .withApiGroups("collab.dev")
-                                .withResources("collabsessions")
-                                .withVerbs("get", "create", "update", "patch", "delete")
-                                .build())
+                        .withRules(
+                                new PolicyRuleBuilder()
+                                        .withApiGroups("collab.dev")
+                                        .withResources("collabsessions")
+                                        .withVerbs("get", "create", "update", "patch", "delete")
+                                        .build(),
+                                // a tenant who may create Secrets and claims (the threat model of issue 30)
+                                new PolicyRuleBuilder()
+                                        .withApiGroups("")
+                                        .withResources("secrets", "persistentvolumeclaims")
+                                        .withVerbs("get", "create", "update", "patch", "delete")
+                                        .build())
                         .build())
                 .createOr(r -> r.update());
         admin.rbac()
@@ -80,6 +87,11 @@ class OwnerPolicyControlPlaneIT {
                                 user("alice"),
                                 user("bob"),
                                 user("carol"),
+                                new SubjectBuilder()
+                                        .withKind("ServiceAccount")
+                                        .withName("collab-operator")
+                                        .withNamespace(ChartTest.RELEASE_NAMESPACE)
+                                        .build(),
                                 new SubjectBuilder()
                                         .withKind("ServiceAccount")
                                         .withName(APP_SA)
@@ -97,13 +109,14 @@ class OwnerPolicyControlPlaneIT {
         policy = Manifests.parse(rendered).stream()
                 .filter(o -> o instanceof ValidatingAdmissionPolicy || o instanceof ValidatingAdmissionPolicyBinding)
                 .toList();
-        assertThat(policy).hasSize(2);
+        assertThat(policy).hasSize(4);
         policy.forEach(o -> admin.resource(o).createOr(r -> r.update()));
 
         alice = plane.clientImpersonating("alice");
         bob = plane.clientImpersonating("bob");
         carol = plane.clientImpersonating("carol", "collab:session-creators");
         app = plane.clientAs(APP_NS, APP_SA);
+        operator = plane.clientAs(ChartTest.RELEASE_NAMESPACE, "collab-operator");
         // The API server compiles a new policy and binding asynchronously: wait until it denies.
         await("policy enforced")
                 .atMost(Duration.ofSeconds(60))
@@ -118,13 +131,8 @@ class OwnerPolicyControlPlaneIT {
                 });
     }
 
-    @AfterAll
-    static void uninstall(ControlPlane plane) {
-        // Cluster-wide: leave no policy to the other classes sharing this control plane.
-        if (policy != null) {
-            policy.forEach(o -> plane.admin().resource(o).delete());
-        }
-    }
+    // The policies stay installed, as DeployControlPlaneIT leaves deploy/'s: the classes that run after this one
+    // on the shared control plane then run the operator (ServiceAccount collab-system/collab-operator) under them.
 
     @Test
     void theShippedPolicyTypeChecks(ControlPlane plane) {
@@ -187,6 +195,89 @@ class OwnerPolicyControlPlaneIT {
         assertThat(create(app, "bob").getSpec().getOwner()).isEqualTo("bob");
         assertThat(create(carol, "bob").getSpec().getOwner()).isEqualTo("bob");
         assertThat(create(carol, "alice").getSpec().getOwner()).isEqualTo("alice");
+    }
+
+    /**
+     * Issue 30 item 1, closed at the API server: a child is a session's by a controller reference to its uid (or the
+     * session-uid annotation of a retained HOME claim). Once the uid is known, a tenant could write either on an
+     * object planted under a child name before the operator creates its own; policy collab-session-children lets
+     * only the operator's ServiceAccount (and system:masters) do that.
+     */
+    @Test
+    void onlyTheOperatorMakesAnObjectASessionsChild() {
+        CollabSession victim = create(app, "bob");
+        var ref = new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                .withApiVersion(CollabSession.API_VERSION)
+                .withKind(CollabSession.KIND)
+                .withName(victim.getMetadata().getName())
+                .withUid(victim.getMetadata().getUid())
+                .withController(true)
+                .build();
+        String access = victim.getMetadata().getName() + "-access";
+        var planted = new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName(access)
+                .withNamespace(NS)
+                .withOwnerReferences(ref)
+                .endMetadata()
+                .addToStringData("token", "planted")
+                .build();
+        await("children policy enforced")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThatThrownBy(() -> alice.secrets()
+                                .inNamespace(NS)
+                                .resource(planted)
+                                .create())
+                        .isInstanceOfSatisfying(
+                                KubernetesClientException.class,
+                                e -> assertThat(e.getCode()).isEqualTo(403))
+                        .hasMessageContaining("only the collab operator makes a secrets a CollabSession's child"));
+
+        var claim = new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(victim.getMetadata().getName() + "-home")
+                .withNamespace(NS)
+                .addToAnnotations("collab.dev/session-uid", victim.getMetadata().getUid())
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .build();
+        assertThatThrownBy(() -> alice.persistentVolumeClaims()
+                        .inNamespace(NS)
+                        .resource(claim)
+                        .create())
+                .hasMessageContaining("persistentvolumeclaims");
+
+        // Unrelated Secrets pass; the operator's own child passes, and others may still edit its labels.
+        alice.secrets()
+                .inNamespace(NS)
+                .resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                        .withNewMetadata()
+                        .withName("alices-own")
+                        .endMetadata()
+                        .addToStringData("k", "v")
+                        .build())
+                .create();
+        var created = operator.secrets().inNamespace(NS).resource(planted).create();
+        assertThat(created.getMetadata().getOwnerReferences()).containsExactly(ref);
+        alice.secrets().inNamespace(NS).withName(access).edit(s -> {
+            s.getMetadata().setLabels(Map.of("note", "kept"));
+            return s;
+        });
+        assertThatThrownBy(() -> alice.secrets()
+                        .inNamespace(NS)
+                        .withName("alices-own")
+                        .edit(s -> {
+                            s.getMetadata().setOwnerReferences(List.of(ref));
+                            return s;
+                        }))
+                .as("adding the reference later is the same as planting with it")
+                .hasMessageContaining("may not");
     }
 
     private static CollabSession create(KubernetesClient as, String owner) {
