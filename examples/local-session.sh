@@ -38,8 +38,12 @@ json() {
 }
 # The owner as a label value (CollabLabels.ownerLabelValue): the operator uses the Secret only when it is opted in
 # for sessions (collab.dev/credentials=true) of this owner (collab.dev/owner).
-owner_label="$(printf '%s' "$owner" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9._-]/-/g; s/^[._-]*//; s/[._-]*$//')"
-[ -n "$owner_label" ] && [ ${#owner_label} -le 63 ] || { echo "--owner '$owner' does not fit a label value" >&2; exit 2; }
+# A readable prefix (at most 46 characters) and 16 hex digits of sha256 of the exact owner: injective (issue 30).
+owner_prefix="$(printf '%s' "$owner" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9._-]/-/g; s/^[._-]*//; s/[._-]*$//' | cut -c1-46 \
+  | sed 's/[._-]*$//')"
+owner_hash="$(printf '%s' "$owner" | sha256sum | cut -c1-16)"
+owner_label="${owner_prefix:+$owner_prefix-}$owner_hash"
+[ -n "$owner" ] || { echo "--owner is empty" >&2; exit 2; }
 kubeconfig="$data_dir/kubeconfig"
 [ -f "$kubeconfig" ] || { echo "no $kubeconfig: is local mode running (examples/local.sh)?" >&2; exit 1; }
 # the embedded API (plain http, namespace on its own line) or the control plane (https, CA file, bearer token)

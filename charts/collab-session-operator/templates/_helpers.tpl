@@ -124,3 +124,10 @@ readinessProbe:
     - protocol: TCP
       port: {{ .Values.session.port }}
 {{- end }}
+
+{{/* A list of strings as CEL string literals, comma-separated (for a CEL list in an admission policy). */}}
+{{- define "collab.celStrings" -}}
+{{- $items := list }}
+{{- range . }}{{ $items = append $items (printf "'%s'" (. | replace "\\" "\\\\" | replace "'" "\\'")) }}{{ end }}
+{{- join ", " $items }}
+{{- end }}

@@ -35,6 +35,13 @@ public final class CollabLabels {
     /** On a pod: the port its endpoint listens on when a node maps ports (the local node); absent = container port. */
     public static final String ENDPOINT_PORT = "collab.dev/endpoint-port";
 
+    /**
+     * On a HOME claim: the uid of the session the operator created it for (or adopted it into). A claim of a session
+     * with storage.retainOnDelete has no controller reference (it outlives the session), so this is how the operator
+     * tells its own claim from one planted under the name before the session existed, whose uid nobody knew yet.
+     */
+    public static final String SESSION_UID = "collab.dev/session-uid";
+
     /** On a pod: when the operator created it, by the operator's clock (start-timeout and idle reference). */
     public static final String CREATED_AT = "collab.dev/created-at";
 
@@ -112,22 +119,60 @@ public final class CollabLabels {
                         role);
     }
 
+    /** Hex digits of sha256(owner) that end every owner label value: 64 bits, so no owner can be made to collide. */
+    static final int OWNER_HASH_CHARS = 16;
+
     /**
-     * The owner as a valid label value: lowercase, characters outside [a-z0-9-_.] replaced by '-',
-     * trimmed to alphanumerics at both ends, and cut with a hash suffix when longer than 63 characters
-     * (so two long owners never share a value by truncation).
+     * The owner as a valid label value, injective (docs/DESIGN.md section 3): a readable prefix (the owner lowercased,
+     * characters outside [a-z0-9._-] replaced by '-', trimmed to alphanumerics at both ends, cut to fit) and '-' and
+     * the first {@value #OWNER_HASH_CHARS} hex digits of sha256 of the exact owner string. The prefix alone was the
+     * label before issue 30, and {@code alice@example.com} and {@code alice-example.com} shared it, so a Secret opted
+     * in for one served the other: the hash suffix tells them apart. Owners that differ only in case are different
+     * owners, as they are different user names to the API server.
      */
     public static String ownerLabelValue(String owner) {
+        if (owner == null || owner.isEmpty()) {
+            return "";
+        }
+        String hash = sha256Hex(owner).substring(0, OWNER_HASH_CHARS);
+        String readable = readablePrefix(owner);
+        int room = MAX_LABEL_VALUE - OWNER_HASH_CHARS - 1;
+        if (readable.length() > room) {
+            readable = trimNonAlphanumeric(readable.substring(0, room));
+        }
+        return readable.isEmpty() ? hash : readable + "-" + hash;
+    }
+
+    /**
+     * The owner label value before issue 30 (the readable prefix only, hashed only when too long, not injective).
+     * Kept to recognise Secrets opted in under it: they are no longer used (a value that several owners share cannot
+     * say whose a Secret is), and the condition or the upload's answer names the new value to relabel them with.
+     */
+    public static String legacyOwnerLabelValue(String owner) {
         if (owner == null || owner.isBlank()) {
             return "";
         }
-        String value = owner.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
-        value = trimNonAlphanumeric(value);
+        String value = readablePrefix(owner);
         if (value.length() > MAX_LABEL_VALUE) {
             String suffix = sha256Hex(owner).substring(0, 10);
             value = trimNonAlphanumeric(value.substring(0, MAX_LABEL_VALUE - suffix.length() - 1)) + "-" + suffix;
         }
         return value.isEmpty() ? "h-" + sha256Hex(owner).substring(0, 10) : value;
+    }
+
+    private static String readablePrefix(String owner) {
+        return trimNonAlphanumeric(owner.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-"));
+    }
+
+    /**
+     * Whether a Secret's owner label is this owner's label value of before issue 30 (and not the current one): an
+     * opt-in to relabel, not to use.
+     */
+    public static boolean isLegacyOwnerLabel(String labelValue, String owner) {
+        return labelValue != null
+                && !labelValue.isEmpty()
+                && !labelValue.equals(ownerLabelValue(owner))
+                && labelValue.equals(legacyOwnerLabelValue(owner));
     }
 
     private static String trimNonAlphanumeric(String value) {

@@ -15,9 +15,17 @@ public final class ConditionReasons {
     public static final String INVALID_STORAGE_SIZE = "InvalidStorageSize";
     public static final String FORBIDDEN_ENV_VALUE_FROM = "ForbiddenEnvValueFrom";
     public static final String NAME_TOO_LONG = "NameTooLong";
+    /**
+     * An object under one of the session's child names (pod, HOME claim, access or gateway-home Secret) that the
+     * operator did not create for this session's uid: never used or adopted (issue 30).
+     */
+    public static final String FOREIGN_CHILD_OBJECT = "ForeignChildObject";
     // CredentialsReady.
     public static final String SECRET_NOT_FOUND = "SecretNotFound";
     public static final String SECRET_OWNER_MISMATCH = "SecretOwnerMismatch";
+    /** The Secret carries this owner's label value of before issue 30 (not injective): relabel it to the new value. */
+    public static final String SECRET_OWNER_LABEL_OUTDATED = "SecretOwnerLabelOutdated";
+
     public static final String INVALID_SECRET_DATA = "InvalidSecretData";
     public static final String NO_KNOWN_CREDENTIAL_KEYS = "NoKnownCredentialKeys";
     public static final String CREDENTIALS_FOUND = "CredentialsFound";

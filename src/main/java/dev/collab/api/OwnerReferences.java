@@ -17,8 +17,9 @@ public final class OwnerReferences {
     }
 
     /**
-     * Objects others create for a session (the router's credential Secret): collected with it, but neither
-     * controlled by it nor blocking its deletion (which needs the finalizers permission on sessions).
+     * A reference collected with the session, neither controlling nor blocking its deletion (which needs the
+     * finalizers permission on sessions). The router's credential Secret carried one until issue 30; it belongs to
+     * the owner now and carries none.
      */
     public static OwnerReference plain(CollabSession session) {
         return new OwnerReferenceBuilder()

@@ -23,11 +23,16 @@ final class AccessSecretDependent {
                 .orElse(null);
     }
 
-    /** Creates it with a fresh token and password; null when it exists already (not yet in the cache). */
+    /**
+     * Creates it with a fresh token and password; null when it exists already (not yet in the cache). A Secret of that
+     * name that is not the session's throws {@link ChildOwnership.Foreign}: its token would be someone else's.
+     */
     Secret create(CollabSession session, WorkerNames names, KubernetesClient client) {
         Secret desired = AccessSecretBuilder.desired(session);
         desired.getMetadata().setName(names.accessSecret());
-        return Children.createOnce(client, secrets, desired);
+        boolean claimedWorker = !names.pod().equals(session.getMetadata().getName());
+        return Children.createOnce(
+                client, secrets, desired, existing -> ChildOwnership.usable(existing, session, claimedWorker));
     }
 
     /**

@@ -11,6 +11,7 @@ import java.net.HttpURLConnection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /** Shared plumbing of the dependents: cache lookups and "create once, tolerate a concurrent create". */
 final class Children {
@@ -46,6 +47,29 @@ final class Children {
                 return null;
             }
             throw e;
+        }
+    }
+
+    /**
+     * As {@link #createOnce(KubernetesClient, InformerEventSource, HasMetadata)}, but a 409 is "already exists" only
+     * when the object under that name is `ours` (read back from the API: a foreign object carries no child labels,
+     * so no cache holds it). Someone else's object throws {@link ChildOwnership.Foreign}: it is never used.
+     */
+    static <R extends HasMetadata, P extends HasMetadata> R createOnce(
+            KubernetesClient client, InformerEventSource<R, P> source, R desired, Predicate<R> ours) {
+        try {
+            R created = client.resource(desired).create();
+            source.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+            return created;
+        } catch (KubernetesClientException e) {
+            if (!isConflict(e)) {
+                throw e;
+            }
+            R existing = client.resource(desired).get();
+            if (existing != null && !ours.test(existing)) {
+                throw new ChildOwnership.Foreign(existing);
+            }
+            return null;
         }
     }
 

@@ -46,6 +46,15 @@ public record CredentialsState(boolean ready, String reason, String message, Lis
                             + " labelled " + CollabLabels.CREDENTIALS + "=" + CollabLabels.CREDENTIALS_VALUE + " and "
                             + CollabLabels.OWNER + "=" + ownerLabel + " (the router's upload endpoint sets both)");
         }
+        if (CollabLabels.isLegacyOwnerLabel(labels.get(CollabLabels.OWNER), owner)) {
+            // The value of before issue 30 is shared by owners that differ only in punctuation (alice@example.com,
+            // alice-example.com): it cannot say whose the Secret is, so the person who knows relabels it.
+            return notReady(
+                    ConditionReasons.SECRET_OWNER_LABEL_OUTDATED,
+                    "Secret " + secretName + " is opted in under the old owner label '" + labels.get(CollabLabels.OWNER)
+                            + "', which other owners can share; if it is this owner's, relabel it: kubectl label secret "
+                            + secretName + " " + CollabLabels.OWNER + "=" + ownerLabel + " --overwrite");
+        }
         if (!ownerLabel.equals(labels.get(CollabLabels.OWNER))) {
             return notReady(
                     ConditionReasons.SECRET_OWNER_MISMATCH,

@@ -79,10 +79,13 @@ final class GatewayHomeDependent {
     }
 
     /** Creates the placeholder Secret, or updates it when its content differs from the cached one. */
-    void ensure(Secret desired, KubernetesClient client) {
+    void ensure(CollabSession session, Secret desired, KubernetesClient client) {
         Secret current = secrets.get(ResourceID.fromResource(desired)).orElse(null);
+        if (current != null && !ChildOwnership.isSessions(current, session)) {
+            throw new ChildOwnership.Foreign(current); // its files would reach the pod: never rewritten, never used
+        }
         if (current == null) {
-            Children.createOnce(client, secrets, desired);
+            Children.createOnce(client, secrets, desired, existing -> ChildOwnership.isSessions(existing, session));
         } else if (!Objects.equals(current.getData(), desired.getData())) {
             Secret copy = new SecretBuilder(desired)
                     .editMetadata()

@@ -1,5 +1,6 @@
 package dev.collab.operator;
 
+import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -8,7 +9,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The `<name>-home` PVC. Created once (a claim's spec is immutable in practice); only its ownership
@@ -26,14 +29,18 @@ final class HomeClaimDependent {
                 .orElse(null);
     }
 
-    /** The created claim, or null when it exists already (an earlier create not yet in the cache). */
-    PersistentVolumeClaim create(PersistentVolumeClaim desired, KubernetesClient client) {
-        return Children.createOnce(client, claims, desired);
+    /**
+     * The created claim, or null when it exists already (an earlier create not yet in the cache). A claim of that name
+     * that is not the session's throws {@link ChildOwnership.Foreign}: a planted HOME is never mounted.
+     */
+    PersistentVolumeClaim create(CollabSession session, PersistentVolumeClaim desired, KubernetesClient client) {
+        return Children.createOnce(client, claims, desired, existing -> ChildOwnership.isSessions(existing, session));
     }
 
     /**
-     * Adds or removes the session's owner reference on the claim and labels it with the session. A claimed warm
-     * worker's claim is adopted this way: the pool's controller reference is replaced by the session's.
+     * Adds or removes the session's owner reference on the claim, labels it with the session and writes the session's
+     * uid annotation. A claimed warm worker's claim is adopted this way: the pool's controller reference is replaced
+     * by the session's.
      */
     PersistentVolumeClaim setOwned(
             CollabSession session, PersistentVolumeClaim existing, boolean owned, KubernetesClient client) {
@@ -50,6 +57,14 @@ final class HomeClaimDependent {
                         refs.add(OwnerReferences.controller(session));
                     }
                     claim.getMetadata().setOwnerReferences(refs);
+                    // The proof of whose it is while it has no owner reference (storage.retainOnDelete).
+                    Map<String, String> annotations = new HashMap<>(
+                            claim.getMetadata().getAnnotations() == null
+                                    ? Map.of()
+                                    : claim.getMetadata().getAnnotations());
+                    annotations.put(
+                            CollabLabels.SESSION_UID, session.getMetadata().getUid());
+                    claim.getMetadata().setAnnotations(annotations);
                     ChildMetadata.labelFor(claim.getMetadata(), session, null);
                     return claim;
                 });

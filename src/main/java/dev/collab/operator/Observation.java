@@ -64,6 +64,15 @@ record Observation(
                 null);
     }
 
+    /**
+     * The same observation with a problem that stops the session (issue 30: someone else's object under a child
+     * name, found by a create): no credentials, nothing to claim or to write.
+     */
+    Observation withProblem(SpecProblem found) {
+        return new Observation(
+                session, now, found, null, access, claim, pod, view, pendingStop, names, null, duplicates, null);
+    }
+
     /** Nothing of the session's own exists yet: no worker, HOME claim or access Secret (a pool may still serve it). */
     boolean fresh() {
         return names.pod().equals(session.getMetadata().getName()) && pod == null && claim == null && access == null;

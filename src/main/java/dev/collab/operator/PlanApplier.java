@@ -2,6 +2,7 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.StoppedReason;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -42,11 +43,11 @@ final class PlanApplier {
             access = with.accessSecret().adopt(session, in.access(), client);
         }
         if (in.gatewayHome() != null) {
-            with.gatewayHome().ensure(in.gatewayHome(), client); // before the pod that mounts it
+            with.gatewayHome().ensure(session, in.gatewayHome(), client); // before the pod that mounts it
         }
         PersistentVolumeClaim claim = in.claim();
         if (plan.createClaim() != null) {
-            claim = with.homeClaim().create(plan.createClaim(), client);
+            claim = with.homeClaim().create(session, plan.createClaim(), client);
         } else if (plan.claimOwned() != null) {
             claim = with.homeClaim().setOwned(session, in.claim(), plan.claimOwned(), client);
         }
@@ -77,7 +78,7 @@ final class PlanApplier {
                 if (plan.admitUnderCaps()) {
                     evictions.admit(session, context, in.now());
                 }
-                Pod created = with.workerPod().create(plan.desiredPod(), client);
+                Pod created = with.workerPod().create(session, plan.desiredPod(), client);
                 view = created == null
                         ? null
                         : PodView.of(created, with.settings().port());
@@ -134,10 +135,16 @@ final class PlanApplier {
                     false,
                     in.now());
             Secret access = with.accessSecret().current(session, names);
+            PersistentVolumeClaim claim = with.homeClaim().current(session, names);
+            // The warm pool's rule: adopt only what the pool made for this worker (or this session already owns).
+            for (HasMetadata child : new HasMetadata[] {access, claim}) {
+                if (child != null && !ChildOwnership.usable(child, session, true)) {
+                    throw new ChildOwnership.Foreign(child);
+                }
+            }
             if (access != null) {
                 access = with.accessSecret().adopt(session, access, client);
             }
-            PersistentVolumeClaim claim = with.homeClaim().current(session, names);
             if (claim != null) {
                 claim = with.homeClaim().setOwned(session, claim, HomeClaimBuilder.isOwned(session), client);
             }

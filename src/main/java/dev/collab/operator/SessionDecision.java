@@ -54,7 +54,9 @@ final class SessionDecision {
                 plan.createClaim = HomeClaimBuilder.desired(session, settings);
                 plan.createClaim.getMetadata().setName(in.names().homeClaim());
             } else if (ChildMetadata.isOwnedBy(in.claim().getMetadata(), session) != HomeClaimBuilder.isOwned(session)
-                    || (claimedWorker && !ChildMetadata.isLabelledFor(in.claim().getMetadata(), session))) {
+                    || (claimedWorker && !ChildMetadata.isLabelledFor(in.claim().getMetadata(), session))
+                    || !ChildOwnership.isMarkedFor(in.claim().getMetadata(), session)) {
+                // (unmarked: a claim of before issue 30, or a warm worker's: gets the session-uid annotation)
                 plan.claimOwned = HomeClaimBuilder.isOwned(session);
             }
         }

@@ -1,6 +1,7 @@
 package dev.collab.operator;
 
 import dev.collab.api.CollabSession;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -30,7 +31,16 @@ final class SessionReconciliation {
     UpdateControl<CollabSession> reconcile(CollabSession session, Context<CollabSession> context) {
         Observation observed = observe(session, with.clock().instant());
         SessionPlan plan = decide(observed);
-        PlanApplier.Applied applied = applier.apply(observed, plan, context);
+        PlanApplier.Applied applied;
+        try {
+            applied = applier.apply(observed, plan, context);
+        } catch (ChildOwnership.Foreign found) {
+            // A create met someone else's object under a child name (no child labels, so in no cache): decide again
+            // as for any condition that stops the session; the object is reported, never used.
+            observed = observed.withProblem(ChildOwnership.foreign(found.child(), session));
+            plan = decide(observed);
+            applied = applier.apply(observed, plan, context);
+        }
         status.record(observed, plan, applied, context);
         return requeue(plan, observed.now());
     }
@@ -57,13 +67,32 @@ final class SessionReconciliation {
         WorkerNames names = with.workers().names(session);
         Secret access = with.accessSecret().current(session, names);
         Pod pod = with.workerPod().current(session, names);
+        PersistentVolumeClaim claim = with.homeClaim().current(session, names);
+        SpecProblem foreign = problem != null
+                ? null
+                : ChildOwnership.firstForeign(
+                                session,
+                                !names.pod().equals(session.getMetadata().getName()),
+                                pod,
+                                claim,
+                                access)
+                        .orElse(null);
+        if (foreign != null) {
+            // Someone else's object under a child name (issue 30): reported, never used or adopted.
+            problem = foreign;
+            credentials = null;
+            gatewayHome = null;
+            pod = pod != null && ChildOwnership.isSessions(pod, session) ? pod : null;
+            claim = claim != null && ChildOwnership.isSessions(claim, session) ? claim : null;
+            access = access != null && ChildOwnership.isSessions(access, session) ? access : null;
+        }
         return new Observation(
                 session,
                 now,
                 problem,
                 credentials,
                 access,
-                with.homeClaim().current(session, names),
+                claim,
                 pod,
                 pod == null ? null : PodView.of(pod, with.settings().port()),
                 with.capacity().pendingStop(ResourceID.fromResource(session)),

@@ -21,13 +21,23 @@ final class WorkerLookup {
     }
 
     /**
+     * Pods labelled with the session that it controls: a label is anyone's to set (issue 30), a controller reference
+     * to the session's uid only the operator's (or a warm-pool claim's) to write before that uid was known.
+     */
+    private List<Pod> ownPods(CollabSession session) {
+        return pods.getSecondaryResources(session).stream()
+                .filter(p -> ChildOwnership.isSessions(p, session))
+                .toList();
+    }
+
+    /**
      * The names of the session's worker: those of the pod, else of the HOME claim, labelled with the session (a
      * claimed warm worker keeps its own names), else the session's name. Sorted, so that should two operators
      * overlapping in a failover each have started or claimed a worker for the session, every process keeps the
      * same one ({@link #duplicates} lists the others).
      */
     WorkerNames names(CollabSession session) {
-        var podNames = pods.getSecondaryResources(session).stream()
+        var podNames = ownPods(session).stream()
                 .map(p -> p.getMetadata().getName())
                 .sorted()
                 .toList();
@@ -35,15 +45,17 @@ final class WorkerLookup {
             return WorkerNames.of(podNames.get(0));
         }
         return claims.getSecondaryResources(session).stream()
+                .filter(c ->
+                        ChildOwnership.isSessions(c, session) || ChildOwnership.isUnmarkedRetainedClaim(c, session))
                 .map(c -> WorkerNames.fromHomeClaim(c.getMetadata().getName()))
                 .filter(Objects::nonNull)
                 .min(Comparator.comparing(WorkerNames::pod))
                 .orElse(WorkerNames.of(session.getMetadata().getName()));
     }
 
-    /** Pods labelled with the session besides the one it uses. */
+    /** The session's own pods besides the one it uses (never a pod someone else labelled with the session). */
     List<Pod> duplicates(CollabSession session, WorkerNames names) {
-        return pods.getSecondaryResources(session).stream()
+        return ownPods(session).stream()
                 .filter(p -> !p.getMetadata().getName().equals(names.pod()))
                 .toList();
     }

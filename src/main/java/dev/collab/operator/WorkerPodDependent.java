@@ -29,9 +29,12 @@ final class WorkerPodDependent {
                 io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(updated), updated, previous);
     }
 
-    /** The created pod, or null when one exists already (an earlier create not yet in the cache). */
-    Pod create(Pod desired, KubernetesClient client) {
-        return Children.createOnce(client, pods, desired);
+    /**
+     * The created pod, or null when one exists already (an earlier create not yet in the cache). A pod of that name
+     * that is not the session's throws {@link ChildOwnership.Foreign}: its address would get the server password.
+     */
+    Pod create(CollabSession session, Pod desired, KubernetesClient client) {
+        return Children.createOnce(client, pods, desired, existing -> ChildOwnership.isSessions(existing, session));
     }
 
     /** Deletes the pod if it exists and is not already going; true when a delete was sent. */

@@ -6,13 +6,10 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CredentialAccounts;
 import dev.collab.api.CredentialKey;
-import dev.collab.api.OwnerReferences;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -23,7 +20,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -128,12 +124,8 @@ final class CredentialUpload {
         String encoded = Base64.getEncoder().encodeToString(bytes);
         vertx.executeBlocking(() -> writeKey(cs, secretName, key, encoded), false)
                 .onComplete(ar -> {
-                    if (ar.failed() && ar.cause() instanceof OwnedByAnother) {
-                        HttpErrors.send(
-                                ctx.response(),
-                                409,
-                                "Secret " + secretName + " is opted in for another owner's sessions",
-                                name);
+                    if (ar.failed() && ar.cause() instanceof NotOptedIn refused) {
+                        HttpErrors.send(ctx.response(), 409, refused.getMessage(), name);
                         return;
                     }
                     if (ar.failed()) {
@@ -158,62 +150,57 @@ final class CredentialUpload {
                 });
     }
 
-    /** The Secret is opted in for sessions of another owner: an upload must not take it over. */
-    private static final class OwnedByAnother extends RuntimeException {
-        OwnedByAnother() {
-            super(null, null, false, false);
+    /** The Secret exists and is not opted in for this owner: the upload must not take it over (message: why). */
+    private static final class NotOptedIn extends RuntimeException {
+        NotOptedIn(String message) {
+            super(message, null, false, false);
         }
     }
+
+    /** Attempts of a write whose read went stale (another writer, e.g. the gateway, updated the Secret). */
+    private static final int WRITE_ATTEMPTS = 5;
 
     /**
      * Writes one data key and the labels that opt the Secret in for this session's owner (docs/DESIGN.md section 3:
-     * the operator uses no other Secret) with a merge patch touching only those; creates the Secret when missing.
-     * True if created.
+     * the operator uses no other Secret); creates the Secret when missing. An existing Secret is written only when
+     * {@link UploadTarget} allows it, by an update carrying the resourceVersion that was checked, so a relabel in
+     * between is never overwritten. True if created.
      */
     private boolean writeKey(CollabSession cs, String secretName, String key, String encoded) {
         String ns = cs.getMetadata().getNamespace();
-        Map<String, String> optIn =
-                CollabLabels.credentialSecretLabels(cs.getSpec().getOwner());
-        JsonObject labels = new JsonObject();
-        optIn.forEach(labels::put);
-        String patch = new JsonObject()
-                .put("metadata", new JsonObject().put("labels", labels))
-                .put("data", new JsonObject().put(key, encoded))
-                .encode();
-        Secret existing = client.secrets().inNamespace(ns).withName(secretName).get();
-        if (existing != null) {
-            patchOwned(existing, optIn, patch);
-            return false;
-        }
-        Secret secret = new SecretBuilder()
-                .withNewMetadata()
-                .withName(secretName)
-                .withNamespace(ns)
-                .addToLabels(optIn)
-                .addToLabels(CollabLabels.SESSION, cs.getMetadata().getName())
-                .addToOwnerReferences(OwnerReferences.plain(cs))
-                .endMetadata()
-                .withType("Opaque")
-                .addToData(key, encoded)
-                .build();
-        try {
-            client.secrets().inNamespace(ns).resource(secret).create();
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
-                throw e;
+        String owner = cs.getSpec().getOwner();
+        for (int attempt = 1; ; attempt++) {
+            Secret existing =
+                    client.secrets().inNamespace(ns).withName(secretName).get();
+            try {
+                if (existing == null) {
+                    // No owner reference: the Secret is the owner's, shared by its sessions (UploadTarget).
+                    Secret secret = new SecretBuilder()
+                            .withNewMetadata()
+                            .withName(secretName)
+                            .withNamespace(ns)
+                            .addToLabels(CollabLabels.credentialSecretLabels(owner))
+                            .endMetadata()
+                            .withType("Opaque")
+                            .addToData(key, encoded)
+                            .build();
+                    client.secrets().inNamespace(ns).resource(secret).create();
+                    return true;
+                }
+                String refusal = UploadTarget.refusal(existing, owner).orElse(null);
+                if (refusal != null) {
+                    throw new NotOptedIn(refusal);
+                }
+                client.secrets()
+                        .inNamespace(ns)
+                        .resource(UploadTarget.written(existing, owner, key, encoded))
+                        .update();
+                return false;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= WRITE_ATTEMPTS) {
+                    throw e;
+                }
             }
-            patchOwned(client.secrets().inNamespace(ns).withName(secretName).get(), optIn, patch);
-            return false;
         }
-    }
-
-    private void patchOwned(Secret existing, Map<String, String> optIn, String patch) {
-        Map<String, String> labels = existing.getMetadata().getLabels();
-        String owner = labels == null ? null : labels.get(CollabLabels.OWNER);
-        if (owner != null && !owner.equals(optIn.get(CollabLabels.OWNER))) {
-            throw new OwnedByAnother();
-        }
-        client.secrets().resource(existing).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
     }
 }

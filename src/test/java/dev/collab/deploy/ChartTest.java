@@ -231,6 +231,36 @@ class ChartTest {
         assertFalse(source.contains("lookup \""), "lookup needs a cluster while rendering (GitOps, tests)");
     }
 
+    /** Issue 30 item 3: the owner policy lists the configured creators as CEL strings, and can be left out. */
+    @Test
+    void ownerPolicyListsItsCreatorsAndCanBeTurnedOff() {
+        List<HasMetadata> objects = Manifests.parse(chart().template()
+                .withName("collab")
+                .withNamespace(RELEASE_NAMESPACE)
+                .set("ownerPolicy.creatorGroups[0]", "collab:session-creators")
+                .set("ownerPolicy.creatorUsers[0]", "system:serviceaccount:collab-app:collab-app")
+                .set("ownerPolicy.creatorUsers[1]", "o'brien")
+                .call());
+        var policy = Manifests.get(
+                objects,
+                io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy.class,
+                null,
+                DeployInvariants.OWNER_POLICY);
+        Map<String, String> variables = new java.util.HashMap<>();
+        policy.getSpec().getVariables().forEach(v -> variables.put(v.getName(), v.getExpression()));
+        assertEquals("['collab:session-creators']", variables.get("creatorGroups"));
+        assertEquals("['system:serviceaccount:collab-app:collab-app', 'o\\'brien']", variables.get("creatorUsers"));
+
+        List<HasMetadata> off = Manifests.parse(chart().template()
+                .withName("collab")
+                .withNamespace(RELEASE_NAMESPACE)
+                .set("ownerPolicy.enabled", false)
+                .call());
+        assertTrue(
+                off.stream().noneMatch(o -> o.getKind().startsWith("ValidatingAdmissionPolicy")),
+                "ownerPolicy.enabled=false renders no policy");
+    }
+
     @Test
     void schemaRejectsBadValues() {
         Map<String, Object> bad = Map.of(

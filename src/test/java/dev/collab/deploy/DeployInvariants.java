@@ -61,6 +61,11 @@ final class DeployInvariants {
     static final String GATEWAY_KEY_SECRET = "collab-gateway-key";
     static final List<String> CONTROL_PLANE = List.of(OPERATOR, ROUTER, GATEWAY);
     static final String SESSION_SA = "collab-session";
+    /** The ValidatingAdmissionPolicy (and its binding) that binds spec.owner to the requesting user. */
+    static final String OWNER_POLICY = "collab-session-owner";
+    /** The policy that lets only the operator make an object a session's child. */
+    static final String CHILDREN_POLICY = "collab-session-children";
+
     static final String WORKER_ROLE = "worker";
     static final String CREDENTIALS_LABEL = "collab.dev/credentials-mode";
     static final Set<String> CLUSTER_INTERNAL =
@@ -93,7 +98,67 @@ final class DeployInvariants {
         assertServiceAccounts(objects, e);
         assertRbac(objects, e);
         assertWorkloads(objects, e);
+        assertOwnerPolicy(objects);
         assertNetworkPolicies(objects, e);
+    }
+
+    /** Issue 30 item 3: spec.owner is bound to the requesting user on create and on a change of owner. */
+    static void assertOwnerPolicy(List<HasMetadata> objects) {
+        var policy = Manifests.get(
+                objects,
+                io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy.class,
+                null,
+                OWNER_POLICY);
+        assertEquals("Fail", policy.getSpec().getFailurePolicy(), "an unevaluable policy must not admit");
+        var rules = policy.getSpec().getMatchConstraints().getResourceRules();
+        assertEquals(1, rules.size(), "one resource rule");
+        assertEquals(List.of("collab.dev"), rules.get(0).getApiGroups());
+        assertEquals(List.of("collabsessions"), rules.get(0).getResources(), "not the status subresource");
+        assertEquals(Set.of("CREATE", "UPDATE"), Set.copyOf(rules.get(0).getOperations()));
+        var validation = policy.getSpec().getValidations().stream()
+                .filter(v -> v.getExpression().contains("request.userInfo.username"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no validation compares spec.owner with the user name"));
+        assertTrue(validation.getMessageExpression() != null
+                && !validation.getMessageExpression().isBlank());
+        assertEquals("Forbidden", validation.getReason());
+        var binding = Manifests.get(
+                objects,
+                io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding.class,
+                null,
+                OWNER_POLICY);
+        assertEquals(OWNER_POLICY, binding.getSpec().getPolicyName());
+        assertEquals(List.of("Deny"), binding.getSpec().getValidationActions());
+
+        // Issue 30 item 1: only the operator makes an object a session's child.
+        var children = Manifests.get(
+                objects,
+                io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy.class,
+                null,
+                CHILDREN_POLICY);
+        assertEquals("Fail", children.getSpec().getFailurePolicy());
+        assertEquals(
+                Set.of("pods", "secrets", "persistentvolumeclaims"),
+                Set.copyOf(children.getSpec()
+                        .getMatchConstraints()
+                        .getResourceRules()
+                        .get(0)
+                        .getResources()));
+        assertTrue(
+                children.getSpec().getVariables().stream()
+                        .anyMatch(v -> v.getName().equals("operators")
+                                && v.getExpression().contains(":collab-operator'")),
+                "the operator's ServiceAccount may write children");
+        assertEquals(
+                List.of("Deny"),
+                Manifests.get(
+                                objects,
+                                io.fabric8.kubernetes.api.model.admissionregistration.v1
+                                        .ValidatingAdmissionPolicyBinding.class,
+                                null,
+                                CHILDREN_POLICY)
+                        .getSpec()
+                        .getValidationActions());
     }
 
     static void assertNamesUnique(List<HasMetadata> objects) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.collab.deploy.DeployInvariants.Expectation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -25,8 +27,13 @@ import org.junit.jupiter.api.Test;
  */
 class KustomizeBaseTest {
     static final Set<String> PLAIN_KUSTOMIZATION_KEYS = Set.of("apiVersion", "kind", "resources");
-    static final Set<String> CLUSTER_SCOPED =
-            Set.of("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding");
+    static final Set<String> CLUSTER_SCOPED = Set.of(
+            "Namespace",
+            "CustomResourceDefinition",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding");
 
     /** The objects of a kustomization: its resources, files or directories with their own kustomization. */
     static List<HasMetadata> build(Path dir) {
@@ -142,6 +149,24 @@ class KustomizeBaseTest {
                             .getSpec(),
                     policy[1] + " NetworkPolicy");
         }
+        assertEquals(
+                Manifests.get(chart, ValidatingAdmissionPolicy.class, null, DeployInvariants.CHILDREN_POLICY)
+                        .getSpec(),
+                Manifests.get(base, ValidatingAdmissionPolicy.class, null, DeployInvariants.CHILDREN_POLICY)
+                        .getSpec(),
+                "children policy");
+        assertEquals(
+                Manifests.get(chart, ValidatingAdmissionPolicy.class, null, DeployInvariants.OWNER_POLICY)
+                        .getSpec(),
+                Manifests.get(base, ValidatingAdmissionPolicy.class, null, DeployInvariants.OWNER_POLICY)
+                        .getSpec(),
+                "owner policy");
+        assertEquals(
+                Manifests.get(chart, ValidatingAdmissionPolicyBinding.class, null, DeployInvariants.OWNER_POLICY)
+                        .getSpec(),
+                Manifests.get(base, ValidatingAdmissionPolicyBinding.class, null, DeployInvariants.OWNER_POLICY)
+                        .getSpec(),
+                "owner policy binding");
         Namespace sessions = Manifests.get(chart, Namespace.class, null, "collab");
         assertEquals(
                 sessions.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"),

@@ -62,7 +62,7 @@ class OperatorCoreTest {
                     .containsEntry(CollabLabels.MANAGED_BY, "collab-session-operator")
                     .containsEntry(CollabLabels.PART_OF, "collab")
                     .containsEntry(CollabLabels.SESSION, "alice")
-                    .containsEntry(CollabLabels.OWNER, "alice-example.com");
+                    .containsEntry(CollabLabels.OWNER, CollabLabels.ownerLabelValue("Alice@Example.com"));
         }
         assertThat(pod.getMetadata().getLabels()).containsEntry(CollabLabels.ROLE, "worker");
         assertThat(access.getMetadata().getLabels()).containsEntry(CollabLabels.ROLE, "access");

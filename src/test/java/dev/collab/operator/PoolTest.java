@@ -127,7 +127,7 @@ class PoolTest {
         for (var meta : List.of(pod.getMetadata(), claim.getMetadata(), access.getMetadata())) {
             assertThat(meta.getLabels())
                     .containsEntry(CollabLabels.SESSION, "s")
-                    .containsEntry(CollabLabels.OWNER, "alice");
+                    .containsEntry(CollabLabels.OWNER, CollabLabels.ownerLabelValue("alice"));
             assertThat(meta.getOwnerReferences())
                     .singleElement()
                     .satisfies(ref -> assertThat(ref.getUid())

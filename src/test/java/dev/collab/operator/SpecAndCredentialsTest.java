@@ -139,9 +139,36 @@ class SpecAndCredentialsTest {
                 .as("the owner label alone does not opt a Secret in")
                 .isEqualTo("SecretNotFound");
         assertThat(CredentialsState.of("x", optedIn(Map.of("auth.json", "e30=")), "Alice")
-                        .ready())
-                .as("owners compare as label values")
+                        .reason())
+                .as("owners compare exactly (the label value is injective): Alice is not alice")
+                .isEqualTo("SecretOwnerMismatch");
+    }
+
+    /**
+     * Issue 30 item 2: alice@example.com and alice-example.com shared the owner label "alice-example.com", so a
+     * Secret opted in for one served the other. Both directions are refused now; a Secret still carrying the old
+     * value of its own owner is not used either (the value cannot say which of the two it belongs to) and the
+     * condition names the relabel command.
+     */
+    @Test
+    void ownersWhoseOldLabelsCollideCannotUseEachOthersSecrets() {
+        Secret alices = optedIn(Map.of("auth.json", "e30="));
+        alices.getMetadata().setLabels(CollabLabels.credentialSecretLabels("alice@example.com"));
+        assertThat(CredentialsState.of("x", alices, "alice@example.com").ready())
                 .isTrue();
+        assertThat(CredentialsState.of("x", alices, "alice-example.com").reason())
+                .isEqualTo("SecretOwnerMismatch");
+
+        Secret old = optedIn(Map.of("auth.json", "e30="));
+        old.getMetadata().setLabels(Map.of(CollabLabels.CREDENTIALS, "true", CollabLabels.OWNER, "alice-example.com"));
+        for (String owner : List.of("alice@example.com", "alice-example.com")) {
+            CredentialsState state = CredentialsState.of("x", old, owner);
+            assertThat(state.ready()).as(owner).isFalse();
+            assertThat(state.reason()).as(owner).isEqualTo("SecretOwnerLabelOutdated");
+            assertThat(state.message())
+                    .contains("kubectl label secret x collab.dev/owner=" + CollabLabels.ownerLabelValue(owner)
+                            + " --overwrite");
+        }
     }
 
     @Test

@@ -543,7 +543,120 @@ class RouterTest {
         Secret after =
                 client.secrets().inNamespace("team-a").withName("sa-creds").get();
         assertEquals("{\"bob\":1}", unb64(after.getData().get("auth.json")), "bob's credential untouched");
-        assertEquals("bob-example.com", after.getMetadata().getLabels().get(CollabLabels.OWNER));
+        assertEquals(
+                CollabLabels.ownerLabelValue("bob@example.com"),
+                after.getMetadata().getLabels().get(CollabLabels.OWNER));
+    }
+
+    /**
+     * Issue 30 item 4: a spec may name any Secret of the namespace; the upload used to patch and opt in one without
+     * an owner label, which then got mounted into the pod of whoever wrote the spec. Now it answers 409 (JSON body)
+     * and leaves the Secret as it was; a Secret under the owner label of before issue 30 gets the relabel advice.
+     */
+    @Test
+    void credentialUploadRefusesAnExistingSecretNotOptedInForTheOwner() throws Exception {
+        client.secrets()
+                .inNamespace("team-a")
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("sa-creds")
+                        .endMetadata()
+                        .addToData("password", RouterTestSupport.b64("db-secret"))
+                        .build())
+                .createOr(r -> r.update());
+
+        HttpResponse<String> refused = send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"anthropic\":{}}")));
+        assertEquals(409, refused.statusCode(), refused.body());
+        assertTrue(json(refused).getString("error").contains("not opted in"), refused.body());
+        assertEquals("sa", json(refused).getString("session"));
+        assertFalse(refused.body().contains("db-secret"));
+        Secret after =
+                client.secrets().inNamespace("team-a").withName("sa-creds").get();
+        assertTrue(
+                after.getMetadata().getLabels() == null
+                        || after.getMetadata().getLabels().isEmpty(),
+                "not opted in by the upload");
+        assertEquals(java.util.Set.of("password"), after.getData().keySet(), "nothing written");
+
+        after.getMetadata()
+                .setLabels(java.util.Map.of(
+                        CollabLabels.CREDENTIALS,
+                        "true",
+                        CollabLabels.OWNER,
+                        CollabLabels.legacyOwnerLabelValue("alice@example.com")));
+        client.secrets().inNamespace("team-a").resource(after).update();
+        HttpResponse<String> legacy = send(get(router, "/collab/session/sa/credentials/auth.json", ADMIN_TOKEN)
+                .PUT(HttpRequest.BodyPublishers.ofString("{}")));
+        assertEquals(409, legacy.statusCode(), legacy.body());
+        assertTrue(
+                json(legacy)
+                        .getString("error")
+                        .contains("collab.dev/owner=" + CollabLabels.ownerLabelValue("alice@example.com")),
+                legacy.body());
+        assertEquals(
+                java.util.Set.of("password"),
+                client.secrets()
+                        .inNamespace("team-a")
+                        .withName("sa-creds")
+                        .get()
+                        .getData()
+                        .keySet());
+    }
+
+    /**
+     * Issue 30 item 4: the Secret the upload created carried an owner reference to the one session it was uploaded
+     * for, so deleting that session (the garbage collector follows the reference) deleted credentials the owner's
+     * other sessions still named. Now it carries none, and a reference an older router set is dropped on upload.
+     */
+    @Test
+    void credentialSecretBelongsToTheOwnerNotToTheSessionThatUploaded() throws Exception {
+        client.secrets().inNamespace("team-b").withName("sb-creds").delete();
+        await(
+                "sb-creds gone",
+                () -> client.secrets()
+                                .inNamespace("team-b")
+                                .withName("sb-creds")
+                                .get()
+                        == null);
+        HttpResponse<String> created = send(get(router, "/collab/session/sb/credentials/auth.json", ADMIN_TOKEN)
+                .PUT(HttpRequest.BodyPublishers.ofString("{}")));
+        assertEquals(200, created.statusCode(), created.body());
+        assertTrue(json(created).getBoolean("created"));
+        Secret sb = client.secrets().inNamespace("team-b").withName("sb-creds").get();
+        assertTrue(
+                sb.getMetadata().getOwnerReferences() == null
+                        || sb.getMetadata().getOwnerReferences().isEmpty(),
+                "no owner reference: deleting session sb must not take the owner's Secret with it");
+        assertEquals(
+                CollabLabels.credentialSecretLabels("alice@example.com"),
+                sb.getMetadata().getLabels());
+
+        // Migration: what an older router created for session sb (a plain reference to it) loses that reference.
+        CollabSession session = client.resources(CollabSession.class)
+                .inNamespace("team-b")
+                .withName("sb")
+                .get();
+        var other = new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                .withApiVersion("v1")
+                .withKind("ConfigMap")
+                .withName("keep")
+                .withUid("uid-keep")
+                .build();
+        sb.getMetadata().setOwnerReferences(java.util.List.of(dev.collab.api.OwnerReferences.plain(session), other));
+        client.secrets().inNamespace("team-b").resource(sb).update();
+        HttpResponse<String> again = send(get(router, "/collab/session/sb/credentials/opencode.json", ADMIN_TOKEN)
+                .PUT(HttpRequest.BodyPublishers.ofString("{}")));
+        assertEquals(200, again.statusCode(), again.body());
+        Secret migrated =
+                client.secrets().inNamespace("team-b").withName("sb-creds").get();
+        assertEquals(java.util.List.of(other), migrated.getMetadata().getOwnerReferences());
+        assertEquals(
+                java.util.Set.of("auth.json", "opencode.json"),
+                migrated.getData().keySet());
+        // Another test expects session sb to have no credential Secret yet.
+        client.secrets().inNamespace("team-b").withName("sb-creds").delete();
     }
 
     @Test
@@ -553,6 +666,7 @@ class RouterTest {
                 .resource(new SecretBuilder()
                         .withNewMetadata()
                         .withName("sa-creds")
+                        .withLabels(CollabLabels.credentialSecretLabels("alice@example.com"))
                         .endMetadata()
                         .addToData("opencode.json", RouterTestSupport.b64("{\"plugin\":[]}"))
                         .build())
@@ -571,7 +685,9 @@ class RouterTest {
         assertEquals("{\"plugin\":[]}", unb64(s.getData().get("opencode.json")), "other keys untouched");
         // The upload opts the Secret in for the session's owner: the operator uses no other Secret.
         assertEquals("true", s.getMetadata().getLabels().get(CollabLabels.CREDENTIALS));
-        assertEquals("alice-example.com", s.getMetadata().getLabels().get(CollabLabels.OWNER));
+        assertEquals(
+                CollabLabels.ownerLabelValue("alice@example.com"),
+                s.getMetadata().getLabels().get(CollabLabels.OWNER));
         assertEquals(
                 otherBefore == null,
                 client.secrets().inNamespace("team-b").withName("sb-creds").get() == null);
@@ -612,7 +728,9 @@ class RouterTest {
         assertEquals("{}", unb64(sb.getData().get("opencode.json")));
         assertEquals(1, sb.getData().size());
         assertEquals("true", sb.getMetadata().getLabels().get(CollabLabels.CREDENTIALS));
-        assertEquals("alice-example.com", sb.getMetadata().getLabels().get(CollabLabels.OWNER));
+        assertEquals(
+                CollabLabels.ownerLabelValue("alice@example.com"),
+                sb.getMetadata().getLabels().get(CollabLabels.OWNER));
 
         assertEquals(
                 400,

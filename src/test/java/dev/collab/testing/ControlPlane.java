@@ -28,7 +28,8 @@ import java.util.Map;
  * <p>The processes are {@link KubeControlPlane}'s, as local mode runs them; this adds the test identities. Use it
  * through {@link ControlPlaneExtension}, which starts one per test run and skips when the binaries of
  * {@code tools/control-plane/build.sh} are absent. Identities: the admin (group system:masters, static token)
- * and any ServiceAccount via {@link #clientAs}, whose token comes from the TokenRequest API.
+ * and any ServiceAccount via {@link #clientAs}, whose token comes from the TokenRequest API, and any user via
+ * {@link #clientImpersonating}.
  */
 public final class ControlPlane implements AutoCloseable {
     public static final String ADMIN = KubeControlPlane.ADMIN;
@@ -83,6 +84,24 @@ public final class ControlPlane implements AutoCloseable {
                 .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(
                                 plane.clientConfig(token(namespace, serviceAccount)))
                         .withNamespace(namespace)
+                        .build())
+                .build();
+        synchronized (clients) {
+            clients.add(client);
+        }
+        return client;
+    }
+
+    /**
+     * A client acting as the user {@code user} in {@code groups} (the admin impersonates it), so only the RBAC and
+     * admission rules of that identity apply: a person, where {@link #clientAs} gives a ServiceAccount. Closed by
+     * {@link #close}.
+     */
+    public KubernetesClient clientImpersonating(String user, String... groups) {
+        KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(plane.clientConfig(plane.adminToken()))
+                        .withImpersonateUsername(user)
+                        .withImpersonateGroups(groups)
                         .build())
                 .build();
         synchronized (clients) {
