@@ -318,12 +318,17 @@ class CollabOnNodeIT {
             throws Exception {
         // room for 50 opencode processes (about 300 MiB each) on this machine
         for (String name : List.of("seeded-a", "seeded-b", "gw-a", "gw-b")) {
-            cluster.admin().resources(CollabSession.class).inNamespace(CollabRelease.SESSIONS).withName(name).delete();
+            cluster.admin()
+                    .resources(CollabSession.class)
+                    .inNamespace(CollabRelease.SESSIONS)
+                    .withName(name)
+                    .delete();
         }
         long mark = cluster.plane().auditLog().mark();
         String killed = leaderPod();
         for (int i = 0; i < FLEET; i++) {
-            sessions.create(fleet(i), "fleet" + i + "@example.com", "sk-ant-node-fleet-" + i, CredentialsMode.Seeded, null);
+            sessions.create(
+                    fleet(i), "fleet" + i + "@example.com", "sk-ant-node-fleet-" + i, CredentialsMode.Seeded, null);
             if (i == 10) {
                 cluster.kubectl()
                         .run("delete", "pod", "-n", CollabRelease.SYSTEM, killed, "--grace-period=0", "--force")
@@ -334,27 +339,44 @@ class CollabOnNodeIT {
             sessions.await(fleet(i), NodeSessions::running, Duration.ofMinutes(10));
         }
         String operator = dev.collab.testing.AuditLog.serviceAccount(CollabRelease.SYSTEM, "collab-operator");
-        Map<String, Long> creates = cluster.plane().auditLog()
-                .writes(mark, e -> e.by(operator) && e.name().startsWith("fleet-"))
-                .stream()
-                .filter(e -> e.verb().equals("create") && e.code() == 201 && e.subresource().isEmpty())
-                .filter(e -> List.of("pods", "secrets", "persistentvolumeclaims").contains(e.resource()))
-                .collect(java.util.stream.Collectors.groupingBy(e -> e.resource() + "/" + e.name(),
-                        java.util.stream.Collectors.counting()));
+        Map<String, Long> creates =
+                cluster
+                        .plane()
+                        .auditLog()
+                        .writes(mark, e -> e.by(operator) && e.name().startsWith("fleet-"))
+                        .stream()
+                        .filter(e -> e.verb().equals("create")
+                                && e.code() == 201
+                                && e.subresource().isEmpty())
+                        .filter(e -> List.of("pods", "secrets", "persistentvolumeclaims")
+                                .contains(e.resource()))
+                        .collect(java.util.stream.Collectors.groupingBy(
+                                e -> e.resource() + "/" + e.name(), java.util.stream.Collectors.counting()));
         assertThat(creates).as("children of %d sessions", FLEET).hasSize(3 * FLEET);
-        assertThat(creates).as("children created more than once").allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));
+        assertThat(creates)
+                .as("children created more than once")
+                .allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));
         assertThat(leaderPod()).as("the Lease moved to another operator pod").isNotEqualTo(killed);
     }
 
     @Test
     @Order(7)
     void helmUpgradeToANewAppImageRestartsNoSession() throws Exception {
-        List<String> watched = java.util.stream.IntStream.range(0, UPGRADE_SESSIONS).mapToObj(CollabOnNodeIT::fleet).toList();
+        List<String> watched = java.util.stream.IntStream.range(0, UPGRADE_SESSIONS)
+                .mapToObj(CollabOnNodeIT::fleet)
+                .toList();
         Map<String, String> uids = new java.util.HashMap<>();
         for (String name : watched) {
             sessions.await(name, NodeSessions::running, START);
-            uids.put(name, cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).withName(name).get()
-                    .getMetadata().getUid());
+            uids.put(
+                    name,
+                    cluster.admin()
+                            .pods()
+                            .inNamespace(CollabRelease.SESSIONS)
+                            .withName(name)
+                            .get()
+                            .getMetadata()
+                            .getUid());
         }
         // a new tag of the app image, as a release pipeline would push it
         String next = cluster.images().app() + "-next";
@@ -362,40 +384,64 @@ class CollabOnNodeIT {
         Map<String, java.time.Instant> lostSince = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, Duration> longestLoss = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Thread watcher = new Thread(() -> {
-            while (watching.get()) {
-                for (String name : watched) {
-                    CollabSession s = sessions.get(name);
-                    java.time.Instant now = java.time.Instant.now();
-                    if (s == null || s.getStatus() == null || s.getStatus().getEndpoint() == null) {
-                        lostSince.putIfAbsent(name, now);
-                        longestLoss.merge(name, Duration.between(lostSince.get(name), now),
-                                (a, b) -> a.compareTo(b) >= 0 ? a : b);
-                    } else {
-                        lostSince.remove(name);
+        Thread watcher = new Thread(
+                () -> {
+                    while (watching.get()) {
+                        for (String name : watched) {
+                            CollabSession s = sessions.get(name);
+                            java.time.Instant now = java.time.Instant.now();
+                            if (s == null
+                                    || s.getStatus() == null
+                                    || s.getStatus().getEndpoint() == null) {
+                                lostSince.putIfAbsent(name, now);
+                                longestLoss.merge(
+                                        name,
+                                        Duration.between(lostSince.get(name), now),
+                                        (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                            } else {
+                                lostSince.remove(name);
+                            }
+                        }
+                        RealNode.sleep(250);
                     }
-                }
-                RealNode.sleep(250);
-            }
-        }, "endpoint-watch");
+                },
+                "endpoint-watch");
         watcher.start();
         try {
-            var values = CollabRelease.values(cluster, next, "http://" + cluster.node().layout().address() + ":443");
+            var values = CollabRelease.values(
+                    cluster, next, "http://" + cluster.node().layout().address() + ":443");
             CollabRelease.upgrade(cluster, values);
             RealNode.sleep(10_000); // the new operator leader reconciles every session once
         } finally {
             watching.set(false);
             watcher.join();
         }
-        assertThat(cluster.admin().apps().deployments().inNamespace(CollabRelease.SYSTEM).withName("collab-operator")
-                        .get().getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        assertThat(cluster.admin()
+                        .apps()
+                        .deployments()
+                        .inNamespace(CollabRelease.SYSTEM)
+                        .withName("collab-operator")
+                        .get()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage())
                 .isEqualTo(next);
         for (String name : watched) {
-            Pod pod = cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).withName(name).get();
-            assertThat(pod.getMetadata().getUid()).as("%s's pod after the upgrade", name).isEqualTo(uids.get(name));
+            Pod pod = cluster.admin()
+                    .pods()
+                    .inNamespace(CollabRelease.SESSIONS)
+                    .withName(name)
+                    .get();
+            assertThat(pod.getMetadata().getUid())
+                    .as("%s's pod after the upgrade", name)
+                    .isEqualTo(uids.get(name));
             assertThat(pod.getStatus().getContainerStatuses()).allMatch(c -> c.getRestartCount() == 0);
         }
-        assertThat(longestLoss).as("sessions that lost their endpoint during the upgrade, and for how long")
+        assertThat(longestLoss)
+                .as("sessions that lost their endpoint during the upgrade, and for how long")
                 .allSatisfy((name, d) -> assertThat(d).isLessThan(Duration.ofSeconds(5)));
     }
 
@@ -403,10 +449,18 @@ class CollabOnNodeIT {
     @Order(8)
     void createToFirstAnswerThroughTheRouter() throws Exception {
         for (int i = 0; i < FLEET; i++) {
-            cluster.admin().resources(CollabSession.class).inNamespace(CollabRelease.SESSIONS).withName(fleet(i)).delete();
+            cluster.admin()
+                    .resources(CollabSession.class)
+                    .inNamespace(CollabRelease.SESSIONS)
+                    .withName(fleet(i))
+                    .delete();
         }
-        awaitGone("the fleet's pods", () -> cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).list().getItems()
-                .stream().filter(p -> p.getMetadata().getName().startsWith("fleet-")).findAny().orElse(null));
+        awaitGone(
+                "the fleet's pods",
+                () -> cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).list().getItems().stream()
+                        .filter(p -> p.getMetadata().getName().startsWith("fleet-"))
+                        .findAny()
+                        .orElse(null));
         List<Long> millis = new java.util.ArrayList<>();
         for (int i = 0; i < MEASURED; i++) {
             String name = "first-" + i;
@@ -423,20 +477,39 @@ class CollabOnNodeIT {
             String bearer = token;
             awaitOk(name + " health", () -> sessions.send("GET", "/s/" + name + "/global/health", bearer, null));
             millis.add(Duration.between(created, java.time.Instant.now()).toMillis());
-            cluster.admin().resources(CollabSession.class).inNamespace(CollabRelease.SESSIONS).withName(name).delete();
+            cluster.admin()
+                    .resources(CollabSession.class)
+                    .inNamespace(CollabRelease.SESSIONS)
+                    .withName(name)
+                    .delete();
         }
         List<Long> sorted = millis.stream().sorted().toList();
-        System.out.printf("NODE create -> first answer through the router, %d sessions one at a time: p50 %d ms, p95 %d ms,"
-                        + " max %d ms (all: %s)%n", MEASURED, sorted.get(sorted.size() / 2),
-                sorted.get((int) Math.ceil(sorted.size() * 0.95) - 1), sorted.get(sorted.size() - 1), millis);
+        System.out.printf(
+                "NODE create -> first answer through the router, %d sessions one at a time: p50 %d ms, p95 %d ms,"
+                        + " max %d ms (all: %s)%n",
+                MEASURED,
+                sorted.get(sorted.size() / 2),
+                sorted.get((int) Math.ceil(sorted.size() * 0.95) - 1),
+                sorted.get(sorted.size() - 1),
+                millis);
         assertThat(millis).hasSize(MEASURED);
     }
 
     private String leaderPod() {
-        var lease = cluster.admin().leases().inNamespace(CollabRelease.SYSTEM).withName("collab-session-operator").get();
+        var lease = cluster.admin()
+                .leases()
+                .inNamespace(CollabRelease.SYSTEM)
+                .withName("collab-session-operator")
+                .get();
         String holder = lease == null ? null : lease.getSpec().getHolderIdentity();
-        return cluster.admin().pods().inNamespace(CollabRelease.SYSTEM).withLabel("app.kubernetes.io/name", "collab-operator")
-                .list().getItems().stream()
+        return cluster
+                .admin()
+                .pods()
+                .inNamespace(CollabRelease.SYSTEM)
+                .withLabel("app.kubernetes.io/name", "collab-operator")
+                .list()
+                .getItems()
+                .stream()
                 .map(p -> p.getMetadata().getName())
                 .filter(n -> holder != null && holder.startsWith(n))
                 .findFirst()

@@ -173,8 +173,12 @@ public final class RealNode implements AutoCloseable {
 
     /** {@code ctr} on the node's containerd, namespace k8s.io (the CRI's). */
     public void ctr(String... args) {
-        List<String> command = new ArrayList<>(List.of(layout.bin("ctr").toString(), "--address",
-                layout.containerdSocket().toString(), "--namespace", "k8s.io"));
+        List<String> command = new ArrayList<>(List.of(
+                layout.bin("ctr").toString(),
+                "--address",
+                layout.containerdSocket().toString(),
+                "--namespace",
+                "k8s.io"));
         command.addAll(List.of(args));
         run(Duration.ofMinutes(2), command.toArray(String[]::new));
     }
