@@ -252,6 +252,34 @@ class CollabOnNodeIT {
                         .inNamespace(CollabRelease.SESSIONS)
                         .withName(CollabLabels.homeClaimName("life"))
                         .get());
+
+        // storage.retainOnDelete: the HOME claim outlives its session
+        sessions.create("kept", "kit@example.com", "sk-ant-node-kept-0007", CredentialsMode.Seeded, null, spec -> {
+            dev.collab.api.StorageSpec storage = new dev.collab.api.StorageSpec();
+            storage.setRetainOnDelete(true);
+            spec.setStorage(storage);
+        });
+        sessions.await("kept", NodeSessions::running, START);
+        cluster.admin()
+                .resources(CollabSession.class)
+                .inNamespace(CollabRelease.SESSIONS)
+                .withName("kept")
+                .delete();
+        awaitGone(
+                "pod kept",
+                () -> cluster.admin()
+                        .pods()
+                        .inNamespace(CollabRelease.SESSIONS)
+                        .withName("kept")
+                        .get());
+        RealNode.sleep(5000); // the garbage collector had its chance
+        var kept = cluster.admin()
+                .persistentVolumeClaims()
+                .inNamespace(CollabRelease.SESSIONS)
+                .withName(CollabLabels.homeClaimName("kept"))
+                .get();
+        assertThat(kept).as("retained HOME claim").isNotNull();
+        assertThat(kept.getMetadata().getDeletionTimestamp()).isNull();
     }
 
     @Test

@@ -51,6 +51,17 @@ public final class NodeSessions {
      * same fake provider).
      */
     public void create(String name, String owner, String apiKey, CredentialsMode mode, String idleTimeout) {
+        create(name, owner, apiKey, mode, idleTimeout, spec -> {});
+    }
+
+    /** The same, with {@code customize} applied to the spec before the session is created. */
+    public void create(
+            String name,
+            String owner,
+            String apiKey,
+            CredentialsMode mode,
+            String idleTimeout,
+            java.util.function.Consumer<CollabSessionSpec> customize) {
         String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","
                 + "\"provider\":{\"anthropic\":{\"options\":{\"baseURL\":\"" + providerBase + "/v1\"}}}}";
         Secret secret = new SecretBuilder()
@@ -71,6 +82,7 @@ public final class NodeSessions {
         if (idleTimeout != null) {
             spec.setIdleTimeout(idleTimeout);
         }
+        customize.accept(spec);
         CollabSession session = new CollabSession();
         session.setMetadata(new ObjectMetaBuilder()
                 .withName(name)
