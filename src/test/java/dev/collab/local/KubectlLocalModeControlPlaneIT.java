@@ -102,7 +102,7 @@ class KubectlLocalModeControlPlaneIT {
                 metadata:
                   name: broken-credentials
                   namespace: collab
-                  labels: {collab.dev/credentials: "true", collab.dev/owner: carol-example.com}
+                  labels: {collab.dev/credentials: "true", collab.dev/owner: %s}
                 stringData:
                   opencode.json: '{"autoupdate": false}'
                 ---
@@ -113,7 +113,7 @@ class KubectlLocalModeControlPlaneIT {
                   owner: carol@example.com
                   credentials: {secretName: broken-credentials}
                   image: busybox:1.36
-                """);
+                """.formatted(dev.collab.api.CollabLabels.ownerLabelValue("carol@example.com")));
         // the pod exists once the operator made it; then the local node reports why it cannot run it
         awaitOk("get", "pod", "broken");
         ok(
