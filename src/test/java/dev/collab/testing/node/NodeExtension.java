@@ -19,8 +19,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * JUnit 5 extension for the {@code *NodeIT} tier: one control plane and one {@link RealNode} for the test class
  * (their own, not the {@code *ControlPlaneIT} tier's: that tier's pods must never run), injected as a {@link
- * NodeCluster}, stopped when the class ends, failed or not (the tiers after it get the machine back). Without root, the node binaries or the images the tier is
- * reported as skipped with the reason, unless {@code COLLAB_NODE_REQUIRED=true} (CI), where it fails.
+ * NodeCluster}, stopped when the class ends, failed or not (the tiers after it get the machine back). Without root,
+ * the node binaries or the images the tier is reported as skipped with the reason, unless
+ * {@code COLLAB_NODE_REQUIRED=true} (CI), where it fails.
  */
 public final class NodeExtension implements ExecutionCondition, ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(NodeExtension.class);
