@@ -66,8 +66,7 @@ public final class ControlPlaneExtension implements ExecutionCondition, BeforeAl
     }
 
     /** Closed by JUnit when the root context closes, i.e. after the last test class. */
-    @SuppressWarnings("deprecation")
-    private record Running(ControlPlane plane) implements ExtensionContext.Store.CloseableResource {
+    private record Running(ControlPlane plane) implements AutoCloseable {
         @Override
         public void close() {
             plane.close();

@@ -8,9 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * The control plane and the real node of the {@code *NodeIT} tier, with the images built here. Closed (node first,
  * then control plane) by JUnit when the run ends.
  */
-@SuppressWarnings("deprecation")
-public record NodeCluster(ControlPlane plane, RealNode node, NodeImages images)
-        implements org.junit.jupiter.api.extension.ExtensionContext.Store.CloseableResource {
+public record NodeCluster(ControlPlane plane, RealNode node, NodeImages images) implements AutoCloseable {
 
     public KubernetesClient admin() {
         return plane.admin();
