@@ -68,6 +68,9 @@ public class CollabSessionSpec {
                     + " named \"default\" if there is one. Ignored after the first start: a waking session keeps its own HOME.")
     private String poolRef;
 
+    @JsonPropertyDescription("Gateway mode: hosts the agent may reach through the gateway's egress proxy.")
+    private EgressSpec egress;
+
     public CollabSessionSpec() {}
 
     public CollabSessionSpec(String owner, String credentialsSecret) {
@@ -145,5 +148,13 @@ public class CollabSessionSpec {
 
     public void setPoolRef(String poolRef) {
         this.poolRef = poolRef;
+    }
+
+    public EgressSpec getEgress() {
+        return egress;
+    }
+
+    public void setEgress(EgressSpec egress) {
+        this.egress = egress;
     }
 }

@@ -27,6 +27,10 @@ public class CollabSessionStatus {
     private SessionUsage usage;
 
     @JsonPropertyDescription(
+            "Gateway mode: connections and bytes through the gateway's egress proxy, written with usage.")
+    private SessionEgress egress;
+
+    @JsonPropertyDescription(
             "Gateway mode: the accounts of the credential Secret as the credential gateway reports them (no secret"
                     + " values): name, type, state (Active, CoolingDown until a time, ReloginRequired), requests, tokens.")
     private List<AccountStatus> accounts;
@@ -193,5 +197,13 @@ public class CollabSessionStatus {
     @Override
     public int hashCode() {
         return Objects.hash(phase, stoppedReason, conditions, observedGeneration, podName, endpoint, credentialsHash);
+    }
+
+    public SessionEgress getEgress() {
+        return egress;
+    }
+
+    public void setEgress(SessionEgress egress) {
+        this.egress = egress;
     }
 }

@@ -18,6 +18,11 @@ public class DailyBudget {
             "Provider requests per owner per UTC day; replaces collab.gateway.budget.daily-requests. 0 = no limit.")
     private Long requests;
 
+    @Min(0)
+    @JsonPropertyDescription("Bytes (up plus down) through the gateway's egress proxy per owner per UTC day;"
+            + " replaces collab.gateway.egress.daily-bytes. 0 = no limit.")
+    private Long egressBytes;
+
     public DailyBudget() {}
 
     public DailyBudget(Long tokens, Long requests) {
@@ -39,5 +44,13 @@ public class DailyBudget {
 
     public void setRequests(Long requests) {
         this.requests = requests;
+    }
+
+    public Long getEgressBytes() {
+        return egressBytes;
+    }
+
+    public void setEgressBytes(Long egressBytes) {
+        this.egressBytes = egressBytes;
     }
 }

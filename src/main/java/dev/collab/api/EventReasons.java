@@ -18,5 +18,8 @@ public final class EventReasons {
     /** Credential gateway: the owner's daily token or request budget is used up; requests get 429 until it resets. */
     public static final String BUDGET_EXHAUSTED = "BudgetExhausted";
 
+    /** Credential gateway: the egress proxy refused a connection (host not allowed, forbidden address, budget). */
+    public static final String EGRESS_DENIED = "EgressDenied";
+
     private EventReasons() {}
 }

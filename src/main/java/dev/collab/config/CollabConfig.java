@@ -100,6 +100,38 @@ public interface CollabConfig {
 
         /** Account pools (accounts.json): rotation, OAuth refresh, budgets (DESIGN.md section 8). */
         Accounts accounts();
+
+        /** The egress proxy Gateway-mode sessions reach everything but the provider through (DESIGN.md section 8). */
+        Egress egress();
+    }
+
+    interface Egress {
+        /** Port of the egress proxy (CONNECT and absolute-form HTTP), beside the gateway's HTTP port. */
+        @WithDefault("3128")
+        int port();
+
+        /**
+         * Operator: how session pods reach the egress proxy, e.g. http://collab-gateway.collab-system:3128. Unset in
+         * local mode: this process (http://127.0.0.1:collab.gateway.egress.port).
+         */
+        Optional<String> url();
+
+        /** Entries every Gateway-mode session may reach, before its own spec.egress.allow (EgressPattern grammar). */
+        Optional<List<String>> allow();
+
+        /**
+         * Address ranges refused after resolution besides the private, loopback, link-local and reserved ones (e.g. a
+         * cluster's pod or service range when it is public address space); an allowlisted range still wins.
+         */
+        Optional<List<String>> denyRanges();
+
+        /** Bytes (up plus down) per owner per UTC day; 0 = no limit. spec.credentials.budget.egressBytes overrides. */
+        @WithDefault("0")
+        long dailyBytes();
+
+        /** A tunnel with no byte either way this long is closed. */
+        @WithDefault("10m")
+        Duration idleTimeout();
     }
 
     interface Accounts {
