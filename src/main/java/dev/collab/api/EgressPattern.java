@@ -112,6 +112,28 @@ public record EgressPattern(String text, String host, boolean subdomains, InetAd
         return h.startsWith("[") || h.contains(":") || h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
     }
 
+    /**
+     * The address an IPv4 (dotted quad) or IPv6 literal (brackets optional) names, or null; never a DNS lookup (a
+     * string InetAddress would take for a name is refused first).
+     */
+    public static InetAddress literalAddress(String text) {
+        String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        if (t.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+            for (String octet : t.split("\\.")) {
+                if (Integer.parseInt(octet) > 255) {
+                    return null;
+                }
+            }
+        } else if (!t.contains(":") || !t.matches("[0-9a-fA-F:.]+")) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(t);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
     private static EgressPattern range(String text, String hostPart, int port) {
         String addr = hostPart;
         int prefix = -1;
@@ -127,11 +149,8 @@ public record EgressPattern(String text, String host, boolean subdomains, InetAd
         if (addr.startsWith("[") && addr.endsWith("]")) {
             addr = addr.substring(1, addr.length() - 1);
         }
-        InetAddress network;
-        try {
-            // literals only: getByName resolves nothing for a literal address
-            network = InetAddress.getByName(addr);
-        } catch (UnknownHostException e) {
+        InetAddress network = literalAddress(addr);
+        if (network == null) {
             throw new IllegalArgumentException("\"" + text + "\" is not an address");
         }
         int max = network.getAddress().length * 8;

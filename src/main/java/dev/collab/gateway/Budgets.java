@@ -15,16 +15,57 @@ import java.util.concurrent.atomic.AtomicLong;
  * times the budget (documented; a shared counter would cost a write per request).
  */
 final class Budgets {
-    private record Day(LocalDate date, AtomicLong tokens, AtomicLong requests, AtomicBoolean reported) {}
+    private record Day(
+            LocalDate date,
+            AtomicLong tokens,
+            AtomicLong requests,
+            AtomicBoolean reported,
+            AtomicLong egressBytes,
+            AtomicBoolean egressReported) {}
 
     /** A refusal: the message for the client and whether this is the first of the day (one Event per owner and day). */
     record Refusal(String message, Instant resetsAt, boolean first) {}
 
     private final GatewaySettings.Pools settings;
+    private final long dailyEgressBytes;
     private final Map<String, Day> days = new ConcurrentHashMap<>();
 
     Budgets(GatewaySettings.Pools settings) {
+        this(settings, 0);
+    }
+
+    Budgets(GatewaySettings.Pools settings, long dailyEgressBytes) {
         this.settings = settings;
+        this.dailyEgressBytes = dailyEgressBytes;
+    }
+
+    /**
+     * The egress byte budget (up plus down through the egress proxy), checked when a connection opens: a tunnel
+     * already open runs on (its bytes still count), so a day can end a little over the limit.
+     */
+    Refusal checkEgress(GatewayDirectory.Target target, Instant now) {
+        long limit = target.budget() != null && target.budget().getEgressBytes() != null
+                ? target.budget().getEgressBytes()
+                : dailyEgressBytes;
+        if (limit <= 0) {
+            return null;
+        }
+        Day day = day(target.owner(), now);
+        if (day.egressBytes().get() < limit) {
+            return null;
+        }
+        Instant reset = day.date().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        return new Refusal(
+                "the daily egress budget of " + limit + " bytes of owner " + target.owner() + " is used up (used "
+                        + day.egressBytes().get() + "); it resets at " + reset,
+                reset,
+                day.egressReported().compareAndSet(false, true));
+    }
+
+    void addEgress(String owner, long bytes, Instant now) {
+        if (bytes > 0) {
+            day(owner, now).egressBytes().addAndGet(bytes);
+        }
     }
 
     Refusal check(GatewayDirectory.Target target, Instant now) {
@@ -69,6 +110,12 @@ final class Budgets {
                 owner,
                 (o, d) -> d != null && d.date().equals(today)
                         ? d
-                        : new Day(today, new AtomicLong(), new AtomicLong(), new AtomicBoolean()));
+                        : new Day(
+                                today,
+                                new AtomicLong(),
+                                new AtomicLong(),
+                                new AtomicBoolean(),
+                                new AtomicLong(),
+                                new AtomicBoolean()));
     }
 }

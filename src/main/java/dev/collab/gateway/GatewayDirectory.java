@@ -27,9 +27,23 @@ import org.jboss.logging.Logger;
 public class GatewayDirectory implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GatewayDirectory.class);
 
-    /** A Gateway-mode session as the proxy needs it. podIp is null until the session has a Ready pod. */
+    /**
+     * A Gateway-mode session as the proxies need it. podIp is null until the session has a Ready pod; egress holds
+     * the valid entries of its spec.egress.allow.
+     */
     public record Target(
-            String namespace, String name, String owner, String secretName, String podIp, DailyBudget budget) {}
+            String namespace,
+            String name,
+            String owner,
+            String secretName,
+            String podIp,
+            DailyBudget budget,
+            List<dev.collab.api.EgressPattern> egress) {
+        public Target(
+                String namespace, String name, String owner, String secretName, String podIp, DailyBudget budget) {
+            this(namespace, name, owner, secretName, podIp, budget, List.of());
+        }
+    }
 
     private final KubernetesClient client;
     private final GatewaySettings settings;
@@ -194,7 +208,11 @@ public class GatewayDirectory implements AutoCloseable {
                         CollabLabels.ownerLabelValue(cs.getSpec().getOwner()),
                         cs.getSpec().getCredentials().getSecretName(),
                         podIp(cs),
-                        cs.getSpec().getCredentials().getBudget()));
+                        cs.getSpec().getCredentials().getBudget(),
+                        EgressPolicy.sessionEntries(
+                                cs.getSpec().getEgress() == null
+                                        ? List.of()
+                                        : cs.getSpec().getEgress().getAllow())));
     }
 
     private void putSecret(Secret s) {

@@ -30,17 +30,27 @@ final class GatewayErrors {
     }
 
     static void send(HttpServerResponse resp, int status, String type, String message) {
-        send(resp, status, type, message, null);
+        send(resp, status, type, message, (JsonObject) null);
     }
 
     /** With {@code error.reset_at} (RFC 3339) when the refusal ends at a known time. */
     static void send(HttpServerResponse resp, int status, String type, String message, java.time.Instant resetAt) {
+        send(
+                resp,
+                status,
+                type,
+                message,
+                resetAt == null ? null : new JsonObject().put("reset_at", resetAt.toString()));
+    }
+
+    /** With more fields in {@code error} (the egress proxy names the host and how to allow it). */
+    static void send(HttpServerResponse resp, int status, String type, String message, JsonObject extra) {
         if (resp.headWritten() || resp.ended() || resp.closed()) {
             return;
         }
         JsonObject error = new JsonObject().put("type", type).put("message", "collab gateway: " + message);
-        if (resetAt != null) {
-            error.put("reset_at", resetAt.toString());
+        if (extra != null) {
+            error.mergeIn(extra);
         }
         JsonObject body = new JsonObject().put("type", "error").put("error", error);
         resp.setStatusCode(status)

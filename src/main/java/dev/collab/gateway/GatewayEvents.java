@@ -13,6 +13,7 @@ final class GatewayEvents {
     private final KubernetesClient client;
     private final GatewayDirectory directory;
     private final Clock clock;
+    private final java.util.Map<String, Long> lastEgressEvent = new java.util.concurrent.ConcurrentHashMap<>();
 
     GatewayEvents(KubernetesClient client, GatewayDirectory directory, Clock clock) {
         this.client = client;
@@ -25,6 +26,24 @@ final class GatewayEvents {
         for (CollabSession cs : directory.sessionsUsing(pool.namespace(), pool.secretName(), pool.owner())) {
             CollabEvents.emit(client, COMPONENT, cs, EventReasons.RELOGIN_REQUIRED, message, true, clock.instant());
         }
+    }
+
+    /** At most one EgressDenied Event per session per minute: a refused host retried in a loop is one line. */
+    void egressDenied(GatewayDirectory.Target target, String message) {
+        long now = clock.millis();
+        String key = target.namespace() + "/" + target.name();
+        if (lastEgressEvent.size() > 10_000) {
+            lastEgressEvent.clear(); // bounded: deleted sessions leave nothing behind for long
+        }
+        Long last = lastEgressEvent.get(key);
+        if (last != null && now - last < 60_000) {
+            return;
+        }
+        lastEgressEvent.put(key, now);
+        directory
+                .session(target.namespace(), target.name())
+                .ifPresent(cs -> CollabEvents.emit(
+                        client, COMPONENT, cs, EventReasons.EGRESS_DENIED, message, true, clock.instant()));
     }
 
     void budgetExhausted(GatewayDirectory.Target target, String message) {

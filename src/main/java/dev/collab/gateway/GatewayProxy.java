@@ -114,7 +114,7 @@ final class GatewayProxy implements Handler<RoutingContext> {
         GatewayErrors.send(resp, status, type, message);
     }
 
-    private static boolean fromSessionPod(HttpServerRequest req, GatewayDirectory.Target target) {
+    static boolean fromSessionPod(HttpServerRequest req, GatewayDirectory.Target target) {
         String remote = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
         return remote != null && target.podIp() != null && normalise(remote).equals(normalise(target.podIp()));
     }

@@ -18,7 +18,33 @@ public record GatewaySettings(
         Duration usageFlushInterval,
         Duration upstreamTimeout,
         Pools pools,
-        OAuth oauth) {
+        OAuth oauth,
+        Egress egress) {
+
+    /**
+     * The egress proxy: where it listens ({@code port} 0 = any free port, for tests), the entries every session may
+     * reach, extra denied ranges, the daily byte budget per owner, and how long a silent tunnel stays open.
+     */
+    public record Egress(
+            String bindHost,
+            int port,
+            List<String> allow,
+            List<String> denyRanges,
+            long dailyBytes,
+            Duration idleTimeout) {
+        /** Loopback, a free port, the provider only. */
+        public static Egress defaults() {
+            return new Egress("127.0.0.1", 0, List.of(), List.of(), 0, Duration.ofMinutes(10));
+        }
+
+        public Egress withAllow(List<String> entries) {
+            return new Egress(bindHost, port, List.copyOf(entries), denyRanges, dailyBytes, idleTimeout);
+        }
+
+        public Egress withDailyBytes(long bytes) {
+            return new Egress(bindHost, port, allow, denyRanges, bytes, idleTimeout);
+        }
+    }
 
     /** Rotation and budgets of account pools. */
     public record Pools(
@@ -94,7 +120,8 @@ public record GatewaySettings(
                 OAuth.of(
                         "https://console.anthropic.com/v1/oauth/token",
                         "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
-                        Duration.ofMinutes(5)));
+                        Duration.ofMinutes(5)),
+                Egress.defaults());
     }
 
     public GatewaySettings withPools(Pools p) {
@@ -108,7 +135,8 @@ public record GatewaySettings(
                 usageFlushInterval,
                 upstreamTimeout,
                 p,
-                oauth);
+                oauth,
+                egress);
     }
 
     public GatewaySettings withOAuth(OAuth o) {
@@ -122,10 +150,27 @@ public record GatewaySettings(
                 usageFlushInterval,
                 upstreamTimeout,
                 pools,
-                o);
+                o,
+                egress);
     }
 
-    public static GatewaySettings from(CollabConfig config, String clientNamespace) {
+    public GatewaySettings withEgress(Egress e) {
+        return new GatewaySettings(
+                namespaces,
+                keyNamespace,
+                keySecret,
+                upstream,
+                checkSourceIp,
+                defaultMode,
+                usageFlushInterval,
+                upstreamTimeout,
+                pools,
+                oauth,
+                e);
+    }
+
+    /** @param bindHost the address the egress proxy listens on (the HTTP server's: quarkus.http.host) */
+    public static GatewaySettings from(CollabConfig config, String clientNamespace, String bindHost) {
         CollabConfig.Gateway g = config.gateway();
         CollabConfig.Accounts a = g.accounts();
         return new GatewaySettings(
@@ -145,6 +190,17 @@ public record GatewaySettings(
                         a.retryBodyLimit(),
                         a.dailyTokens(),
                         a.dailyRequests()),
-                OAuth.of(a.oauthTokenUrl(), a.oauthClientId(), a.refreshAhead()));
+                OAuth.of(a.oauthTokenUrl(), a.oauthClientId(), a.refreshAhead()),
+                new Egress(
+                        bindHost,
+                        g.egress().port(),
+                        g.egress().allow().orElse(List.of()).stream()
+                                .filter(x -> !x.isBlank())
+                                .toList(),
+                        g.egress().denyRanges().orElse(List.of()).stream()
+                                .filter(x -> !x.isBlank())
+                                .toList(),
+                        g.egress().dailyBytes(),
+                        g.egress().idleTimeout()));
     }
 }

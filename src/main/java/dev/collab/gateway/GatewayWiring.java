@@ -38,7 +38,12 @@ public class GatewayWiring {
         if (!config.role().runsGateway()) {
             return;
         }
-        GatewaySettings settings = GatewaySettings.from(config, client.getNamespace());
+        GatewaySettings settings = GatewaySettings.from(
+                config,
+                client.getNamespace(),
+                org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                        .getOptionalValue("quarkus.http.host", String.class)
+                        .orElse("0.0.0.0"));
         gateway = new CredentialGateway(vertx, client, settings, registry, Clock.systemUTC()).start();
         gateway.mount(httpRouter);
         LOG.infof(
@@ -49,6 +54,16 @@ public class GatewayWiring {
                 settings.keySecret(),
                 settings.checkSourceIp() ? "on" : "OFF",
                 settings.usageFlushInterval());
+        LOG.infof(
+                "gateway egress proxy on %s:%d, default allowlist %s, daily bytes per owner %s",
+                settings.egress().bindHost(),
+                gateway.egressPort(),
+                settings.egress().allow().isEmpty()
+                        ? "empty (the provider only)"
+                        : settings.egress().allow(),
+                settings.egress().dailyBytes() == 0
+                        ? "unlimited"
+                        : settings.egress().dailyBytes());
     }
 
     public Optional<CredentialGateway> gateway() {

@@ -2,6 +2,7 @@ package dev.collab.gateway;
 
 import dev.collab.api.AccountPoolState;
 import dev.collab.api.CollabSession;
+import dev.collab.api.SessionEgress;
 import dev.collab.api.SessionUsage;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -27,14 +28,40 @@ final class UsageLedger implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UsageLedger.class);
     private static final int ATTEMPTS = 3;
 
-    private record Pending(long requests, long input, long output, long cacheRead, long cacheWrite) {
+    /** What a session used since the last write: provider usage, and egress (status.egress) in the same write. */
+    private record Pending(
+            long requests,
+            long input,
+            long output,
+            long cacheRead,
+            long cacheWrite,
+            long connections,
+            long refused,
+            long bytesUp,
+            long bytesDown) {
+        static Pending usage(long requests, long input, long output, long cacheRead, long cacheWrite) {
+            return new Pending(requests, input, output, cacheRead, cacheWrite, 0, 0, 0, 0);
+        }
+
         Pending plus(Pending o) {
             return new Pending(
                     requests + o.requests,
                     input + o.input,
                     output + o.output,
                     cacheRead + o.cacheRead,
-                    cacheWrite + o.cacheWrite);
+                    cacheWrite + o.cacheWrite,
+                    connections + o.connections,
+                    refused + o.refused,
+                    bytesUp + o.bytesUp,
+                    bytesDown + o.bytesDown);
+        }
+
+        boolean hasUsage() {
+            return requests != 0 || input != 0 || output != 0 || cacheRead != 0 || cacheWrite != 0;
+        }
+
+        boolean hasEgress() {
+            return connections != 0 || refused != 0 || bytesUp != 0 || bytesDown != 0;
         }
     }
 
@@ -75,13 +102,19 @@ final class UsageLedger implements AutoCloseable {
     void record(GatewayDirectory.Target target, Usage usage) {
         metrics.usage(target, usage);
         Pending delta = usage == null
-                ? new Pending(1, 0, 0, 0, 0)
-                : new Pending(
+                ? Pending.usage(1, 0, 0, 0, 0)
+                : Pending.usage(
                         1,
                         usage.inputTokens(),
                         usage.outputTokens(),
                         usage.cacheReadTokens(),
                         usage.cacheWriteTokens());
+        pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
+    }
+
+    /** One connection of the session through the egress proxy (refused: opened nothing), with its bytes. */
+    void recordEgress(GatewayDirectory.Target target, boolean refused, long bytesUp, long bytesDown) {
+        Pending delta = new Pending(0, 0, 0, 0, 0, refused ? 0 : 1, refused ? 1 : 0, bytesUp, bytesDown);
         pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
     }
 
@@ -139,18 +172,13 @@ final class UsageLedger implements AutoCloseable {
             if (cs.getStatus() == null) {
                 return false; // the operator has not written a status yet
             }
-            SessionUsage old = cs.getStatus().getUsage() == null
-                    ? new SessionUsage()
-                    : cs.getStatus().getUsage();
-            SessionUsage total = new SessionUsage(
-                    old.getRequests() + delta.requests(),
-                    old.getInputTokens() + delta.input(),
-                    old.getOutputTokens() + delta.output(),
-                    old.getCacheReadTokens() + delta.cacheRead(),
-                    old.getCacheWriteTokens() + delta.cacheWrite(),
-                    clock.instant().toString());
             CollabSession next = Serialization.clone(cs);
-            next.getStatus().setUsage(total);
+            if (delta.hasUsage()) {
+                next.getStatus().setUsage(usageTotal(cs.getStatus().getUsage(), delta));
+            }
+            if (delta.hasEgress()) {
+                next.getStatus().setEgress(egressTotal(cs.getStatus().getEgress(), delta));
+            }
             // The pool's counts ride on this write (the operator writes status.accounts only when a state changes):
             // one status write per session per interval in all (issue 30).
             directory
@@ -177,6 +205,27 @@ final class UsageLedger implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private SessionUsage usageTotal(SessionUsage current, Pending delta) {
+        SessionUsage old = current == null ? new SessionUsage() : current;
+        return new SessionUsage(
+                old.getRequests() + delta.requests(),
+                old.getInputTokens() + delta.input(),
+                old.getOutputTokens() + delta.output(),
+                old.getCacheReadTokens() + delta.cacheRead(),
+                old.getCacheWriteTokens() + delta.cacheWrite(),
+                clock.instant().toString());
+    }
+
+    private SessionEgress egressTotal(SessionEgress current, Pending delta) {
+        SessionEgress old = current == null ? new SessionEgress() : current;
+        return new SessionEgress(
+                old.getConnections() + delta.connections(),
+                old.getRefused() + delta.refused(),
+                old.getBytesUp() + delta.bytesUp(),
+                old.getBytesDown() + delta.bytesDown(),
+                clock.instant().toString());
     }
 
     @Override
