@@ -98,6 +98,11 @@ public final class LocalBootstrap {
             // the router of local mode serves this machine only, unless quarkus.http.host says otherwise
             System.setProperty("quarkus.http.host", "127.0.0.1");
         }
+        if (config.getOptionalValue("collab.gateway.egress.port", Integer.class).isEmpty()) {
+            // the egress proxy of the in-process gateway: a free port, so a squid on 3128 (or a second local mode)
+            // does not stop this one; the operator reads the same property for the sessions' HTTPS_PROXY
+            System.setProperty("collab.gateway.egress.port", Integer.toString(freePort()));
+        }
         // never pick up the user's ~/.kube/config credentials (exec plugins, tokens) or a pod service account
         System.setProperty("kubernetes.auth.tryKubeConfig", "false");
         System.setProperty("kubernetes.auth.tryServiceAccount", "false");
@@ -224,5 +229,13 @@ public final class LocalBootstrap {
         }
         String profile = System.getProperty("quarkus.profile", System.getenv().getOrDefault("QUARKUS_PROFILE", "prod"));
         return builder.withProfile(profile);
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port for the egress proxy", e);
+        }
     }
 }
