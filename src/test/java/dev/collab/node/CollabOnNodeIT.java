@@ -111,7 +111,15 @@ class CollabOnNodeIT {
     void eachSessionAnswersWithItsOwnKeyOnlyAndGatewayPodsHoldPlaceholders() throws Exception {
         sessions.create("seeded-a", "ann@example.com", KEY_SEEDED_A, CredentialsMode.Seeded, null);
         sessions.create("seeded-b", "ben@example.com", KEY_SEEDED_B, CredentialsMode.Seeded, null);
-        sessions.create("gw-a", "gia@example.com", KEY_GW_A, CredentialsMode.Gateway, null);
+        // gw-a may reach the node's address on 443 through the egress proxy (a listed range: the address is not public)
+        sessions.create(
+                "gw-a",
+                "gia@example.com",
+                KEY_GW_A,
+                CredentialsMode.Gateway,
+                null,
+                spec -> spec.setEgress(new dev.collab.api.EgressSpec(
+                        List.of(cluster.node().layout().address() + "/32:443"))));
         sessions.create("gw-b", "gus@example.com", KEY_GW_B, CredentialsMode.Gateway, null);
         Map<String, String> keyOf =
                 Map.of("seeded-a", KEY_SEEDED_A, "seeded-b", KEY_SEEDED_B, "gw-a", KEY_GW_A, "gw-b", KEY_GW_B);
@@ -311,6 +319,8 @@ class CollabOnNodeIT {
                             "seeded -> other session's opencode", false,
                             "gateway-mode -> provider directly", false,
                             "gateway-mode -> gateway", true,
+                            "gateway-mode -> allowed host through the egress proxy", true,
+                            "gateway-mode -> egress proxy answers 403 for a port not on the list", true,
                             "gateway-mode -> DNS server outside the cluster", false,
                             "gateway-mode -> cluster DNS", true));
             List<NetworkPolicy> saved = cluster.admin()
@@ -606,6 +616,10 @@ class CollabOnNodeIT {
         out.put("seeded -> other session's opencode", tcp("seeded-a", seededB, 4096));
         out.put("gateway-mode -> provider directly", tcp("gw-a", host, 443));
         out.put("gateway-mode -> gateway", tcp("gw-a", gatewayIp, 8080));
+        out.put("gateway-mode -> allowed host through the egress proxy", tunnel("gw-a", host + ":443"));
+        out.put(
+                "gateway-mode -> egress proxy answers 403 for a port not on the list",
+                connectThroughProxy("gw-a", host + ":8443").contains("proxy: HTTP/1.1 403"));
         out.put(
                 "gateway-mode -> DNS server outside the cluster",
                 sessions.exec("gw-a", FakeDns.queryScript(host)).out().contains("1234"));
@@ -615,6 +629,28 @@ class CollabOnNodeIT {
                         .out()
                         .contains("10.96.0.1"));
         return out;
+    }
+
+    /**
+     * A CONNECT through the pod's own HTTPS_PROXY (bash only: the session image has no curl), then an HTTP request
+     * inside the tunnel: true when the far side answered with a status line of its own.
+     */
+    private boolean tunnel(String pod, String target) {
+        String out = connectThroughProxy(pod, target);
+        return out.contains("proxy: HTTP/1.1 200") && out.contains("far: HTTP/1.1");
+    }
+
+    private String connectThroughProxy(String pod, String target) {
+        String script = "p=${HTTPS_PROXY#http://}; cred=${p%@*}; hp=${p##*@}; "
+                + "exec 3<>/dev/tcp/${hp%:*}/${hp##*:} || exit 1; "
+                + "printf 'CONNECT " + target + " HTTP/1.1\\r\\nHost: " + target
+                + "\\r\\nProxy-Authorization: Basic %s\\r\\n\\r\\n' \"$(printf %s \"$cred\" | base64 -w0)\" >&3; "
+                + "read -t 5 -r status <&3; echo \"proxy: $status\"; "
+                + "case \"$status\" in *' 200'*) ;; *) exit 0;; esac; "
+                + "while read -t 5 -r line <&3 && [ \"${line%$'\\r'}\" != '' ]; do :; done; "
+                + "printf 'GET /tunnel-probe HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' >&3; "
+                + "read -t 5 -r far <&3; echo \"far: $far\"";
+        return sessions.exec(pod, script).out();
     }
 
     private boolean tcp(String pod, String ip, int port) {
