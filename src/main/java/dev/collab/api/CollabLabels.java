@@ -66,6 +66,8 @@ public final class CollabLabels {
     public static final String ACCESS_TOKEN_KEY = "token";
 
     public static final String ACCESS_SERVER_PASSWORD_KEY = "server-password";
+    /** Key of the gateway-home Secret: the egress proxy URL with the session's placeholder (its HTTPS_PROXY). */
+    public static final String EGRESS_PROXY_URL_KEY = "egress-proxy-url";
 
     private static final int MAX_LABEL_VALUE = 63;
 

@@ -12,6 +12,9 @@ public final class ConditionReasons {
     public static final String INVALID_IDLE_TIMEOUT = "InvalidIdleTimeout";
     public static final String INVALID_ENV = "InvalidEnv";
     public static final String FORBIDDEN_ENV = "ForbiddenEnv";
+    /** An entry of spec.egress.allow that is not a host, *.domain, address or range with an optional port. */
+    public static final String INVALID_EGRESS_ALLOW = "InvalidEgressAllow";
+
     public static final String INVALID_STORAGE_SIZE = "InvalidStorageSize";
     public static final String FORBIDDEN_ENV_VALUE_FROM = "ForbiddenEnvValueFrom";
     public static final String NAME_TOO_LONG = "NameTooLong";

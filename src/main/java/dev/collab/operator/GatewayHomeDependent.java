@@ -141,12 +141,15 @@ final class GatewayHomeDependent {
         String name = session.getMetadata().getName();
         String uid = session.getMetadata().getUid();
         Map<String, String> data = real.getData() == null ? Map.of() : real.getData();
-        Map<String, String> placeholders = PlaceholderHome.files(
+        String access = Placeholders.access(gatewayKey, ns, name, uid);
+        Map<String, String> placeholders = new LinkedHashMap<>(PlaceholderHome.files(
                 files(real),
-                Placeholders.access(gatewayKey, ns, name, uid),
+                access,
                 Placeholders.refresh(gatewayKey, ns, name, uid),
                 link.baseUrlV1(),
-                data.containsKey(CredentialAccounts.KEY));
+                data.containsKey(CredentialAccounts.KEY)));
+        // not a credential file (never mounted, not in the credentials hash): the pod's proxy variables read it
+        placeholders.put(CollabLabels.EGRESS_PROXY_URL_KEY, link.egressUrlFor(access));
         Map<String, String> encoded = new LinkedHashMap<>();
         placeholders.forEach(
                 (k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));

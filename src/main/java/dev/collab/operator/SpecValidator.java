@@ -4,11 +4,13 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionReasons;
+import dev.collab.api.EgressPattern;
 import dev.collab.api.GoDuration;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -94,6 +96,10 @@ public final class SpecValidator {
                                         + " are refused unless the operator allows them (collab.session.allow-env-value-from)"));
             }
         }
+        Optional<SpecProblem> egress = egress(spec);
+        if (egress.isPresent()) {
+            return egress;
+        }
         if (spec.getStorage() != null && spec.getStorage().getSize() != null) {
             try {
                 if (Quantity.getAmountInBytes(spec.getStorage().getSize()).signum() <= 0) {
@@ -104,6 +110,25 @@ public final class SpecValidator {
                 return Optional.of(new SpecProblem(
                         ConditionReasons.INVALID_STORAGE_SIZE,
                         "spec.storage.size '" + spec.getStorage().getSize() + "' is not a quantity like 2Gi"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** spec.egress.allow in the grammar the gateway matches (no CEL rule: the API server refused its cost). */
+    private static Optional<SpecProblem> egress(CollabSessionSpec spec) {
+        if (spec.getEgress() == null) {
+            return Optional.empty();
+        }
+        List<String> allow = spec.getEgress().getAllow();
+        for (int i = 0; i < allow.size(); i++) {
+            try {
+                EgressPattern.parse(allow.get(i));
+            } catch (IllegalArgumentException e) {
+                return Optional.of(new SpecProblem(
+                        ConditionReasons.INVALID_EGRESS_ALLOW,
+                        "spec.egress.allow[" + i + "]: " + e.getMessage()
+                                + " (entries look like registry.npmjs.org, *.github.com:443, 140.82.112.0/20:22)"));
             }
         }
         return Optional.empty();

@@ -120,6 +120,7 @@ public final class StatusBuilder {
         status.setConditions(conditions.build());
         // Written by the credential gateway; kept as is so the operator's status patch leaves it alone.
         status.setUsage(previous.getUsage());
+        status.setEgress(previous.getEgress());
         return status;
     }
 

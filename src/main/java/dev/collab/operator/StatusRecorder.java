@@ -127,11 +127,12 @@ final class StatusRecorder {
 
     /**
      * Sets the fields the gateway owns in the operator's status to what {@code current} (the version patched) holds:
-     * status.usage, and the counts of status.accounts where the gateway's are higher (they only grow; a changed state
+     * status.usage and status.egress, and the counts of status.accounts where the gateway's are higher (they only grow; a changed state
      * brings the annotation's counts, which may be ahead of the gateway's last write).
      */
     static void keepGatewayFields(CollabSessionStatus operators, CollabSessionStatus current) {
         operators.setUsage(current == null ? null : current.getUsage());
+        operators.setEgress(current == null ? null : current.getEgress());
         if (current != null) {
             operators.setAccounts(AccountPoolState.higherCounts(operators.getAccounts(), current.getAccounts()));
         }

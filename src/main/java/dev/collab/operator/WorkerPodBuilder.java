@@ -87,7 +87,7 @@ public final class WorkerPodBuilder {
         PodSpec podSpec = podSpec(
                 names,
                 image(spec.getImage(), settings),
-                containerEnv(names, sessionEnv(spec, settings)),
+                containerEnv(names, sessionEnv(session.getMetadata().getName(), spec, settings)),
                 resources(spec.getResources(), settings),
                 secret,
                 settings);
@@ -212,18 +212,9 @@ public final class WorkerPodBuilder {
         return CredentialsMode.effective(spec, settings.gateway().defaultMode()) == CredentialsMode.Gateway;
     }
 
-    /** spec.env; in Gateway mode ANTHROPIC_BASE_URL is the gateway's, so spec.env may not point the placeholder elsewhere. */
-    private static List<EnvVar> sessionEnv(CollabSessionSpec spec, OperatorSettings settings) {
-        if (!gatewayMode(spec, settings)) {
-            return spec.getEnv();
-        }
-        List<EnvVar> env = new ArrayList<>();
-        spec.getEnv().stream()
-                .filter(e -> !"ANTHROPIC_BASE_URL".equals(e.getName()))
-                .forEach(env::add);
-        // opencode.json in HOME names the same URL
-        env.add(env("ANTHROPIC_BASE_URL", settings.gateway().baseUrlV1()));
-        return env;
+    /** spec.env; in Gateway mode with the gateway's provider URL and egress proxy ({@link GatewayEnv}). */
+    private static List<EnvVar> sessionEnv(String session, CollabSessionSpec spec, OperatorSettings settings) {
+        return gatewayMode(spec, settings) ? GatewayEnv.of(session, spec.getEnv(), settings.gateway()) : spec.getEnv();
     }
 
     private static List<EnvVar> containerEnv(WorkerNames names, List<EnvVar> extra) {

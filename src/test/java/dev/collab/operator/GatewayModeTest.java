@@ -113,7 +113,9 @@ class GatewayModeTest {
         Secret onlyAuth = secret(Map.of("auth.json", AUTH, "claude-credentials.json", "not json"));
         Secret home =
                 GatewayHomeDependent.desired(WorkerPodBuilderTest.session("alice"), onlyAuth, KEY, settings.gateway());
-        assertThat(decoded(home)).containsOnlyKeys("auth.json", "claude-credentials.json", "opencode.json");
+        assertThat(decoded(home))
+                .containsOnlyKeys(
+                        "auth.json", "claude-credentials.json", "opencode.json", CollabLabels.EGRESS_PROXY_URL_KEY);
         assertThat(decoded(home).get("claude-credentials.json")).isEqualTo("{}");
         assertThat(Serialization.asJson(decoded(home))).doesNotContain("REAL");
     }
@@ -178,6 +180,58 @@ class GatewayModeTest {
                 .filteredOn(v -> v.getSecret() != null)
                 .extracting(v -> v.getSecret().getSecretName())
                 .containsExactly("alice-creds");
+    }
+
+    @Test
+    void gatewayPodsReachEverythingButTheGatewayThroughTheEgressProxyWithTheirPlaceholder() {
+        CollabSession s = WorkerPodBuilderTest.session("alice");
+        s.getSpec()
+                .setEnv(List.of(
+                        new EnvVar("HTTPS_PROXY", "http://elsewhere:3128", null),
+                        new EnvVar("no_proxy", "*", null),
+                        new EnvVar("KEEP", "me", null)));
+        Secret home = GatewayHomeDependent.desired(s, real(), KEY, settings.gateway());
+        String proxyUrl = new String(
+                Base64.getDecoder().decode(home.getData().get(CollabLabels.EGRESS_PROXY_URL_KEY)),
+                StandardCharsets.UTF_8);
+        String access = Placeholders.access(KEY, "ns", "alice", s.getMetadata().getUid());
+        assertThat(proxyUrl).isEqualTo("http://collab:" + access + "@collab-gateway.collab-system:3128");
+
+        Pod pod = WorkerPodBuilder.desired(s, settings, state(home));
+        List<EnvVar> env = pod.getSpec().getContainers().get(0).getEnv();
+        for (String name : List.of("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")) {
+            assertThat(env)
+                    .filteredOn(e -> e.getName().equals(name))
+                    .singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.getValue()).isNull(); // the placeholder is in the Secret, not in the pod spec
+                        assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("alice-gateway-home");
+                        assertThat(e.getValueFrom().getSecretKeyRef().getKey())
+                                .isEqualTo(CollabLabels.EGRESS_PROXY_URL_KEY);
+                    });
+        }
+        for (String name : List.of("NO_PROXY", "no_proxy")) {
+            assertThat(env)
+                    .filteredOn(e -> e.getName().equals(name))
+                    .extracting(EnvVar::getValue)
+                    .containsExactly("collab-gateway.collab-system,localhost,127.0.0.1,::1");
+        }
+        assertThat(env).extracting(EnvVar::getName).contains("KEEP");
+        // not a credential file: never mounted into HOME, and not part of the credentials hash
+        assertThat(WorkerPodBuilder.mountedCredentialKeys(pod)).doesNotContain(CollabLabels.EGRESS_PROXY_URL_KEY);
+        assertThat(state(home).keys()).extracting(k -> k.secretKey()).doesNotContain(CollabLabels.EGRESS_PROXY_URL_KEY);
+
+        s.getSpec().getCredentials().setMode(CredentialsMode.Seeded); // Seeded: spec.env as written, no proxy of ours
+        List<EnvVar> seeded = WorkerPodBuilder.desired(s, settings, state(real()))
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv();
+        assertThat(seeded)
+                .filteredOn(e -> e.getName().equals("HTTPS_PROXY"))
+                .extracting(EnvVar::getValue)
+                .containsExactly("http://elsewhere:3128");
+        assertThat(seeded).extracting(EnvVar::getName).doesNotContain("HTTP_PROXY");
     }
 
     /** The state the operator computes for a Secret opted in for alice's sessions. */

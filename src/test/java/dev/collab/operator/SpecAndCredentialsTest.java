@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.EgressSpec;
 import dev.collab.api.StorageSpec;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -44,6 +45,18 @@ class SpecAndCredentialsTest {
         storage.setStorage(new StorageSpec());
         storage.getStorage().setSize(new Quantity("lots"));
         assertThat(reason(storage)).isEqualTo("InvalidStorageSize");
+        for (String bad : List.of("", "exa mple.com", "*.*.org", "host:99999", "fd00::/8:443", "10.0.0.0/99")) {
+            CollabSessionSpec egress = new CollabSessionSpec("alice", "c");
+            egress.setEgress(new EgressSpec(List.of("registry.npmjs.org", bad)));
+            assertThat(SpecValidator.validate(egress, false))
+                    .as(bad)
+                    .get()
+                    .satisfies(p -> assertThat(p.reason()).isEqualTo("InvalidEgressAllow"))
+                    .satisfies(p -> assertThat(p.message()).startsWith("spec.egress.allow[1]: "));
+        }
+        CollabSessionSpec fine = new CollabSessionSpec("alice", "c");
+        fine.setEgress(new EgressSpec(List.of("*.github.com:443", "[fd00::]/8:443", "140.82.112.0/20:22")));
+        assertThat(SpecValidator.validate(fine, false)).isEmpty();
     }
 
     @Test
