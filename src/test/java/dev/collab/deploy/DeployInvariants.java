@@ -59,6 +59,9 @@ final class DeployInvariants {
     static final String ROUTER = "collab-router";
     static final String GATEWAY = "collab-gateway";
     static final String GATEWAY_KEY_SECRET = "collab-gateway-key";
+    /** The egress proxy's port: Service, container, session and gateway policies and the operator agree on it. */
+    static final int EGRESS_PORT = 3128;
+
     static final List<String> CONTROL_PLANE = List.of(OPERATOR, ROUTER, GATEWAY);
     static final String SESSION_SA = "collab-session";
     /** The ValidatingAdmissionPolicy (and its binding) that binds spec.owner to the requesting user. */
@@ -549,6 +552,16 @@ final class DeployInvariants {
                 "http://" + GATEWAY + "." + e.controlNamespace() + ":8080",
                 operatorEnv.get("COLLAB_GATEWAY_URL"),
                 "operator points Gateway-mode pods at the gateway Service");
+        assertEquals(
+                "http://" + GATEWAY + "." + e.controlNamespace() + ":" + EGRESS_PORT,
+                operatorEnv.get("COLLAB_GATEWAY_EGRESS_URL"),
+                "operator points Gateway-mode pods' proxy variables at the gateway's egress port");
+        assertEquals(Integer.toString(EGRESS_PORT), gatewayEnv.get("COLLAB_GATEWAY_EGRESS_PORT"), "egress port");
+        Service gatewayService = Manifests.get(objects, Service.class, e.controlNamespace(), GATEWAY);
+        assertTrue(
+                gatewayService.getSpec().getPorts().stream()
+                        .anyMatch(sp -> sp.getPort() == EGRESS_PORT && "egress".equals(sp.getName())),
+                "the gateway Service exposes the egress proxy");
     }
 
     // ---------------------------------------------------------------- network policies
@@ -591,8 +604,12 @@ final class DeployInvariants {
                     Set.of("Ingress", "Egress"), new HashSet<>(p.getSpec().getPolicyTypes()), name + " policy types");
             List<NetworkPolicyEgressRule> egress = p.getSpec().getEgress();
             Set<Integer> apiPorts = egressPorts(p);
+            // the gateway reaches the API server on 6443 (443 only with its address: see the chart) and the
+            // public internet on any port (publicInternetOnly)
             assertTrue(
-                    apiPorts.containsAll(Set.of(443, 53)),
+                    name.equals(GATEWAY)
+                            ? apiPorts.contains(53) && (apiPorts.contains(443) || apiPorts.contains(6443))
+                            : apiPorts.containsAll(Set.of(443, 53)),
                     name + " egress reaches the API server and DNS: " + apiPorts);
             boolean toSessions = egress.stream()
                     .anyMatch(r -> ports(r.getPorts()).equals(List.of(e.sessionPort()))
@@ -603,6 +620,9 @@ final class DeployInvariants {
             boolean expected = name.equals(ROUTER) || (name.equals(OPERATOR) && e.operatorToSessions());
             assertEquals(expected, toSessions, name + " egress to session pods on " + e.sessionPort());
             for (NetworkPolicyEgressRule r : egress) {
+                if (name.equals(GATEWAY) && publicInternetOnly(r)) {
+                    continue; // the egress proxy's far side: any port, never a private range (the gateway checks too)
+                }
                 assertFalse(
                         r.getPorts() == null || r.getPorts().isEmpty(),
                         name + ": egress rule without ports (allows all) " + r);
@@ -616,9 +636,38 @@ final class DeployInvariants {
                 }
             }
             for (NetworkPolicyIngressRule r : p.getSpec().getIngress()) {
-                assertEquals(List.of(8080), ports(r.getPorts()), name + ": ingress only on 8080");
+                assertEquals(
+                        name.equals(GATEWAY) ? List.of(EGRESS_PORT, 8080) : List.of(8080),
+                        ports(r.getPorts()),
+                        name + ": ingress only on its HTTP port (the gateway: and its egress proxy)");
             }
         }
+    }
+
+    /**
+     * A rule to the public internet only: every peer an ipBlock of everything that excludes the private ranges and the
+     * metadata address (IPv4), or the unique-local and link-local ranges (IPv6).
+     */
+    static boolean publicInternetOnly(NetworkPolicyEgressRule r) {
+        if (r.getTo() == null || r.getTo().isEmpty()) {
+            return false;
+        }
+        for (NetworkPolicyPeer peer : r.getTo()) {
+            if (peer.getIpBlock() == null || peer.getNamespaceSelector() != null || peer.getPodSelector() != null) {
+                return false;
+            }
+            String cidr = peer.getIpBlock().getCidr();
+            List<String> except = peer.getIpBlock().getExcept() == null
+                    ? List.of()
+                    : peer.getIpBlock().getExcept();
+            boolean ok = cidr.equals("0.0.0.0/0")
+                    ? except.containsAll(List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.169.254/32"))
+                    : cidr.equals("::/0") && except.containsAll(List.of("fc00::/7", "fe80::/10"));
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -670,7 +719,10 @@ final class DeployInvariants {
                 dns = true;
                 continue;
             }
-            assertEquals(List.of(8080), ports(r.getPorts()), at + ": egress to the gateway port only");
+            assertEquals(
+                    List.of(EGRESS_PORT, 8080),
+                    ports(r.getPorts()),
+                    at + ": egress to the gateway's provider and egress proxy ports only");
             for (NetworkPolicyPeer peer : r.getTo()) {
                 assertEquals(
                         null, peer.getIpBlock(), at + ": no ipBlock (the provider is reached through the gateway)");
