@@ -65,8 +65,11 @@ public interface CollabConfig {
     Gateway gateway();
 
     interface Credentials {
-        /** Mode of sessions whose spec.credentials.mode is unset (DESIGN.md section 8). */
-        @WithDefault("Seeded")
+        /**
+         * Mode of sessions whose spec.credentials.mode is unset (DESIGN.md section 8): Gateway, the mode that keeps
+         * the key out of the pod and limits its egress to an allowlist (issue 24).
+         */
+        @WithDefault("Gateway")
         dev.collab.api.CredentialsMode defaultMode();
     }
 

@@ -34,7 +34,7 @@ public record GatewayLink(CredentialsMode defaultMode, String url, String egress
 
     public static GatewayLink defaults() {
         return new GatewayLink(
-                CredentialsMode.Seeded,
+                CredentialsMode.Gateway,
                 "http://collab-gateway.collab-system:8080",
                 "http://collab-gateway.collab-system:3128",
                 "collab-gateway-key");

@@ -48,7 +48,7 @@ class GatewayModeOperatorTest {
     void gatewayModePodsHoldPlaceholdersAndSurviveAKeyUpload() {
         h.credentials(
                 "alice-creds", Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-REAL-1\"}}"));
-        CollabSession cs = h.create("alice", "alice", "alice-creds");
+        CollabSession cs = h.create("alice", new CollabSessionSpec("alice", "alice-creds")); // no mode: the default
         h.awaitSession("alice", s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
         Pod pod = h.client.pods().inNamespace(NS).withName("alice").get();
         assertThat(Serialization.asJson(pod.getSpec()))
@@ -150,7 +150,7 @@ class GatewayModeOperatorTest {
                 + "{\"name\":\"max\",\"type\":\"oauth\",\"access\":\"sk-ant-oat-REAL\","
                 + "\"refresh\":\"sk-ant-ort-REAL-1\",\"expires\":1}]}";
         h.credentials("carol-creds", Map.of("accounts.json", pool));
-        h.create("carol", "alice", "carol-creds");
+        h.create("carol", new CollabSessionSpec("alice", "carol-creds"));
         h.awaitSession("carol", s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
         Secret home = h.client
                 .secrets()

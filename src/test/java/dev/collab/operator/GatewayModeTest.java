@@ -35,7 +35,7 @@ class GatewayModeTest {
 
     @Test
     void placeholderFilesKeepTheShapesAndLoseEverySecret() throws Exception {
-        CollabSession s = WorkerPodBuilderTest.session("alice");
+        CollabSession s = session();
         Secret home = GatewayHomeDependent.desired(s, real(), KEY, settings.gateway());
         String access = Placeholders.access(KEY, "ns", "alice", "uid-alice");
         String all = Serialization.asJson(decoded(home));
@@ -70,10 +70,7 @@ class GatewayModeTest {
     @Test
     void everyValueTheRedactionRuleCallsSecretIsReplaced() throws Exception {
         Secret home = GatewayHomeDependent.desired(
-                WorkerPodBuilderTest.session("alice"),
-                secret(Map.of("opencode.json", CONFIG_WITH_MAPS)),
-                KEY,
-                settings.gateway());
+                session(), secret(Map.of("opencode.json", CONFIG_WITH_MAPS)), KEY, settings.gateway());
         assertThat(Serialization.asJson(decoded(home))).doesNotContain("REAL");
         JsonNode config = new ObjectMapper().readTree(decoded(home).get("opencode.json"));
         assertThat(config.at("/mcp/github/environment/GITHUB_TOKEN").asText()).isEqualTo(PlaceholderHome.WITHHELD);
@@ -111,8 +108,7 @@ class GatewayModeTest {
     @Test
     void everyFileIsWrittenSoNoEarlierRealOneSurvivesInHome() {
         Secret onlyAuth = secret(Map.of("auth.json", AUTH, "claude-credentials.json", "not json"));
-        Secret home =
-                GatewayHomeDependent.desired(WorkerPodBuilderTest.session("alice"), onlyAuth, KEY, settings.gateway());
+        Secret home = GatewayHomeDependent.desired(session(), onlyAuth, KEY, settings.gateway());
         assertThat(decoded(home))
                 .containsOnlyKeys(
                         "auth.json", "claude-credentials.json", "opencode.json", CollabLabels.EGRESS_PROXY_URL_KEY);
@@ -134,7 +130,7 @@ class GatewayModeTest {
 
     @Test
     void aNewKeyOfTheSameShapeChangesNeitherPlaceholderFilesNorPod() {
-        CollabSession s = WorkerPodBuilderTest.session("alice");
+        CollabSession s = session();
         Secret first = GatewayHomeDependent.desired(s, real(), KEY, settings.gateway());
         Secret rotated = GatewayHomeDependent.desired(
                 s,
@@ -155,7 +151,7 @@ class GatewayModeTest {
 
     @Test
     void gatewayPodMountsOnlyThePlaceholderSecretAndPointsAtTheGateway() {
-        CollabSession s = WorkerPodBuilderTest.session("alice");
+        CollabSession s = session();
         s.getSpec().setEnv(List.of(new EnvVar("ANTHROPIC_BASE_URL", "https://api.anthropic.com/v1", null)));
         Secret home = GatewayHomeDependent.desired(s, real(), KEY, settings.gateway());
         Pod pod = WorkerPodBuilder.desired(s, settings, state(home));
@@ -184,7 +180,7 @@ class GatewayModeTest {
 
     @Test
     void gatewayPodsReachEverythingButTheGatewayThroughTheEgressProxyWithTheirPlaceholder() {
-        CollabSession s = WorkerPodBuilderTest.session("alice");
+        CollabSession s = session();
         s.getSpec()
                 .setEnv(List.of(
                         new EnvVar("HTTPS_PROXY", "http://elsewhere:3128", null),
@@ -232,6 +228,13 @@ class GatewayModeTest {
                 .extracting(EnvVar::getValue)
                 .containsExactly("http://elsewhere:3128");
         assertThat(seeded).extracting(EnvVar::getName).doesNotContain("HTTP_PROXY");
+    }
+
+    /** alice's session with no mode of its own: the default, Gateway, applies. */
+    private static CollabSession session() {
+        CollabSession s = WorkerPodBuilderTest.session("alice");
+        s.getSpec().getCredentials().setMode(null);
+        return s;
     }
 
     /** The state the operator computes for a Secret opted in for alice's sessions. */

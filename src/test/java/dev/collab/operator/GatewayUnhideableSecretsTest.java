@@ -4,6 +4,7 @@ import static dev.collab.operator.OperatorHarness.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionTypes;
 import dev.collab.api.CredentialsMode;
 import dev.collab.api.SessionPhase;
@@ -42,7 +43,7 @@ class GatewayUnhideableSecretsTest {
                         API_KEY,
                         "opencode.json",
                         "{\"mcp\":{\"gh\":{\"type\":\"local\",\"environment\":{\"GITHUB_TOKEN\":\"ghp_REAL\"}}}}"));
-        h.create("dan", "alice", "dan-creds");
+        h.create("dan", new CollabSessionSpec("alice", "dan-creds"));
         CollabSession refused = h.awaitSession(
                 "dan",
                 s -> s.getStatus() != null

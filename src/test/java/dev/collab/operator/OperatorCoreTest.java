@@ -10,6 +10,7 @@ import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionTypes;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -273,7 +274,7 @@ class OperatorCoreTest {
     @Test
     void retainOnDeleteLeavesTheClaimUnowned() {
         h.credentials("keep", Map.of("auth.json", "{}"));
-        CollabSessionSpec spec = new CollabSessionSpec("alice", "keep");
+        CollabSessionSpec spec = Specs.seeded("alice", "keep");
         spec.setStorage(new dev.collab.api.StorageSpec());
         spec.getStorage().setRetainOnDelete(true);
         CollabSession cs = h.create("keep", spec);

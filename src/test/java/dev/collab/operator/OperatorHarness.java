@@ -11,6 +11,7 @@ import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionTypes;
 import dev.collab.api.SessionPhase;
 import dev.collab.testing.MutableClock;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -116,7 +117,7 @@ final class OperatorHarness implements AutoCloseable {
     }
 
     CollabSession create(String name, String owner, String secretName) {
-        return create(name, new CollabSessionSpec(owner, secretName));
+        return create(name, Specs.seeded(owner, secretName));
     }
 
     CollabSession create(String name, CollabSessionSpec spec) {

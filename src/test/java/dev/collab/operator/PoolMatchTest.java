@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionPoolSpec;
-import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.CredentialKey;
 import dev.collab.api.CredentialsMode;
 import dev.collab.api.StorageSpec;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -24,7 +24,7 @@ class PoolMatchTest {
             new CredentialsState(true, "CredentialsFound", "", List.of(CredentialKey.AUTH), "sha256:x");
 
     private static CollabSession session() {
-        return new CollabSession("collab", "s", new CollabSessionSpec("alice", "s-creds"));
+        return new CollabSession("collab", "s", Specs.seeded("alice", "s-creds"));
     }
 
     private static CollabSessionPool pool() {
@@ -57,9 +57,11 @@ class PoolMatchTest {
 
         OperatorSettings gatewayByDefault =
                 SETTINGS.withGateway(GatewayLink.defaults().withDefaultMode(CredentialsMode.Gateway));
+        CollabSession unset = session();
+        unset.getSpec().getCredentials().setMode(null); // the default applies
         assertEquals(
                 Optional.of("Gateway mode sessions start their own worker"),
-                PoolMatch.mismatch(session(), pool(), AUTH_ONLY, gatewayByDefault));
+                PoolMatch.mismatch(unset, pool(), AUTH_ONLY, gatewayByDefault));
         s.getSpec().getCredentials().setMode(CredentialsMode.Seeded); // the spec wins over the default
         assertEquals(Optional.empty(), PoolMatch.mismatch(s, pool(), AUTH_ONLY, gatewayByDefault));
     }

@@ -10,6 +10,7 @@ import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.StoppedReason;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -285,7 +286,7 @@ class PoolTest {
         h.createPool("default", 1);
         awaitWarm("default", 1);
         h.credentials("w-creds", Map.of("auth.json", AUTH));
-        CollabSessionSpec spec = new CollabSessionSpec("alice", "w-creds");
+        CollabSessionSpec spec = Specs.seeded("alice", "w-creds");
         spec.setIdleTimeout("1m");
         h.create("w", spec);
         String worker = h.awaitSession(

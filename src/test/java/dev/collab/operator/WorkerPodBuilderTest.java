@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
-import dev.collab.api.CollabSessionSpec;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -117,7 +117,7 @@ class WorkerPodBuilderTest {
     }
 
     static CollabSession session(String name) {
-        CollabSession s = new CollabSession("ns", name, new CollabSessionSpec("alice", name + "-creds"));
+        CollabSession s = new CollabSession("ns", name, Specs.seeded("alice", name + "-creds"));
         s.getMetadata().setUid("uid-" + name);
         return s;
     }
