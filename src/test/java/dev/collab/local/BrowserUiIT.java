@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -74,7 +75,7 @@ class BrowserUiIT {
                 .addToData("auth.json", LocalModeRun.b64(auth))
                 .build();
         local.client().secrets().inNamespace(NS).resource(secret).create();
-        CollabSessionSpec spec = new CollabSessionSpec("ui@example.com", NAME + "-credentials");
+        CollabSessionSpec spec = Specs.seeded("ui@example.com", NAME + "-credentials");
         // offline: a models.dev fetch that hangs on an unreachable network would stall the UI's provider list
         spec.setEnv(List.of(
                 new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -285,7 +286,7 @@ class IsolationProofIT {
                 .addToData("auth.json", b64(authJson(key)))
                 .build();
         client.secrets().inNamespace(NS).resource(secret).create();
-        CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
+        CollabSessionSpec spec = Specs.seeded(name + "@example.com", name + "-credentials");
         // offline like the fake endpoint: a models.dev fetch that hangs on an unreachable network stalls a prompt
         spec.setEnv(List.of(
                 new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),

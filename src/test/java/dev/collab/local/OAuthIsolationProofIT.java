@@ -13,6 +13,7 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionTypes;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -237,7 +238,7 @@ class OAuthIsolationProofIT {
             secret.addToData("auth.json", b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"" + apiKey + "\"}}"));
         }
         local.client().secrets().inNamespace(NS).resource(secret.build()).create();
-        CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
+        CollabSessionSpec spec = Specs.seeded(name + "@example.com", name + "-credentials");
         // offline like the fake endpoints; the stand-in's token endpoint is the fake one (the real plugin's is fixed)
         spec.setEnv(List.of(
                 new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),

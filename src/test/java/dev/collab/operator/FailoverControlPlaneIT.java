@@ -115,7 +115,7 @@ class FailoverControlPlaneIT {
                             .inNamespace(NS)
                             .withName("fo-" + i)
                             .delete());
-            // ... nor 1,500 children in the garbage collector's queue, ahead of the next class's deletions.
+            // ... nor 2,000 children in the garbage collector's queue, ahead of the next class's deletions.
             await().atMost(Duration.ofMinutes(3))
                     .pollInterval(Duration.ofSeconds(2))
                     .until(() -> admin.pods().inNamespace(NS).list().getItems().stream()
@@ -154,11 +154,13 @@ class FailoverControlPlaneIT {
                 .filter(e -> e.subresource().isEmpty()
                         && List.of("pods", "secrets", "persistentvolumeclaims").contains(e.resource()))
                 .collect(Collectors.groupingBy(e -> e.resource() + "/" + e.name(), Collectors.counting()));
-        for (String kind : List.of("pods/", "secrets/", "persistentvolumeclaims/")) {
-            assertThat(creates.keySet().stream().filter(k -> k.startsWith(kind)).count())
-                    .as(kind)
-                    .isEqualTo(SESSIONS);
-        }
+        // per session: a pod, a HOME claim, its access Secret and, in Gateway mode (the default), its gateway-home
+        Map<String, Integer> perSession = Map.of("pods/", 1, "secrets/", 2, "persistentvolumeclaims/", 1);
+        perSession.forEach((kind, n) -> assertThat(creates.keySet().stream()
+                        .filter(k -> k.startsWith(kind))
+                        .count())
+                .as(kind)
+                .isEqualTo((long) SESSIONS * n));
         assertThat(creates)
                 .as("children created more than once")
                 .allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));

@@ -15,6 +15,7 @@ import dev.collab.testing.AuditLog;
 import dev.collab.testing.ControlPlane;
 import dev.collab.testing.ControlPlaneExtension;
 import dev.collab.testing.PackagedApp;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -64,7 +65,9 @@ class OperatorAndRouterControlPlaneIT {
                     SYSTEM_NS,
                     Map.of("collab.role", "router", "collab.namespaces", NS, "collab.router.wake-wait", "2s"))) {
                 env.credentials("rt-credentials", "rita");
-                CollabSessionSpec spec = new CollabSessionSpec("rita", "rt-credentials");
+                // Seeded: an upload changes the files in HOME, so the operator replaces the pod (Gateway mode restarts
+                // nothing)
+                CollabSessionSpec spec = Specs.seeded("rita", "rt-credentials");
                 spec.setIdleTimeout("5s");
                 env.create("rt", spec);
                 CollabSession running = env.awaitSession("rt", OperatorAndRouterControlPlaneIT::isRunning);

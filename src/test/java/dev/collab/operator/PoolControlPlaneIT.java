@@ -16,6 +16,7 @@ import dev.collab.api.InformerHandlers;
 import dev.collab.api.SessionPhase;
 import dev.collab.testing.ControlPlane;
 import dev.collab.testing.ControlPlaneExtension;
+import dev.collab.testing.Specs;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -276,7 +277,7 @@ class PoolControlPlaneIT {
     }
 
     void create(String name, String owner, String pool) {
-        CollabSessionSpec spec = new CollabSessionSpec(owner, name + "-credentials");
+        CollabSessionSpec spec = Specs.seeded(owner, name + "-credentials");
         spec.setPoolRef(pool);
         env.create(name, spec);
         sessions.add(name);

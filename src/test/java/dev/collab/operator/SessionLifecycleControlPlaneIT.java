@@ -192,7 +192,9 @@ class SessionLifecycleControlPlaneIT {
     @Test
     void deletingASessionGarbageCollectsItsPodAccessSecretAndClaim() {
         CollabSession session = running("gc", spec("bob", "gc"));
-        assertThat(children("gc")).containsExactlyInAnyOrder("pod/gc", "secret/gc-access", "pvc/gc-home");
+        // Gateway mode, the default: the placeholder HOME Secret is a child too
+        assertThat(children("gc"))
+                .containsExactlyInAnyOrder("pod/gc", "secret/gc-access", "secret/gc-gateway-home", "pvc/gc-home");
 
         env.admin.resource(session).delete();
 
