@@ -70,7 +70,13 @@ class FailoverControlPlaneIT {
                 "collab.namespaces",
                 NS,
                 "collab.session.service-account-name",
-                "collab-session");
+                "collab-session",
+                // as deploy/ and the chart do: unset, each operator would name its own HTTP port as the gateway, and
+                // the standby would replace every Gateway-mode pod its predecessor made (a different pod spec)
+                "collab.gateway.url",
+                "http://collab-gateway.collab-system:8080",
+                "collab.gateway.egress.url",
+                "http://collab-gateway.collab-system:3128");
         try (StatusSubresourceKubelet kubelet = new StatusSubresourceKubelet(admin, NS);
                 PackagedApp a = PackagedApp.start(
                         plane, "operator-a", plane.token(SYSTEM_NS, "collab-operator"), SYSTEM_NS, props);
