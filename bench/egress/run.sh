@@ -16,31 +16,14 @@ DOWNLOADS="${DOWNLOADS:-8}"
 ROUNDS="${ROUNDS:-3}"
 API_PORT=17201 BACKEND_PORT=17202 GATEWAY_PORT=17280 EGRESS_PORT=17290 TINYPROXY_PORT=17291 ORIGIN_PORT=17203
 REAL_KEY=sk-ant-bench-real-key-0123456789
-WORK="$(mktemp -d /tmp/collab-egress-bench.XXXXXX)"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  [ -f "$WORK/tinyproxy.pid" ] && kill "$(cat "$WORK/tinyproxy.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-if ! command -v nginx >/dev/null || ! command -v tinyproxy >/dev/null; then
-  apt-get install -y nginx tinyproxy >/dev/null || { apt-get update >/dev/null && apt-get install -y nginx tinyproxy >/dev/null; }
-fi
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  ./mvnw -B -q package -DskipTests
-  ./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
-fi
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
+bench_init egress
+bench_packages nginx tinyproxy
+bench_build
 
 # 1. The gateway bench's environment: Fabric8 mock API (one Gateway-mode session, pod IP 127.0.0.1).
-java -Xmx512m -cp "$CP" dev.collab.gateway.bench.GatewayBenchEnvironment $API_PORT $BACKEND_PORT $REAL_KEY >"$WORK/env.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 300); do grep -q '^READY' "$WORK/env.log" && break; sleep 0.2; done
-grep -q '^READY' "$WORK/env.log" || { echo "environment did not start"; tail -20 "$WORK/env.log"; exit 1; }
-PLACEHOLDER=$(sed -n 's/^READY placeholder=//p' "$WORK/env.log")
+bench_gateway_env $API_PORT $BACKEND_PORT $REAL_KEY
 
 # 2. The origin: nginx with a small and a 64 MiB file.
 mkdir -p "$WORK/www"
@@ -60,15 +43,8 @@ NGINX
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 
 # 3. The gateway (packaged app) with its egress proxy; loopback is never public, so the origin's range is listed.
-java -Xms64m -Xmx512m -Dcollab.role=gateway -Dcollab.namespaces=bench \
-  -Dcollab.gateway.upstream=http://127.0.0.1:$BACKEND_PORT \
-  -Dcollab.gateway.egress.port=$EGRESS_PORT -Dcollab.gateway.egress.allow=127.0.0.0/8:$ORIGIN_PORT \
-  -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$GATEWAY_PORT \
-  -Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:$API_PORT \
-  -Dquarkus.kubernetes-client.namespace=collab-system -Dquarkus.log.level=WARN \
-  -jar target/quarkus-app/quarkus-run.jar >"$WORK/gateway.log" 2>&1 &
-GATEWAY_PID=$!
-PIDS+=($GATEWAY_PID)
+bench_gateway $API_PORT $BACKEND_PORT $GATEWAY_PORT \
+  -Dcollab.gateway.egress.port=$EGRESS_PORT -Dcollab.gateway.egress.allow=127.0.0.0/8:$ORIGIN_PORT
 
 # 4. tinyproxy: the same tunnels, no authentication, no filtering beyond its ConnectPort.
 cat >"$WORK/tinyproxy.conf" <<TINY
@@ -91,12 +67,11 @@ python3 "$ROOT/bench/egress/client.py" wait "$EGRESS_PORT" "$PLACEHOLDER" "$ORIG
 python3 "$ROOT/bench/egress/client.py" wait "$TINYPROXY_PORT" "" "$ORIGIN_PORT" \
   || { echo "tinyproxy did not tunnel"; tail -20 "$WORK/tinyproxy.log"; exit 1; }
 
-ticks() { awk '{print $14 + $15}' /proc/"$1"/stat; }
 measure() { # name proxy-port password pid mode count
   local name=$1 port=$2 pass=$3 pid=$4 mode=$5 count=$6 before after out
-  before=$( [ "$pid" = 0 ] && echo 0 || ticks "$pid")
+  before=$( [ "$pid" = 0 ] && echo 0 || bench_ticks "$pid")
   out=$(python3 "$ROOT/bench/egress/client.py" "$mode" "$port" "$pass" "$ORIGIN_PORT" "$count" "$THREADS")
-  after=$( [ "$pid" = 0 ] && echo 0 || ticks "$pid")
+  after=$( [ "$pid" = 0 ] && echo 0 || bench_ticks "$pid")
   echo "$name $mode $out $((after - before))" >>"$WORK/results.txt"
 }
 echo "warming up (JIT) ..."

@@ -19,41 +19,17 @@ FIRST_BYTE_REQUESTS="${FIRST_BYTE_REQUESTS:-300}"
 STREAMS="${STREAMS:-2000}"
 API_PORT=17101 BACKEND_PORT=17102 GATEWAY_PORT=17180 NGINX_PORT=17181
 REAL_KEY=sk-ant-bench-real-key-0123456789
-WORK="$(mktemp -d /tmp/collab-gateway-bench.XXXXXX)"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
-  apt-get install -y nginx wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y nginx wrk >/dev/null; }
-fi
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  ./mvnw -B -q package -DskipTests
-  ./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
-fi
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
+bench_init gateway
+bench_packages nginx wrk
+bench_build
 
 # 1. Fabric8 mock API + fake provider (one JVM; the test code plays the operator).
-java -Xmx512m -cp "$CP" dev.collab.gateway.bench.GatewayBenchEnvironment $API_PORT $BACKEND_PORT $REAL_KEY >"$WORK/env.log" 2>&1 &
-ENV_PID=$!
-PIDS+=($ENV_PID)
-for _ in $(seq 1 300); do grep -q '^READY' "$WORK/env.log" && break; sleep 0.2; done
-grep -q '^READY' "$WORK/env.log" || { echo "environment did not start"; tail -20 "$WORK/env.log"; exit 1; }
-PLACEHOLDER=$(sed -n 's/^READY placeholder=//p' "$WORK/env.log")
+bench_gateway_env $API_PORT $BACKEND_PORT $REAL_KEY
 
 # 2. The gateway (packaged app).
-java -Xms64m -Xmx512m -Dcollab.role=gateway -Dcollab.namespaces=bench \
-  -Dcollab.gateway.upstream=http://127.0.0.1:$BACKEND_PORT \
-  -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$GATEWAY_PORT \
-  -Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:$API_PORT \
-  -Dquarkus.kubernetes-client.namespace=collab-system -Dquarkus.log.level=WARN \
-  -jar target/quarkus-app/quarkus-run.jar >"$WORK/gateway.log" 2>&1 &
-GATEWAY_PID=$!
-PIDS+=($GATEWAY_PID)
+bench_gateway $API_PORT $BACKEND_PORT $GATEWAY_PORT
 for _ in $(seq 1 300); do
   code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "x-api-key: $PLACEHOLDER" -d '{}' "http://127.0.0.1:$GATEWAY_PORT/v1/messages" || true)
   [ "$code" = 200 ] && break
@@ -94,19 +70,14 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["anthropic-version"] = "2023-06-01"
 LUA
 
-ticks() { # pids... -> utime+stime clock ticks summed
-  local sum=0
-  for p in "$@"; do sum=$((sum + $(awk '{print $14 + $15}' /proc/$p/stat))); done
-  echo $sum
-}
 nginx_pids() { pgrep -f "nginx: .*" | tr '\n' ' '; }
 to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n=n/1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n=n*1000; printf "%.3f", n }'; }
 run_wrk() { # name url header pids...
   local name=$1 url=$2 header=$3; shift 3
   local before after
-  before=$(ticks "$@")
+  before=$(bench_ticks "$@")
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" -H "$header" "$url" >"$WORK/wrk-$name.txt"
-  after=$(ticks "$@")
+  after=$(bench_ticks "$@")
   local reqs rps p50 p99
   reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
   rps=$(awk '/^Requests\/sec/ {print $2}' "$WORK/wrk-$name.txt")

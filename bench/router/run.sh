@@ -23,23 +23,11 @@ ROUTER_JAVA_OPTS="${ROUTER_JAVA_OPTS:--Xms154m -Xmx460m -XX:+UseSerialGC -XX:+Ex
 API_PORT=17001 VERTX_PORT=17002 NGBACK_PORT=17003 ROUTER_PORT=17080 NGINX_VERTX_PORT=17081 NGINX_NGBACK_PORT=17082
 ROUTER_B_PORT=17090
 TOKEN=bench-session-token-0123456789 PASSWORD=bench-server-password ADMIN=bench-admin-token
-WORK="$(mktemp -d /tmp/collab-router-bench.XXXXXX)"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for f in "$WORK"/nginx-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
-  apt-get install -y nginx wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y nginx wrk >/dev/null; }
-fi
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  ./mvnw -B -q package -DskipTests
-  ./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
-fi
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
+bench_init router
+bench_packages nginx wrk
+bench_build
 
 wait_for() { # url [header]
   for _ in $(seq 1 300); do

@@ -18,18 +18,6 @@ import java.util.Set;
  * so a second DNS answer cannot move the connection elsewhere), then splice a tunnel or relay one plain HTTP request.
  */
 final class EgressConnections {
-    /** Hop-by-hop headers (RFC 9110 7.6.1) and the proxy's own: never passed on in either direction. */
-    static final Set<String> HOP_BY_HOP = Set.of(
-            "connection",
-            "keep-alive",
-            "proxy-authenticate",
-            "proxy-authorization",
-            "proxy-connection",
-            "te",
-            "trailer",
-            "transfer-encoding",
-            "upgrade");
-
     private EgressConnections() {}
 
     static void tunnel(
@@ -144,7 +132,7 @@ final class EgressConnections {
         }
         from.forEach((name, value) -> {
             String n = name.toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(n) && !named.contains(n) && !n.equals("host")) {
+            if (!GatewayHeaders.HOP_BY_HOP.contains(n) && !named.contains(n) && !n.equals("host")) {
                 to.add(name, value);
             }
         });

@@ -10,8 +10,8 @@ import java.util.Set;
 
 /** The gateway's header rules: what a client presented, what goes upstream in its place, what comes back. */
 final class GatewayHeaders {
-    /** Hop-by-hop headers, every header a client credential can travel in, and forwarding headers. */
-    static final Set<String> DROPPED_REQUEST_HEADERS = Set.of(
+    /** Hop-by-hop headers (RFC 9110 7.6.1) and a proxy's own: never passed on, by the provider path or the egress proxy. */
+    static final Set<String> HOP_BY_HOP = Set.of(
             "connection",
             "keep-alive",
             "proxy-authenticate",
@@ -20,32 +20,27 @@ final class GatewayHeaders {
             "te",
             "trailer",
             "transfer-encoding",
-            "upgrade",
-            "host",
-            "authorization",
-            "x-api-key",
-            "cookie",
-            "expect",
-            "accept-encoding",
-            "forwarded",
-            "x-forwarded-for",
-            "x-forwarded-proto",
-            "x-forwarded-host",
-            "x-forwarded-prefix",
-            "x-real-ip");
+            "upgrade");
+
+    /** Hop-by-hop headers, every header a client credential can travel in, and forwarding headers. */
+    static final Set<String> DROPPED_REQUEST_HEADERS = union(
+            HOP_BY_HOP,
+            Set.of(
+                    "host",
+                    "authorization",
+                    "x-api-key",
+                    "cookie",
+                    "expect",
+                    "accept-encoding",
+                    "forwarded",
+                    "x-forwarded-for",
+                    "x-forwarded-proto",
+                    "x-forwarded-host",
+                    "x-forwarded-prefix",
+                    "x-real-ip"));
 
     /** Hop-by-hop headers of the provider's answer, and cookies (the provider has no business with the pod). */
-    static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
-            "connection",
-            "keep-alive",
-            "proxy-authenticate",
-            "proxy-authorization",
-            "proxy-connection",
-            "te",
-            "trailer",
-            "transfer-encoding",
-            "upgrade",
-            "set-cookie");
+    static final Set<String> DROPPED_RESPONSE_HEADERS = union(HOP_BY_HOP, Set.of("set-cookie"));
 
     /** The beta flag the Messages API requires with an OAuth access token. */
     static final String OAUTH_BETA = "oauth-2025-04-20";
@@ -110,4 +105,10 @@ final class GatewayHeaders {
     }
 
     private GatewayHeaders() {}
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
 }
