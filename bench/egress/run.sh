@@ -6,7 +6,8 @@
 #  - bulk: 64 MiB downloads through a tunnel; MiB/s and proxy CPU per MiB.
 # "direct" (the client to nginx, no proxy) is the ceiling of this client on this machine.
 # Not part of ./mvnw verify. Usage: bench/egress/run.sh  (from anywhere)
-# Env: CONNECTIONS (3000 per round), THREADS (8), DOWNLOADS (8 per round), ROUNDS (3), SKIP_BUILD=1.
+# Env: CONNECTIONS (3000 per round), THREADS (8), DOWNLOADS (8 per round), ROUNDS (3), SKIP_BUILD=1,
+#      PROFILE=1: record the gateway with Java Flight Recorder during the rounds and print where its CPU goes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -27,6 +28,7 @@ bench_gateway_env $API_PORT $BACKEND_PORT $REAL_KEY
 
 # 2. The origin: nginx with a small and a 64 MiB file.
 mkdir -p "$WORK/www"
+chmod 755 "$WORK" "$WORK/www"   # nginx's workers run as another user
 head -c 1024 /dev/urandom >"$WORK/www/small"
 head -c $((64 * 1024 * 1024)) /dev/urandom >"$WORK/www/big"
 cat >"$WORK/nginx.conf" <<NGINX
@@ -78,6 +80,7 @@ echo "warming up (JIT) ..."
 python3 "$ROOT/bench/egress/client.py" connections "$EGRESS_PORT" "$PLACEHOLDER" "$ORIGIN_PORT" 3000 "$THREADS" >/dev/null
 python3 "$ROOT/bench/egress/client.py" bulk "$EGRESS_PORT" "$PLACEHOLDER" "$ORIGIN_PORT" 4 1 >/dev/null
 : >"$WORK/results.txt"
+[ "${PROFILE:-0}" = 1 ] && jcmd $GATEWAY_PID JFR.start name=bench settings=profile >/dev/null
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS ..."
   measure direct 0 - 0 connections "$CONNECTIONS"
@@ -87,6 +90,11 @@ for round in $(seq 1 "$ROUNDS"); do
   measure tinyproxy "$TINYPROXY_PORT" "" "$TINYPROXY_PID" bulk "$DOWNLOADS"
   measure gateway "$EGRESS_PORT" "$PLACEHOLDER" "$GATEWAY_PID" bulk "$DOWNLOADS"
 done
+if [ "${PROFILE:-0}" = 1 ]; then
+  jcmd $GATEWAY_PID JFR.stop name=bench filename="$WORK/gateway.jfr" >/dev/null
+  jfr print --json --stack-depth 64 --events jdk.ExecutionSample "$WORK/gateway.jfr" >"$WORK/samples.json"
+  python3 "$ROOT/bench/gateway/hot_frames.py" "$WORK/samples.json" | tee "$WORK/profile.txt"
+fi
 METRICS=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/q/metrics" | grep '^collab_gateway_egress_connections_total' | awk '{s+=$2} END {print s+0}')
 
 python3 - "$WORK/results.txt" "$(getconf CLK_TCK)" "$(git rev-parse --short HEAD)" "$THREADS" "$METRICS" \
