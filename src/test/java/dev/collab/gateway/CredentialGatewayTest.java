@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
-import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.CredentialsMode;
 import dev.collab.api.Placeholders;
 import dev.collab.api.SessionPhase;
@@ -34,9 +33,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,7 +140,7 @@ class CredentialGatewayTest {
                         Clock.systemUTC())
                 .start();
         deadFront = serve(deadGateway);
-        await(
+        RunningSessions.await(
                 "gateways synced with four Gateway-mode sessions",
                 () -> gateway.ready()
                         && deadGateway.ready()
@@ -271,7 +268,7 @@ class CredentialGatewayTest {
         StringBuilder rest = new StringBuilder();
         lines.forEachRemaining(l -> rest.append(l).append('\n'));
         assertThat(rest).contains("message_stop");
-        await("bob's usage in status", () -> usage("bob").getRequests() == start.getRequests() + 1);
+        RunningSessions.await("bob's usage in status", () -> usage("bob").getRequests() == start.getRequests() + 1);
         SessionUsage now = usage("bob");
         assertThat(now.getInputTokens() - start.getInputTokens()).isEqualTo(21);
         assertThat(now.getOutputTokens() - start.getOutputTokens()).isEqualTo(13);
@@ -286,7 +283,7 @@ class CredentialGatewayTest {
                             .statusCode())
                     .isEqualTo(200);
         }
-        await("alice's usage in status", () -> usage("alice").getRequests() >= start.getRequests() + 2);
+        RunningSessions.await("alice's usage in status", () -> usage("alice").getRequests() >= start.getRequests() + 2);
         SessionUsage now = usage("alice");
         assertThat(now.getRequests() - start.getRequests()).isEqualTo(2);
         assertThat(now.getInputTokens() - start.getInputTokens()).isEqualTo(22);
@@ -306,7 +303,7 @@ class CredentialGatewayTest {
                 "alice@example.com",
                 Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-ant-alice-new\"}}"));
         try {
-            await("the new key reaches the provider", () -> {
+            RunningSessions.await("the new key reaches the provider", () -> {
                 int before = seen.size();
                 try {
                     send(front, "/v1/messages", "x-api-key", placeholder("alice"));
@@ -320,7 +317,7 @@ class CredentialGatewayTest {
                     "alice-creds",
                     "alice@example.com",
                     Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"" + ALICE_KEY + "\"}}"));
-            await("the old key back", () -> {
+            RunningSessions.await("the old key back", () -> {
                 int before = seen.size();
                 try {
                     send(front, "/v1/messages", "x-api-key", placeholder("alice"));
@@ -406,23 +403,7 @@ class CredentialGatewayTest {
     private static void session(String name, String secret, CredentialsMode mode, String endpoint) {
         CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", secret);
         spec.getCredentials().setMode(mode);
-        client.resource(new CollabSession(NS, name, spec)).create();
-        CollabSession cs = client.resources(CollabSession.class)
-                .inNamespace(NS)
-                .withName(name)
-                .get();
-        CollabSessionStatus status = new CollabSessionStatus();
-        status.setPhase(SessionPhase.Running);
-        status.setEndpoint(endpoint);
-        cs.setStatus(status);
-        client.resource(cs).updateStatus();
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        Awaitility.await(what)
-                .atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(20))
-                .until(condition::getAsBoolean);
+        RunningSessions.create(client, NS, name, spec, endpoint);
     }
 
     private static String sse(String event, String data) {

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
-import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.CredentialsMode;
 import dev.collab.api.DailyBudget;
 import dev.collab.api.EgressSpec;
 import dev.collab.api.EventReasons;
 import dev.collab.api.Placeholders;
 import dev.collab.api.SessionEgress;
-import dev.collab.api.SessionPhase;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -36,8 +34,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,7 +95,7 @@ class EgressProxyTest {
                 // the gateway's default list: the plain HTTP server, for every session
                 .withEgress(GatewaySettings.Egress.defaults().withAllow(List.of("127.0.0.1/32:" + web.actualPort())));
         gateway = new CredentialGateway(vertx, client, settings, registry, Clock.systemUTC()).start();
-        await("the gateway sees the sessions", () -> gateway.ready() && gateway.gatewaySessions() == 4);
+        RunningSessions.await("the gateway sees the sessions", () -> gateway.ready() && gateway.gatewaySessions() == 4);
     }
 
     @AfterAll
@@ -120,7 +116,7 @@ class EgressProxyTest {
             s.getOutputStream().write(payload);
             assertThat(s.getInputStream().readNBytes(payload.length)).isEqualTo(payload);
         }
-        await("the tunnel closed", () -> gateway.openEgress() == 0);
+        RunningSessions.await("the tunnel closed", () -> gateway.openEgress() == 0);
         gateway.flushUsage();
         SessionEgress egress = egress("alice");
         assertThat(egress.getConnections()).isEqualTo(1);
@@ -140,7 +136,7 @@ class EgressProxyTest {
         JsonObject error = refusal(connect("bob", "localhost:" + echo.actualPort()), 403);
         assertThat(error.getString("type")).isEqualTo("egress_denied");
         assertThat(error.getString("message")).contains("resolves only to private");
-        await(
+        RunningSessions.await(
                 "an EgressDenied Event on bob",
                 () -> client.v1().events().inNamespace(NS).list().getItems().stream()
                         .anyMatch(ev -> EventReasons.EGRESS_DENIED.equals(ev.getReason())
@@ -199,7 +195,7 @@ class EgressProxyTest {
             s.getOutputStream().write(new byte[100]);
             s.getInputStream().readNBytes(100);
         }
-        await("the tunnel closed", () -> gateway.openEgress() == 0);
+        RunningSessions.await("the tunnel closed", () -> gateway.openEgress() == 0);
         JsonObject error = refusal(connect("erin", "127.0.0.1:" + echo.actualPort()), 429);
         assertThat(error.getString("message")).contains("daily egress budget of 64 bytes");
     }
@@ -297,22 +293,6 @@ class EgressProxyTest {
             budget.setEgressBytes(64L);
             spec.getCredentials().setBudget(budget);
         }
-        client.resource(new CollabSession(NS, name, spec)).create();
-        CollabSession cs = client.resources(CollabSession.class)
-                .inNamespace(NS)
-                .withName(name)
-                .get();
-        CollabSessionStatus status = new CollabSessionStatus();
-        status.setPhase(SessionPhase.Running);
-        status.setEndpoint(endpoint);
-        cs.setStatus(status);
-        client.resource(cs).updateStatus();
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        Awaitility.await(what)
-                .atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(20))
-                .until(condition::getAsBoolean);
+        RunningSessions.create(client, NS, name, spec, endpoint);
     }
 }

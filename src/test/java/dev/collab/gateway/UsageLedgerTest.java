@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
-import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.CredentialsMode;
-import dev.collab.api.SessionPhase;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -145,15 +143,7 @@ class UsageLedgerTest {
     private static void session(String name) {
         CollabSessionSpec spec = new CollabSessionSpec("ann@example.com", name + "-creds");
         spec.getCredentials().setMode(CredentialsMode.Gateway);
-        client.resource(new CollabSession(NS, name, spec)).create();
-        CollabSession cs = client.resources(CollabSession.class)
-                .inNamespace(NS)
-                .withName(name)
-                .get();
-        CollabSessionStatus status = new CollabSessionStatus();
-        status.setPhase(SessionPhase.Running);
-        cs.setStatus(status);
-        client.resource(cs).updateStatus();
+        RunningSessions.create(client, NS, name, spec, null);
     }
 
     private static UsageLedger ledger(KubernetesClient c) {
