@@ -100,8 +100,9 @@ public final class LocalBootstrap {
         }
         if (config.getOptionalValue("collab.gateway.egress.port", Integer.class).isEmpty()) {
             // the egress proxy of the in-process gateway: a free port, so a squid on 3128 (or a second local mode)
-            // does not stop this one; the operator reads the same property for the sessions' HTTPS_PROXY
-            System.setProperty("collab.gateway.egress.port", Integer.toString(freePort()));
+            // does not stop this one; the same one as last time when it is still free, so sessions that come back
+            // keep their HTTPS_PROXY; the operator reads the same property for it
+            System.setProperty("collab.gateway.egress.port", Integer.toString(egressPort(dataDir)));
         }
         // never pick up the user's ~/.kube/config credentials (exec plugins, tokens) or a pod service account
         System.setProperty("kubernetes.auth.tryKubeConfig", "false");
@@ -229,6 +230,32 @@ public final class LocalBootstrap {
         }
         String profile = System.getProperty("quarkus.profile", System.getenv().getOrDefault("QUARKUS_PROFILE", "prod"));
         return builder.withProfile(profile);
+    }
+
+    /** The port saved in the data dir when it is free now, else a free one (saved for the next start). */
+    static int egressPort(Path dataDir) {
+        Path saved = dataDir.resolve("egress-port");
+        try {
+            if (Files.exists(saved)) {
+                int port = Integer.parseInt(Files.readString(saved).trim());
+                if (free(port)) {
+                    return port;
+                }
+            }
+            int port = freePort();
+            Files.writeString(saved, Integer.toString(port));
+            return port;
+        } catch (IOException | NumberFormatException e) {
+            return freePort();
+        }
+    }
+
+    private static boolean free(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(port, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static int freePort() {

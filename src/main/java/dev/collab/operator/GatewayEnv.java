@@ -18,6 +18,9 @@ import java.util.Set;
 final class GatewayEnv {
     static final List<String> PROXY_VARIABLES = List.of("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy");
     static final List<String> NO_PROXY_VARIABLES = List.of("NO_PROXY", "no_proxy");
+    /** The egress proxy's address without credential, for people and for the pod spec's hash. */
+    static final String PROXY_ADDRESS = "COLLAB_EGRESS_PROXY";
+
     private static final Set<String> OWNED = owned();
 
     private GatewayEnv() {}
@@ -37,6 +40,9 @@ final class GatewayEnv {
                     .endValueFrom()
                     .build());
         }
+        // no credential in it; in the pod spec (and so its hash) so that a pod whose proxy moved is replaced, since a
+        // running process keeps the variables it started with
+        env.add(plain(PROXY_ADDRESS, link.egressUrl()));
         String direct = noProxy(link);
         NO_PROXY_VARIABLES.forEach(name -> env.add(plain(name, direct)));
         return env;
@@ -55,6 +61,7 @@ final class GatewayEnv {
     private static Set<String> owned() {
         List<String> names = new ArrayList<>(PROXY_VARIABLES);
         names.addAll(NO_PROXY_VARIABLES);
+        names.add(PROXY_ADDRESS);
         names.add("ANTHROPIC_BASE_URL");
         return Set.copyOf(names);
     }

@@ -213,6 +213,16 @@ class GatewayModeTest {
                     .containsExactly("collab-gateway.collab-system,localhost,127.0.0.1,::1");
         }
         assertThat(env).extracting(EnvVar::getName).contains("KEEP");
+        assertThat(env)
+                .filteredOn(e -> e.getName().equals("COLLAB_EGRESS_PROXY"))
+                .extracting(EnvVar::getValue)
+                .containsExactly("http://collab-gateway.collab-system:3128");
+        // a moved proxy replaces the pod: a running process keeps the variables it started with
+        GatewayLink moved = new GatewayLink(
+                CredentialsMode.Gateway, settings.gateway().url(), "http://127.0.0.1:40001", "collab-gateway-key");
+        Pod elsewhere = WorkerPodBuilder.desired(s, settings.withGateway(moved), state(home));
+        assertThat(elsewhere.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH))
+                .isNotEqualTo(pod.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH));
         // not a credential file: never mounted into HOME, and not part of the credentials hash
         assertThat(WorkerPodBuilder.mountedCredentialKeys(pod)).doesNotContain(CollabLabels.EGRESS_PROXY_URL_KEY);
         assertThat(state(home).keys()).extracting(k -> k.secretKey()).doesNotContain(CollabLabels.EGRESS_PROXY_URL_KEY);
