@@ -238,7 +238,7 @@ public final class LocalBootstrap {
         try {
             if (Files.exists(saved)) {
                 int port = Integer.parseInt(Files.readString(saved).trim());
-                if (free(port)) {
+                if (bind(port) == port) {
                     return port;
                 }
             }
@@ -250,19 +250,20 @@ public final class LocalBootstrap {
         }
     }
 
-    private static boolean free(int port) {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(port, 0, java.net.InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
+    private static int freePort() {
+        int port = bind(0);
+        if (port < 0) {
+            throw new UncheckedIOException(new IOException("no free loopback port for the egress proxy"));
         }
+        return port;
     }
 
-    private static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+    /** Binds {@code port} on loopback (0: any) and lets it go: the port it got, or -1 when it is taken. */
+    private static int bind(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(port, 0, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
-            throw new UncheckedIOException("no free port for the egress proxy", e);
+            return -1;
         }
     }
 }

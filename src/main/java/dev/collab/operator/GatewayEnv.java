@@ -53,11 +53,6 @@ final class GatewayEnv {
         return String.join(",", link.gatewayHost(), "localhost", "127.0.0.1", "::1");
     }
 
-    /** Whether spec.env names a variable that Gateway mode sets itself. */
-    static boolean owned(String name) {
-        return OWNED.contains(name);
-    }
-
     private static Set<String> owned() {
         List<String> names = new ArrayList<>(PROXY_VARIABLES);
         names.addAll(NO_PROXY_VARIABLES);

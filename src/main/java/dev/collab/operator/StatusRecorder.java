@@ -127,8 +127,8 @@ final class StatusRecorder {
 
     /**
      * Sets the fields the gateway owns in the operator's status to what {@code current} (the version patched) holds:
-     * status.usage and status.egress, and the counts of status.accounts where the gateway's are higher (they only grow; a changed state
-     * brings the annotation's counts, which may be ahead of the gateway's last write).
+     * status.usage and status.egress, and the counts of status.accounts where the gateway's are higher (they only
+     * grow; a changed state brings the annotation's counts, which may be ahead of the gateway's last write).
      */
     static void keepGatewayFields(CollabSessionStatus operators, CollabSessionStatus current) {
         operators.setUsage(current == null ? null : current.getUsage());

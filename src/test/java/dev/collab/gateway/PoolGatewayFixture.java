@@ -5,11 +5,9 @@ import dev.collab.api.AccountStatus;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
-import dev.collab.api.CollabSessionStatus;
 import dev.collab.api.CredentialAccounts;
 import dev.collab.api.CredentialsMode;
 import dev.collab.api.Placeholders;
-import dev.collab.api.SessionPhase;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -187,16 +185,7 @@ final class PoolGatewayFixture implements AutoCloseable {
         credentials(name, accountsJson);
         CollabSessionSpec spec = new CollabSessionSpec(OWNER, name + "-creds");
         spec.getCredentials().setMode(CredentialsMode.Gateway);
-        client.resource(new CollabSession(NS, name, spec)).create();
-        CollabSession cs = client.resources(CollabSession.class)
-                .inNamespace(NS)
-                .withName(name)
-                .get();
-        CollabSessionStatus status = new CollabSessionStatus();
-        status.setPhase(SessionPhase.Running);
-        status.setEndpoint("http://127.0.0.1:4096");
-        cs.setStatus(status);
-        client.resource(cs).updateStatus();
+        RunningSessions.create(client, NS, name, spec, "http://127.0.0.1:4096");
     }
 
     /** Key accounts.json of the session's Secret, written as the router's upload endpoint writes it. */
