@@ -5,6 +5,7 @@ import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.CredentialsMode;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,11 +25,12 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Local mode with the real opencode: create -> first successful answer through the router, per session, first
- * without a pool (the reference of the same run: a worker started for the session), then with a CollabSessionPool
- * whose warm worker is available (the session claims it; its auth.json reaches opencode by PUT /auth + dispose).
- * Sessions are created one after another and deleted after their first answer. Also: pool refill time after a
- * claim, and the RSS of the idle warm workers. Usage: bench/pool/run.sh [sessions] [pool-size]
+ * Local mode with the real opencode: create -> first successful answer through the router (GET /s/<name>/session =
+ * 200), per session. Reference of the same run: sessions without a pool (a worker started for each). Then a Gateway
+ * pool (the default mode; the claim hands opencode nothing): sessions one after another with a warm worker available,
+ * bursts of N and 2N creations at once against a full pool of N (beyond N the pool is drained: those start their own
+ * worker), refill time; then a Seeded pool (claim + PUT /auth + dispose) for its own figure. Sessions are deleted
+ * after their first answer. Also the RSS of idle warm workers. Usage: bench/pool/run.sh [sessions] [pool-size]
  */
 public final class PoolBench {
     private static final String NS = "default";
@@ -75,52 +77,115 @@ public final class PoolBench {
 
     private static void run(KubernetesClient client, String router, Path data, int sessions, int poolSize)
             throws Exception {
+        int references = Math.max(poolSize, sessions / 5);
+        System.out.printf("load average at start: %s", Files.readString(Path.of("/proc/loadavg")));
         List<Long> cold = new ArrayList<>();
-        for (int i = 0; i < sessions; i++) {
-            cold.add(createAndAnswer(client, router, "cold-" + i));
+        for (int i = 0; i < references; i++) {
+            cold.add(createAndAnswer(client, router, "cold-" + i, null));
         }
-        client.resources(CollabSessionPool.class)
-                .inNamespace(NS)
-                .resource(
-                        new CollabSessionPool(NS, CollabSessionPool.DEFAULT_POOL, new CollabSessionPoolSpec(poolSize)))
-                .create();
+
         long fillStart = System.nanoTime();
-        awaitReady(client, poolSize);
+        createPool(client, "gw", CredentialsMode.Gateway, poolSize);
+        awaitReady(client, "gw", poolSize);
         long filled = ms(System.nanoTime() - fillStart);
         Thread.sleep(5000); // let the warm workers settle before measuring their memory
         long rssKiB = warmRssKiB(client, data);
-
         List<Long> warm = new ArrayList<>();
         List<Long> refill = new ArrayList<>();
         for (int i = 0; i < sessions; i++) {
-            awaitReady(client, poolSize); // a warm worker is available for every session measured
-            warm.add(createAndAnswer(client, router, "warm-" + i));
+            awaitReady(client, "gw", poolSize); // a warm worker is available for every session measured
+            warm.add(createAndAnswer(client, router, "warm-" + i, "gw"));
             long start = System.nanoTime();
-            awaitReady(client, poolSize);
+            awaitReady(client, "gw", poolSize);
             refill.add(ms(System.nanoTime() - start));
         }
+        List<Long> burstN = burst(client, router, "burst-a", poolSize, "gw");
+        awaitReady(client, "gw", poolSize);
+        List<Long> burst2N = burst(client, router, "burst-b", 2 * poolSize, "gw");
+        client.resources(CollabSessionPool.class).inNamespace(NS).withName("gw").delete();
+
+        createPool(client, "seeded", CredentialsMode.Seeded, poolSize);
+        List<Long> seeded = new ArrayList<>();
+        for (int i = 0; i < Math.max(poolSize, sessions / 5); i++) {
+            awaitReady(client, "seeded", poolSize);
+            seeded.add(createAndAnswer(client, router, "seeded-" + i, "seeded"));
+        }
+        client.resources(CollabSessionPool.class)
+                .inNamespace(NS)
+                .withName("seeded")
+                .delete();
+
         Collections.sort(cold);
         Collections.sort(warm);
         Collections.sort(refill);
-        System.out.printf("create -> first answer through the router, %d sessions each:%n", sessions);
+        Collections.sort(seeded);
+        System.out.printf("create -> first answer through the router (ms):%n");
+        line("without pool (reference: worker started for the session)", cold);
+        line("Gateway pool, warm worker available (claim, nothing handed over)", warm);
+        line("Seeded pool, warm worker available (claim + PUT /auth + dispose)", seeded);
         System.out.printf(
-                "  without pool (worker started for the session): p50 %d ms, p95 %d ms, max %d ms%n",
-                p(cold, 50), p(cold, 95), cold.get(cold.size() - 1));
+                "  ratio p50 Gateway warm / reference = %.3f, Seeded warm / reference = %.3f%n",
+                (double) p(warm, 50) / p(cold, 50), (double) p(seeded, 50) / p(cold, 50));
         System.out.printf(
-                "  with a warm worker (claim + PUT /auth + dispose):   p50 %d ms, p95 %d ms, max %d ms%n",
-                p(warm, 50), p(warm, 95), warm.get(warm.size() - 1));
-        System.out.printf("  ratio p50 warm / cold = %.3f%n", (double) p(warm, 50) / p(cold, 50));
+                "bursts against a full Gateway pool of %d (created at once, in order of answer):%n", poolSize);
+        System.out.printf("  burst of %d: %s%n", poolSize, burstN);
+        System.out.printf("  burst of %d: %s (the last %d found the pool drained)%n", 2 * poolSize, burst2N, poolSize);
         System.out.printf(
                 "pool of %d: filled from empty in %d ms; refill after a claim (back to %d Ready) p50 %d ms, p95 %d ms"
-                        + " (%.2f workers/min while refilling one at a time)%n",
+                        + " (%.1f workers/min while refilling one at a time)%n",
                 poolSize, filled, poolSize, p(refill, 50), p(refill, 95), 60_000.0 / Math.max(1, p(refill, 50)));
         System.out.printf(
                 "memory: %d idle warm workers, opencode RSS %d MiB in all, %d MiB each%n",
                 poolSize, rssKiB / 1024, rssKiB / 1024 / poolSize);
+        System.out.printf("load average at end: %s", Files.readString(Path.of("/proc/loadavg")));
     }
 
-    /** Creates the session with an auth.json, waits for GET /session through the router to answer 200, deletes it. */
-    private static long createAndAnswer(KubernetesClient client, String router, String name) throws Exception {
+    private static void line(String what, List<Long> sorted) {
+        System.out.printf(
+                "  %-68s n=%d p50 %d, p95 %d, p99 %d, max %d%n",
+                what, sorted.size(), p(sorted, 50), p(sorted, 95), p(sorted, 99), sorted.get(sorted.size() - 1));
+    }
+
+    private static void createPool(KubernetesClient client, String name, CredentialsMode mode, int size) {
+        CollabSessionPoolSpec spec = new CollabSessionPoolSpec(size);
+        spec.getTemplate().setCredentialsMode(mode);
+        client.resources(CollabSessionPool.class)
+                .inNamespace(NS)
+                .resource(new CollabSessionPool(NS, name, spec))
+                .create();
+    }
+
+    /** {@code count} sessions created at once (one thread each); their latencies sorted. */
+    private static List<Long> burst(KubernetesClient client, String router, String prefix, int count, String pool)
+            throws Exception {
+        List<Long> out = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String name = prefix + "-" + i;
+            Thread t = new Thread(() -> {
+                try {
+                    out.add(createAndAnswer(client, router, name, pool));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        List<Long> sorted = new ArrayList<>(out);
+        Collections.sort(sorted);
+        return sorted;
+    }
+
+    /**
+     * Creates the session (mode: Seeded for a Seeded pool, else the default, Gateway) with an auth.json api key,
+     * waits for GET /session through the router to answer 200, deletes it.
+     */
+    private static long createAndAnswer(KubernetesClient client, String router, String name, String pool)
+            throws Exception {
         client.secrets()
                 .inNamespace(NS)
                 .resource(new SecretBuilder()
@@ -131,11 +196,15 @@ public final class PoolBench {
                         .addToData("auth.json", b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-" + name + "\"}}"))
                         .build())
                 .create();
+        CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
+        spec.setPoolRef(pool);
+        if ("seeded".equals(pool)) {
+            spec.getCredentials().setMode(CredentialsMode.Seeded);
+        }
         long start = System.nanoTime();
         client.resources(CollabSession.class)
                 .inNamespace(NS)
-                .resource(new CollabSession(
-                        NS, name, new CollabSessionSpec(name + "@example.com", name + "-credentials")))
+                .resource(new CollabSession(NS, name, spec))
                 .create();
         String token = await(() -> token(client, name));
         await(() -> status(router + "/s/" + name + "/session", token) == 200 ? true : null);
@@ -162,11 +231,11 @@ public final class PoolBench {
                 : new String(Base64.getDecoder().decode(secret.getData().get("token")), StandardCharsets.UTF_8);
     }
 
-    private static void awaitReady(KubernetesClient client, int count) throws InterruptedException {
+    private static void awaitReady(KubernetesClient client, String pool, int count) throws InterruptedException {
         await(() -> {
             CollabSessionPool p = client.resources(CollabSessionPool.class)
                     .inNamespace(NS)
-                    .withName(CollabSessionPool.DEFAULT_POOL)
+                    .withName(pool)
                     .get();
             return p != null
                             && p.getStatus() != null
@@ -204,11 +273,16 @@ public final class PoolBench {
                     total += Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
-            Path children = Path.of("/proc", pid, "task", pid, "children");
-            if (Files.isRegularFile(children)) {
-                for (String child : Files.readString(children).trim().split("\\s+")) {
-                    if (!child.isBlank()) {
-                        total += rssKiB(child);
+            // children are listed per thread that forked them (the sandbox and opencode fork from several)
+            try (var tasks = Files.list(Path.of("/proc", pid, "task"))) {
+                for (Path task : tasks.toList()) {
+                    Path children = task.resolve("children");
+                    if (Files.isRegularFile(children)) {
+                        for (String child : Files.readString(children).trim().split("\\s+")) {
+                            if (!child.isBlank()) {
+                                total += rssKiB(child);
+                            }
+                        }
                     }
                 }
             }

@@ -48,6 +48,22 @@ public final class Placeholders {
         return PREFIX + "r-" + mac(key, "refresh", namespace, name, uid);
     }
 
+    /**
+     * What a warm worker of a Gateway-mode pool holds in place of an access credential (issue 29): bound to the
+     * worker's name, not to a session, so the worker starts before any session exists. The gateway accepts it only
+     * for the session whose status names that worker as its pod, and only from that session's Ready pod address:
+     * an unclaimed worker's placeholder is worth nothing, and a released or deleted one's stops working with the
+     * claim.
+     */
+    public static String warmAccess(byte[] key, String namespace, String worker) {
+        return PREFIX + mac(key, "warm-access", namespace, worker, "");
+    }
+
+    /** The warm worker's stand-in for OAuth refresh tokens; accepted nowhere. */
+    public static String warmRefresh(byte[] key, String namespace, String worker) {
+        return PREFIX + "r-" + mac(key, "warm-refresh", namespace, worker, "");
+    }
+
     private static String mac(byte[] key, String purpose, String namespace, String name, String uid) {
         if (key == null || key.length < 16) {
             throw new IllegalArgumentException("the gateway key must hold at least 16 bytes");

@@ -6,10 +6,15 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
 /**
  * The part of a session spec a warm worker is started with. Credentials are not part of it: a warm worker holds
- * none. Extension point: a credential mode (Seeded, Gateway) belongs here once spec.credentials.mode exists; a
- * Gateway-mode template would start workers with the gateway base URL and receive only the placeholder on claim.
+ * none of a session's. Its credentials mode decides which sessions may claim it: a Seeded worker starts empty and
+ * receives the session's auth.json on claim; a Gateway worker starts with the gateway's base URL, egress proxy and
+ * a placeholder bound to the worker, and receives nothing (the gateway maps the worker to the claiming session).
  */
 public class PoolTemplate {
+    @JsonPropertyDescription("Credentials mode of the warm workers (Seeded or Gateway); only sessions of the same"
+            + " effective mode claim them. Default: the operator's collab.credentials.default-mode.")
+    private CredentialsMode credentialsMode;
+
     @JsonPropertyDescription("opencode image; default from operator configuration (collab.session.image).")
     private String image;
 
@@ -21,6 +26,14 @@ public class PoolTemplate {
 
     @JsonPropertyDescription("Storage class of each warm HOME volume; empty means the operator's default class.")
     private String storageClassName;
+
+    public CredentialsMode getCredentialsMode() {
+        return credentialsMode;
+    }
+
+    public void setCredentialsMode(CredentialsMode credentialsMode) {
+        this.credentialsMode = credentialsMode;
+    }
 
     public String getImage() {
         return image;

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
@@ -49,7 +50,9 @@ public class GatewayDirectory implements AutoCloseable {
     private final GatewaySettings settings;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final Map<String, CollabSession> sessions = new ConcurrentHashMap<>();
-    private final Map<String, String> placeholderBySession = new ConcurrentHashMap<>();
+    /** namespace/name -> the session's placeholders: its own, and a claimed warm worker's (issue 29). */
+    private final Map<String, Set<String>> placeholderBySession = new ConcurrentHashMap<>();
+
     private final Map<String, Target> byPlaceholder = new ConcurrentHashMap<>();
     /** namespace/name of an opted-in credential Secret -> its accounts and their state (kept across updates). */
     private final Map<String, AccountPool> pools = new ConcurrentHashMap<>();
@@ -122,8 +125,10 @@ public class GatewayDirectory implements AutoCloseable {
     /** Gateway-mode sessions of {@code owner} naming that Secret (Events about the pool go to each). */
     List<CollabSession> sessionsUsing(String namespace, String secretName, String owner) {
         List<CollabSession> out = new ArrayList<>();
-        for (String placeholder : placeholderBySession.values()) {
-            Target t = byPlaceholder.get(placeholder);
+        for (Set<String> placeholders : placeholderBySession.values()) {
+            Target t = placeholders.isEmpty()
+                    ? null
+                    : byPlaceholder.get(placeholders.iterator().next());
             if (t != null
                     && t.namespace().equals(namespace)
                     && t.secretName().equals(secretName)
@@ -166,53 +171,63 @@ public class GatewayDirectory implements AutoCloseable {
     private synchronized void removeSession(CollabSession cs) {
         String k = key(cs.getMetadata().getNamespace(), cs.getMetadata().getName());
         sessions.remove(k);
-        String old = placeholderBySession.remove(k);
+        Set<String> old = placeholderBySession.remove(k);
         if (old != null) {
-            byPlaceholder.remove(old);
+            old.forEach(byPlaceholder::remove);
         }
     }
 
-    /** The session's entry replaced in place: the new one is visible before the stale one goes. */
+    /** The session's entries replaced in place: the new ones are visible before the stale ones go. */
     private void index(CollabSession cs) {
         String k = key(cs.getMetadata().getNamespace(), cs.getMetadata().getName());
-        Map.Entry<String, Target> entry = entry(cs);
-        String old = entry == null ? placeholderBySession.remove(k) : placeholderBySession.put(k, entry.getKey());
-        if (entry != null) {
-            byPlaceholder.put(entry.getKey(), entry.getValue());
-        }
-        if (old != null && (entry == null || !old.equals(entry.getKey()))) {
-            byPlaceholder.remove(old);
+        Map<String, Target> entries = entries(cs);
+        Set<String> old = entries.isEmpty()
+                ? placeholderBySession.remove(k)
+                : placeholderBySession.put(k, Set.copyOf(entries.keySet()));
+        byPlaceholder.putAll(entries);
+        if (old != null) {
+            old.stream().filter(p -> !entries.containsKey(p)).forEach(byPlaceholder::remove);
         }
     }
 
-    /** The session's placeholder and target under the current key, or null when it is not a Gateway-mode session. */
-    private Map.Entry<String, Target> entry(CollabSession cs) {
+    /**
+     * The session's placeholders and target under the current key, none when it is not a Gateway-mode session. A
+     * session running on a claimed warm worker (status.podName names a pod other than its own name; only the
+     * operator writes status) also answers for that worker's placeholder, which the worker started with.
+     */
+    private Map<String, Target> entries(CollabSession cs) {
         byte[] currentKey = key;
         if (currentKey == null
                 || cs.getSpec() == null
                 || cs.getSpec().getCredentials() == null
                 || cs.getMetadata().getUid() == null
                 || CredentialsMode.effective(cs.getSpec(), settings.defaultMode()) != CredentialsMode.Gateway) {
-            return null;
+            return Map.of();
         }
-        String placeholder = Placeholders.access(
-                currentKey,
+        String ns = cs.getMetadata().getNamespace();
+        String name = cs.getMetadata().getName();
+        Target target = target(cs);
+        Map<String, Target> entries = new java.util.HashMap<>();
+        entries.put(Placeholders.access(currentKey, ns, name, cs.getMetadata().getUid()), target);
+        String pod = cs.getStatus() == null ? null : cs.getStatus().getPodName();
+        if (pod != null && !pod.equals(name)) {
+            entries.put(Placeholders.warmAccess(currentKey, ns, pod), target);
+        }
+        return entries;
+    }
+
+    private static Target target(CollabSession cs) {
+        return new Target(
                 cs.getMetadata().getNamespace(),
                 cs.getMetadata().getName(),
-                cs.getMetadata().getUid());
-        return Map.entry(
-                placeholder,
-                new Target(
-                        cs.getMetadata().getNamespace(),
-                        cs.getMetadata().getName(),
-                        CollabLabels.ownerLabelValue(cs.getSpec().getOwner()),
-                        cs.getSpec().getCredentials().getSecretName(),
-                        podIp(cs),
-                        cs.getSpec().getCredentials().getBudget(),
-                        EgressPolicy.sessionEntries(
-                                cs.getSpec().getEgress() == null
-                                        ? List.of()
-                                        : cs.getSpec().getEgress().getAllow())));
+                CollabLabels.ownerLabelValue(cs.getSpec().getOwner()),
+                cs.getSpec().getCredentials().getSecretName(),
+                podIp(cs),
+                cs.getSpec().getCredentials().getBudget(),
+                EgressPolicy.sessionEntries(
+                        cs.getSpec().getEgress() == null
+                                ? List.of()
+                                : cs.getSpec().getEgress().getAllow()));
     }
 
     private void putSecret(Secret s) {

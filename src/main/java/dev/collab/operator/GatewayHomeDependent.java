@@ -123,7 +123,7 @@ final class GatewayHomeDependent {
     /** Condition reason of {@link #refusal}. */
     static final String UNHIDEABLE_SECRETS = "GatewayCannotHideSecrets";
 
-    private static Map<CredentialKey, byte[]> files(Secret real) {
+    static Map<CredentialKey, byte[]> files(Secret real) {
         Map<CredentialKey, byte[]> files = new EnumMap<>(CredentialKey.class);
         Map<String, String> data = real.getData() == null ? Map.of() : real.getData();
         for (CredentialKey k : CredentialKey.values()) {

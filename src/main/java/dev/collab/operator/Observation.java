@@ -21,6 +21,8 @@ import java.util.List;
  * @param duplicates  other pods labelled with the session (left by operators overlapping in a failover)
  * @param gatewayHome Gateway mode: the placeholder Secret to ensure (its files are what {@code credentials}
  *                    describes), else null
+ * @param fitsWarmGatewayWorker Gateway mode: the credential Secret yields a warm worker's placeholder files
+ *                    ({@link WarmGatewayHome#fits}), so the session may claim one
  */
 record Observation(
         CollabSession session,
@@ -35,7 +37,8 @@ record Observation(
         WorkerNames names,
         CollabSessionPool pool,
         List<Pod> duplicates,
-        Secret gatewayHome) {
+        Secret gatewayHome,
+        boolean fitsWarmGatewayWorker) {
 
     /** A session whose worker is named after it and that has no pool. */
     Observation(
@@ -61,7 +64,8 @@ record Observation(
                 WorkerNames.of(session.getMetadata().getName()),
                 null,
                 List.of(),
-                null);
+                null,
+                false);
     }
 
     /**
@@ -70,7 +74,7 @@ record Observation(
      */
     Observation withProblem(SpecProblem found) {
         return new Observation(
-                session, now, found, null, access, claim, pod, view, pendingStop, names, null, duplicates, null);
+                session, now, found, null, access, claim, pod, view, pendingStop, names, null, duplicates, null, false);
     }
 
     /** Nothing of the session's own exists yet: no worker, HOME claim or access Secret (a pool may still serve it). */

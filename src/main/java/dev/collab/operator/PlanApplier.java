@@ -110,8 +110,11 @@ final class PlanApplier {
     }
 
     /**
-     * Claims a warm worker of the plan's pool ({@link WarmWorkerClaim}), adopts its HOME claim and access Secret and
-     * hands the credentials over; null when no worker could be claimed (the caller then creates the session's own).
+     * Claims a warm worker of the plan's pool ({@link WarmWorkerClaim}), adopts its HOME claim and access Secret and,
+     * in Seeded mode, hands the credentials over (a Gateway worker needs nothing: it is published at once); null
+     * when no worker could be claimed (the caller then creates the session's own). A Gateway worker's placeholder
+     * home stays the pool's: the pool removes it once the worker's pod is gone, and a pod started again for the
+     * session mounts the session's own.
      */
     private Applied claimWarmWorker(Observation in, SessionPlan plan, Context<CollabSession> context) {
         CollabSession session = in.session();
@@ -149,8 +152,10 @@ final class PlanApplier {
                 claim = with.homeClaim().setOwned(session, claim, HomeClaimBuilder.isOwned(session), client);
             }
             PodView view = PodView.of(pod, with.settings().port());
-            boolean delivered =
-                    access != null && claim != null && handover.deliver(session, pod, view, access, client, in.now());
+            boolean delivered = access != null
+                    && claim != null
+                    && (!CredentialsHandover.isPending(pod)
+                            || handover.deliver(session, pod, view, access, client, in.now()));
             return new Applied(access, claim, delivered ? view : view.notReadyCopy());
         }
         SessionEvents.emit(

@@ -4,6 +4,7 @@ import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.CredentialKey;
+import dev.collab.api.CredentialsMode;
 import dev.collab.api.PoolTemplate;
 import dev.collab.api.StorageSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -14,8 +15,9 @@ import java.util.Set;
 /**
  * Whether a new session may run on a pool's warm worker (pure). The worker was started from the pool's template
  * and cannot change without a restart, so the session's effective image, resources and storage must equal the
- * template's, it may add no env, and every credential it has must be deliverable through opencode's API.
- * Sessions in Gateway credentials mode never claim: their worker mounts the placeholder home Secret.
+ * template's, it may add no env, and its effective credentials mode must be the pool's. Seeded: every credential it
+ * has must be deliverable through opencode's API. Gateway: its placeholder files must be a warm worker's
+ * ({@link WarmGatewayHome}); nothing is delivered, the gateway maps the worker to the session.
  */
 public final class PoolMatch {
     /** Keys opencode's API can install into a running worker ({@code PUT /auth/{provider}}). */
@@ -29,15 +31,30 @@ public final class PoolMatch {
         return ref == null || ref.isBlank() ? CollabSessionPool.DEFAULT_POOL : ref;
     }
 
-    /** Why the session cannot use the pool's workers, or empty when it can. */
+    /** Why a Seeded session cannot use the pool's workers, or empty when it can. */
     public static Optional<String> mismatch(
             CollabSession session, CollabSessionPool pool, CredentialsState credentials, OperatorSettings settings) {
+        return mismatch(session, pool, credentials, false, settings);
+    }
+
+    /**
+     * Why the session cannot use the pool's workers, or empty when it can. {@code fitsWarmGatewayWorker}: see
+     * {@link Observation}.
+     */
+    public static Optional<String> mismatch(
+            CollabSession session,
+            CollabSessionPool pool,
+            CredentialsState credentials,
+            boolean fitsWarmGatewayWorker,
+            OperatorSettings settings) {
         CollabSessionSpec spec = session.getSpec();
-        // A warm worker was seeded without the gateway's placeholder HOME and base URL; handing it over is not built.
-        if (WorkerPodBuilder.gatewayMode(spec, settings)) {
-            return Optional.of("Gateway mode sessions start their own worker");
-        }
         PoolTemplate t = pool.getSpec().getTemplate();
+        CredentialsMode mode =
+                CredentialsMode.effective(spec, settings.gateway().defaultMode());
+        CredentialsMode poolMode = PoolWorkerBuilder.mode(t, settings);
+        if (mode != poolMode) {
+            return Optional.of("it runs in " + mode + " credentials mode, the pool's workers in " + poolMode);
+        }
         if (!WorkerPodBuilder.image(spec.getImage(), settings).equals(WorkerPodBuilder.image(t.getImage(), settings))) {
             return Optional.of("its image differs from the pool's");
         }
@@ -55,6 +72,12 @@ public final class PoolMatch {
         }
         if (spec.getEnv() != null && !spec.getEnv().isEmpty()) {
             return Optional.of("it sets env, which a running worker cannot take");
+        }
+        if (mode == CredentialsMode.Gateway) {
+            return fitsWarmGatewayWorker
+                    ? Optional.empty()
+                    : Optional.of("its credential Secret yields other placeholder files than a warm worker's (one"
+                            + " Anthropic api key in auth.json, or accounts.json)");
         }
         if (!DELIVERABLE.containsAll(credentials.keys())) {
             return Optional.of("its credential Secret has keys opencode's API cannot install (only auth.json can be)");

@@ -37,6 +37,7 @@ public class PoolReconciler implements Reconciler<CollabSessionPool> {
     private InformerEventSource<Pod, CollabSessionPool> pods;
     private InformerEventSource<PersistentVolumeClaim, CollabSessionPool> claims;
     private InformerEventSource<Secret, CollabSessionPool> secrets;
+    private GatewayKeySource gatewayKey;
 
     @Inject
     public PoolReconciler(CollabConfig config) {
@@ -77,13 +78,14 @@ public class PoolReconciler implements Reconciler<CollabSessionPool> {
                         .withSecondaryToPrimaryMapper(PoolReconciler::poolOf)
                         .build(),
                 context);
+        gatewayKey = new GatewayKeySource(settings.gateway().keySecret(), context.getClient());
         return List.of(pods, claims, secrets);
     }
 
     @Override
     public UpdateControl<CollabSessionPool> reconcile(CollabSessionPool pool, Context<CollabSessionPool> context) {
         PoolReconciliation run =
-                new PoolReconciliation(pool, context, settings, clock.instant(), pods, claims, secrets);
+                new PoolReconciliation(pool, context, settings, clock.instant(), pods, claims, secrets, gatewayKey);
         return run.execute();
     }
 

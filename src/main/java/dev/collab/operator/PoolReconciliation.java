@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionPoolStatus;
+import dev.collab.api.CredentialsMode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -40,10 +41,14 @@ final class PoolReconciliation {
     private final InformerEventSource<Pod, CollabSessionPool> pods;
     private final InformerEventSource<PersistentVolumeClaim, CollabSessionPool> claims;
     private final InformerEventSource<Secret, CollabSessionPool> secrets;
+    private final GatewayKeySource gatewayKey;
     private final Map<String, Pod> warmPods = new HashMap<>();
     private final Map<String, PersistentVolumeClaim> warmClaims = new HashMap<>();
     private final Map<String, Secret> warmSecrets = new HashMap<>();
+    private final Map<String, Secret> warmGatewayHomes = new HashMap<>();
     private int claimed;
+    /** Gateway pools: the gateway key the workers' placeholders are made with (null when unavailable). */
+    private byte[] key;
 
     PoolReconciliation(
             CollabSessionPool pool,
@@ -52,7 +57,8 @@ final class PoolReconciliation {
             Instant now,
             InformerEventSource<Pod, CollabSessionPool> pods,
             InformerEventSource<PersistentVolumeClaim, CollabSessionPool> claims,
-            InformerEventSource<Secret, CollabSessionPool> secrets) {
+            InformerEventSource<Secret, CollabSessionPool> secrets,
+            GatewayKeySource gatewayKey) {
         this.pool = pool;
         this.client = context.getClient();
         this.settings = settings;
@@ -60,14 +66,24 @@ final class PoolReconciliation {
         this.pods = pods;
         this.claims = claims;
         this.secrets = secrets;
+        this.gatewayKey = gatewayKey;
     }
 
     UpdateControl<CollabSessionPool> execute() {
+        boolean gateway = PoolWorkerBuilder.mode(pool.getSpec().getTemplate(), settings) == CredentialsMode.Gateway;
+        key = gateway ? gatewayKey.get().orElse(null) : null;
         List<PoolPlan.Worker> workers = observe();
         PoolPlan.Decision decision = PoolPlan.decide(pool.getSpec().getReplicas(), workers);
         decision.remove().forEach(this::remove);
-        for (int i = 0; i < decision.create(); i++) {
-            createWorker(WorkerNames.of(newWorkerName()));
+        if (gateway && key == null && decision.create() > 0) {
+            LOG.warnf(
+                    "pool %s: Gateway-mode workers need the gateway key Secret %s, which the operator can neither "
+                            + "read nor create: no worker started",
+                    pool.getMetadata().getName(), settings.gateway().keySecret());
+        } else {
+            for (int i = 0; i < decision.create(); i++) {
+                createWorker(WorkerNames.of(newWorkerName()));
+            }
         }
         CollabSessionPoolStatus status = status(decision);
         UpdateControl<CollabSessionPool> control;
@@ -99,20 +115,21 @@ final class PoolReconciliation {
                 warmClaims.put(names.pod(), c);
             }
         }
-        String accessSuffix = CollabLabels.accessSecretName("");
         for (Secret s : secrets.getSecondaryResources(pool)) {
-            String name = s.getMetadata().getName();
-            if (name.endsWith(accessSuffix) && !isClaimed(s)) {
-                String base = name.substring(0, name.length() - accessSuffix.length());
-                if (!claimedNames.contains(base)) {
-                    warmSecrets.put(base, s);
-                }
+            String base = workerOf(s, CollabLabels.accessSecretName(""));
+            if (base != null && !claimedNames.contains(base)) {
+                warmSecrets.put(base, s);
+            }
+            base = workerOf(s, CollabLabels.gatewayHomeSecretName(""));
+            if (base != null && !claimedNames.contains(base)) {
+                warmGatewayHomes.put(base, s);
             }
         }
-        String template = PoolWorkerBuilder.templateHash(pool, settings);
+        String template = PoolWorkerBuilder.templateHash(pool, settings, WarmGatewayHome.keyFingerprint(key));
         Set<String> names = new TreeSet<>(warmPods.keySet());
         names.addAll(warmClaims.keySet());
         names.addAll(warmSecrets.keySet());
+        names.addAll(warmGatewayHomes.keySet());
         List<PoolPlan.Worker> workers = new ArrayList<>();
         for (String name : names) {
             Pod pod = warmPods.get(name);
@@ -122,10 +139,16 @@ final class PoolReconciliation {
                     name,
                     PoolPlan.stateOf(view, settings.startTimeout(), now),
                     warmClaims.containsKey(name),
-                    warmSecrets.containsKey(name),
+                    warmSecrets.containsKey(name) || warmGatewayHomes.containsKey(name),
                     outdated));
         }
         return workers;
+    }
+
+    /** The worker a warm (unclaimed) Secret named {@code <worker><suffix>} belongs to, or null. */
+    private static String workerOf(Secret s, String suffix) {
+        String name = s.getMetadata().getName();
+        return name.endsWith(suffix) && !isClaimed(s) ? name.substring(0, name.length() - suffix.length()) : null;
     }
 
     static boolean isClaimed(HasMetadata child) {
@@ -167,6 +190,7 @@ final class PoolReconciliation {
         }
         delete(warmClaims.get(name));
         delete(warmSecrets.get(name));
+        delete(warmGatewayHomes.get(name));
     }
 
     private void delete(HasMetadata child) {
@@ -181,11 +205,14 @@ final class PoolReconciliation {
         }
     }
 
-    /** Creates a new worker: access Secret, HOME claim, pod (in that order; the pod needs both). */
+    /** Creates a new worker: access Secret, placeholder home (Gateway), HOME claim, pod (it needs them all). */
     private void createWorker(WorkerNames names) {
         Children.createOnce(client, secrets, PoolWorkerBuilder.access(pool, names));
+        if (key != null) {
+            Children.createOnce(client, secrets, PoolWorkerBuilder.gatewayHome(pool, names, key, settings));
+        }
         Children.createOnce(client, claims, PoolWorkerBuilder.homeClaim(pool, names, settings));
-        Pod pod = PoolWorkerBuilder.pod(pool, names, settings);
+        Pod pod = PoolWorkerBuilder.pod(pool, names, settings, WarmGatewayHome.keyFingerprint(key));
         pod.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
         Children.createOnce(client, pods, pod);
     }

@@ -3,6 +3,7 @@ package dev.collab.operator;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
+import dev.collab.api.CredentialsMode;
 import dev.collab.api.PoolTemplate;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -48,27 +50,56 @@ public final class PoolWorkerBuilder {
                 .build();
     }
 
-    public static Pod pod(CollabSessionPool pool, WorkerNames names, OperatorSettings settings) {
-        PodSpec spec = WorkerPodBuilder.warmSpec(
-                names,
-                pool.getSpec().getTemplate().getImage(),
-                pool.getSpec().getTemplate().getResources(),
-                settings);
-        return new PodBuilder()
-                .withMetadata(meta(pool, names.pod(), CollabLabels.ROLE_WORKER)
-                        .addToAnnotations(CollabLabels.CREDENTIALS_HASH, NO_CREDENTIALS)
-                        .addToAnnotations(CollabLabels.SPEC_HASH, templateHash(pool, settings))
-                        .build())
-                .withSpec(spec)
+    /**
+     * Gateway pools: the worker's placeholder home `<worker>-gateway-home` ({@link WarmGatewayHome}), created before
+     * its pod, which mounts it and reads its proxy URL from it.
+     */
+    public static Secret gatewayHome(
+            CollabSessionPool pool, WorkerNames names, byte[] gatewayKey, OperatorSettings settings) {
+        return new SecretBuilder()
+                .withMetadata(
+                        meta(pool, CollabLabels.gatewayHomeSecretName(names.pod()), CollabLabels.ROLE_GATEWAY_HOME)
+                                .build())
+                .withType("Opaque")
+                .withData(WarmGatewayHome.data(
+                        gatewayKey, pool.getMetadata().getNamespace(), names.pod(), settings.gateway()))
                 .build();
     }
 
-    /** Hash of the pool's template as a pod would run it (names aside): a different hash marks an outdated worker. */
-    static String templateHash(CollabSessionPool pool, OperatorSettings settings) {
+    /** {@code keyFingerprint}: {@link WarmGatewayHome#keyFingerprint} of the gateway key (Gateway pools only). */
+    public static Pod pod(CollabSessionPool pool, WorkerNames names, OperatorSettings settings, String keyFingerprint) {
         PoolTemplate t = pool.getSpec().getTemplate();
-        PodSpec spec = WorkerPodBuilder.warmSpec(WorkerNames.of("w"), t.getImage(), t.getResources(), settings);
+        CredentialsMode mode = mode(t, settings);
+        PodSpec spec = WorkerPodBuilder.warmSpec(names, t.getImage(), t.getResources(), mode, settings);
+        ObjectMetaBuilder meta = meta(pool, names.pod(), CollabLabels.ROLE_WORKER)
+                .addToAnnotations(CollabLabels.CREDENTIALS_HASH, NO_CREDENTIALS)
+                .addToAnnotations(CollabLabels.SPEC_HASH, templateHash(pool, settings, keyFingerprint));
+        if (mode == CredentialsMode.Gateway) {
+            // the NetworkPolicy of Gateway-mode pods applies from the start: a warm worker reaches only the gateway
+            meta.addToLabels(CollabLabels.CREDENTIALS_MODE, CollabLabels.CREDENTIALS_MODE_GATEWAY);
+        }
+        return new PodBuilder().withMetadata(meta.build()).withSpec(spec).build();
+    }
+
+    /** The pool's credentials mode: its template's, else the operator's default. */
+    static CredentialsMode mode(PoolTemplate t, OperatorSettings settings) {
+        return t.getCredentialsMode() != null
+                ? t.getCredentialsMode()
+                : settings.gateway().defaultMode();
+    }
+
+    /**
+     * Hash of the pool's template as a pod would run it (names aside): a different hash marks an outdated worker. A
+     * Gateway pool's includes the gateway key's fingerprint: its workers' placeholders are made with that key.
+     */
+    static String templateHash(CollabSessionPool pool, OperatorSettings settings, String keyFingerprint) {
+        PoolTemplate t = pool.getSpec().getTemplate();
+        CredentialsMode mode = mode(t, settings);
+        PodSpec spec = WorkerPodBuilder.warmSpec(WorkerNames.of("w"), t.getImage(), t.getResources(), mode, settings);
         return WorkerPodBuilder.specHash(
-                spec, NO_CREDENTIALS + "\n" + storageClass(t, settings) + "\n" + t.getStorageSize());
+                spec,
+                NO_CREDENTIALS + "\n" + storageClass(t, settings) + "\n" + t.getStorageSize()
+                        + (mode == CredentialsMode.Gateway ? "\n" + keyFingerprint : ""));
     }
 
     static String storageClass(PoolTemplate t, OperatorSettings settings) {

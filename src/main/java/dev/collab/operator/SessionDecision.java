@@ -150,7 +150,8 @@ final class SessionDecision {
                 if (!waking
                         && in.fresh()
                         && in.pool() != null
-                        && PoolMatch.mismatch(session, in.pool(), in.credentials(), settings)
+                        && PoolMatch.mismatch(
+                                        session, in.pool(), in.credentials(), in.fitsWarmGatewayWorker(), settings)
                                 .isEmpty()) {
                     plan.claimFrom = in.pool();
                     plan.requeue(now.plus(CredentialsHandover.RETRY));

@@ -50,6 +50,7 @@ final class SessionReconciliation {
         SpecProblem problem = SpecValidator.validate(session, with.settings()).orElse(null);
         CredentialsState credentials = null;
         Secret gatewayHome = null;
+        boolean fitsWarmGatewayWorker = false;
         if (problem == null) {
             String secretName = session.getSpec().getCredentials().getSecretName();
             Secret real = with.credentialSecrets()
@@ -62,6 +63,8 @@ final class SessionReconciliation {
                         .desired(session, real, credentials, with.settings().gateway());
                 credentials = placeholders.credentials();
                 gatewayHome = placeholders.secret();
+                fitsWarmGatewayWorker =
+                        WarmGatewayHome.fits(real, with.settings().gateway());
             }
         }
         WorkerNames names = with.workers().names(session);
@@ -99,7 +102,8 @@ final class SessionReconciliation {
                 names,
                 problem == null ? with.warmWorkers().pool(session).orElse(null) : null,
                 with.workers().duplicates(session, names),
-                gatewayHome);
+                gatewayHome,
+                fitsWarmGatewayWorker && gatewayHome != null);
     }
 
     /** Decides; runs each probe the decision asks for (at most one of each kind) and decides again. */

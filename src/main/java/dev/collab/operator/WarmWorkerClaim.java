@@ -108,7 +108,10 @@ final class WarmWorkerClaim {
                 && !labels.containsKey(CollabLabels.SESSION);
     }
 
-    /** The pod as the session's: its labels, controller owner and spec hash, credentials still to be delivered. */
+    /**
+     * The pod as the session's: its labels, controller owner and spec hash. Seeded: credentials still to be delivered.
+     * Gateway: nothing to deliver, the worker already holds its placeholder and the gateway maps it to the session.
+     */
     static Pod take(Pod fresh, CollabSession session, Pod desired, Instant now) {
         var meta = fresh.getMetadata();
         var labels = new HashMap<>(meta.getLabels());
@@ -122,7 +125,10 @@ final class WarmWorkerClaim {
         annotations.put(
                 CollabLabels.CREDENTIALS_HASH,
                 desired.getMetadata().getAnnotations().get(CollabLabels.CREDENTIALS_HASH));
-        annotations.put(CollabLabels.CREDENTIALS_PENDING, "true");
+        if (!CollabLabels.CREDENTIALS_MODE_GATEWAY.equals(
+                desired.getMetadata().getLabels().get(CollabLabels.CREDENTIALS_MODE))) {
+            annotations.put(CollabLabels.CREDENTIALS_PENDING, "true");
+        }
         annotations.put(CollabLabels.CREATED_AT, now.toString());
         meta.setAnnotations(annotations);
         return fresh;

@@ -101,22 +101,40 @@ public final class WorkerPodBuilder {
     }
 
     /**
-     * The spec of a warm worker: the same pod with no session env and an empty credentials folder instead of a
-     * Secret, so seed-home seeds nothing and opencode starts with no credential.
+     * The spec of a warm worker: the same pod with no session env. Seeded: an empty credentials folder instead of a
+     * Secret, so seed-home seeds nothing and opencode starts with no credential. Gateway: the worker's own
+     * placeholder home ({@link WarmGatewayHome}) and the gateway's variables, as a session's pod would have them.
      */
     static PodSpec warmSpec(
-            WorkerNames names, String image, ResourceRequirements resources, OperatorSettings settings) {
-        Volume empty = new VolumeBuilder()
-                .withName(CREDENTIALS_VOLUME)
-                .withNewEmptyDir()
-                .endEmptyDir()
-                .build();
+            WorkerNames names,
+            String image,
+            ResourceRequirements resources,
+            CredentialsMode mode,
+            OperatorSettings settings) {
+        boolean gateway = mode == CredentialsMode.Gateway;
+        String home = CollabLabels.gatewayHomeSecretName(names.pod());
+        Volume credentials = gateway
+                ? new VolumeBuilder()
+                        .withName(CREDENTIALS_VOLUME)
+                        .withNewSecret()
+                        .withSecretName(home)
+                        .withItems(java.util.Arrays.stream(CredentialKey.values())
+                                .map(k -> new KeyToPath(k.secretKey(), null, k.secretKey()))
+                                .toList())
+                        .withDefaultMode(0440)
+                        .endSecret()
+                        .build()
+                : new VolumeBuilder()
+                        .withName(CREDENTIALS_VOLUME)
+                        .withNewEmptyDir()
+                        .endEmptyDir()
+                        .build();
         return podSpec(
                 names,
                 image(image, settings),
-                containerEnv(names, List.of()),
+                containerEnv(names, gateway ? GatewayEnv.of(names.pod(), List.of(), settings.gateway()) : List.of()),
                 resources(resources, settings),
-                empty,
+                credentials,
                 settings);
     }
 

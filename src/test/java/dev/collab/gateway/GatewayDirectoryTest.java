@@ -98,16 +98,75 @@ class GatewayDirectoryTest {
         }
     }
 
+    /**
+     * Issue 29: a warm worker's placeholder (bound to the worker, made before any session) is accepted only while a
+     * Gateway-mode session's status names that worker as its pod, and stops working when it no longer does.
+     */
+    @Test
+    void aWarmWorkersPlaceholderServesOnlyTheSessionWhoseStatusNamesTheWorker() throws Exception {
+        PoolGatewayFixture.prepareCluster(server, client);
+        GatewaySettings settings = new GatewaySettings(
+                List.of(PoolGatewayFixture.NS),
+                PoolGatewayFixture.KEY_NS,
+                "collab-gateway-key",
+                URI.create("http://127.0.0.1:1"),
+                true,
+                CredentialsMode.Seeded,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(10));
+        String claimed = Placeholders.warmAccess(PoolGatewayFixture.KEY, PoolGatewayFixture.NS, "default-bcdfg");
+        String unclaimed = Placeholders.warmAccess(PoolGatewayFixture.KEY, PoolGatewayFixture.NS, "default-cdfgh");
+        String own = Placeholders.access(
+                PoolGatewayFixture.KEY, PoolGatewayFixture.NS, "warm", session("warm", 0, "default-bcdfg"));
+        try (GatewayDirectory directory = new GatewayDirectory(client, settings)) {
+            directory.start();
+            PoolGatewayFixture.await(
+                    "the claim indexed", () -> directory.byPlaceholder(claimed).isPresent());
+            assertThat(directory.byPlaceholder(claimed).orElseThrow().name()).isEqualTo("warm");
+            assertThat(directory.byPlaceholder(claimed).orElseThrow().podIp()).isEqualTo("127.0.0.1");
+            assertThat(directory.byPlaceholder(own)).isPresent();
+            assertThat(directory.byPlaceholder(unclaimed))
+                    .as("a worker no session claimed")
+                    .isEmpty();
+
+            touchStatus("warm", 1, "warm"); // a pod of its own now (woken after an idle stop)
+            PoolGatewayFixture.await(
+                    "the worker's placeholder dropped",
+                    () -> directory.byPlaceholder(claimed).isEmpty());
+            assertThat(directory.byPlaceholder(own)).isPresent();
+
+            touchStatus("warm", 2, "default-bcdfg");
+            PoolGatewayFixture.await(
+                    "claimed again", () -> directory.byPlaceholder(claimed).isPresent());
+            client.resources(CollabSession.class)
+                    .inNamespace(PoolGatewayFixture.NS)
+                    .withName("warm")
+                    .delete();
+            PoolGatewayFixture.await(
+                    "both placeholders gone with the session",
+                    () -> directory.byPlaceholder(claimed).isEmpty()
+                            && directory.byPlaceholder(own).isEmpty());
+        }
+    }
+
     private static String session(String name, int round) {
+        return session(name, round, null);
+    }
+
+    private static String session(String name, int round, String pod) {
         CollabSessionSpec spec = new CollabSessionSpec("ann@example.com", name + "-creds");
         spec.getCredentials().setMode(CredentialsMode.Gateway);
         CollabSession created = client.resource(new CollabSession(PoolGatewayFixture.NS, name, spec))
                 .create();
-        touchStatus(name, round);
+        touchStatus(name, round, pod);
         return created.getMetadata().getUid();
     }
 
     private static void touchStatus(String name, int round) {
+        touchStatus(name, round, null);
+    }
+
+    private static void touchStatus(String name, int round, String pod) {
         CollabSession cs = client.resources(CollabSession.class)
                 .inNamespace(PoolGatewayFixture.NS)
                 .withName(name)
@@ -116,6 +175,7 @@ class GatewayDirectoryTest {
         status.setPhase(SessionPhase.Running);
         status.setEndpoint("http://127.0.0.1:4096");
         status.setMessage("round " + round);
+        status.setPodName(pod);
         cs.setStatus(status);
         client.resource(cs).updateStatus();
     }

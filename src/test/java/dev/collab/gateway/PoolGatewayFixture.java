@@ -88,7 +88,7 @@ final class PoolGatewayFixture implements AutoCloseable {
                         .addToData(
                                 Placeholders.KEY_DATA_KEY, Base64.getEncoder().encodeToString(KEY))
                         .build())
-                .create();
+                .createOr(r -> r.update()); // tests of one class share the mock server
     }
 
     private void start(KubernetesMockServer server, Map<String, String> sessions) throws Exception {

@@ -52,10 +52,12 @@ class CollabOnNodeIT {
     static final int UPGRADE_SESSIONS = 20;
     static final int MEASURED = 20;
     /**
-     * "A few seconds", with room for a loaded CI machine: measured 0-7.5 s for 6 of 20 sessions during an upgrade with
-     * the fleet idle (a Ready event from the outgoing and the incoming operator each: one of them briefly reports the
-     * pod not ready; not yet explained). A rollout that withdrew endpoints until the new leader's first resync would
-     * take minutes and fail here.
+     * How long a session may lack its endpoint while its pod is Ready (the operator's own lag), with room for a loaded
+     * CI machine. A rollout that withdrew endpoints until the new leader's first resync would take minutes and fail
+     * here. Explained in stop 33: the losses seen before (3-31 s) were the kubelet's, not the operator's: with 50
+     * sessions and three JVMs starting on 2 cores (load average above 100) opencode left the readiness page
+     * unanswered for 10 probes in a row, the kubelet set the pods not Ready, and the operator withdrew their
+     * endpoints as it should; those are printed, not failed.
      */
     static final Duration ENDPOINT_LOSS_BOUND = Duration.ofSeconds(15);
 
@@ -470,8 +472,12 @@ class CollabOnNodeIT {
         // a new tag of the app image, as a release pipeline would push it
         String next = cluster.images().app() + "-next";
         cluster.node().ctr("images", "tag", "--force", cluster.images().app(), next);
-        Map<String, java.time.Instant> lostSince = new java.util.concurrent.ConcurrentHashMap<>();
-        Map<String, Duration> longestLoss = new java.util.concurrent.ConcurrentHashMap<>();
+        // A session without endpoint while its pod is Ready is the operator's doing (the loss it must keep short);
+        // without endpoint while the kubelet reports the pod not Ready (readiness probe unanswered on the overloaded
+        // node) the operator only reports what the kubelet says.
+        Map<String, java.time.Instant> withdrawnSince = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Duration> operatorLoss = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, java.util.Set<String>> kubeletLoss = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
         Thread watcher = new Thread(
                 () -> {
@@ -479,17 +485,29 @@ class CollabOnNodeIT {
                         for (String name : watched) {
                             CollabSession s = sessions.get(name);
                             java.time.Instant now = java.time.Instant.now();
-                            if (s == null
-                                    || s.getStatus() == null
-                                    || s.getStatus().getEndpoint() == null) {
-                                lostSince.putIfAbsent(name, now);
-                                longestLoss.merge(
-                                        name,
-                                        Duration.between(lostSince.get(name), now),
-                                        (a, b) -> a.compareTo(b) >= 0 ? a : b);
-                            } else {
-                                lostSince.remove(name);
+                            if (s != null
+                                    && s.getStatus() != null
+                                    && s.getStatus().getEndpoint() != null) {
+                                withdrawnSince.remove(name);
+                                continue;
                             }
+                            Pod pod = cluster.admin()
+                                    .pods()
+                                    .inNamespace(CollabRelease.SESSIONS)
+                                    .withName(name)
+                                    .get();
+                            java.time.Instant readySince = readySince(pod);
+                            withdrawnSince.putIfAbsent(name, now);
+                            if (readySince == null) {
+                                kubeletLoss
+                                        .computeIfAbsent(name, n -> new java.util.concurrent.ConcurrentSkipListSet<>())
+                                        .add(readyCondition(s));
+                                continue;
+                            }
+                            java.time.Instant lost = withdrawnSince.computeIfAbsent(name, n -> now);
+                            java.time.Instant since = readySince.isAfter(lost) ? readySince : lost;
+                            operatorLoss.merge(
+                                    name, Duration.between(since, now), (a, b) -> a.compareTo(b) >= 0 ? a : b);
                         }
                         RealNode.sleep(250);
                     }
@@ -529,10 +547,37 @@ class CollabOnNodeIT {
                     .isEqualTo(uids.get(name));
             assertThat(pod.getStatus().getContainerStatuses()).allMatch(c -> c.getRestartCount() == 0);
         }
-        assertThat(longestLoss)
-                .as("sessions that lost their endpoint during the upgrade, and for how long")
+        System.out.println("NODE helm upgrade: sessions without endpoint while the kubelet reported their pod not"
+                + " Ready (what the operator said then): " + kubeletLoss);
+        System.out.println("NODE helm upgrade: sessions without endpoint while their pod was Ready: " + operatorLoss);
+        assertThat(operatorLoss)
+                .as("sessions whose Ready pod had no published endpoint during the upgrade, and for how long")
                 .allSatisfy((name, d) -> assertThat(d).isLessThan(ENDPOINT_LOSS_BOUND));
-        System.out.println("NODE helm upgrade: sessions that lost their endpoint, and for how long: " + longestLoss);
+    }
+
+    private static String readyCondition(CollabSession s) {
+        if (s == null || s.getStatus() == null || s.getStatus().getConditions() == null) {
+            return "no status";
+        }
+        return s.getStatus().getConditions().stream()
+                .filter(c -> "Ready".equals(c.getType()))
+                .map(c -> "Ready=" + c.getStatus() + " " + c.getReason() + " (" + c.getMessage() + ")")
+                .findFirst()
+                .orElse("no Ready condition");
+    }
+
+    /** When the pod's Ready condition last turned True, or null while it is not Ready (or the pod is gone). */
+    private static java.time.Instant readySince(Pod pod) {
+        if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+            return null;
+        }
+        return pod.getStatus().getConditions().stream()
+                .filter(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))
+                .map(c -> c.getLastTransitionTime() == null
+                        ? java.time.Instant.now()
+                        : java.time.Instant.parse(c.getLastTransitionTime()))
+                .findFirst()
+                .orElse(null);
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
-import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.ConditionTypes;
 import dev.collab.api.SessionPhase;
@@ -204,10 +203,23 @@ final class OperatorHarness implements AutoCloseable {
                 .forEach(p -> client.resource(p).delete());
     }
 
+    /** A pool of Seeded workers, as the pool tests before Gateway mode's warm claims (issue 29) knew them. */
     CollabSessionPool createPool(String name, int replicas) {
+        return createPool(name, dev.collab.testing.Specs.seededPool(replicas));
+    }
+
+    CollabSessionPool createPool(String name, dev.collab.api.CollabSessionPoolSpec spec) {
         return client.resources(CollabSessionPool.class)
-                .resource(new CollabSessionPool(NS, name, new CollabSessionPoolSpec(replicas)))
+                .resource(new CollabSessionPool(NS, name, spec))
                 .create();
+    }
+
+    /** The pool's pods that no session claimed and that are not being deleted. */
+    List<io.fabric8.kubernetes.api.model.Pod> warmPods(String pool) {
+        return poolPods(pool).stream()
+                .filter(p -> !p.getMetadata().getLabels().containsKey(CollabLabels.SESSION))
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .toList();
     }
 
     CollabSessionPool pool(String name) {

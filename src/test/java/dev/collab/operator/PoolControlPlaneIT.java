@@ -10,7 +10,6 @@ import static org.awaitility.Awaitility.await;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
-import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.InformerHandlers;
 import dev.collab.api.SessionPhase;
@@ -271,7 +270,7 @@ class PoolControlPlaneIT {
     void pool(String name, int replicas) {
         env.admin
                 .resources(CollabSessionPool.class)
-                .resource(new CollabSessionPool(NS, name, new CollabSessionPoolSpec(replicas)))
+                .resource(new CollabSessionPool(NS, name, dev.collab.testing.Specs.seededPool(replicas)))
                 .create();
         pools.add(name);
     }

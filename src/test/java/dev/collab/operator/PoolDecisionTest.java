@@ -6,7 +6,6 @@ import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
-import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.operator.SessionPlan.PodAction;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -25,7 +24,8 @@ class PoolDecisionTest {
     private final OperatorSettings settings = OperatorSettings.defaults();
     private final SessionDecision decision = new SessionDecision(settings);
     private final CredentialsState auth = WorkerPodBuilderTest.creds(Map.of("auth.json", "{}"));
-    private final CollabSessionPool pool = new CollabSessionPool("collab", "default", new CollabSessionPoolSpec(2));
+    private final CollabSessionPool pool =
+            new CollabSessionPool("collab", "default", dev.collab.testing.Specs.seededPool(2));
 
     @Test
     void freshSessionWithAFittingPoolTriesAClaimWithItsOwnWorkerAsFallback() {
@@ -145,7 +145,8 @@ class PoolDecisionTest {
                 names,
                 pool,
                 List.of(),
-                null);
+                null,
+                false);
         return decision.decide(in, ProbeFindings.NONE.with(ProbeFindings.Answer.ANSWERED));
     }
 

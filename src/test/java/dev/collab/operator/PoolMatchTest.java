@@ -28,7 +28,7 @@ class PoolMatchTest {
     }
 
     private static CollabSessionPool pool() {
-        return new CollabSessionPool("collab", "default", new CollabSessionPoolSpec(2));
+        return new CollabSessionPool("collab", "default", dev.collab.testing.Specs.seededPool(2));
     }
 
     @Test
@@ -48,22 +48,32 @@ class PoolMatchTest {
     }
 
     @Test
-    void gatewayModeSessionsNeverClaim() {
-        CollabSession s = session();
-        s.getSpec().getCredentials().setMode(CredentialsMode.Gateway);
+    void aSessionClaimsOnlyFromAPoolOfItsCredentialsMode() {
+        CollabSession gateway = session();
+        gateway.getSpec().getCredentials().setMode(CredentialsMode.Gateway);
         assertEquals(
-                Optional.of("Gateway mode sessions start their own worker"),
-                PoolMatch.mismatch(s, pool(), AUTH_ONLY, SETTINGS));
+                Optional.of("it runs in Gateway credentials mode, the pool's workers in Seeded"),
+                PoolMatch.mismatch(gateway, pool(), AUTH_ONLY, true, SETTINGS));
 
-        OperatorSettings gatewayByDefault =
-                SETTINGS.withGateway(GatewayLink.defaults().withDefaultMode(CredentialsMode.Gateway));
+        CollabSessionPool gatewayPool = new CollabSessionPool("collab", "default", new CollabSessionPoolSpec(2));
+        // the template names no mode: the operator's default (Gateway) applies, to the pool and to the session
+        assertEquals(Optional.empty(), PoolMatch.mismatch(gateway, gatewayPool, AUTH_ONLY, true, SETTINGS));
         CollabSession unset = session();
-        unset.getSpec().getCredentials().setMode(null); // the default applies
+        unset.getSpec().getCredentials().setMode(null);
+        assertEquals(Optional.empty(), PoolMatch.mismatch(unset, gatewayPool, AUTH_ONLY, true, SETTINGS));
         assertEquals(
-                Optional.of("Gateway mode sessions start their own worker"),
-                PoolMatch.mismatch(unset, pool(), AUTH_ONLY, gatewayByDefault));
-        s.getSpec().getCredentials().setMode(CredentialsMode.Seeded); // the spec wins over the default
-        assertEquals(Optional.empty(), PoolMatch.mismatch(s, pool(), AUTH_ONLY, gatewayByDefault));
+                Optional.of("it runs in Seeded credentials mode, the pool's workers in Gateway"),
+                PoolMatch.mismatch(session(), gatewayPool, AUTH_ONLY, SETTINGS));
+    }
+
+    @Test
+    void aGatewaySessionClaimsOnlyWhenItsPlaceholderFilesAreAWarmWorkers() {
+        CollabSession gateway = session();
+        gateway.getSpec().getCredentials().setMode(CredentialsMode.Gateway);
+        CollabSessionPool gatewayPool = new CollabSessionPool("collab", "default", new CollabSessionPoolSpec(2));
+        assertTrue(PoolMatch.mismatch(gateway, gatewayPool, AUTH_ONLY, false, SETTINGS)
+                .orElseThrow()
+                .contains("other placeholder files than a warm worker's"));
     }
 
     @Test

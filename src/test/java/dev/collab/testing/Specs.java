@@ -1,5 +1,6 @@
 package dev.collab.testing;
 
+import dev.collab.api.CollabSessionPoolSpec;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.CredentialsMode;
 
@@ -13,6 +14,13 @@ public final class Specs {
     public static CollabSessionSpec seeded(String owner, String credentialsSecret) {
         CollabSessionSpec spec = new CollabSessionSpec(owner, credentialsSecret);
         spec.getCredentials().setMode(CredentialsMode.Seeded);
+        return spec;
+    }
+
+    /** A pool of Seeded warm workers (its template names the mode, as the sessions that claim from it do). */
+    public static CollabSessionPoolSpec seededPool(int replicas) {
+        CollabSessionPoolSpec spec = new CollabSessionPoolSpec(replicas);
+        spec.getTemplate().setCredentialsMode(CredentialsMode.Seeded);
         return spec;
     }
 }
