@@ -207,8 +207,12 @@ public final class PoolBench {
                 .resource(new CollabSession(NS, name, spec))
                 .create();
         String token = await(() -> token(client, name));
+        long published = ms(System.nanoTime() - start);
         await(() -> status(router + "/s/" + name + "/session", token) == 200 ? true : null);
         long elapsed = ms(System.nanoTime() - start);
+        if (System.getenv("POOL_BENCH_TRACE") != null) {
+            System.out.printf("  %s: token readable after %d ms, first answer after %d ms%n", name, published, elapsed);
+        }
         client.resources(CollabSession.class).inNamespace(NS).withName(name).delete();
         client.secrets().inNamespace(NS).withName(name + "-credentials").delete();
         return elapsed;
@@ -254,9 +258,17 @@ public final class PoolBench {
                 .withLabel("collab.dev/pool")
                 .list()
                 .getItems()) {
-            Path pid = data.resolve("sessions")
+            // sessions of local mode's default namespace live in sessions/<pod>, others under namespaces/<ns>/
+            Path pid = data.resolve("namespaces")
+                    .resolve(NS)
+                    .resolve("sessions")
                     .resolve(pod.getMetadata().getName())
                     .resolve(LocalNodeSettings.PID_FILE);
+            if (!Files.isRegularFile(pid)) {
+                pid = data.resolve("sessions")
+                        .resolve(pod.getMetadata().getName())
+                        .resolve(LocalNodeSettings.PID_FILE);
+            }
             if (Files.isRegularFile(pid)) {
                 total += rssKiB(Files.readString(pid).trim());
             }

@@ -38,6 +38,7 @@ public class PoolReconciler implements Reconciler<CollabSessionPool> {
     private InformerEventSource<PersistentVolumeClaim, CollabSessionPool> claims;
     private InformerEventSource<Secret, CollabSessionPool> secrets;
     private GatewayKeySource gatewayKey;
+    private final WorkerWarmUp warmUp = new WorkerWarmUp();
 
     @Inject
     public PoolReconciler(CollabConfig config) {
@@ -84,8 +85,8 @@ public class PoolReconciler implements Reconciler<CollabSessionPool> {
 
     @Override
     public UpdateControl<CollabSessionPool> reconcile(CollabSessionPool pool, Context<CollabSessionPool> context) {
-        PoolReconciliation run =
-                new PoolReconciliation(pool, context, settings, clock.instant(), pods, claims, secrets, gatewayKey);
+        PoolReconciliation run = new PoolReconciliation(
+                pool, context, settings, clock.instant(), pods, claims, secrets, gatewayKey, warmUp);
         return run.execute();
     }
 

@@ -1,5 +1,6 @@
 package dev.collab.operator;
 
+import dev.collab.api.AccessSecrets;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionPoolStatus;
@@ -42,6 +43,7 @@ final class PoolReconciliation {
     private final InformerEventSource<PersistentVolumeClaim, CollabSessionPool> claims;
     private final InformerEventSource<Secret, CollabSessionPool> secrets;
     private final GatewayKeySource gatewayKey;
+    private final WorkerWarmUp warmUp;
     private final Map<String, Pod> warmPods = new HashMap<>();
     private final Map<String, PersistentVolumeClaim> warmClaims = new HashMap<>();
     private final Map<String, Secret> warmSecrets = new HashMap<>();
@@ -58,7 +60,8 @@ final class PoolReconciliation {
             InformerEventSource<Pod, CollabSessionPool> pods,
             InformerEventSource<PersistentVolumeClaim, CollabSessionPool> claims,
             InformerEventSource<Secret, CollabSessionPool> secrets,
-            GatewayKeySource gatewayKey) {
+            GatewayKeySource gatewayKey,
+            WorkerWarmUp warmUp) {
         this.pool = pool;
         this.client = context.getClient();
         this.settings = settings;
@@ -67,6 +70,7 @@ final class PoolReconciliation {
         this.claims = claims;
         this.secrets = secrets;
         this.gatewayKey = gatewayKey;
+        this.warmUp = warmUp;
     }
 
     UpdateControl<CollabSessionPool> execute() {
@@ -75,6 +79,9 @@ final class PoolReconciliation {
         List<PoolPlan.Worker> workers = observe();
         PoolPlan.Decision decision = PoolPlan.decide(pool.getSpec().getReplicas(), workers);
         decision.remove().forEach(this::remove);
+        if (gateway) {
+            warmReadyWorkers();
+        }
         if (gateway && key == null && decision.create() > 0) {
             LOG.warnf(
                     "pool %s: Gateway-mode workers need the gateway key Secret %s, which the operator can neither "
@@ -143,6 +150,17 @@ final class PoolReconciliation {
                     outdated));
         }
         return workers;
+    }
+
+    /** Gateway pools: each Ready warm worker loads its project instance before a claim ({@link WorkerWarmUp}). */
+    private void warmReadyWorkers() {
+        warmPods.forEach((name, pod) -> {
+            PodView view = PodView.of(pod, settings.port());
+            Secret access = warmSecrets.get(name);
+            if (view.ready() && !view.terminating() && access != null) {
+                warmUp.warm(pod.getMetadata().getUid(), view.endpoint(), AccessSecrets.serverPassword(access));
+            }
+        });
     }
 
     /** The worker a warm (unclaimed) Secret named {@code <worker><suffix>} belongs to, or null. */
