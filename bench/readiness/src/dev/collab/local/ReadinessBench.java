@@ -189,7 +189,8 @@ public final class ReadinessBench {
     private static String retries(String router) {
         try {
             String metrics = HTTP.send(
-                            HttpRequest.newBuilder(URI.create(router + "/q/metrics")).build(),
+                            HttpRequest.newBuilder(URI.create(router + "/q/metrics"))
+                                    .build(),
                             HttpResponse.BodyHandlers.ofString())
                     .body();
             return metrics.lines()

@@ -130,7 +130,7 @@ final class SessionDecision {
                                     + "m past the idle timeout without client activity: pod stopped "
                                     + "anyway, HOME kept",
                             true)
-                    : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stopEvent(stop);
+                    : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stop.event();
             view = null;
         } else if (runnable && in.credentials().ready()) {
             Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials(), in.names());
@@ -247,19 +247,6 @@ final class SessionDecision {
         }
         plan.requeue(answer.nextTry());
         return false;
-    }
-
-    private static Event stopEvent(Stop stop) {
-        return switch (stop.reason()) {
-            case IdleTimeout ->
-                new Event(
-                        EventReasons.IDLE_STOPPED,
-                        "no activity within the idle timeout: pod stopped, HOME kept",
-                        false);
-            case Suspended -> new Event(EventReasons.SUSPENDED, "spec.suspend is true: pod stopped, HOME kept", false);
-            // Announced by the session whose start caused it.
-            case CapacityEvicted -> null;
-        };
     }
 
     /** The plan while it is being decided. */

@@ -40,7 +40,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         this.bodyCap = new RequestBodyCap(vertx, settings.maxBody(), activity);
         this.wakeWait = new WakeWait(vertx, sessions.directory(), activity, metrics, settings.wakeWait());
         this.relay = new UpstreamRelay(vertx, clients, activity, metrics, bodyCap, settings.upstreamTimeout())
-                .retryWith(new UpstreamRetry(vertx, sessions.directory(), wakeWait));
+                .retryWith(new UpstreamRetry(vertx, sessions.directory(), wakeWait, metrics));
         this.transforms = List.copyOf(transforms);
         this.pathPolicy = new PathPolicy(routes);
         this.originGuard = new OriginGuard(settings.allowedOrigins());

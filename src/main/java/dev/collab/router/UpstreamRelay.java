@@ -133,25 +133,11 @@ final class UpstreamRelay {
         }
     }
 
-    /**
-     * The worker failed before any response: sent once more to the session's next worker when that is safe
-     * ({@link UpstreamRetry}), else answered 502 (504 for a connect timeout).
-     */
+    /** The worker failed before any response: held for its next worker when that is safe, else 502 (or 504). */
     private void failed(ProxyExchange ex, String target, boolean delivered, Throwable cause) {
-        HttpServerResponse resp = ex.response();
-        boolean untouched = !resp.headWritten() && !resp.ended() && !resp.closed();
-        boolean replayable = !ex.bodyStreamed || (ex.body != null && ex.body.whole() != null);
-        if (retry != null
-                && !ex.retried
-                && untouched
-                && UpstreamRetry.safe(ex.request().method(), delivered, replayable, cause)) {
-            ex.retried = true;
-            metrics.upstreamRetry();
-            LOG.debugf("upstream of %s failed (%s): held for its next worker", ex.name, cause.toString());
-            retry.afterFailure(ex, target, () -> upstreamFailed(resp, ex.name, cause), this::forward);
-            return;
+        if (retry == null || !retry.tryAgain(ex, target, delivered, cause, this::forward)) {
+            upstreamFailed(ex.response(), ex.name, cause);
         }
-        upstreamFailed(resp, ex.name, cause);
     }
 
     /** Parsed session endpoints: URI parsing showed in the per-request profile (bench/router/RESULTS.md). */

@@ -5,11 +5,13 @@ import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * A request the session's worker never answered, because the worker went away (its pod replaced for new credentials
@@ -19,6 +21,8 @@ import java.util.function.Consumer;
  * moves: withdrawn (then {@link WakeWait} holds it until the new one is published) or replaced.
  */
 final class UpstreamRetry {
+    private static final Logger LOG = Logger.getLogger(UpstreamRetry.class);
+
     /**
      * How long a failed request waits for the endpoint to move. A worker going away has its endpoint withdrawn first,
      * so routers normally see it at once; one that still names the same endpoint after this is failing in place, and
@@ -32,11 +36,13 @@ final class UpstreamRetry {
     private final Vertx vertx;
     private final SessionDirectory directory;
     private final WakeWait wakeWait;
+    private final RouterMetrics metrics;
 
-    UpstreamRetry(Vertx vertx, SessionDirectory directory, WakeWait wakeWait) {
+    UpstreamRetry(Vertx vertx, SessionDirectory directory, WakeWait wakeWait, RouterMetrics metrics) {
         this.vertx = vertx;
         this.directory = directory;
         this.wakeWait = wakeWait;
+        this.metrics = metrics;
     }
 
     /**
@@ -59,11 +65,32 @@ final class UpstreamRetry {
     }
 
     /**
+     * Sends a failed request once more when it is the first failure, no response byte went to the client and
+     * {@link #safe} says so: true when it is now held for the session's next worker (which answers it, or
+     * {@link UpstreamRelay#upstreamFailed} does), false when the caller answers the failure.
+     */
+    boolean tryAgain(
+            ProxyExchange ex, String target, boolean delivered, Throwable cause, Consumer<ProxyExchange> forward) {
+        HttpServerResponse resp = ex.response();
+        boolean untouched = !resp.headWritten() && !resp.ended() && !resp.closed();
+        boolean replayable = !ex.bodyStreamed || (ex.body != null && ex.body.whole() != null);
+        if (ex.retried || !untouched || !safe(ex.request().method(), delivered, replayable, cause)) {
+            return false;
+        }
+        ex.retried = true;
+        metrics.upstreamRetry();
+        LOG.debugf("upstream of %s failed (%s): held for its next worker", ex.name, cause.toString());
+        afterFailure(ex, target, () -> UpstreamRelay.upstreamFailed(resp, ex.name, cause), forward);
+        return true;
+    }
+
+    /**
      * Holds the exchange until the session no longer publishes {@code failedEndpoint}, then hands it to the wake
      * wait (which forwards it to the endpoint published next); {@code giveUp} answers the original failure when the
      * endpoint stays for {@link #MOVE_WAIT}.
      */
-    void afterFailure(ProxyExchange ex, String failedEndpoint, Runnable giveUp, Consumer<ProxyExchange> forward) {
+    private void afterFailure(
+            ProxyExchange ex, String failedEndpoint, Runnable giveUp, Consumer<ProxyExchange> forward) {
         String ns = ex.session.getMetadata().getNamespace();
         Context context = vertx.getOrCreateContext();
         AtomicBoolean done = new AtomicBoolean();
