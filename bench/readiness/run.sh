@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Readiness benchmark (issue 12): local mode with the real opencode and the isolation proof's fake Anthropic endpoint.
 # Prints create -> Ready, Ready -> first answer, credential upload -> first answer carrying the new key (p50/p95 over
-# N uploads, lost requests), against a bare opencode start measured in the same run. Not part of ./mvnw verify.
+# N uploads, lost requests, router retries), against a bare opencode start measured in the same run. Not part of ./mvnw verify.
 # Usage: bench/readiness/run.sh [uploads]   (default 20; needs opencode: .ci/install-opencode.sh)  Env: SKIP_BUILD=1
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -26,8 +26,9 @@ import java.util.function.Supplier;
 
 /**
  * Local mode with the real opencode and the fake Anthropic endpoint of the isolation proof: create -> Ready,
- * Ready -> first answer, and credential upload -> first answer carrying the new key (N uploads), every request
- * through the router; a request that gets no 200 counts as lost. Reference measured in the same run: the bare
+ * Ready -> first answer, and credential upload -> first answer carrying the new key (N uploads, each draining the
+ * old worker first), every request through the router; a request that gets no 200 counts as lost, and the router's
+ * retries (requests a replaced worker never answered, sent to the new one) are printed. Reference measured in the same run: the bare
  * opencode process, start -> its handler answers (no operator, no local node).
  * Usage: bench/readiness/run.sh [uploads]
  */
@@ -180,6 +181,26 @@ public final class ReadinessBench {
                         + " ratio upload->new key p50 / bare start p50 = %.2f%n",
                 bare.size(), bareP50, (double) p50 / bareP50);
         System.out.println("all upload -> new key (ms, sorted): " + toNewKey);
+        System.out.println("router: " + retries(router)
+                + " requests a replaced worker never answered, sent again to the new one (issue 29)");
+    }
+
+    /** collab_router_upstream_retries_total from the router's /q/metrics, or "?" when it cannot be read. */
+    private static String retries(String router) {
+        try {
+            String metrics = HTTP.send(
+                            HttpRequest.newBuilder(URI.create(router + "/q/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            return metrics.lines()
+                    .filter(l -> l.startsWith("collab_router_upstream_retries_total"))
+                    .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                    .findFirst()
+                    .orElse("?");
+        } catch (Exception e) {
+            return "?";
+        }
     }
 
     /** POST /session then one message through the router; true when both answered 200 with the fake completion. */

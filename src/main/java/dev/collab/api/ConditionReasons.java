@@ -37,6 +37,9 @@ public final class ConditionReasons {
     // Ready.
     public static final String POD_CREATING = "PodCreating";
     public static final String POD_REPLACING = "PodReplacing";
+    /** The pod is to be replaced: its endpoint is withdrawn (requests are held) until its agent finishes. */
+    public static final String POD_DRAINING = "PodDraining";
+
     public static final String POD_READY = "PodReady";
     public static final String START_TIMEOUT = "StartTimeout";
     public static final String POD_STARTING = "PodStarting";

@@ -13,6 +13,8 @@ public final class EventReasons {
     public static final String READY = "Ready";
     public static final String FAILED = "Failed";
     public static final String BUSY_LIMIT_REACHED = "BusyLimitReached";
+    /** An agent was still busy collab.session.drain-max after its pod was withdrawn: replaced anyway. */
+    public static final String DRAIN_TIMED_OUT = "DrainTimedOut";
     /** Credential gateway: an account of the session's pool needs a new login (its refresh token was refused). */
     public static final String RELOGIN_REQUIRED = "ReloginRequired";
     /** Credential gateway: the owner's daily token or request budget is used up; requests get 429 until it resets. */

@@ -201,6 +201,13 @@ public interface CollabConfig {
         @WithDefault("2h")
         Duration busyMax();
 
+        /**
+         * Before a published pod is replaced (new credentials, changed spec) its endpoint is withdrawn and the operator
+         * waits until no agent is busy, at most this long; "0" = replace at once (the prompt in flight is lost).
+         */
+        @WithDefault("30s")
+        Duration drainMax();
+
         /** Service account of session pods (no permissions, token never mounted); empty = namespace default. */
         Optional<String> serviceAccountName();
 

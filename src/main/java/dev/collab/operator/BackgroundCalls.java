@@ -31,7 +31,8 @@ final class BackgroundCalls {
     enum Kind {
         BUSY,
         ANSWER,
-        DELIVERY
+        DELIVERY,
+        DRAIN
     }
 
     /** A finished call: about which subject (endpoint or pod uid), asked when, and its result. */

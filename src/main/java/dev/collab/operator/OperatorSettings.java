@@ -24,6 +24,7 @@ public record OperatorSettings(
         int maxRunning,
         int maxRunningPerOwner,
         Duration busyMax,
+        Duration drainMax,
         boolean allowEnvValueFrom,
         GatewayLink gateway) {
 
@@ -42,6 +43,7 @@ public record OperatorSettings(
                 config.maxRunning(),
                 config.maxRunningPerOwner(),
                 s.busyMax(),
+                s.drainMax(),
                 s.allowEnvValueFrom(),
                 GatewayLink.from(config));
     }
@@ -65,6 +67,7 @@ public record OperatorSettings(
                 maxRunning,
                 maxRunningPerOwner,
                 busyMax,
+                drainMax,
                 allowEnvValueFrom,
                 gateway);
     }
@@ -83,6 +86,7 @@ public record OperatorSettings(
                 maxRunning,
                 maxRunningPerOwner,
                 busyMax,
+                drainMax,
                 allowEnvValueFrom,
                 gateway);
     }
@@ -100,6 +104,26 @@ public record OperatorSettings(
                 startTimeout,
                 maxRunning,
                 maxRunningPerOwner,
+                max,
+                drainMax,
+                allowEnvValueFrom,
+                gateway);
+    }
+
+    public OperatorSettings withDrainMax(Duration max) {
+        return new OperatorSettings(
+                image,
+                port,
+                idleTimeout,
+                storageSize,
+                storageClass,
+                resources,
+                serviceAccountName,
+                runAsUser,
+                startTimeout,
+                maxRunning,
+                maxRunningPerOwner,
+                busyMax,
                 max,
                 allowEnvValueFrom,
                 gateway);
@@ -119,6 +143,7 @@ public record OperatorSettings(
                 maxRunning,
                 maxRunningPerOwner,
                 busyMax,
+                drainMax,
                 allow,
                 gateway);
     }
@@ -137,6 +162,7 @@ public record OperatorSettings(
                 maxRunning,
                 maxRunningPerOwner,
                 busyMax,
+                drainMax,
                 allowEnvValueFrom,
                 link);
     }

@@ -88,6 +88,7 @@ final class PlanApplier {
                 with.workerPod().delete(in.pod(), client);
                 view = view.terminatingCopy();
             }
+            case DRAIN -> view = view.drainingCopy();
             case RESTART_UNRESPONSIVE -> {
                 with.workerPod().delete(in.pod(), client);
                 with.probes().restarted(id);

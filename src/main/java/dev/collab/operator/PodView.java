@@ -10,7 +10,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** What the operator reads from a live pod: readiness, endpoint, restarts and the kubelet's failure reasons. */
+/**
+ * What the operator reads from a live pod: readiness, endpoint, restarts and the kubelet's failure reasons.
+ * {@code draining}: the pod is about to be replaced and its endpoint is withdrawn while its agent finishes
+ * ({@link PodDrain}); only the operator's own plan says so, never the pod.
+ */
 public record PodView(
         String name,
         boolean terminating,
@@ -21,7 +25,33 @@ public record PodView(
         Instant createdAt,
         String specHash,
         String credentialsHash,
-        Failure failure) {
+        Failure failure,
+        boolean draining) {
+
+    public PodView(
+            String name,
+            boolean terminating,
+            boolean ready,
+            String endpoint,
+            int restartCount,
+            String startedAt,
+            Instant createdAt,
+            String specHash,
+            String credentialsHash,
+            Failure failure) {
+        this(
+                name,
+                terminating,
+                ready,
+                endpoint,
+                restartCount,
+                startedAt,
+                createdAt,
+                specHash,
+                credentialsHash,
+                failure,
+                false);
+    }
 
     /** A reason the kubelet or scheduler gave for a pod that cannot run, copied into the Ready condition. */
     public record Failure(String reason, String message) {}
@@ -40,6 +70,12 @@ public record PodView(
     public PodView terminatingCopy() {
         return new PodView(
                 name, true, false, null, restartCount, startedAt, createdAt, specHash, credentialsHash, failure);
+    }
+
+    /** The same pod, withdrawn until its agent finishes: it is replaced next ({@link PodDrain}). */
+    public PodView drainingCopy() {
+        return new PodView(
+                name, false, false, null, restartCount, startedAt, createdAt, specHash, credentialsHash, failure, true);
     }
 
     /** The same pod, not to be published yet (a claimed worker whose credentials have not arrived). */

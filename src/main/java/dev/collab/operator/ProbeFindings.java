@@ -30,11 +30,15 @@ record ProbeFindings(Busy busy, Answer answer) {
         static final Answer ANSWERED = new Answer(true, 0, null);
     }
 
-    /** A probe the decision needs: the busy check (idle deadline passed) or the first-answer check of a pod. */
+    /**
+     * A probe the decision needs: the busy check (idle deadline passed), the first-answer check of a pod, or the busy
+     * check of a withdrawn pod about to be replaced ({@link PodDrain}; its answer is a {@link Busy} too).
+     */
     record Request(Kind kind, String endpoint, String serverPassword, String podUid) {
         enum Kind {
             BUSY,
-            ANSWER
+            ANSWER,
+            DRAIN
         }
     }
 

@@ -130,7 +130,7 @@ final class SessionDecision {
                                     + "m past the idle timeout without client activity: pod stopped "
                                     + "anyway, HOME kept",
                             true)
-                    : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stopEvent(stop);
+                    : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stop.event();
             view = null;
         } else if (runnable && in.credentials().ready()) {
             Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials(), in.names());
@@ -160,16 +160,24 @@ final class SessionDecision {
                 plan.podAction = PodAction.KEEP;
             } else if (!Objects.equals(
                     view.specHash(), desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH))) {
-                plan.podAction = PodAction.REPLACE;
+                PodDrain.Step step = PodDrain.next(
+                        session.getStatus(),
+                        view,
+                        AccessSecrets.serverPassword(in.access()),
+                        found.busy(),
+                        settings.drainMax(),
+                        now);
+                if (step.probe() != null) {
+                    return SessionPlan.probeFirst(step.probe());
+                }
                 boolean rotated =
                         !Objects.equals(view.credentialsHash(), in.credentials().hash());
-                plan.event = rotated
-                        ? new Event(
-                                EventReasons.CREDENTIALS_ROTATED,
-                                "credential Secret changed: replacing the pod so seed-home writes the new credentials",
-                                false)
-                        : new Event(EventReasons.POD_REPLACED, "pod spec changed: replacing the pod", false);
-                view = view.terminatingCopy();
+                plan.event = PodDrain.event(step.action(), rotated, settings.drainMax());
+                plan.podAction = step.replaces() ? PodAction.REPLACE : PodAction.DRAIN;
+                if (step.requeueAt() != null) {
+                    plan.requeue(step.requeueAt());
+                }
+                view = step.replaces() ? view.terminatingCopy() : view.drainingCopy();
             } else if (CredentialsHandover.isPending(in.pod())) {
                 Instant since = view.createdAt() == null ? now : view.createdAt();
                 if (!now.isBefore(since.plus(settings.startTimeout()))) {
@@ -208,7 +216,7 @@ final class SessionDecision {
                 }
             }
         }
-        if (view != null && !view.ready() && !view.terminating() && view.createdAt() != null) {
+        if (view != null && !view.ready() && !view.terminating() && !view.draining() && view.createdAt() != null) {
             // Look again when the start timeout passes, to report it. Once it has passed, a pod that never starts
             // (unschedulable, image pull) is watched through its events only: a deadline in the past would requeue
             // every 100 ms, forever (seen on the real API server with pods left Pending).
@@ -240,19 +248,6 @@ final class SessionDecision {
         }
         plan.requeue(answer.nextTry());
         return false;
-    }
-
-    private static Event stopEvent(Stop stop) {
-        return switch (stop.reason()) {
-            case IdleTimeout ->
-                new Event(
-                        EventReasons.IDLE_STOPPED,
-                        "no activity within the idle timeout: pod stopped, HOME kept",
-                        false);
-            case Suspended -> new Event(EventReasons.SUSPENDED, "spec.suspend is true: pod stopped, HOME kept", false);
-            // Announced by the session whose start caused it.
-            case CapacityEvicted -> null;
-        };
     }
 
     /** The plan while it is being decided. */

@@ -50,6 +50,8 @@ record SessionPlan(
         CREATE,
         /** Delete it; it is created again with the new spec once gone (never two pods on one HOME). */
         REPLACE,
+        /** Keep it, with its endpoint withdrawn, until its agent finishes; then REPLACE ({@link PodDrain}). */
+        DRAIN,
         /** Delete a Ready pod whose opencode never answered HTTP. */
         RESTART_UNRESPONSIVE,
         /** The session is stopped: delete the pod if there is one. */

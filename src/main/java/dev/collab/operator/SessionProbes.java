@@ -39,7 +39,32 @@ final class SessionProbes {
             case BUSY -> sofar.with(busy(session, request.endpoint(), request.serverPassword(), now));
             case ANSWER ->
                 sofar.with(answer(session, request.podUid(), request.endpoint(), request.serverPassword(), now));
+            case DRAIN -> sofar.with(drain(session, request.endpoint(), request.serverPassword(), now));
         };
+    }
+
+    /**
+     * The busy check of a withdrawn pod ({@link PodDrain}): each waits {@link PodDrain#SETTLE} before it asks (real
+     * time, on the call's own thread), which is also the interval between checks while an agent works.
+     */
+    private ProbeFindings.Busy drain(ResourceID session, String endpoint, String password, Instant now) {
+        if (endpoint == null || password == null) {
+            return new ProbeFindings.Busy(BusyProbe.Answer.UNREACHABLE, 0);
+        }
+        BackgroundCalls.Done<BusyProbe.Answer> done =
+                calls.takeOrStart(session, BackgroundCalls.Kind.DRAIN, endpoint, now, BUSY_ANSWER_FRESH, () -> {
+                    try {
+                        Thread.sleep(PodDrain.SETTLE.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return BusyProbe.Answer.UNREACHABLE;
+                    }
+                    return busyProbe.check(endpoint, password);
+                });
+        if (done == null) {
+            return ProbeFindings.Busy.PENDING;
+        }
+        return new ProbeFindings.Busy(done.result() == null ? BusyProbe.Answer.UNREACHABLE : done.result(), 0);
     }
 
     private ProbeFindings.Busy busy(ResourceID session, String endpoint, String password, Instant now) {

@@ -99,6 +99,16 @@ public final class StatusBuilder {
                     false,
                     in.problem().reason(),
                     in.problem().message());
+        } else if (pod != null && pod.draining()) {
+            // withdrawn first, replaced next (PodDrain): routers hold the session's requests meanwhile
+            status.setPhase(SessionPhase.Starting);
+            boolean rotated = creds != null && !java.util.Objects.equals(creds.hash(), pod.credentialsHash());
+            conditions.set(
+                    ConditionTypes.READY,
+                    false,
+                    ConditionReasons.POD_DRAINING,
+                    "replacing the pod for " + (rotated ? "new credentials" : "a changed spec")
+                            + ": endpoint withdrawn, waiting for the agent to finish");
         } else if (pod != null && !pod.terminating()) {
             podPhase(status, conditions, pod, in);
         } else if (creds != null && !creds.ready()) {

@@ -23,6 +23,12 @@ final class ProxyExchange {
 
     CollabSession session;
     SessionDirectory.Access access;
+    /** The request was sent upstream once already and failed ({@link UpstreamRetry}): the next failure is final. */
+    boolean retried;
+    /** The client's body has been streamed upstream (it cannot be read again; only {@link #body} can be replayed). */
+    boolean bodyStreamed;
+    /** The body as streamed, kept for a retry: idempotent requests only, else null. */
+    ReplayableBody body;
 
     ProxyExchange(
             RoutingContext ctx,

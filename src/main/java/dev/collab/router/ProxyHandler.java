@@ -39,7 +39,8 @@ class ProxyHandler implements Handler<RoutingContext> {
         this.metrics = metrics;
         this.bodyCap = new RequestBodyCap(vertx, settings.maxBody(), activity);
         this.wakeWait = new WakeWait(vertx, sessions.directory(), activity, metrics, settings.wakeWait());
-        this.relay = new UpstreamRelay(vertx, clients, activity, metrics, bodyCap, settings.upstreamTimeout());
+        this.relay = new UpstreamRelay(vertx, clients, activity, metrics, bodyCap, settings.upstreamTimeout())
+                .retryWith(new UpstreamRetry(vertx, sessions.directory(), wakeWait, metrics));
         this.transforms = List.copyOf(transforms);
         this.pathPolicy = new PathPolicy(routes);
         this.originGuard = new OriginGuard(settings.allowedOrigins());

@@ -29,6 +29,7 @@ final class RequestBodyCap {
 
     /** Streams the request body upstream with backpressure, capped at max-body. */
     void stream(ProxyExchange ex, HttpClientRequest up) {
+        ex.bodyStreamed = true;
         HttpServerRequest req = ex.request();
         HttpServerResponse resp = ex.response();
         boolean hasLength = req.headers().contains(HttpHeaders.CONTENT_LENGTH);
@@ -39,8 +40,8 @@ final class RequestBodyCap {
         if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
             resp.writeContinue();
         }
-        long[] received = { 0 };
-        boolean[] tooLarge = { false };
+        long[] received = {0};
+        boolean[] tooLarge = {false};
         req.handler(buf -> {
             if (tooLarge[0]) {
                 return;
@@ -60,6 +61,9 @@ final class RequestBodyCap {
                 return;
             }
             activity.mark(ex.session);
+            if (ex.body != null) {
+                ex.body.add(buf);
+            }
             up.write(buf);
             if (up.writeQueueFull()) {
                 req.pause();
@@ -67,6 +71,9 @@ final class RequestBodyCap {
             }
         });
         req.endHandler(v -> {
+            if (ex.body != null) {
+                ex.body.end();
+            }
             if (!tooLarge[0]) {
                 up.end();
             }

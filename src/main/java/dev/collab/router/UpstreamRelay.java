@@ -38,6 +38,7 @@ final class UpstreamRelay {
     private final RequestBodyCap bodyCap;
     private final Duration upstreamTimeout;
     private final WebSocketTunnel tunnel;
+    private UpstreamRetry retry;
     private final Map<String, URI> endpoints = new ConcurrentHashMap<>();
     private static final int MAX_CACHED_ENDPOINTS = 10_000;
 
@@ -57,6 +58,12 @@ final class UpstreamRelay {
         this.tunnel = new WebSocketTunnel(this, activity, metrics);
     }
 
+    /** Failed requests that are safe to send again wait for the session's next worker (null: none is retried). */
+    UpstreamRelay retryWith(UpstreamRetry retry) {
+        this.retry = retry;
+        return this;
+    }
+
     void forward(ProxyExchange ex) {
         HttpServerRequest req = ex.request();
         HttpServerResponse resp = ex.response();
@@ -64,9 +71,10 @@ final class UpstreamRelay {
         if (resp.closed()) {
             return;
         }
+        String target = WakeWait.endpoint(ex.session);
         URI endpoint;
         try {
-            endpoint = endpoint(WakeWait.endpoint(ex.session));
+            endpoint = endpoint(target);
         } catch (IllegalArgumentException e) {
             HttpErrors.send(resp, 502, "session endpoint is invalid", name);
             return;
@@ -86,7 +94,7 @@ final class UpstreamRelay {
         long started = System.nanoTime();
         clients.get().request(options).onComplete(ar -> {
             if (ar.failed()) {
-                upstreamFailed(resp, name, ar.cause());
+                failed(ex, target, false, ar.cause()); // no connection: the worker never saw the request
                 return;
             }
             HttpClientRequest up = ar.result();
@@ -100,15 +108,36 @@ final class UpstreamRelay {
             up.response().onComplete(rar -> {
                 vertx.cancelTimer(timer);
                 if (rar.failed()) {
-                    upstreamFailed(resp, name, rar.cause());
+                    failed(ex, target, true, rar.cause());
                     return;
                 }
                 metrics.upstreamLatency(System.nanoTime() - started);
                 respond(ex, rar.result(), ex.transform != null);
             });
             resp.closeHandler(v -> up.reset());
-            bodyCap.stream(ex, up);
+            sendBody(ex, up);
         });
+    }
+
+    /** Streams the client's body upstream, keeping a copy of an idempotent one; a retry sends that copy. */
+    private void sendBody(ProxyExchange ex, HttpClientRequest up) {
+        if (!ex.bodyStreamed) {
+            if (!ex.retried && UpstreamRetry.idempotent(ex.request().method())) {
+                ex.body = new ReplayableBody();
+            }
+            bodyCap.stream(ex, up);
+        } else if (ex.body.whole().length() == 0) {
+            up.end();
+        } else {
+            up.end(ex.body.whole());
+        }
+    }
+
+    /** The worker failed before any response: held for its next worker when that is safe, else 502 (or 504). */
+    private void failed(ProxyExchange ex, String target, boolean delivered, Throwable cause) {
+        if (retry == null || !retry.tryAgain(ex, target, delivered, cause, this::forward)) {
+            upstreamFailed(ex.response(), ex.name, cause);
+        }
     }
 
     /** Parsed session endpoints: URI parsing showed in the per-request profile (bench/router/RESULTS.md). */

@@ -80,6 +80,7 @@ final class OperatorOnControlPlane implements AutoCloseable {
                 s.maxRunning(),
                 s.maxRunningPerOwner(),
                 s.busyMax(),
+                s.drainMax(),
                 s.allowEnvValueFrom(),
                 s.gateway());
     }
