@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Warm pool benchmark (issue 17): local mode with the real opencode. Prints create -> first successful answer through
-# the router (GET /s/<name>/session = 200), p50/p95 over N sessions, without a pool (reference, same run) and with a
-# CollabSessionPool whose warm worker is available; pool refill time; RSS of the idle warm workers.
+# Warm pool benchmark (issues 17, 29): local mode with the real opencode. Prints create -> first successful answer
+# through the router (GET /s/<name>/session = 200), p50/p95/p99: without a pool (reference, same run), with a Gateway
+# pool (claim, nothing handed to opencode), bursts of N and 2N creations against a full pool of N, with a Seeded pool
+# (claim + PUT /auth + dispose); pool fill and refill times; RSS of the idle warm workers. POOL_BENCH_TRACE=1 prints
+# each session's time to a readable token (endpoint published) and to the first answer.
 # Usage: bench/pool/run.sh [sessions] [pool-size]   (default 50 and 3; needs opencode: .ci/install-opencode.sh)
 # Env: SKIP_BUILD=1. Not part of ./mvnw verify.
 set -euo pipefail

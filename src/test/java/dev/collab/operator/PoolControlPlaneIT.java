@@ -123,6 +123,48 @@ class PoolControlPlaneIT {
     }
 
     /**
+     * Issue 29: a pool in the default credentials mode (Gateway) starts workers under the Gateway label with their own
+     * placeholder home; a Gateway-mode session claims one and is Running with nothing delivered to opencode, and every
+     * write (the worker's placeholder Secret, the gateway key read) is within deploy/'s RBAC (checked after each test).
+     */
+    @Test
+    void aGatewaySessionClaimsAGatewayWarmWorkerWithNothingDelivered() {
+        env.admin
+                .resources(CollabSessionPool.class)
+                .resource(new CollabSessionPool(NS, "gwfill", new dev.collab.api.CollabSessionPoolSpec(1)))
+                .create();
+        pools.add("gwfill");
+        awaitPool("gwfill", p -> ready(p) == 1);
+        String worker = warmWorkers("gwfill").iterator().next();
+        assertThat(env.admin
+                        .secrets()
+                        .inNamespace(NS)
+                        .withName(worker + "-gateway-home")
+                        .get())
+                .as("the worker's placeholder home")
+                .isNotNull();
+
+        env.credentials("gw-claimer-credentials", "carol");
+        CollabSessionSpec spec = new CollabSessionSpec("carol", "gw-claimer-credentials"); // Gateway: the default
+        spec.setPoolRef("gwfill");
+        env.create("gw-claimer", spec);
+        sessions.add("gw-claimer");
+        CollabSession session = awaitRunning("gw-claimer");
+
+        assertThat(session.getStatus().getPodName()).isEqualTo(worker);
+        Pod pod = env.admin.pods().inNamespace(NS).withName(worker).get();
+        assertThat(pod.getMetadata().getLabels())
+                .containsEntry(CollabLabels.SESSION, "gw-claimer")
+                .containsEntry(CollabLabels.CREDENTIALS_MODE, CollabLabels.CREDENTIALS_MODE_GATEWAY);
+        assertThat(CredentialsHandover.isPending(pod)).isFalse();
+        assertThat(env.delivery.calls)
+                .as("nothing delivered to the claimed worker's opencode (FAKE credential API)")
+                .noneSatisfy(
+                        c -> assertThat(c.endpoint()).contains(pod.getStatus().getPodIP()));
+        assertAdmittedUnderRestricted(env, pod);
+    }
+
+    /**
      * Two sessions created at once against a pool whose only Ready warm worker is the last one (the FAKE kubelet
      * holds the refill back): the operator reconciles them in parallel, both conditional PUTs race on the real API
      * server, exactly one wins; the loser starts a worker of its own. Then the pool refills.
