@@ -42,15 +42,7 @@ class GatewayDirectoryTest {
             placeholders.add(
                     Placeholders.access(PoolGatewayFixture.KEY, PoolGatewayFixture.NS, "s" + i, session("s" + i, 0)));
         }
-        GatewaySettings settings = new GatewaySettings(
-                List.of(PoolGatewayFixture.NS),
-                PoolGatewayFixture.KEY_NS,
-                "collab-gateway-key",
-                URI.create("http://127.0.0.1:1"),
-                true,
-                CredentialsMode.Seeded,
-                Duration.ofSeconds(60),
-                Duration.ofSeconds(10));
+        GatewaySettings settings = settings();
         try (GatewayDirectory directory = new GatewayDirectory(client, settings)) {
             directory.start();
             PoolGatewayFixture.await(
@@ -105,15 +97,7 @@ class GatewayDirectoryTest {
     @Test
     void aWarmWorkersPlaceholderServesOnlyTheSessionWhoseStatusNamesTheWorker() throws Exception {
         PoolGatewayFixture.prepareCluster(server, client);
-        GatewaySettings settings = new GatewaySettings(
-                List.of(PoolGatewayFixture.NS),
-                PoolGatewayFixture.KEY_NS,
-                "collab-gateway-key",
-                URI.create("http://127.0.0.1:1"),
-                true,
-                CredentialsMode.Seeded,
-                Duration.ofSeconds(60),
-                Duration.ofSeconds(10));
+        GatewaySettings settings = settings();
         String claimed = Placeholders.warmAccess(PoolGatewayFixture.KEY, PoolGatewayFixture.NS, "default-bcdfg");
         String unclaimed = Placeholders.warmAccess(PoolGatewayFixture.KEY, PoolGatewayFixture.NS, "default-cdfgh");
         String own = Placeholders.access(
@@ -147,6 +131,19 @@ class GatewayDirectoryTest {
                     () -> directory.byPlaceholder(claimed).isEmpty()
                             && directory.byPlaceholder(own).isEmpty());
         }
+    }
+
+    /** The directory's settings: one namespace, the fixture's key Secret, no upstream it would call. */
+    private static GatewaySettings settings() {
+        return new GatewaySettings(
+                List.of(PoolGatewayFixture.NS),
+                PoolGatewayFixture.KEY_NS,
+                "collab-gateway-key",
+                URI.create("http://127.0.0.1:1"),
+                true,
+                CredentialsMode.Seeded,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(10));
     }
 
     private static String session(String name, int round) {

