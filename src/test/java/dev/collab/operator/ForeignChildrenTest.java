@@ -139,10 +139,12 @@ class ForeignChildrenTest {
                     .put(CollabLabels.SESSION_UID, second.getMetadata().getUid());
             return c;
         });
-        h.nudge("keep");
-        await().atMost(OperatorHarness.WAIT)
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> h.client.pods().inNamespace(NS).withName("keep").get() != null);
+        // nudged until the pod appears: once, the fixed claim's event and the nudge both met the stale cache (seen
+        // in one CI rehearsal under load, not reproduced in 3 local runs); the claim being usable is what is tested
+        await().atMost(OperatorHarness.WAIT).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            h.nudge("keep");
+            return h.client.pods().inNamespace(NS).withName("keep").get() != null;
+        });
     }
 
     private static PersistentVolumeClaim claim(String name) {
