@@ -180,6 +180,16 @@ final class PoolReconciliation {
      */
     private void remove(String name) {
         Pod pod = warmPods.get(name);
+        if (pod != null) {
+            // re-read: the cache may not show a claim made a moment ago; the precondition below covers what is left
+            pod = client.pods()
+                    .inNamespace(pool.getMetadata().getNamespace())
+                    .withName(name)
+                    .get();
+            if (pod != null && isClaimed(pod)) {
+                return; // a session's now: neither its pod nor its HOME claim and Secret are the pool's to remove
+            }
+        }
         if (pod != null && pod.getMetadata().getDeletionTimestamp() == null) {
             try {
                 client.pods()
