@@ -135,6 +135,19 @@ final class GatewayHomeDependent {
         return files;
     }
 
+    /**
+     * Pure: the data (base64) of a placeholder home Secret, a session's or a warm worker's: its placeholder files, and
+     * the egress proxy URL with {@code access} as proxy password (not a credential file: never mounted, not in the
+     * credentials hash; the pod's proxy variables read it).
+     */
+    static Map<String, String> secretData(Map<String, String> files, String access, GatewayLink link) {
+        Map<String, String> plain = new LinkedHashMap<>(files);
+        plain.put(CollabLabels.EGRESS_PROXY_URL_KEY, link.egressUrlFor(access));
+        Map<String, String> encoded = new LinkedHashMap<>();
+        plain.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        return encoded;
+    }
+
     /** Pure: the placeholder Secret of this session for the given credential Secret and gateway key. */
     static Secret desired(CollabSession session, Secret real, byte[] gatewayKey, GatewayLink link) {
         String ns = session.getMetadata().getNamespace();
@@ -142,17 +155,15 @@ final class GatewayHomeDependent {
         String uid = session.getMetadata().getUid();
         Map<String, String> data = real.getData() == null ? Map.of() : real.getData();
         String access = Placeholders.access(gatewayKey, ns, name, uid);
-        Map<String, String> placeholders = new LinkedHashMap<>(PlaceholderHome.files(
-                files(real),
+        Map<String, String> encoded = secretData(
+                PlaceholderHome.files(
+                        files(real),
+                        access,
+                        Placeholders.refresh(gatewayKey, ns, name, uid),
+                        link.baseUrlV1(),
+                        data.containsKey(CredentialAccounts.KEY)),
                 access,
-                Placeholders.refresh(gatewayKey, ns, name, uid),
-                link.baseUrlV1(),
-                data.containsKey(CredentialAccounts.KEY)));
-        // not a credential file (never mounted, not in the credentials hash): the pod's proxy variables read it
-        placeholders.put(CollabLabels.EGRESS_PROXY_URL_KEY, link.egressUrlFor(access));
-        Map<String, String> encoded = new LinkedHashMap<>();
-        placeholders.forEach(
-                (k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+                link);
         return new SecretBuilder()
                 .withMetadata(ChildMetadata.of(
                                 session, CollabLabels.gatewayHomeSecretName(name), CollabLabels.ROLE_GATEWAY_HOME, true)

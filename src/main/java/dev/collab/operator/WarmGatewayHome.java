@@ -6,8 +6,6 @@ import dev.collab.api.CredentialKey;
 import dev.collab.api.Placeholders;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -32,12 +30,11 @@ final class WarmGatewayHome {
     /** The `<worker>-gateway-home` Secret data (base64): the files under the worker's placeholders, and its proxy URL. */
     static Map<String, String> data(byte[] gatewayKey, String namespace, String worker, GatewayLink link) {
         String access = Placeholders.warmAccess(gatewayKey, namespace, worker);
-        Map<String, String> plain = new LinkedHashMap<>(PlaceholderHome.files(
-                STANDARD, access, Placeholders.warmRefresh(gatewayKey, namespace, worker), link.baseUrlV1()));
-        plain.put(CollabLabels.EGRESS_PROXY_URL_KEY, link.egressUrlFor(access));
-        Map<String, String> encoded = new LinkedHashMap<>();
-        plain.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-        return encoded;
+        return GatewayHomeDependent.secretData(
+                PlaceholderHome.files(
+                        STANDARD, access, Placeholders.warmRefresh(gatewayKey, namespace, worker), link.baseUrlV1()),
+                access,
+                link);
     }
 
     /** Whether a session with this credential Secret gets exactly a warm worker's files (placeholders aside). */

@@ -459,20 +459,7 @@ class CollabOnNodeIT {
                 .toList();
         // the fleet beyond the watched sessions goes first: 50 idle opencode processes answering a readiness probe
         // every second, plus three JVMs starting, overload 2 cores (load average above 100 measured)
-        for (int i = UPGRADE_SESSIONS; i < FLEET; i++) {
-            cluster.admin()
-                    .resources(CollabSession.class)
-                    .inNamespace(CollabRelease.SESSIONS)
-                    .withName(fleet(i))
-                    .delete();
-        }
-        awaitGone(
-                "the unwatched fleet's pods",
-                () -> cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).list().getItems().stream()
-                        .filter(p -> p.getMetadata().getName().startsWith("fleet-")
-                                && !watched.contains(p.getMetadata().getName()))
-                        .findAny()
-                        .orElse(null));
+        deleteFleet(UPGRADE_SESSIONS, FLEET);
         Map<String, String> uids = new java.util.HashMap<>();
         for (String name : watched) {
             sessions.await(name, NodeSessions::running, START);
@@ -600,19 +587,7 @@ class CollabOnNodeIT {
     @Test
     @Order(8)
     void createToFirstAnswerThroughTheRouter() throws Exception {
-        for (int i = 0; i < FLEET; i++) {
-            cluster.admin()
-                    .resources(CollabSession.class)
-                    .inNamespace(CollabRelease.SESSIONS)
-                    .withName(fleet(i))
-                    .delete();
-        }
-        awaitGone(
-                "the fleet's pods",
-                () -> cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).list().getItems().stream()
-                        .filter(p -> p.getMetadata().getName().startsWith("fleet-"))
-                        .findAny()
-                        .orElse(null));
+        deleteFleet(0, FLEET);
         List<Long> millis = new java.util.ArrayList<>();
         for (int i = 0; i < MEASURED; i++) {
             String name = "first-" + i;
@@ -666,6 +641,25 @@ class CollabOnNodeIT {
                 .filter(n -> holder != null && holder.startsWith(n))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no operator pod holds the Lease (holder " + holder + ")"));
+    }
+
+    /** Deletes the fleet's sessions {@code from} (inclusive) to {@code to} and waits until their pods are gone. */
+    private void deleteFleet(int from, int to) throws Exception {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = from; i < to; i++) {
+            names.add(fleet(i));
+            cluster.admin()
+                    .resources(CollabSession.class)
+                    .inNamespace(CollabRelease.SESSIONS)
+                    .withName(fleet(i))
+                    .delete();
+        }
+        awaitGone(
+                "the pods of fleet sessions " + from + " to " + (to - 1),
+                () -> cluster.admin().pods().inNamespace(CollabRelease.SESSIONS).list().getItems().stream()
+                        .filter(p -> names.contains(p.getMetadata().getName()))
+                        .findAny()
+                        .orElse(null));
     }
 
     static String fleet(int i) {
