@@ -13,15 +13,8 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /** Carries out a {@link SessionPlan}: creates and deletes children, updates the operator's memory, emits events. */
 final class PlanApplier {
-    /**
-     * The children as they are after the writes, for status; {@code afterStatus}: an Event to emit once status is
-     * written (kept off the path to a published endpoint), or null.
-     */
-    record Applied(Secret access, PersistentVolumeClaim claim, PodView view, SessionPlan.Event afterStatus) {
-        Applied(Secret access, PersistentVolumeClaim claim, PodView view) {
-            this(access, claim, view, null);
-        }
-    }
+    /** The children as they are after the writes, for status. */
+    record Applied(Secret access, PersistentVolumeClaim claim, PodView view) {}
 
     private final SessionCollaborators with;
     private final CapacityEvictions evictions;
@@ -138,8 +131,13 @@ final class PlanApplier {
             if (pod == null) {
                 continue;
             }
-            SessionPlan.Event claimed =
-                    new SessionPlan.Event("Claimed", "claimed warm worker " + names.pod() + " of pool " + pool, false);
+            SessionEvents.emit(
+                    client,
+                    session,
+                    "Claimed",
+                    "claimed warm worker " + names.pod() + " of pool " + pool,
+                    false,
+                    in.now());
             Secret access = with.accessSecret().current(session, names);
             PersistentVolumeClaim claim = with.homeClaim().current(session, names);
             // The warm pool's rule: adopt only what the pool made for this worker (or this session already owns).
@@ -159,7 +157,7 @@ final class PlanApplier {
                     && claim != null
                     && (!CredentialsHandover.isPending(pod)
                             || handover.deliver(session, pod, view, access, client, in.now()));
-            return new Applied(access, claim, delivered ? view : view.notReadyCopy(), claimed);
+            return new Applied(access, claim, delivered ? view : view.notReadyCopy());
         }
         SessionEvents.emit(
                 client,

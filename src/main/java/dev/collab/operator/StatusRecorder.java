@@ -39,18 +39,8 @@ final class StatusRecorder {
                 with.settings().startTimeout(),
                 in.now(),
                 accounts(in)));
-        // status first: a published endpoint is what routers and clients wait for; the Events follow it
-        patchIfChanged(in.session(), status, context);
         announceTransitions(in, status, applied.view(), context);
-        if (applied.afterStatus() != null) {
-            SessionEvents.emit(
-                    context.getClient(),
-                    in.session(),
-                    applied.afterStatus().reason(),
-                    applied.afterStatus().message(),
-                    applied.afterStatus().warning(),
-                    in.now());
-        }
+        patchIfChanged(in.session(), status, context);
     }
 
     /** Gateway mode: the pool state the credential gateway published on the session's credential Secret. */
