@@ -13,8 +13,15 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /** Carries out a {@link SessionPlan}: creates and deletes children, updates the operator's memory, emits events. */
 final class PlanApplier {
-    /** The children as they are after the writes, for status. */
-    record Applied(Secret access, PersistentVolumeClaim claim, PodView view) {}
+    /**
+     * The children as they are after the writes, for status, and the writes that may wait until the status is
+     * patched ({@code afterStatus}: a claim's adoptions and Event, off the path to the published endpoint).
+     */
+    record Applied(Secret access, PersistentVolumeClaim claim, PodView view, Runnable afterStatus) {
+        Applied(Secret access, PersistentVolumeClaim claim, PodView view) {
+            this(access, claim, view, () -> {});
+        }
+    }
 
     private final SessionCollaborators with;
     private final CapacityEvictions evictions;
@@ -131,13 +138,6 @@ final class PlanApplier {
             if (pod == null) {
                 continue;
             }
-            SessionEvents.emit(
-                    client,
-                    session,
-                    "Claimed",
-                    "claimed warm worker " + names.pod() + " of pool " + pool,
-                    false,
-                    in.now());
             Secret access = with.accessSecret().current(session, names);
             PersistentVolumeClaim claim = with.homeClaim().current(session, names);
             // The warm pool's rule: adopt only what the pool made for this worker (or this session already owns).
@@ -146,18 +146,33 @@ final class PlanApplier {
                     throw new ChildOwnership.Foreign(child);
                 }
             }
-            if (access != null) {
-                access = with.accessSecret().adopt(session, access, client);
-            }
-            if (claim != null) {
-                claim = with.homeClaim().setOwned(session, claim, HomeClaimBuilder.isOwned(session), client);
-            }
             PodView view = PodView.of(pod, with.settings().port());
             boolean delivered = access != null
                     && claim != null
                     && (!CredentialsHandover.isPending(pod)
                             || handover.deliver(session, pod, view, access, client, in.now()));
-            return new Applied(access, claim, delivered ? view : view.notReadyCopy());
+            // Publishing needs only the claimed pod and the access Secret's name (the router reads the worker's token
+            // by that name already: its Secret has the access role since the pool made it). Adopting the children
+            // and the Event follow the status patch; if they fail, the next reconcile adopts (plan.adoptAccess,
+            // plan.claimOwned) and the worker stays the session's through the pod's owner and label.
+            Secret unadoptedAccess = access;
+            PersistentVolumeClaim unadoptedClaim = claim;
+            Runnable afterStatus = () -> {
+                if (unadoptedAccess != null) {
+                    with.accessSecret().adopt(session, unadoptedAccess, client);
+                }
+                if (unadoptedClaim != null) {
+                    with.homeClaim().setOwned(session, unadoptedClaim, HomeClaimBuilder.isOwned(session), client);
+                }
+                SessionEvents.emit(
+                        client,
+                        session,
+                        "Claimed",
+                        "claimed warm worker " + names.pod() + " of pool " + pool,
+                        false,
+                        in.now());
+            };
+            return new Applied(access, claim, delivered ? view : view.notReadyCopy(), afterStatus);
         }
         SessionEvents.emit(
                 client,

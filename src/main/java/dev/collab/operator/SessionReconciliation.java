@@ -13,7 +13,8 @@ import java.time.Instant;
 /**
  * One reconcile of one session, top to bottom: observe (caches only) -> decide (pure, {@link SessionDecision},
  * asking {@link SessionProbes} for what only the network can tell) -> apply ({@link PlanApplier}: writes and
- * events) -> status ({@link StatusRecorder}: patched only when it changed).
+ * events) -> status ({@link StatusRecorder}: patched only when it changed) -> the writes a claim defers until its
+ * endpoint is published.
  */
 final class SessionReconciliation {
     private final SessionCollaborators with;
@@ -42,6 +43,7 @@ final class SessionReconciliation {
             applied = applier.apply(observed, plan, context);
         }
         status.record(observed, plan, applied, context);
+        applied.afterStatus().run();
         return requeue(plan, observed.now());
     }
 

@@ -39,8 +39,9 @@ final class StatusRecorder {
                 with.settings().startTimeout(),
                 in.now(),
                 accounts(in)));
-        announceTransitions(in, status, applied.view(), context);
+        announceFailure(in, status, context);
         patchIfChanged(in.session(), status, context);
+        announceReady(in, status, applied.view(), context);
     }
 
     /** Gateway mode: the pool state the credential gateway published on the session's credential Secret. */
@@ -70,7 +71,11 @@ final class StatusRecorder {
         return statesOnly.equals(previous) ? statesOnly : fresh;
     }
 
-    private void announceTransitions(
+    /**
+     * Running: the Ready Event follows the status patch, which publishes the endpoint (a warm claim's latency is the
+     * path to that patch; an Event is a record for people, not a signal clients wait on).
+     */
+    private void announceReady(
             Observation in, CollabSessionStatus status, PodView view, Context<CollabSession> context) {
         CollabSession session = in.session();
         SessionPhase before =
@@ -87,6 +92,13 @@ final class StatusRecorder {
                 with.metrics().started(Duration.between(view.createdAt(), in.now()));
             }
         }
+    }
+
+    /** Failed: the Warning Event precedes the status, so whoever sees Failed finds its reason among the Events. */
+    private void announceFailure(Observation in, CollabSessionStatus status, Context<CollabSession> context) {
+        CollabSession session = in.session();
+        SessionPhase before =
+                session.getStatus() == null ? null : session.getStatus().getPhase();
         if (status.getPhase() == SessionPhase.Failed) {
             var ready = status.condition(ConditionTypes.READY);
             var previous =

@@ -4,8 +4,12 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Instant;
@@ -19,12 +23,12 @@ import org.jboss.logging.Logger;
 /**
  * Claims a Ready warm worker of the session's pool for a new session.
  *
- * <p>The claim is one write: a PUT of the pod carrying the resourceVersion read just before, which adds the
+ * <p>The claim is one write: a merge patch of the pod's metadata carrying the resourceVersion read, which adds the
  * session label, makes the session the pod's controller owner and records the session's spec hash. The API server
- * applies a PUT only if that resourceVersion is still current (compare-and-swap in etcd), so of two claimers that
+ * applies it only if that resourceVersion is still current (compare-and-swap in etcd), so of two claimers that
  * read the same version exactly one succeeds and the other gets 409 Conflict, whatever operator process or
- * failover they run in; a claimer never trusts its cache for the decision (it re-reads the pod and requires no
- * session label). The pool controller deletes warm pods with the same precondition, so it cannot remove a worker
+ * failover they run in; a claimer never trusts its cache for the decision beyond that compare-and-swap (a write
+ * from a stale cache fails, and the claimer re-reads the pod and requires no session label). The pool controller deletes warm pods with the same precondition, so it cannot remove a worker
  * a session just claimed. The worker's HOME claim and access Secret follow in the session's reconcile
  * ({@link HomeClaimDependent}, {@link AccessSecretDependent}): the pod's name leads to them.
  */
@@ -71,32 +75,57 @@ final class WarmWorkerClaim {
 
     /**
      * Claims this warm worker for the session with {@code desired} (the session's pod under the worker's names);
-     * the claimed pod, or null when it is no longer a Ready warm worker or another claimer was first.
+     * the claimed pod, or null when it is no longer a Ready warm worker or another claimer was first. The first try
+     * writes from the cache: the patch carries the cached resourceVersion, so it succeeds only if the cache showed the
+     * pod as it is (a Ready warm worker), which saves a read on the path to the endpoint. A conflict means the cache
+     * lagged or another claimer won: the pod is read afresh and claimed if it still is a Ready warm worker.
      */
     Pod claim(CollabSession session, Pod candidate, Pod desired, KubernetesClient client, Instant now) {
-        String ns = session.getMetadata().getNamespace();
         String poolName = candidate.getMetadata().getLabels().get(CollabLabels.POOL);
+        if (claimable(candidate, poolName)) {
+            Pod updated = put(session, candidate, desired, client, now, candidate);
+            if (updated != null) {
+                return updated;
+            }
+        }
         Pod fresh = client.pods()
-                .inNamespace(ns)
+                .inNamespace(session.getMetadata().getNamespace())
                 .withName(candidate.getMetadata().getName())
                 .get();
-        if (fresh == null
-                || !isWarm(fresh, poolName)
-                || fresh.getMetadata().getDeletionTimestamp() != null
-                || !PodView.of(fresh, settings.port()).ready()) {
-            return null;
-        }
+        return fresh != null && claimable(fresh, poolName)
+                ? put(session, fresh, desired, client, now, candidate)
+                : null;
+    }
+
+    private boolean claimable(Pod pod, String poolName) {
+        return isWarm(pod, poolName)
+                && pod.getMetadata().getDeletionTimestamp() == null
+                && PodView.of(pod, settings.port()).ready();
+    }
+
+    /**
+     * The conditional write of the claim, a JSON patch of the metadata that sets the resourceVersion read (the API
+     * server refuses it with 409 Conflict unless that version is current); null on conflict. A patch, not a PUT: the
+     * operator's pod cache keeps no pod spec. A JSON patch, not a merge patch: it replaces the owner references on
+     * the real API server and on the Fabric8 mock alike (the mock appends to lists in a merge patch).
+     */
+    private Pod put(CollabSession session, Pod read, Pod desired, KubernetesClient client, Instant now, Pod cached) {
         try {
-            Pod updated =
-                    client.pods().resource(take(fresh, session, desired, now)).update();
-            pods.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, candidate);
+            Pod updated = client.pods()
+                    .inNamespace(session.getMetadata().getNamespace())
+                    .withName(read.getMetadata().getName())
+                    .patch(
+                            PatchContext.of(PatchType.JSON),
+                            jsonPatch(claimPatch(read, session, desired, now), client.getKubernetesSerialization()));
+            pods.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, cached);
             return updated;
         } catch (KubernetesClientException e) {
             if (!Children.isConflict(e)) {
                 throw e;
             }
             LOG.debugf(
-                    "warm worker %s/%s was taken first", ns, fresh.getMetadata().getName());
+                    "warm worker %s/%s changed or was taken first",
+                    session.getMetadata().getNamespace(), read.getMetadata().getName());
             return null;
         }
     }
@@ -109,15 +138,15 @@ final class WarmWorkerClaim {
     }
 
     /**
-     * The pod as the session's: its labels, controller owner and spec hash. Seeded: credentials still to be delivered.
-     * Gateway: nothing to deliver, the worker already holds its placeholder and the gateway maps it to the session.
+     * The claim: the pod's metadata after it (never the informer's copy, which stays as it was): the
+     * session's labels, the session as controller owner and its spec hash, and the resourceVersion read as the
+     * precondition. Seeded: credentials still to be delivered. Gateway: nothing to deliver, the worker already holds
+     * its placeholder and the gateway maps it to the session.
      */
-    static Pod take(Pod fresh, CollabSession session, Pod desired, Instant now) {
-        var meta = fresh.getMetadata();
+    static Pod claimPatch(Pod read, CollabSession session, Pod desired, Instant now) {
+        var meta = read.getMetadata();
         var labels = new HashMap<>(meta.getLabels());
         labels.putAll(desired.getMetadata().getLabels());
-        meta.setLabels(labels);
-        meta.setOwnerReferences(List.of(dev.collab.api.OwnerReferences.controller(session)));
         var annotations = new HashMap<>(
                 meta.getAnnotations() == null ? java.util.Map.<String, String>of() : meta.getAnnotations());
         annotations.put(
@@ -130,7 +159,27 @@ final class WarmWorkerClaim {
             annotations.put(CollabLabels.CREDENTIALS_PENDING, "true");
         }
         annotations.put(CollabLabels.CREATED_AT, now.toString());
-        meta.setAnnotations(annotations);
-        return fresh;
+        return new PodBuilder()
+                .withNewMetadata()
+                .withResourceVersion(meta.getResourceVersion())
+                .withLabels(labels)
+                .withAnnotations(annotations)
+                .withOwnerReferences(dev.collab.api.OwnerReferences.controller(session))
+                .endMetadata()
+                .build();
+    }
+
+    /** {@code claim}'s resourceVersion, labels, annotations and owner references as JSON patch operations. */
+    static String jsonPatch(Pod claim, KubernetesSerialization serialization) {
+        var meta = claim.getMetadata();
+        var values = new java.util.LinkedHashMap<String, Object>();
+        values.put("resourceVersion", meta.getResourceVersion());
+        values.put("labels", meta.getLabels());
+        values.put("annotations", meta.getAnnotations());
+        values.put("ownerReferences", meta.getOwnerReferences());
+        List<java.util.Map<String, Object>> ops = new ArrayList<>();
+        values.forEach(
+                (field, value) -> ops.add(java.util.Map.of("op", "add", "path", "/metadata/" + field, "value", value)));
+        return serialization.asJson(ops);
     }
 }

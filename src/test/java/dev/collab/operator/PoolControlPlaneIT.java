@@ -207,9 +207,9 @@ class PoolControlPlaneIT {
         awaitPool("race", p -> ready(p) == 1 && claimed(p) == 1);
     }
 
-    /** What the claim relies on, without the operator: of two PUTs carrying the same resourceVersion, one wins. */
+    /** What the claim relies on, without the operator: of two patches carrying the same resourceVersion, one wins. */
     @Test
-    void twoDirectConditionalPutsOfOneWarmWorkerOneGetsConflict() {
+    void twoDirectConditionalPatchesOfOneWarmWorkerOneGetsConflict() {
         pool("cas", 1);
         awaitPool("cas", p -> ready(p) == 1);
         String name = warmWorkers("cas").iterator().next();
@@ -227,13 +227,13 @@ class PoolControlPlaneIT {
                         .build())
                 .build();
 
-        Pod claim = WarmWorkerClaim.take(first, ghost("ghost-one"), desired, Instant.now());
+        Pod claim = WarmWorkerClaim.claimPatch(first, ghost("ghost-one"), desired, Instant.now());
         claim.getMetadata().setOwnerReferences(poolOwner);
-        env.operatorClient.pods().resource(claim).update();
+        mergePatch(name, claim);
         desired.getMetadata().getLabels().put(CollabLabels.SESSION, "ghost-two");
-        Pod lateClaim = WarmWorkerClaim.take(second, ghost("ghost-two"), desired, Instant.now());
+        Pod lateClaim = WarmWorkerClaim.claimPatch(second, ghost("ghost-two"), desired, Instant.now());
         lateClaim.getMetadata().setOwnerReferences(poolOwner);
-        assertThatThrownBy(() -> env.operatorClient.pods().resource(lateClaim).update())
+        assertThatThrownBy(() -> mergePatch(name, lateClaim))
                 .isInstanceOfSatisfying(
                         KubernetesClientException.class,
                         e -> assertThat(e.getCode()).isEqualTo(409));
@@ -248,6 +248,17 @@ class PoolControlPlaneIT {
                 .containsEntry(CollabLabels.SESSION, "ghost-one");
         awaitPool("cas", p -> ready(p) == 1 && !warmWorkers("cas").contains(name));
         env.admin.pods().inNamespace(NS).withName(name).delete(); // its session is imaginary
+    }
+
+    private void mergePatch(String pod, Pod patch) {
+        env.operatorClient
+                .pods()
+                .inNamespace(NS)
+                .withName(pod)
+                .patch(
+                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+                        WarmWorkerClaim.jsonPatch(patch, env.operatorClient.getKubernetesSerialization()));
     }
 
     @Test

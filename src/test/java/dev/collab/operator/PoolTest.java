@@ -116,24 +116,32 @@ class PoolTest {
                         .get())
                 .isNull();
 
-        // Ownership and labels moved to the session: pod, HOME claim and access Secret.
+        // Ownership and labels moved to the session: pod, HOME claim and access Secret (the claim and Secret right
+        // after the status patch that published the endpoint).
         Pod pod = h.client.pods().inNamespace(NS).withName(worker).get();
-        PersistentVolumeClaim claim = h.client
-                .persistentVolumeClaims()
-                .inNamespace(NS)
-                .withName(worker + "-home")
-                .get();
+        await().atMost(OperatorHarness.WAIT).untilAsserted(() -> {
+            PersistentVolumeClaim claim = h.client
+                    .persistentVolumeClaims()
+                    .inNamespace(NS)
+                    .withName(worker + "-home")
+                    .get();
+            Secret adopted = h.client
+                    .secrets()
+                    .inNamespace(NS)
+                    .withName(worker + "-access")
+                    .get();
+            for (var meta : List.of(pod.getMetadata(), claim.getMetadata(), adopted.getMetadata())) {
+                assertThat(meta.getLabels())
+                        .containsEntry(CollabLabels.SESSION, "s")
+                        .containsEntry(CollabLabels.OWNER, CollabLabels.ownerLabelValue("alice"));
+                assertThat(meta.getOwnerReferences())
+                        .singleElement()
+                        .satisfies(ref -> assertThat(ref.getUid())
+                                .isEqualTo(created.getMetadata().getUid()));
+            }
+        });
         Secret access =
                 h.client.secrets().inNamespace(NS).withName(worker + "-access").get();
-        for (var meta : List.of(pod.getMetadata(), claim.getMetadata(), access.getMetadata())) {
-            assertThat(meta.getLabels())
-                    .containsEntry(CollabLabels.SESSION, "s")
-                    .containsEntry(CollabLabels.OWNER, CollabLabels.ownerLabelValue("alice"));
-            assertThat(meta.getOwnerReferences())
-                    .singleElement()
-                    .satisfies(ref -> assertThat(ref.getUid())
-                            .isEqualTo(created.getMetadata().getUid()));
-        }
         assertThat(pod.getMetadata().getAnnotations()).doesNotContainKey(CollabLabels.CREDENTIALS_PENDING);
         assertThat(s.getStatus().getEndpoint())
                 .isEqualTo("http://" + pod.getStatus().getPodIP() + ":4096");
@@ -145,7 +153,8 @@ class PoolTest {
             assertThat(call.entries()).containsOnlyKeys("anthropic");
             assertThat(call.entries().get("anthropic")).contains("sk-test");
         });
-        assertThat(eventReasons("s")).contains("Claimed", "Ready");
+        await().atMost(OperatorHarness.WAIT)
+                .untilAsserted(() -> assertThat(eventReasons("s")).contains("Claimed", "Ready"));
 
         // The pool refills in the background and counts the claimed worker.
         await().atMost(OperatorHarness.WAIT).untilAsserted(() -> {
