@@ -2,7 +2,9 @@
 # Readiness benchmark (issue 12): local mode with the real opencode and the isolation proof's fake Anthropic endpoint.
 # Prints create -> Ready, Ready -> first answer, credential upload -> first answer carrying the new key (p50/p95 over
 # N uploads, lost requests, router retries), against a bare opencode start measured in the same run. Not part of ./mvnw verify.
-# Usage: bench/readiness/run.sh [uploads]   (default 20; needs opencode: .ci/install-opencode.sh)  Env: SKIP_BUILD=1
+# Usage: bench/readiness/run.sh [uploads] [Seeded|Gateway|both]   (default 20 both; needs opencode:
+# .ci/install-opencode.sh)  Env: SKIP_BUILD=1. Seeded: an upload replaces the worker; Gateway: the next request
+# carries the new key, no restart.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -19,4 +21,4 @@ mkdir -p "$out/classes"
 cp="target/test-classes:target/classes:$app/lib/main/*:$app/lib/boot/*"
 javac -nowarn -d "$out/classes" -cp "$cp" bench/readiness/src/dev/collab/local/*.java
 exec java -Xmx512m -Djava.util.logging.manager=java.util.logging.LogManager \
-  -cp "$out/classes:$cp" dev.collab.local.ReadinessBench "$app/quarkus-run.jar" "$opencode" "$uploads"
+  -cp "$out/classes:$cp" dev.collab.local.ReadinessBench "$app/quarkus-run.jar" "$opencode" "$uploads" "${2:-both}"

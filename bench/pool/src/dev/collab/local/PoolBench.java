@@ -208,10 +208,20 @@ public final class PoolBench {
                 .create();
         String token = await(() -> token(client, name));
         long published = ms(System.nanoTime() - start);
-        await(() -> status(router + "/s/" + name + "/session", token) == 200 ? true : null);
+        List<String> attempts = new ArrayList<>();
+        await(() -> {
+            long before = System.nanoTime();
+            int code = status(router + "/s/" + name + "/session", token);
+            attempts.add(code + " in " + ms(System.nanoTime() - before) + " ms");
+            return code == 200 ? true : null;
+        });
         long elapsed = ms(System.nanoTime() - start);
         if (System.getenv("POOL_BENCH_TRACE") != null) {
-            System.out.printf("  %s: token readable after %d ms, first answer after %d ms%n", name, published, elapsed);
+            long before = System.nanoTime();
+            int again = status(router + "/s/" + name + "/session", token);
+            System.out.printf(
+                    "  %s: token readable after %d ms, first answer after %d ms (router: %s; next: %d in %d ms)%n",
+                    name, published, elapsed, attempts, again, ms(System.nanoTime() - before));
         }
         client.resources(CollabSession.class).inNamespace(NS).withName(name).delete();
         client.secrets().inNamespace(NS).withName(name + "-credentials").delete();

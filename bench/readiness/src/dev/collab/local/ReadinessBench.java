@@ -3,6 +3,7 @@ package dev.collab.local;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
+import dev.collab.api.CredentialsMode;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -34,7 +35,6 @@ import java.util.function.Supplier;
  */
 public final class ReadinessBench {
     private static final String NS = "default";
-    private static final String NAME = "bench";
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
@@ -46,6 +46,9 @@ public final class ReadinessBench {
         Path jar = Path.of(args[0]);
         String opencode = args[1];
         int uploads = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        List<CredentialsMode> modes = args.length > 3 && !"both".equals(args[3])
+                ? List.of(CredentialsMode.valueOf(args[3]))
+                : List.of(CredentialsMode.Seeded, CredentialsMode.Gateway);
         Path work = Files.createTempDirectory("collab-readiness-bench");
         List<Long> bare = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -63,6 +66,8 @@ public final class ReadinessBench {
             pb.environment().put("COLLAB_LOCAL_DATA_DIR", work.resolve("data").toString());
             pb.environment().put("COLLAB_LOCAL_OPENCODE_COMMAND", opencode);
             pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+            // Gateway mode: the credential gateway's provider is the fake Anthropic endpoint
+            pb.environment().put("COLLAB_GATEWAY_UPSTREAM", "http://127.0.0.1:" + anthropic.port() + "/provider");
             pb.redirectErrorStream(true)
                     .redirectOutput(work.resolve("collab.log").toFile());
             Process app = pb.start();
@@ -75,13 +80,10 @@ public final class ReadinessBench {
                 try (KubernetesClient client = new KubernetesClientBuilder()
                         .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
                         .build()) {
-                    run(
-                            client,
-                            anthropic,
-                            router,
-                            Files.readString(work.resolve("data/admin-token")).trim(),
-                            uploads,
-                            bare);
+                    String admin = Files.readString(work.resolve("data/admin-token")).trim();
+                    for (CredentialsMode mode : modes) {
+                        run(client, anthropic, router, admin, uploads, bare, mode);
+                    }
                 }
             } finally {
                 app.destroy();
@@ -92,46 +94,59 @@ public final class ReadinessBench {
         System.exit(0); // the API client's threads would keep the JVM alive
     }
 
+    /**
+     * One session in {@code mode}: Seeded (the session's own opencode.json points opencode at the fake provider; an
+     * upload replaces the worker) or Gateway (the gateway forwards to the fake provider with the key of the Secret;
+     * an upload changes the key the next request carries, no restart).
+     */
     private static void run(
-            KubernetesClient client, FakeAnthropic anthropic, String router, String admin, int uploads, List<Long> bare)
+            KubernetesClient client,
+            FakeAnthropic anthropic,
+            String router,
+            String admin,
+            int uploads,
+            List<Long> bare,
+            CredentialsMode mode)
             throws Exception {
+        String name = mode.name().toLowerCase(java.util.Locale.ROOT);
+        System.out.printf("%s mode:%n", mode);
         String config = "{\"autoupdate\":false,\"share\":\"disabled\",\"provider\":{\"anthropic\":{\"options\":"
-                + "{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/" + NAME + "/v1\"}}}}";
-        client.secrets()
-                .inNamespace(NS)
-                .resource(new SecretBuilder()
-                        .withNewMetadata()
-                        .withName(NAME + "-credentials")
-                        .withLabels(CollabLabels.credentialSecretLabels(NAME + "@example.com"))
-                        .endMetadata()
-                        .addToData("opencode.json", b64(config))
-                        .addToData("auth.json", b64(authJson("sk-bench-00")))
-                        .build())
-                .create();
-        CollabSessionSpec spec = new CollabSessionSpec(NAME + "@example.com", NAME + "-credentials");
+                + "{\"baseURL\":\"http://127.0.0.1:" + anthropic.port() + "/" + name + "/v1\"}}}}";
+        var secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(name + "-credentials")
+                .withLabels(CollabLabels.credentialSecretLabels(name + "@example.com"))
+                .endMetadata()
+                .addToData("auth.json", b64(authJson("sk-bench-00")));
+        if (mode == CredentialsMode.Seeded) {
+            secret.addToData("opencode.json", b64(config));
+        }
+        client.secrets().inNamespace(NS).resource(secret.build()).create();
+        CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
+        spec.getCredentials().setMode(mode);
         spec.setEnv(List.of(
                 new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
                 new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
         long created = System.nanoTime();
         client.resources(CollabSession.class)
                 .inNamespace(NS)
-                .resource(new CollabSession(NS, NAME, spec))
+                .resource(new CollabSession(NS, name, spec))
                 .create();
-        String token = await(() -> accessToken(client));
+        String token = await(() -> accessToken(client, name));
         await(() -> {
             CollabSession s = client.resources(CollabSession.class)
                     .inNamespace(NS)
-                    .withName(NAME)
+                    .withName(name)
                     .get();
             return s.getStatus() != null && s.getStatus().getEndpoint() != null ? true : null;
         });
         long ready = System.nanoTime();
-        int first = status(router + "/s/" + NAME + "/session", token);
+        int first = status(router + "/s/" + name + "/session", token);
         long answered = System.nanoTime();
         System.out.printf(
                 "create -> Ready %d ms; Ready -> first answer %d ms (status %d)%n",
                 ms(ready - created), ms(answered - ready), first);
-        prompt(router, token); // opencode's first prompt on a fresh HOME (config install); not what is measured
+        prompt(router, name, token); // opencode's first prompt on a fresh HOME (config install); not what is measured
 
         List<Long> toNewKey = new ArrayList<>();
         int lost = 0;
@@ -140,7 +155,7 @@ public final class ReadinessBench {
             String key = String.format("sk-bench-%02d", i);
             long start = System.nanoTime();
             HttpResponse<String> up = HTTP.send(
-                    HttpRequest.newBuilder(URI.create(router + "/collab/session/" + NAME + "/credentials/auth.json"))
+                    HttpRequest.newBuilder(URI.create(router + "/collab/session/" + name + "/credentials/auth.json"))
                             .header("Authorization", "Bearer " + admin)
                             .PUT(HttpRequest.BodyPublishers.ofString(authJson(key)))
                             .build(),
@@ -151,7 +166,7 @@ public final class ReadinessBench {
             while (true) {
                 int before = anthropic.requests().size();
                 prompts++;
-                if (!prompt(router, token)) {
+                if (!prompt(router, name, token)) {
                     lost++;
                     continue;
                 }
@@ -204,9 +219,9 @@ public final class ReadinessBench {
     }
 
     /** POST /session then one message through the router; true when both answered 200 with the fake completion. */
-    private static boolean prompt(String router, String token) {
+    private static boolean prompt(String router, String name, String token) {
         try {
-            String base = router + "/s/" + NAME;
+            String base = router + "/s/" + name;
             HttpResponse<String> created = HTTP.send(
                     HttpRequest.newBuilder(URI.create(base + "/session"))
                             .timeout(Duration.ofSeconds(60))
@@ -279,10 +294,10 @@ public final class ReadinessBench {
         }
     }
 
-    private static String accessToken(KubernetesClient client) {
+    private static String accessToken(KubernetesClient client, String name) {
         var s = client.secrets()
                 .inNamespace(NS)
-                .withName(CollabLabels.accessSecretName(NAME))
+                .withName(CollabLabels.accessSecretName(name))
                 .get();
         return s == null || s.getData() == null || s.getData().get(CollabLabels.ACCESS_TOKEN_KEY) == null
                 ? null
