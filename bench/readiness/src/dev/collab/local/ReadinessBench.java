@@ -80,7 +80,8 @@ public final class ReadinessBench {
                 try (KubernetesClient client = new KubernetesClientBuilder()
                         .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
                         .build()) {
-                    String admin = Files.readString(work.resolve("data/admin-token")).trim();
+                    String admin =
+                            Files.readString(work.resolve("data/admin-token")).trim();
                     for (CredentialsMode mode : modes) {
                         run(client, anthropic, router, admin, uploads, bare, mode);
                     }

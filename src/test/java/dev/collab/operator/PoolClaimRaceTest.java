@@ -50,27 +50,54 @@ class PoolClaimRaceTest {
         }
     }
 
-    /** What the claim relies on: the API server refuses a PUT carrying a resourceVersion that is no longer current. */
+    /**
+     * What the claim relies on: the API server refuses the claim's JSON patch when the resourceVersion it carries is
+     * no longer current (here: a second claimer that saw the same version as the first).
+     */
     @Test
-    void stalePodUpdateIsRefused() {
+    void staleClaimPatchIsRefused() {
         h = new OperatorHarness(OperatorSettings.defaults());
         h.createPool("p", 1);
         await().atMost(OperatorHarness.WAIT)
                 .until(() -> h.poolPods("p").size() == 1
                         && PodView.of(h.poolPods("p").get(0), 4096).ready());
-        Pod first = h.poolPods("p").get(0);
-        Pod second = h.client
-                .pods()
-                .inNamespace(NS)
-                .withName(first.getMetadata().getName())
-                .get();
-        first.getMetadata().getLabels().put(CollabLabels.SESSION, "one");
-        second.getMetadata().getLabels().put(CollabLabels.SESSION, "two");
-        h.client.pods().resource(first).update();
-        assertThatThrownBy(() -> h.client.pods().resource(second).update())
+        Pod seen = h.poolPods("p").get(0);
+        String name = seen.getMetadata().getName();
+        Pod desired = new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withLabels(new HashMap<>(Map.of(CollabLabels.SESSION, "one")))
+                .withAnnotations(Map.of(CollabLabels.SPEC_HASH, "x", CollabLabels.CREDENTIALS_HASH, "y"))
+                .endMetadata()
+                .build();
+        claimPatch(name, WarmWorkerClaim.claimPatch(seen, ghost("one"), desired, java.time.Instant.now()));
+        desired.getMetadata().getLabels().put(CollabLabels.SESSION, "two");
+        Pod late = WarmWorkerClaim.claimPatch(seen, ghost("two"), desired, java.time.Instant.now());
+        assertThatThrownBy(() -> claimPatch(name, late))
                 .isInstanceOf(KubernetesClientException.class)
                 .satisfies(e ->
                         assertThat(((KubernetesClientException) e).getCode()).isEqualTo(409));
+        Pod claimed = h.client.pods().inNamespace(NS).withName(name).get();
+        assertThat(claimed.getMetadata().getLabels()).containsEntry(CollabLabels.SESSION, "one");
+        assertThat(claimed.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(ref -> assertThat(ref.getUid()).isEqualTo("uid-one"));
+    }
+
+    private void claimPatch(String pod, Pod claim) {
+        h.client
+                .pods()
+                .inNamespace(NS)
+                .withName(pod)
+                .patch(
+                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+                        WarmWorkerClaim.jsonPatch(claim, h.client.getKubernetesSerialization()));
+    }
+
+    private static CollabSession ghost(String name) {
+        CollabSession s = new CollabSession(NS, name, new dev.collab.api.CollabSessionSpec(name, name + "-creds"));
+        s.getMetadata().setUid("uid-" + name);
+        return s;
     }
 
     @Test
