@@ -23,6 +23,8 @@ try {
   const graphs = (url.match(/\.expr=/g) || []).length;
   await page.waitForFunction(n => document.querySelectorAll('canvas, svg.rickshaw_graph, .graph-chart canvas').length >= n,
     graphs, { timeout: 30000 }).catch(() => {});
+  // the fixed navigation bar would be drawn across the middle of a full-page screenshot
+  await page.addStyleTag({ content: 'nav.navbar { position: static !important; } body { padding-top: 0 !important; }' });
   await page.waitForTimeout(2000);
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(JSON.stringify({ url, screenshot, graphs }));
