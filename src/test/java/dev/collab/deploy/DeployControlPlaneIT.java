@@ -97,6 +97,19 @@ class DeployControlPlaneIT {
                 .orFail();
         plane.ensureNamespace(CHART_SYSTEM, ControlPlane.restricted());
         plane.ensureNamespace(CHART_SESSIONS, java.util.Map.of());
+        // the stand-ins refuse what upstream refuses: a misspelt field, a malformed duration
+        for (String bad : List.of("podMetricEndpoints: [{port: http}]", "podMetricsEndpoints: [{interval: soon}]")) {
+            Kubectl.Result refused = kubectl.runWithInput(
+                    "{apiVersion: monitoring.coreos.com/v1, kind: PodMonitor, metadata: {name: bad, namespace: "
+                            + CHART_SYSTEM + "}, spec: {" + bad + "}}",
+                    "apply",
+                    "--dry-run=server",
+                    "--server-side",
+                    "--field-manager=collab-deploy-test",
+                    "-f",
+                    "-");
+            assertThat(refused.ok()).as("the API server refuses %s", bad).isFalse();
+        }
         String rendered = ChartTest.chart()
                 .template()
                 .withName("collab")
