@@ -3,6 +3,8 @@ package dev.collab.gateway;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,6 +18,7 @@ final class GatewayMetrics {
     private final AtomicInteger openStreams = new AtomicInteger();
     private final Counter statusWrites;
     private final Counter clientClosed;
+    private final Timer firstByte;
     private final Map<UsageKey, UsageCounters> usageCounters = new ConcurrentHashMap<>();
 
     GatewayMetrics(MeterRegistry registry) {
@@ -29,6 +32,23 @@ final class GatewayMetrics {
         clientClosed = Counter.builder("collab.gateway.client.disconnects")
                 .description("Provider requests abandoned because the client closed its connection first")
                 .register(registry);
+        firstByte = Timer.builder("collab.gateway.first.byte")
+                .description("From a provider request's arrival to the start of the provider's answer being relayed "
+                        + "(a stream held for account rotation: its first content)")
+                .serviceLevelObjectives(seconds(0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60))
+                .register(registry);
+    }
+
+    void firstByte(long nanos) {
+        firstByte.record(Duration.ofNanos(Math.max(0, nanos)));
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] out = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Duration.ofNanos(Math.round(values[i] * 1e9));
+        }
+        return out;
     }
 
     void usage(GatewayDirectory.Target t, Usage usage) {

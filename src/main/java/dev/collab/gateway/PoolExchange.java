@@ -34,6 +34,9 @@ final class PoolExchange {
     private final RealCredentials.Kind presented;
     private final String upstreamBase;
     private final Set<String> tried = new HashSet<>();
+    /** When the request arrived: the time to first byte is measured from here (retries on other accounts included). */
+    private final long arrived = System.nanoTime();
+
     private Buffer body;
     private boolean open;
     /** The client closed its connection: what fails upstream after that is not the provider's failure. */
@@ -275,6 +278,7 @@ final class PoolExchange {
         upResp.endHandler(v -> {
             if (!decided[0]) {
                 decided[0] = true;
+                deps.metrics().firstByte(System.nanoTime() - arrived);
                 new ResponseRelay(deps, target, pool, account, this::done)
                         .relay(resp, upResp, gate.held(), messages(), true);
             }
@@ -282,6 +286,7 @@ final class PoolExchange {
     }
 
     private void relay(Account account, HttpClientResponse upResp, Buffer held) {
+        deps.metrics().firstByte(System.nanoTime() - arrived);
         new ResponseRelay(deps, target, pool, account, this::done).relay(resp, upResp, held, messages(), false);
     }
 

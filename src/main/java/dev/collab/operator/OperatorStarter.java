@@ -1,16 +1,18 @@
 package dev.collab.operator;
 
 import dev.collab.config.CollabConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
@@ -23,12 +25,17 @@ public class OperatorStarter {
     private static final Logger LOG = Logger.getLogger(OperatorStarter.class);
     public static final String LEASE_NAME = "collab-session-operator";
     private static final AtomicBoolean STOPPING = new AtomicBoolean();
+    /** This replica holds the lease (collab_operator_leader: the sum over replicas is 1 while one leads). */
+    private static final AtomicBoolean LEADING = new AtomicBoolean();
 
-    void onStart(@Observes StartupEvent event, CollabConfig config, Operator operator) {
+    void onStart(@Observes StartupEvent event, CollabConfig config, Operator operator, MeterRegistry registry) {
         if (!config.role().runsOperator()) {
             LOG.infof("role %s: the operator is not started", config.role());
             return;
         }
+        Gauge.builder("collab_operator_leader", LEADING, l -> l.get() ? 1 : 0)
+                .description("1 while this operator replica holds the leader lease and reconciles, else 0")
+                .register(registry);
         LOG.infof("role %s: starting the CollabSession operator", config.role());
         operator.start();
     }
@@ -48,14 +55,16 @@ public class OperatorStarter {
         // Exit only when the lease is lost while running.
         return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
                 .withExitOnStopLeading(false)
-                .withLeaderCallbacks(new LeaderCallbacks(() -> {
-                }, () -> {
-                    if (!STOPPING.get()) {
-                        LOG.error("lost the operator lease: exiting so that only one operator reconciles");
-                        System.exit(1);
-                    }
-                }, identity -> {
-                }))
+                .withLeaderCallbacks(new LeaderCallbacks(
+                        () -> LEADING.set(true),
+                        () -> {
+                            LEADING.set(false);
+                            if (!STOPPING.get()) {
+                                LOG.error("lost the operator lease: exiting so that only one operator reconciles");
+                                System.exit(1);
+                            }
+                        },
+                        identity -> {}))
                 .build();
     }
 }

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Duration;
 
 /** Carries out a {@link SessionPlan}: creates and deletes children, updates the operator's memory, emits events. */
 final class PlanApplier {
@@ -131,6 +132,7 @@ final class PlanApplier {
         if (plan.admitUnderCaps()) {
             evictions.admit(session, context, in.now());
         }
+        long claimStarted = System.nanoTime();
         for (Pod candidate : with.warmWorkers().candidates(session, plan.claimFrom())) {
             WorkerNames names = WorkerNames.of(candidate.getMetadata().getName());
             Pod desired = WorkerPodBuilder.desired(session, with.settings(), in.credentials(), names);
@@ -172,6 +174,7 @@ final class PlanApplier {
                         false,
                         in.now());
             };
+            with.metrics().claimed(Duration.ofNanos(System.nanoTime() - claimStarted));
             return new Applied(access, claim, delivered ? view : view.notReadyCopy(), afterStatus);
         }
         SessionEvents.emit(

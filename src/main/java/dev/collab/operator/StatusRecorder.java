@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -88,8 +88,8 @@ final class StatusRecorder {
                     "opencode is serving at " + status.getEndpoint(),
                     false,
                     in.now());
-            if (view != null && view.createdAt() != null) {
-                with.metrics().started(Duration.between(view.createdAt(), in.now()));
+            if (view != null) {
+                StartLatency.of(createdAt(session), view.createdAt(), in.now()).ifPresent(with.metrics()::started);
             }
         }
     }
@@ -114,6 +114,15 @@ final class StatusRecorder {
                         true,
                         in.now());
             }
+        }
+    }
+
+    private static Instant createdAt(CollabSession session) {
+        String t = session.getMetadata().getCreationTimestamp();
+        try {
+            return t == null ? null : Instant.parse(t);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 

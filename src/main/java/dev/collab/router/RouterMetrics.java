@@ -16,6 +16,8 @@ public class RouterMetrics {
     private final Counter wakeTimedOut;
     private final Counter activityWrites;
     private final Counter upstreamRetries;
+    private final Timer wakeReady;
+    private final Timer wakeTimeout;
 
     public RouterMetrics(MeterRegistry registry) {
         for (int i = 1; i <= 5; i++) {
@@ -26,7 +28,10 @@ public class RouterMetrics {
         }
         upstreamLatency = Timer.builder("collab.router.upstream.latency")
                 .description("Time from sending a request upstream to its response headers")
+                .serviceLevelObjectives(seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
                 .register(registry);
+        wakeReady = wakeTimer(registry, "ready");
+        wakeTimeout = wakeTimer(registry, "timeout");
         Gauge.builder("collab.router.open.streams", openStreams, AtomicInteger::get)
                 .description("Open SSE streams and WebSocket tunnels")
                 .register(registry);
@@ -44,6 +49,23 @@ public class RouterMetrics {
         upstreamRetries = Counter.builder("collab.router.upstream.retries")
                 .description("Requests a worker never answered, held and sent once more to the session's next worker")
                 .register(registry);
+    }
+
+    /** The wait of a request for a stopped or starting session, until its worker is Ready or the wait times out. */
+    private static Timer wakeTimer(MeterRegistry registry, String outcome) {
+        return Timer.builder("collab.router.wake")
+                .description("How long requests waited for a stopped or starting session, by outcome")
+                .tag("outcome", outcome)
+                .serviceLevelObjectives(seconds(0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60))
+                .register(registry);
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] out = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Duration.ofNanos(Math.round(values[i] * 1e9));
+        }
+        return out;
     }
 
     public void request(int status) {
@@ -69,8 +91,9 @@ public class RouterMetrics {
         return openStreams.get();
     }
 
-    public void wake(boolean ready) {
+    public void wake(boolean ready, long waitedNanos) {
         (ready ? wakeWoken : wakeTimedOut).increment();
+        (ready ? wakeReady : wakeTimeout).record(Duration.ofNanos(Math.max(0, waitedNanos)));
     }
 
     public void activityWrite() {

@@ -20,7 +20,12 @@ final class WakeWait {
     private final RouterMetrics metrics;
     private final Duration wakeWait;
 
-    WakeWait(Vertx vertx, SessionDirectory directory, ActivityTracker activity, RouterMetrics metrics, Duration wakeWait) {
+    WakeWait(
+            Vertx vertx,
+            SessionDirectory directory,
+            ActivityTracker activity,
+            RouterMetrics metrics,
+            Duration wakeWait) {
         this.vertx = vertx;
         this.directory = directory;
         this.activity = activity;
@@ -41,7 +46,8 @@ final class WakeWait {
             return;
         }
         if (cs.getStatus() != null && cs.getStatus().getPhase() == SessionPhase.Failed) {
-            HttpErrors.send(ex.response(), 503, "session failed to start", ex.name, SessionLookup.RETRY_AFTER_SECONDS * 6);
+            HttpErrors.send(
+                    ex.response(), 503, "session failed to start", ex.name, SessionLookup.RETRY_AFTER_SECONDS * 6);
             return;
         }
         if (SessionDirectory.wakes(cs)) {
@@ -55,7 +61,8 @@ final class WakeWait {
         String name = ex.name;
         Context context = vertx.getOrCreateContext();
         AtomicBoolean done = new AtomicBoolean();
-        long[] timer = { -1 };
+        long waitStarted = System.nanoTime();
+        long[] timer = {-1};
         AutoCloseable[] registration = new AutoCloseable[1];
         Runnable finish = () -> {
             if (timer[0] >= 0) {
@@ -86,7 +93,7 @@ final class WakeWait {
                 SessionDirectory.Access access = directory.access(now).orElse(null);
                 if (access != null && done.compareAndSet(false, true)) {
                     finish.run();
-                    metrics.wake(true);
+                    metrics.wake(true, System.nanoTime() - waitStarted);
                     activity.mark(now);
                     ex.session = now;
                     ex.access = access;
@@ -99,9 +106,9 @@ final class WakeWait {
             if (done.compareAndSet(false, true)) {
                 timer[0] = -1;
                 finish.run();
-                metrics.wake(false);
-                HttpErrors.send(ex.response(), 503, "session is starting", name,
-                        (int) Math.max(1, Math.min(SessionLookup.RETRY_AFTER_SECONDS, wakeWait.toSeconds())));
+                metrics.wake(false, System.nanoTime() - waitStarted);
+                HttpErrors.send(ex.response(), 503, "session is starting", name, (int)
+                        Math.max(1, Math.min(SessionLookup.RETRY_AFTER_SECONDS, wakeWait.toSeconds())));
             }
         });
         check.handle(null);

@@ -70,6 +70,76 @@ class DeployControlPlaneIT {
         awaitAdmittedPods(plane, CHART_SYSTEM, List.of("collab-operator", "collab-router"));
     }
 
+    /**
+     * The chart's monitoring objects (PodMonitor, ServiceMonitors, PrometheusRule, dashboard ConfigMap) on the real API
+     * server. Its Prometheus Operator CRDs are minimal stand-ins (src/test/resources/deploy/monitoring-crds.yaml: the
+     * fields the chart sets, typed as upstream, nothing else accepted), so the dry run checks the objects' shape and
+     * types against the API server's strict field validation, not every rule of the upstream schemas.
+     */
+    @Test
+    void helmChartMonitoringObjectsApply(ControlPlane plane) {
+        Kubectl kubectl = plane.kubectl();
+        kubectl.run(
+                        "apply",
+                        "--server-side",
+                        "-f",
+                        java.nio.file.Path.of("src/test/resources/deploy/monitoring-crds.yaml")
+                                .toAbsolutePath()
+                                .toString())
+                .orFail();
+        kubectl.run(
+                        "wait",
+                        "--for=condition=Established",
+                        "--timeout=60s",
+                        "crd/servicemonitors.monitoring.coreos.com",
+                        "crd/podmonitors.monitoring.coreos.com",
+                        "crd/prometheusrules.monitoring.coreos.com")
+                .orFail();
+        plane.ensureNamespace(CHART_SYSTEM, ControlPlane.restricted());
+        plane.ensureNamespace(CHART_SESSIONS, java.util.Map.of());
+        // the stand-ins refuse what upstream refuses: a misspelt field, a malformed duration
+        for (String bad : List.of("podMetricEndpoints: [{port: http}]", "podMetricsEndpoints: [{interval: soon}]")) {
+            Kubectl.Result refused = kubectl.runWithInput(
+                    "{apiVersion: monitoring.coreos.com/v1, kind: PodMonitor, metadata: {name: bad, namespace: "
+                            + CHART_SYSTEM + "}, spec: {" + bad + "}}",
+                    "apply",
+                    "--dry-run=server",
+                    "--server-side",
+                    "--field-manager=collab-deploy-test",
+                    "-f",
+                    "-");
+            assertThat(refused.ok()).as("the API server refuses %s", bad).isFalse();
+        }
+        String rendered = ChartTest.chart()
+                .template()
+                .withName("collab")
+                .withNamespace(CHART_SYSTEM)
+                .set("watchNamespaces[0]", CHART_SESSIONS)
+                .set("monitoring.serviceMonitor.enabled", "true")
+                .set("monitoring.prometheusRule.enabled", "true")
+                .set("monitoring.dashboard.enabled", "true")
+                .call();
+        assertDryRunThenApply(kubectl, rendered);
+        for (String object : List.of(
+                "podmonitor/collab-operator",
+                "servicemonitor/collab-router",
+                "servicemonitor/collab-gateway",
+                "prometheusrule/collab-session-operator",
+                "configmap/collab-session-operator-dashboard")) {
+            kubectl.run("get", "-n", CHART_SYSTEM, object).orFail();
+        }
+        assertThat(kubectl.run(
+                                "get",
+                                "-n",
+                                CHART_SYSTEM,
+                                "prometheusrule/collab-session-operator",
+                                "-o",
+                                "jsonpath={.spec.groups[*].rules[*].alert}")
+                        .orFail())
+                .as("the stored rule keeps every alert")
+                .contains("CollabOperatorNoLeader", "CollabGateway429Storm", "CollabTargetDown");
+    }
+
     static void assertDryRunThenApply(Kubectl kubectl, String manifests) {
         for (String dryRun : List.of("--dry-run=server", "--dry-run=none")) {
             // --force-conflicts: the CRD was applied before by another field manager (DEPLOYMENT.md, Upgrade).

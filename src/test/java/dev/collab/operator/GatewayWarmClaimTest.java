@@ -95,6 +95,22 @@ class GatewayWarmClaimTest {
         assertThat(pod.getMetadata().getAnnotations()).doesNotContainKey(CollabLabels.CREDENTIALS_PENDING);
         assertThat(Serialization.asJson(pod)).doesNotContain("REAL");
         assertThat(h.delivery.calls).as("credential deliveries to opencode").isEmpty();
+        // measured as a claim (collab_pool_claim_seconds) and as a warm start
+        // (collab_session_start_seconds{start=warm})
+        assertThat(h.registry.find("collab_pool_claim_seconds").timer().count()).isEqualTo(1);
+        await().atMost(OperatorHarness.WAIT)
+                .until(() -> h.registry
+                                .find("collab_session_start_seconds")
+                                .tag("start", "warm")
+                                .timer()
+                                .count()
+                        == 1);
+        assertThat(h.registry
+                        .find("collab_session_start_seconds")
+                        .tag("start", "cold")
+                        .timer()
+                        .count())
+                .isZero();
 
         // the session's own placeholder home is made for a pod started later (wake); the claimed pod stays
         await().atMost(OperatorHarness.WAIT)

@@ -520,6 +520,13 @@ class RouterTest {
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("backend-a", json(r).getString("backend"));
         assertTrue(router.router.metrics().wakes(true) >= 1);
+        // the wait is in the histogram too (collab_router_wake_seconds{outcome=ready})
+        assertTrue(router.registry
+                        .find("collab.router.wake")
+                        .tag("outcome", "ready")
+                        .timer()
+                        .count()
+                >= 1);
     }
 
     @Test
