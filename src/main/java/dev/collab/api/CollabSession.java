@@ -48,6 +48,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.INTEGER,
         priority = 1)
 @AdditionalPrinterColumn(
+        name = "Cost-USD",
+        jsonPath = ".status.usage.costUSD",
+        type = AdditionalPrinterColumn.Type.NUMBER,
+        priority = 1)
+@AdditionalPrinterColumn(
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)

@@ -3,6 +3,7 @@ package dev.collab.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
+import java.math.BigDecimal;
 
 /** Gateway mode: how much of the owner's provider use per UTC day this session may draw on. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -22,6 +23,11 @@ public class DailyBudget {
     @JsonPropertyDescription("Bytes (up plus down) through the gateway's egress proxy per owner per UTC day;"
             + " replaces collab.gateway.egress.daily-bytes. 0 = no limit.")
     private Long egressBytes;
+
+    @Min(0)
+    @JsonPropertyDescription("USD per owner per UTC day at the gateway's price table (collab.gateway.prices), e.g. 25"
+            + " or 2.50; replaces collab.gateway.accounts.daily-usd. 0 = no limit.")
+    private BigDecimal usd;
 
     public DailyBudget() {}
 
@@ -44,6 +50,14 @@ public class DailyBudget {
 
     public void setRequests(Long requests) {
         this.requests = requests;
+    }
+
+    public BigDecimal getUsd() {
+        return usd;
+    }
+
+    public void setUsd(BigDecimal usd) {
+        this.usd = usd;
     }
 
     public Long getEgressBytes() {

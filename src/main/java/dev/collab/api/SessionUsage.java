@@ -1,7 +1,9 @@
 package dev.collab.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.math.BigDecimal;
 import java.util.Objects;
 
 /** Provider usage of one session as counted by the credential gateway (Gateway mode only). */
@@ -14,6 +16,11 @@ public class SessionUsage {
     private long outputTokens;
     private long cacheReadTokens;
     private long cacheWriteTokens;
+
+    @JsonProperty("costUSD")
+    @JsonPropertyDescription("What these tokens cost in USD at the gateway's price table (collab.gateway.prices);"
+            + " tokens of a model without a price add nothing.")
+    private BigDecimal costUSD;
 
     @JsonPropertyDescription("When the gateway last added to these totals (RFC 3339).")
     private String updatedAt;
@@ -75,6 +82,16 @@ public class SessionUsage {
         this.cacheWriteTokens = cacheWriteTokens;
     }
 
+    @JsonProperty("costUSD")
+    public BigDecimal getCostUSD() {
+        return costUSD;
+    }
+
+    @JsonProperty("costUSD")
+    public void setCostUSD(BigDecimal costUSD) {
+        this.costUSD = costUSD;
+    }
+
     public String getUpdatedAt() {
         return updatedAt;
     }
@@ -91,6 +108,7 @@ public class SessionUsage {
                 && outputTokens == u.outputTokens
                 && cacheReadTokens == u.cacheReadTokens
                 && cacheWriteTokens == u.cacheWriteTokens
+                && (costUSD == null ? u.costUSD == null : u.costUSD != null && costUSD.compareTo(u.costUSD) == 0)
                 && Objects.equals(updatedAt, u.updatedAt);
     }
 

@@ -106,6 +106,23 @@ public interface CollabConfig {
 
         /** The egress proxy Gateway-mode sessions reach everything but the provider through (DESIGN.md section 8). */
         Egress egress();
+
+        /**
+         * USD per million tokens by model-id prefix, e.g. collab.gateway.prices."claude-sonnet-4".input=3; an entry
+         * replaces the shipped price of the same prefix (DESIGN.md section 8, the longest matching prefix wins).
+         */
+        Map<String, Price> prices();
+    }
+
+    /** One model's list prices, USD per million tokens. */
+    interface Price {
+        java.math.BigDecimal input();
+
+        java.math.BigDecimal output();
+
+        java.math.BigDecimal cacheRead();
+
+        java.math.BigDecimal cacheWrite();
     }
 
     interface Egress {
@@ -169,6 +186,10 @@ public interface CollabConfig {
         /** Provider requests per owner per UTC day; 0 = no limit. */
         @WithDefault("0")
         long dailyRequests();
+
+        /** USD (collab.gateway.prices) per owner per UTC day; 0 = no limit. spec.credentials.budget.usd overrides. */
+        @WithDefault("0")
+        java.math.BigDecimal dailyUsd();
     }
 
     interface Session {

@@ -1,5 +1,7 @@
 package dev.collab.gateway;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -9,7 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Daily budgets per owner (UTC days): tokens (input plus output) and requests counted as responses pass, checked
+ * Daily budgets per owner (UTC days): tokens (input plus output), requests and USD cost counted as responses pass, checked
  * before a request goes upstream. The limit is collab.gateway.accounts.daily-* unless the session's
  * spec.credentials.budget names its own. Counted per gateway replica: with N replicas an owner can use up to N
  * times the budget (documented; a shared counter would cost a write per request).
@@ -21,7 +23,8 @@ final class Budgets {
             AtomicLong requests,
             AtomicBoolean reported,
             AtomicLong egressBytes,
-            AtomicBoolean egressReported) {}
+            AtomicBoolean egressReported,
+            AtomicLong costNanos) {}
 
     /** A refusal: the message for the client and whether this is the first of the day (one Event per owner and day). */
     record Refusal(String message, Instant resetsAt, boolean first) {}
@@ -75,7 +78,11 @@ final class Budgets {
         long requestLimit = target.budget() != null && target.budget().getRequests() != null
                 ? target.budget().getRequests()
                 : settings.dailyRequests();
-        if (tokenLimit <= 0 && requestLimit <= 0) {
+        BigDecimal usdLimit = target.budget() != null && target.budget().getUsd() != null
+                ? target.budget().getUsd()
+                : settings.dailyUsd();
+        boolean usd = usdLimit != null && usdLimit.signum() > 0;
+        if (tokenLimit <= 0 && requestLimit <= 0 && !usd) {
             return null;
         }
         Day day = day(target.owner(), now);
@@ -85,6 +92,11 @@ final class Budgets {
                     + day.tokens().get() + ")";
         } else if (requestLimit > 0 && day.requests().get() >= requestLimit) {
             what = "request budget of " + requestLimit + " requests";
+        } else if (usd && PriceTable.usd(day.costNanos().get()).compareTo(usdLimit) >= 0) {
+            what = "cost budget of " + usdLimit.stripTrailingZeros().toPlainString() + " USD (used "
+                    + PriceTable.usd(day.costNanos().get())
+                            .setScale(4, RoundingMode.HALF_UP)
+                            .toPlainString() + ")";
         }
         if (what == null) {
             return null;
@@ -96,11 +108,15 @@ final class Budgets {
                 day.reported().compareAndSet(false, true));
     }
 
-    void add(String owner, Usage usage, Instant now) {
+    /** One answered request: its tokens and its cost ({@link PriceTable}, nano-USD). */
+    void add(String owner, Usage usage, long costNanos, Instant now) {
         Day day = day(owner, now);
         day.requests().incrementAndGet();
         if (usage != null) {
             day.tokens().addAndGet(usage.inputTokens() + usage.outputTokens());
+        }
+        if (costNanos > 0) {
+            day.costNanos().addAndGet(costNanos);
         }
     }
 
@@ -116,6 +132,7 @@ final class Budgets {
                                 new AtomicLong(),
                                 new AtomicBoolean(),
                                 new AtomicLong(),
-                                new AtomicBoolean()));
+                                new AtomicBoolean(),
+                                new AtomicLong()));
     }
 }

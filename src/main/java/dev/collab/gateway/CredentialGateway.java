@@ -38,7 +38,7 @@ public class CredentialGateway implements AutoCloseable {
         this.metrics = new GatewayMetrics(registry);
         SecretWrites secrets = new SecretWrites(client);
         PoolStateWriter poolState = new PoolStateWriter(directory, secrets, clock);
-        this.ledger = new UsageLedger(client, directory, metrics, clock, poolState::flush);
+        this.ledger = new UsageLedger(client, directory, metrics, settings.prices(), clock, poolState::flush);
         GatewayEvents events = new GatewayEvents(client, directory, clock);
         OAuthRefresher refresher = new OAuthRefresher(secrets, settings.oauth(), events, metrics, clock);
         Budgets budgets = new Budgets(settings.pools(), settings.egress().dailyBytes());

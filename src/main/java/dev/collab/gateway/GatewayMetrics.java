@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The gateway's meters (Prometheus names collab_gateway_*). Usage is tagged by namespace, owner and model, never
@@ -51,7 +52,11 @@ final class GatewayMetrics {
         return out;
     }
 
-    void usage(GatewayDirectory.Target t, Usage usage) {
+    /**
+     * One answered request: its tokens, and its cost (nano-USD) when its model has a price, else its tokens as
+     * unpriced (a model missing from collab.gateway.prices shows up instead of costing a silent 0).
+     */
+    void usage(GatewayDirectory.Target t, Usage usage, long costNanos, boolean priced) {
         String model = usage == null ? "unknown" : usage.model();
         UsageCounters counters =
                 usageCounters.computeIfAbsent(new UsageKey(t.namespace(), t.owner(), model), this::register);
@@ -63,6 +68,15 @@ final class GatewayMetrics {
         add(counters.output, usage.outputTokens());
         add(counters.cacheRead, usage.cacheReadTokens());
         add(counters.cacheWrite, usage.cacheWriteTokens());
+        if (priced) {
+            if (costNanos > 0) {
+                counters.cost.increment(costNanos / 1e9);
+            }
+        } else {
+            add(
+                    counters.unpriced(),
+                    usage.inputTokens() + usage.outputTokens() + usage.cacheReadTokens() + usage.cacheWriteTokens());
+        }
     }
 
     private static void add(Counter counter, long count) {
@@ -75,7 +89,17 @@ final class GatewayMetrics {
     private record UsageKey(String namespace, String owner, String model) {}
 
     private record UsageCounters(
-            Counter requests, Counter input, Counter output, Counter cacheRead, Counter cacheWrite) {}
+            Counter requests,
+            Counter input,
+            Counter output,
+            Counter cacheRead,
+            Counter cacheWrite,
+            Counter cost,
+            Supplier<Counter> unpricedCounter) {
+        Counter unpriced() {
+            return unpricedCounter.get();
+        }
+    }
 
     private UsageCounters register(UsageKey k) {
         return new UsageCounters(
@@ -88,7 +112,21 @@ final class GatewayMetrics {
                 tokens(k, "input"),
                 tokens(k, "output"),
                 tokens(k, "cache_read"),
-                tokens(k, "cache_write"));
+                tokens(k, "cache_write"),
+                Counter.builder("collab.gateway.cost.usd")
+                        .description("USD by the price table (collab.gateway.prices), by namespace, owner and model")
+                        .tag("namespace", k.namespace())
+                        .tag("owner", k.owner())
+                        .tag("model", k.model())
+                        .register(registry),
+                // registered on first use: a priced model never shows an unpriced series
+                () -> Counter.builder("collab.gateway.unpriced.tokens")
+                        .description(
+                                "Tokens of models without a price (counted as 0 USD), by namespace, owner and model")
+                        .tag("namespace", k.namespace())
+                        .tag("owner", k.owner())
+                        .tag("model", k.model())
+                        .register(registry));
     }
 
     private Counter tokens(UsageKey k, String type) {

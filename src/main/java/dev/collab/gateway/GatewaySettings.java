@@ -2,9 +2,12 @@ package dev.collab.gateway;
 
 import dev.collab.api.CredentialsMode;
 import dev.collab.config.CollabConfig;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The gateway's view of its configuration: plain values, so tests build it without CDI. */
@@ -19,7 +22,8 @@ public record GatewaySettings(
         Duration upstreamTimeout,
         Pools pools,
         OAuth oauth,
-        Egress egress) {
+        Egress egress,
+        PriceTable prices) {
 
     /**
      * The egress proxy: where it listens ({@code port} 0 = any free port, for tests), the entries every session may
@@ -52,9 +56,24 @@ public record GatewaySettings(
             Duration rotateThreshold,
             long retryBodyLimit,
             long dailyTokens,
-            long dailyRequests) {
+            long dailyRequests,
+            BigDecimal dailyUsd) {
         public static Pools defaults() {
             return new Pools(Duration.ofSeconds(60), Duration.ofSeconds(10), 8L * 1024 * 1024, 0, 0);
+        }
+
+        /** Without a USD budget. */
+        public Pools(
+                Duration defaultCooldown,
+                Duration rotateThreshold,
+                long retryBodyLimit,
+                long dailyTokens,
+                long dailyRequests) {
+            this(defaultCooldown, rotateThreshold, retryBodyLimit, dailyTokens, dailyRequests, BigDecimal.ZERO);
+        }
+
+        public Pools withDailyUsd(BigDecimal usd) {
+            return new Pools(defaultCooldown, rotateThreshold, retryBodyLimit, dailyTokens, dailyRequests, usd);
         }
     }
 
@@ -121,7 +140,8 @@ public record GatewaySettings(
                         "https://console.anthropic.com/v1/oauth/token",
                         "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
                         Duration.ofMinutes(5)),
-                Egress.defaults());
+                Egress.defaults(),
+                PriceTable.shippedDefaults());
     }
 
     public GatewaySettings withPools(Pools p) {
@@ -136,7 +156,8 @@ public record GatewaySettings(
                 upstreamTimeout,
                 p,
                 oauth,
-                egress);
+                egress,
+                prices);
     }
 
     public GatewaySettings withOAuth(OAuth o) {
@@ -151,7 +172,8 @@ public record GatewaySettings(
                 upstreamTimeout,
                 pools,
                 o,
-                egress);
+                egress,
+                prices);
     }
 
     public GatewaySettings withEgress(Egress e) {
@@ -166,7 +188,24 @@ public record GatewaySettings(
                 upstreamTimeout,
                 pools,
                 oauth,
-                e);
+                e,
+                prices);
+    }
+
+    public GatewaySettings withPrices(PriceTable p) {
+        return new GatewaySettings(
+                namespaces,
+                keyNamespace,
+                keySecret,
+                upstream,
+                checkSourceIp,
+                defaultMode,
+                usageFlushInterval,
+                upstreamTimeout,
+                pools,
+                oauth,
+                egress,
+                p);
     }
 
     /** @param bindHost the address the egress proxy listens on (the HTTP server's: quarkus.http.host) */
@@ -189,7 +228,8 @@ public record GatewaySettings(
                         a.rotateThreshold(),
                         a.retryBodyLimit(),
                         a.dailyTokens(),
-                        a.dailyRequests()),
+                        a.dailyRequests(),
+                        a.dailyUsd()),
                 OAuth.of(a.oauthTokenUrl(), a.oauthClientId(), a.refreshAhead()),
                 new Egress(
                         bindHost,
@@ -201,6 +241,14 @@ public record GatewaySettings(
                                 .filter(x -> !x.isBlank())
                                 .toList(),
                         g.egress().dailyBytes(),
-                        g.egress().idleTimeout()));
+                        g.egress().idleTimeout()),
+                PriceTable.withOverrides(prices(g.prices())));
+    }
+
+    private static Map<String, PriceTable.Price> prices(Map<String, CollabConfig.Price> configured) {
+        Map<String, PriceTable.Price> out = new LinkedHashMap<>();
+        configured.forEach((prefix, p) ->
+                out.put(prefix, new PriceTable.Price(p.input(), p.output(), p.cacheRead(), p.cacheWrite())));
+        return out;
     }
 }

@@ -77,9 +77,9 @@ final class ResponseRelay {
         resp.end();
         if (tap != null) {
             Usage usage = tap.result();
-            deps.ledger().record(target, usage);
+            long cost = deps.ledger().record(target, usage);
             pool.count(account, usage);
-            deps.budgets().add(target.owner(), usage, deps.clock().instant());
+            deps.budgets().add(target.owner(), usage, cost, deps.clock().instant());
             deps.metrics().accountUsage(target, account.name(), usage);
         }
     }

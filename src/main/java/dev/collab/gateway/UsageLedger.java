@@ -7,6 +7,8 @@ import dev.collab.api.SessionUsage;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +40,10 @@ final class UsageLedger implements AutoCloseable {
             long connections,
             long refused,
             long bytesUp,
-            long bytesDown) {
-        static Pending usage(long requests, long input, long output, long cacheRead, long cacheWrite) {
-            return new Pending(requests, input, output, cacheRead, cacheWrite, 0, 0, 0, 0);
+            long bytesDown,
+            long costNanos) {
+        static Pending usage(long requests, long input, long output, long cacheRead, long cacheWrite, long costNanos) {
+            return new Pending(requests, input, output, cacheRead, cacheWrite, 0, 0, 0, 0, costNanos);
         }
 
         Pending plus(Pending o) {
@@ -53,7 +56,8 @@ final class UsageLedger implements AutoCloseable {
                     connections + o.connections,
                     refused + o.refused,
                     bytesUp + o.bytesUp,
-                    bytesDown + o.bytesDown);
+                    bytesDown + o.bytesDown,
+                    costNanos + o.costNanos);
         }
 
         boolean hasUsage() {
@@ -68,6 +72,7 @@ final class UsageLedger implements AutoCloseable {
     private final KubernetesClient client;
     private final GatewayDirectory directory;
     private final GatewayMetrics metrics;
+    private final PriceTable prices;
     private final Clock clock;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -83,11 +88,13 @@ final class UsageLedger implements AutoCloseable {
             KubernetesClient client,
             GatewayDirectory directory,
             GatewayMetrics metrics,
+            PriceTable prices,
             Clock clock,
             Runnable alsoOnFlush) {
         this.client = client;
         this.directory = directory;
         this.metrics = metrics;
+        this.prices = prices;
         this.clock = clock;
         this.alsoOnFlush = alsoOnFlush;
     }
@@ -98,23 +105,30 @@ final class UsageLedger implements AutoCloseable {
         return this;
     }
 
-    /** One answered provider request of this session (usage null when the response carried none). */
-    void record(GatewayDirectory.Target target, Usage usage) {
-        metrics.usage(target, usage);
+    /**
+     * One answered provider request of this session (usage null when the response carried none); returns its cost in
+     * nano-USD (0 for a model without a price), which the owner's budget adds up too.
+     */
+    long record(GatewayDirectory.Target target, Usage usage) {
+        boolean priced = usage != null && prices.lookup(usage.model()).isPresent();
+        long cost = prices.nanoUsd(usage);
+        metrics.usage(target, usage, cost, priced);
         Pending delta = usage == null
-                ? Pending.usage(1, 0, 0, 0, 0)
+                ? Pending.usage(1, 0, 0, 0, 0, 0)
                 : Pending.usage(
                         1,
                         usage.inputTokens(),
                         usage.outputTokens(),
                         usage.cacheReadTokens(),
-                        usage.cacheWriteTokens());
+                        usage.cacheWriteTokens(),
+                        cost);
         pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
+        return cost;
     }
 
     /** One connection of the session through the egress proxy (refused: opened nothing), with its bytes. */
     void recordEgress(GatewayDirectory.Target target, boolean refused, long bytesUp, long bytesDown) {
-        Pending delta = new Pending(0, 0, 0, 0, 0, refused ? 0 : 1, refused ? 1 : 0, bytesUp, bytesDown);
+        Pending delta = new Pending(0, 0, 0, 0, 0, refused ? 0 : 1, refused ? 1 : 0, bytesUp, bytesDown, 0);
         pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
     }
 
@@ -209,13 +223,22 @@ final class UsageLedger implements AutoCloseable {
 
     private SessionUsage usageTotal(SessionUsage current, Pending delta) {
         SessionUsage old = current == null ? new SessionUsage() : current;
-        return new SessionUsage(
+        SessionUsage next = new SessionUsage(
                 old.getRequests() + delta.requests(),
                 old.getInputTokens() + delta.input(),
                 old.getOutputTokens() + delta.output(),
                 old.getCacheReadTokens() + delta.cacheRead(),
                 old.getCacheWriteTokens() + delta.cacheWrite(),
                 clock.instant().toString());
+        next.setCostUSD(costTotal(old.getCostUSD(), delta.costNanos()));
+        return next;
+    }
+
+    /** The session's USD total after {@code nanos} more: nano-USD precision, no trailing zeros ("0.0123"). */
+    static BigDecimal costTotal(BigDecimal old, long nanos) {
+        BigDecimal sum = (old == null ? BigDecimal.ZERO : old).add(PriceTable.usd(nanos));
+        sum = sum.setScale(9, RoundingMode.HALF_UP).stripTrailingZeros();
+        return sum.scale() < 0 ? sum.setScale(0) : sum;
     }
 
     private SessionEgress egressTotal(SessionEgress current, Pending delta) {

@@ -8,16 +8,23 @@ import dev.collab.api.CredentialKey;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /** The collab app's endpoints under /collab/session/{session}. Request bodies are never logged. */
@@ -45,31 +52,62 @@ class SessionApi {
         this.uploads = new CredentialUpload(vertx, client, settings);
     }
 
+    /** Names the method-not-allowed route of each path (it matches every method the path does not serve). */
+    static final String NOT_ALLOWED = "method-not-allowed";
+
+    /** The OpenAPI document (docs/openapi.yaml, packaged beside this class by the build). */
+    static final String OPENAPI_RESOURCE = "openapi.yaml";
+
     void mount(Router router) {
-        router.route("/collab/session/:session").handler(ctx -> {
+        Buffer openapi = openApiDocument();
+        // no token: the document says nothing a client cannot learn by calling
+        endpoint(
+                router,
+                "/collab/openapi.yaml",
+                Map.of(
+                        HttpMethod.GET,
+                        ctx -> ctx.response()
+                                .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml; charset=utf-8")
+                                .end(openapi)));
+        endpoint(
+                router, "/collab/session/:session", Map.of(HttpMethod.GET, this::get, HttpMethod.DELETE, this::delete));
+        endpoint(
+                router,
+                "/collab/session/:session/credentials/:key",
+                Map.of(HttpMethod.PUT, ctx -> upload(ctx, ctx.pathParam("key"))));
+        endpoint(
+                router,
+                "/collab/session/:session/claude-creds",
+                Map.of(HttpMethod.PUT, ctx -> upload(ctx, CredentialKey.CLAUDE_CREDENTIALS.secretKey())));
+    }
+
+    /**
+     * One route per path and its methods (so the router's route table says what it serves: OpenApiContractTest reads
+     * it), then a JSON 405 for the other methods.
+     */
+    private void endpoint(Router router, String path, Map<HttpMethod, Handler<RoutingContext>> methods) {
+        Route route = router.route(path).setName(path);
+        methods.keySet().forEach(route::method);
+        route.handler(ctx -> {
             begin(ctx);
-            switch (ctx.request().method().name()) {
-                case "GET" -> get(ctx);
-                case "DELETE" -> delete(ctx);
-                default -> notAllowed(ctx, "GET, DELETE");
-            }
+            methods.get(ctx.request().method()).handle(ctx);
         });
-        router.route("/collab/session/:session/credentials/:key").handler(ctx -> {
+        String allow = methods.keySet().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
+        router.route(path).setName(NOT_ALLOWED).handler(ctx -> {
             begin(ctx);
-            if (ctx.request().method() != HttpMethod.PUT) {
-                notAllowed(ctx, "PUT");
-                return;
-            }
-            upload(ctx, ctx.pathParam("key"));
+            notAllowed(ctx, allow);
         });
-        router.route("/collab/session/:session/claude-creds").handler(ctx -> {
-            begin(ctx);
-            if (ctx.request().method() != HttpMethod.PUT) {
-                notAllowed(ctx, "PUT");
-                return;
+    }
+
+    private static Buffer openApiDocument() {
+        try (InputStream in = SessionApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + OPENAPI_RESOURCE + " (docs/openapi.yaml)");
             }
-            upload(ctx, CredentialKey.CLAUDE_CREDENTIALS.secretKey());
-        });
+            return Buffer.buffer(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void begin(RoutingContext ctx) {

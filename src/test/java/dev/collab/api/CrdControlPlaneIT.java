@@ -77,4 +77,22 @@ class CrdControlPlaneIT {
                         .orFail())
                 .contains("the PVC outlives the CollabSession");
     }
+
+    @Test
+    void aNegativeUsdBudgetIsRefusedWithAReadableMessage(ControlPlane plane) {
+        String session = """
+                apiVersion: collab.dev/v1alpha1
+                kind: CollabSession
+                metadata: {name: bob-budget, namespace: crd-it}
+                spec:
+                  owner: bob
+                  credentials: {secretName: bob-credentials, budget: {usd: %s}}
+                """;
+        var refused = plane.kubectl().runWithInput(session.formatted("-1"), "apply", "--server-side", "-f", "-");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.err() + refused.out()).contains("spec.credentials.budget.usd", "greater than or equal to 0");
+        plane.kubectl()
+                .runWithInput(session.formatted("2.50"), "apply", "--server-side", "-f", "-")
+                .orFail();
+    }
 }

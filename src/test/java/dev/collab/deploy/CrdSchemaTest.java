@@ -39,4 +39,29 @@ class CrdSchemaTest {
                                 && r.getMessage().contains("at most 8760h")),
                 "idle timeouts that overflow must be refused: " + idle.getXKubernetesValidations());
     }
+
+    @Test
+    void aUsdBudgetIsANumberAndNeverNegative() {
+        CustomResourceDefinition crd = (CustomResourceDefinition)
+                Manifests.parse(Manifests.read(Manifests.CRDS.resolve("collabsessions.collab.dev-v1.yml")))
+                        .get(0);
+        JSONSchemaProps root = crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
+        JSONSchemaProps usd = root.getProperties()
+                .get("spec")
+                .getProperties()
+                .get("credentials")
+                .getProperties()
+                .get("budget")
+                .getProperties()
+                .get("usd");
+        assertEquals("number", usd.getType());
+        assertEquals(0.0, usd.getMinimum(), "the API server refuses -1 with 'should be greater than or equal to 0'");
+        JSONSchemaProps cost = root.getProperties()
+                .get("status")
+                .getProperties()
+                .get("usage")
+                .getProperties()
+                .get("costUSD");
+        assertEquals("number", cost.getType());
+    }
 }

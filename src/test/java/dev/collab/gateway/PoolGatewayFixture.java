@@ -33,7 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.awaitility.Awaitility;
 
 /**
@@ -54,12 +56,27 @@ final class PoolGatewayFixture implements AutoCloseable {
     final Vertx vertx = Vertx.vertx();
     ScriptedAnthropic provider;
     private final List<CredentialGateway> gateways = new ArrayList<>();
+    /** Each replica's meters, by replica index. */
+    final List<SimpleMeterRegistry> registries = new ArrayList<>();
+
+    private final BiFunction<Integer, GatewaySettings, GatewaySettings> tune;
     private final List<HttpServer> fronts = new ArrayList<>();
 
     /** {@code sessions}: session name -> its accounts.json. */
     PoolGatewayFixture(KubernetesMockServer server, KubernetesClient client, Map<String, String> sessions)
             throws Exception {
+        this(server, client, sessions, (replica, settings) -> settings);
+    }
+
+    /** {@code tune}: the settings of replica 0 or 1, from the fixture's. */
+    PoolGatewayFixture(
+            KubernetesMockServer server,
+            KubernetesClient client,
+            Map<String, String> sessions,
+            BiFunction<Integer, GatewaySettings, GatewaySettings> tune)
+            throws Exception {
         this.client = client;
+        this.tune = tune;
         try {
             start(server, sessions);
         } catch (Exception | AssertionError e) {
@@ -106,8 +123,10 @@ final class PoolGatewayFixture implements AutoCloseable {
                             Duration.ofMillis(200),
                             Duration.ofSeconds(10))
                     .withOAuth(GatewaySettings.OAuth.of(provider.tokenUrl(), "client", Duration.ofMinutes(5)));
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            registries.add(registry);
             CredentialGateway g =
-                    new CredentialGateway(vertx, client, settings, new SimpleMeterRegistry(), clock).start();
+                    new CredentialGateway(vertx, client, tune.apply(i, settings), registry, clock).start();
             gateways.add(g);
             Router web = Router.router(vertx);
             g.mount(web);
@@ -182,10 +201,26 @@ final class PoolGatewayFixture implements AutoCloseable {
     }
 
     private void session(String name, String accountsJson) {
+        session(name, accountsJson, spec -> {});
+    }
+
+    /** A Gateway-mode session of owner ann with its credential Secret; {@code edit} changes its spec first. */
+    void session(String name, String accountsJson, Consumer<CollabSessionSpec> edit) {
         credentials(name, accountsJson);
         CollabSessionSpec spec = new CollabSessionSpec(OWNER, name + "-creds");
         spec.getCredentials().setMode(CredentialsMode.Gateway);
+        edit.accept(spec);
         RunningSessions.create(client, NS, name, spec, "http://127.0.0.1:4096");
+    }
+
+    /** Replica {@code gateway}'s count of Gateway-mode sessions it knows. */
+    int sessionsSeenBy(int gateway) {
+        return gateways.get(gateway).gatewaySessions();
+    }
+
+    /** Writes replica {@code gateway}'s pending usage to status now. */
+    void flushUsage(int gateway) {
+        gateways.get(gateway).flushUsage();
     }
 
     /** Key accounts.json of the session's Secret, written as the router's upload endpoint writes it. */

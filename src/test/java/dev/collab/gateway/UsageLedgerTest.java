@@ -160,6 +160,7 @@ class UsageLedgerTest {
                 c,
                 new GatewayDirectory(c, settings),
                 new GatewayMetrics(new SimpleMeterRegistry()),
+                settings.prices(),
                 Clock.systemUTC(),
                 () -> {});
     }

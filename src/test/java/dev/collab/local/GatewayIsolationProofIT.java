@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -64,7 +65,16 @@ class GatewayIsolationProofIT {
                         "COLLAB_GATEWAY_UPSTREAM",
                         "http://127.0.0.1:" + anthropic.port() + "/provider",
                         "COLLAB_GATEWAY_USAGE_FLUSH_INTERVAL",
-                        "1s"));
+                        "1s",
+                        // the fake provider's model "fake" gets a price (issue 25): $3 in, $15 out per million
+                        "COLLAB_GATEWAY_PRICES__FAKE__INPUT",
+                        "3",
+                        "COLLAB_GATEWAY_PRICES__FAKE__OUTPUT",
+                        "15",
+                        "COLLAB_GATEWAY_PRICES__FAKE__CACHE_READ",
+                        "0.30",
+                        "COLLAB_GATEWAY_PRICES__FAKE__CACHE_WRITE",
+                        "3.75"));
     }
 
     @AfterAll
@@ -342,5 +352,39 @@ class GatewayIsolationProofIT {
         });
         assertEquals(requests * FakeAnthropic.INPUT_TOKENS, usage.getInputTokens(), session + " input tokens");
         assertEquals(requests * FakeAnthropic.OUTPUT_TOKENS, usage.getOutputTokens(), session + " output tokens");
+        // each completion: 5 input x $3 + 8 output x $15 per million tokens = $0.000135
+        BigDecimal cost = ONE_COMPLETION_USD.multiply(BigDecimal.valueOf(requests));
+        assertEquals(0, cost.compareTo(usage.getCostUSD()), session + " costUSD " + usage.getCostUSD());
+        double counted = LocalModeRun.await(session + "'s owner's cost in /q/metrics", () -> {
+            double c = costMetric(session + "@example.com");
+            return Math.abs(c - cost.doubleValue()) < 1e-12 ? c : null;
+        });
+        assertEquals(cost.doubleValue(), counted, 1e-12);
+    }
+
+    private static final BigDecimal ONE_COMPLETION_USD = new BigDecimal("0.000135");
+
+    /** collab_gateway_cost_usd_total of that owner and model "fake", as Prometheus would scrape it. */
+    private static double costMetric(String owner) {
+        try {
+            String label = "owner=\"" + CollabLabels.ownerLabelValue(owner) + "\"";
+            String text = LocalModeRun.HTTP
+                    .send(
+                            HttpRequest.newBuilder(URI.create(app.routerUrl() + "/q/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            return text.lines()
+                    .filter(l -> l.startsWith("collab_gateway_cost_usd_total{")
+                            && l.contains(label)
+                            && l.contains("model=\"fake\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                    .sum();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -53,9 +53,6 @@ class PrometheusProofIT {
      * test (remove it here then): the list stays true.
      */
     static final Map<String, String> EMPTY_PANELS = Map.ofEntries(
-            Map.entry(
-                    "Cost per owner and model (USD/h) / A",
-                    "provided by the cost branch (collab_gateway_cost_usd_total): switch to required after merging it"),
             Map.entry("Gateway upstream errors and refusals / A", "the fake provider never fails: no upstream error"),
             Map.entry("Warm claim and wakes / A", "no warm pool in this run: no claim, the quantile is NaN"),
             Map.entry("Rotations and cooldowns / A", "one account, never rate limited: no cooldown"),
