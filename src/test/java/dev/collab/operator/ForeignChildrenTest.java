@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -139,10 +140,23 @@ class ForeignChildrenTest {
                     .put(CollabLabels.SESSION_UID, second.getMetadata().getUid());
             return c;
         });
-        // nudged until the pod appears: once, the fixed claim's event and the nudge both met the stale cache (seen
-        // in one CI rehearsal under load, not reproduced in 3 local runs); the claim being usable is what is tested
+        // nudged until the pod appears, and the claim touched again each time: twice in CI rehearsals with other
+        // tests running beside them, 20 s of nudges found the operator's claim cache without the fix (the Fabric8
+        // mock's watch lost that one update; not reproduced alone). The claim being usable once marked is what is
+        // tested; a further update of the same mark gives the informer the event again.
+        AtomicInteger touches = new AtomicInteger();
         await().atMost(OperatorHarness.WAIT).pollInterval(Duration.ofSeconds(1)).until(() -> {
             h.nudge("keep");
+            h.client
+                    .persistentVolumeClaims()
+                    .inNamespace(NS)
+                    .withName("keep-home")
+                    .edit(c -> {
+                        c.getMetadata()
+                                .getAnnotations()
+                                .put("test.collab.dev/touch", Integer.toString(touches.incrementAndGet()));
+                        return c;
+                    });
             return h.client.pods().inNamespace(NS).withName("keep").get() != null;
         });
     }
