@@ -23,13 +23,13 @@ import org.jboss.logging.Logger;
 /**
  * Claims a Ready warm worker of the session's pool for a new session.
  *
- * <p>The claim is one write: a merge patch of the pod's metadata carrying the resourceVersion read, which adds the
+ * <p>The claim is one write: a JSON patch of the pod's metadata carrying the resourceVersion read, which adds the
  * session label, makes the session the pod's controller owner and records the session's spec hash. The API server
  * applies it only if that resourceVersion is still current (compare-and-swap in etcd), so of two claimers that
  * read the same version exactly one succeeds and the other gets 409 Conflict, whatever operator process or
  * failover they run in; a claimer never trusts its cache for the decision beyond that compare-and-swap (a write
- * from a stale cache fails, and the claimer re-reads the pod and requires no session label). The pool controller deletes warm pods with the same precondition, so it cannot remove a worker
- * a session just claimed. The worker's HOME claim and access Secret follow in the session's reconcile
+ * from a stale cache fails, and the claimer re-reads the pod and requires no session label). The pool controller
+ * deletes warm pods with the same precondition, so it cannot remove a worker a session just claimed. The worker's HOME claim and access Secret follow in the session's reconcile
  * ({@link HomeClaimDependent}, {@link AccessSecretDependent}): the pod's name leads to them.
  */
 final class WarmWorkerClaim {
@@ -83,7 +83,7 @@ final class WarmWorkerClaim {
     Pod claim(CollabSession session, Pod candidate, Pod desired, KubernetesClient client, Instant now) {
         String poolName = candidate.getMetadata().getLabels().get(CollabLabels.POOL);
         if (claimable(candidate, poolName)) {
-            Pod updated = put(session, candidate, desired, client, now, candidate);
+            Pod updated = write(session, candidate, desired, client, now, candidate);
             if (updated != null) {
                 return updated;
             }
@@ -93,7 +93,7 @@ final class WarmWorkerClaim {
                 .withName(candidate.getMetadata().getName())
                 .get();
         return fresh != null && claimable(fresh, poolName)
-                ? put(session, fresh, desired, client, now, candidate)
+                ? write(session, fresh, desired, client, now, candidate)
                 : null;
     }
 
@@ -109,14 +109,13 @@ final class WarmWorkerClaim {
      * operator's pod cache keeps no pod spec. A JSON patch, not a merge patch: it replaces the owner references on
      * the real API server and on the Fabric8 mock alike (the mock appends to lists in a merge patch).
      */
-    private Pod put(CollabSession session, Pod read, Pod desired, KubernetesClient client, Instant now, Pod cached) {
+    private Pod write(CollabSession session, Pod read, Pod desired, KubernetesClient client, Instant now, Pod cached) {
         try {
-            Pod updated = client.pods()
-                    .inNamespace(session.getMetadata().getNamespace())
-                    .withName(read.getMetadata().getName())
-                    .patch(
-                            PatchContext.of(PatchType.JSON),
-                            jsonPatch(claimPatch(read, session, desired, now), client.getKubernetesSerialization()));
+            Pod updated = apply(
+                    client,
+                    session.getMetadata().getNamespace(),
+                    read.getMetadata().getName(),
+                    claimPatch(read, session, desired, now));
             pods.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, cached);
             return updated;
         } catch (KubernetesClientException e) {
@@ -167,6 +166,14 @@ final class WarmWorkerClaim {
                 .withOwnerReferences(dev.collab.api.OwnerReferences.controller(session))
                 .endMetadata()
                 .build();
+    }
+
+    /** Writes {@link #claimPatch a claim} to the pod: 409 Conflict unless its resourceVersion is current. */
+    static Pod apply(KubernetesClient client, String namespace, String pod, Pod claim) {
+        return client.pods()
+                .inNamespace(namespace)
+                .withName(pod)
+                .patch(PatchContext.of(PatchType.JSON), jsonPatch(claim, client.getKubernetesSerialization()));
     }
 
     /** {@code claim}'s resourceVersion, labels, annotations and owner references as JSON patch operations. */

@@ -69,10 +69,11 @@ class PoolClaimRaceTest {
                 .withAnnotations(Map.of(CollabLabels.SPEC_HASH, "x", CollabLabels.CREDENTIALS_HASH, "y"))
                 .endMetadata()
                 .build();
-        claimPatch(name, WarmWorkerClaim.claimPatch(seen, ghost("one"), desired, java.time.Instant.now()));
+        WarmWorkerClaim.apply(
+                h.client, NS, name, WarmWorkerClaim.claimPatch(seen, ghost("one"), desired, java.time.Instant.now()));
         desired.getMetadata().getLabels().put(CollabLabels.SESSION, "two");
         Pod late = WarmWorkerClaim.claimPatch(seen, ghost("two"), desired, java.time.Instant.now());
-        assertThatThrownBy(() -> claimPatch(name, late))
+        assertThatThrownBy(() -> WarmWorkerClaim.apply(h.client, NS, name, late))
                 .isInstanceOf(KubernetesClientException.class)
                 .satisfies(e ->
                         assertThat(((KubernetesClientException) e).getCode()).isEqualTo(409));
@@ -81,17 +82,6 @@ class PoolClaimRaceTest {
         assertThat(claimed.getMetadata().getOwnerReferences())
                 .singleElement()
                 .satisfies(ref -> assertThat(ref.getUid()).isEqualTo("uid-one"));
-    }
-
-    private void claimPatch(String pod, Pod claim) {
-        h.client
-                .pods()
-                .inNamespace(NS)
-                .withName(pod)
-                .patch(
-                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
-                        WarmWorkerClaim.jsonPatch(claim, h.client.getKubernetesSerialization()));
     }
 
     private static CollabSession ghost(String name) {

@@ -229,11 +229,11 @@ class PoolControlPlaneIT {
 
         Pod claim = WarmWorkerClaim.claimPatch(first, ghost("ghost-one"), desired, Instant.now());
         claim.getMetadata().setOwnerReferences(poolOwner);
-        mergePatch(name, claim);
+        WarmWorkerClaim.apply(env.operatorClient, NS, name, claim);
         desired.getMetadata().getLabels().put(CollabLabels.SESSION, "ghost-two");
         Pod lateClaim = WarmWorkerClaim.claimPatch(second, ghost("ghost-two"), desired, Instant.now());
         lateClaim.getMetadata().setOwnerReferences(poolOwner);
-        assertThatThrownBy(() -> mergePatch(name, lateClaim))
+        assertThatThrownBy(() -> WarmWorkerClaim.apply(env.operatorClient, NS, name, lateClaim))
                 .isInstanceOfSatisfying(
                         KubernetesClientException.class,
                         e -> assertThat(e.getCode()).isEqualTo(409));
@@ -248,17 +248,6 @@ class PoolControlPlaneIT {
                 .containsEntry(CollabLabels.SESSION, "ghost-one");
         awaitPool("cas", p -> ready(p) == 1 && !warmWorkers("cas").contains(name));
         env.admin.pods().inNamespace(NS).withName(name).delete(); // its session is imaginary
-    }
-
-    private void mergePatch(String pod, Pod patch) {
-        env.operatorClient
-                .pods()
-                .inNamespace(NS)
-                .withName(pod)
-                .patch(
-                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
-                        WarmWorkerClaim.jsonPatch(patch, env.operatorClient.getKubernetesSerialization()));
     }
 
     @Test
