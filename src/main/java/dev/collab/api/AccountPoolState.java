@@ -30,7 +30,37 @@ public final class AccountPoolState {
             String credential,
             long requests,
             long inputTokens,
-            long outputTokens) {}
+            long outputTokens,
+            Today today) {
+        public Entry(
+                String name,
+                String state,
+                String until,
+                String message,
+                String credential,
+                long requests,
+                long inputTokens,
+                long outputTokens) {
+            this(name, state, until, message, credential, requests, inputTokens, outputTokens, null);
+        }
+
+        /** The counts of {@code day} only (UTC), or zero when the entry's day is another one. */
+        public Today todayOn(String day) {
+            return today != null && day.equals(today.day()) ? today : new Today(day, 0, 0, 0);
+        }
+    }
+
+    /** An account's counts of one UTC day (yyyy-MM-dd), beside its totals: what "usage today" shows. */
+    public record Today(String day, long requests, long inputTokens, long outputTokens) {
+        public Today plus(long moreRequests, long moreInput, long moreOutput) {
+            return new Today(day, requests + moreRequests, inputTokens + moreInput, outputTokens + moreOutput);
+        }
+    }
+
+    /** The UTC day of {@code now} as the annotation names it. */
+    public static String day(Instant now) {
+        return now.atOffset(java.time.ZoneOffset.UTC).toLocalDate().toString();
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -74,11 +104,16 @@ public final class AccountPoolState {
                     .findFirst()
                     .orElse(null);
             AccountStatus s = new AccountStatus(a.name(), a.type().name(), AccountStatus.ACTIVE, null, null);
+            if (a.disabled()) {
+                s.setState(AccountStatus.DISABLED);
+            }
             if (e != null) {
                 s.setRequests(e.requests());
                 s.setInputTokens(e.inputTokens());
                 s.setOutputTokens(e.outputTokens());
-                if (AccountStatus.RELOGIN_REQUIRED.equals(e.state())
+                if (a.disabled()) {
+                    // the owner turned it off: no other state applies until it is enabled again
+                } else if (AccountStatus.RELOGIN_REQUIRED.equals(e.state())
                         && a.fingerprint().equals(e.credential())) {
                     s.setState(AccountStatus.RELOGIN_REQUIRED);
                     s.setMessage(e.message());

@@ -10,6 +10,8 @@ public class AccountStatus {
     public static final String ACTIVE = "Active";
     public static final String COOLING_DOWN = "CoolingDown";
     public static final String RELOGIN_REQUIRED = "ReloginRequired";
+    /** The owner disabled it (accounts.json "disabled": true): kept, never chosen. */
+    public static final String DISABLED = "Disabled";
 
     @JsonPropertyDescription("The account's name in accounts.json (subscription or api-key for single-account keys).")
     private String name;
@@ -17,8 +19,8 @@ public class AccountStatus {
     @JsonPropertyDescription("ApiKey or OAuth.")
     private String type;
 
-    @JsonPropertyDescription(
-            "Active, CoolingDown (until the time in until) or ReloginRequired (upload new credentials).")
+    @JsonPropertyDescription("Active, CoolingDown (until the time in until), ReloginRequired (log in again: POST"
+            + " /collab/accounts/{owner}/login with this name) or Disabled (turned off by the owner).")
     private String state;
 
     @JsonPropertyDescription("CoolingDown: when the provider said the limit resets (RFC 3339).")

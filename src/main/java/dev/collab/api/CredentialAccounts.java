@@ -30,6 +30,7 @@ public final class CredentialAccounts {
     /**
      * One account. sourceKey/index say where its credential lives in the Secret (for write-back): index is the
      * position in accounts.json, -1 for a single-account key. expiresAt in epoch milliseconds, 0 when unknown.
+     * disabled: accounts.json {@code "disabled": true}, kept in the pool but never chosen (the owner turned it off).
      */
     public record Account(
             String name,
@@ -39,7 +40,20 @@ public final class CredentialAccounts {
             String refresh,
             long expiresAt,
             String sourceKey,
-            int index) {
+            int index,
+            boolean disabled) {
+        public Account(
+                String name,
+                Type type,
+                String apiKey,
+                String access,
+                String refresh,
+                long expiresAt,
+                String sourceKey,
+                int index) {
+            this(name, type, apiKey, access, refresh, expiresAt, sourceKey, index, false);
+        }
+
         /** A short digest of the credential (refresh token, else key or access token): tells an upload apart. */
         public String fingerprint() {
             String v = refresh != null ? refresh : apiKey != null ? apiKey : access;
@@ -100,8 +114,9 @@ public final class CredentialAccounts {
     /** An auth.json-shaped entry: {type: api, key} or {type: oauth, access, refresh, expires}. */
     private static Account entry(String name, JsonNode a, String sourceKey, int index) {
         String type = a.path("type").asText();
+        boolean disabled = a.path("disabled").asBoolean(false);
         if ("api".equals(type) && text(a.path("key")) != null) {
-            return new Account(name, Type.ApiKey, text(a.path("key")), null, null, 0, sourceKey, index);
+            return new Account(name, Type.ApiKey, text(a.path("key")), null, null, 0, sourceKey, index, disabled);
         }
         if ("oauth".equals(type) && (text(a.path("access")) != null || text(a.path("refresh")) != null)) {
             return new Account(
@@ -112,7 +127,8 @@ public final class CredentialAccounts {
                     text(a.path("refresh")),
                     a.path("expires").asLong(0),
                     sourceKey,
-                    index);
+                    index,
+                    disabled);
         }
         return null;
     }

@@ -25,6 +25,12 @@ public class SessionUsage {
     @JsonPropertyDescription("When the gateway last added to these totals (RFC 3339).")
     private String updatedAt;
 
+    @JsonPropertyDescription("The account of the owner's pool that answered this session's latest request.")
+    private String lastAccount;
+
+    @JsonPropertyDescription("Requests and tokens of this session by the account that answered them.")
+    private java.util.Map<String, AccountUsage> accounts;
+
     public SessionUsage() {}
 
     public SessionUsage(
@@ -100,6 +106,22 @@ public class SessionUsage {
         this.updatedAt = updatedAt;
     }
 
+    public String getLastAccount() {
+        return lastAccount;
+    }
+
+    public void setLastAccount(String lastAccount) {
+        this.lastAccount = lastAccount;
+    }
+
+    public java.util.Map<String, AccountUsage> getAccounts() {
+        return accounts;
+    }
+
+    public void setAccounts(java.util.Map<String, AccountUsage> accounts) {
+        this.accounts = accounts;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SessionUsage u
@@ -109,7 +131,9 @@ public class SessionUsage {
                 && cacheReadTokens == u.cacheReadTokens
                 && cacheWriteTokens == u.cacheWriteTokens
                 && (costUSD == null ? u.costUSD == null : u.costUSD != null && costUSD.compareTo(u.costUSD) == 0)
-                && Objects.equals(updatedAt, u.updatedAt);
+                && Objects.equals(updatedAt, u.updatedAt)
+                && Objects.equals(lastAccount, u.lastAccount)
+                && Objects.equals(accounts, u.accounts);
     }
 
     @Override

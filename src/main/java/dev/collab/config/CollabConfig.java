@@ -102,7 +102,7 @@ public interface CollabConfig {
         Duration upstreamTimeout();
 
         /** Account pools (accounts.json): rotation, OAuth refresh, budgets (DESIGN.md section 8). */
-        Accounts accounts();
+        AccountsConfig accounts();
 
         /** The egress proxy Gateway-mode sessions reach everything but the provider through (DESIGN.md section 8). */
         Egress egress();
@@ -152,44 +152,6 @@ public interface CollabConfig {
         /** A tunnel with no byte either way this long is closed. */
         @WithDefault("10m")
         Duration idleTimeout();
-    }
-
-    interface Accounts {
-        /** How long an account cools down after 429/529 when the provider names no reset time. */
-        @WithDefault("60s")
-        Duration defaultCooldown();
-
-        /** A reset closer than this is a short burst: the 429 goes to the client (it retries), no rotation. */
-        @WithDefault("10s")
-        Duration rotateThreshold();
-
-        /** Request bodies up to this many bytes are kept for a retry on the next account; larger ones stream. */
-        @WithDefault("8388608")
-        long retryBodyLimit();
-
-        /** Refresh an OAuth access token this long before it expires. */
-        @WithDefault("5m")
-        Duration refreshAhead();
-
-        /** Claude's OAuth token endpoint (refresh grant). */
-        @WithDefault("https://console.anthropic.com/v1/oauth/token")
-        String oauthTokenUrl();
-
-        /** The OAuth client id the refresh grant names (Claude Code's public client). */
-        @WithDefault("9d1c250a-e61b-44d9-88ed-5944d1962f5e")
-        String oauthClientId();
-
-        /** Input plus output tokens per owner per UTC day; 0 = no limit. spec.credentials.budget overrides. */
-        @WithDefault("0")
-        long dailyTokens();
-
-        /** Provider requests per owner per UTC day; 0 = no limit. */
-        @WithDefault("0")
-        long dailyRequests();
-
-        /** USD (collab.gateway.prices) per owner per UTC day; 0 = no limit. spec.credentials.budget.usd overrides. */
-        @WithDefault("0")
-        java.math.BigDecimal dailyUsd();
     }
 
     interface Session {

@@ -115,7 +115,9 @@ final class AccountPool {
         boolean relogin = false;
         for (Account a : candidates(presented)) {
             Slot s = slot(a.name());
-            if (needsLogin(a, s)) {
+            if (a.disabled()) {
+                continue; // the owner turned it off
+            } else if (needsLogin(a, s)) {
                 relogin = true;
             } else if (tried.contains(a.name())) {
                 continue;
@@ -130,8 +132,9 @@ final class AccountPool {
         }
         return new Choice.Unusable(
                 relogin
-                        ? "every account of Secret " + secretName + " needs a new login (upload new credentials)"
-                        : "the credential Secret " + secretName + " holds no usable Anthropic credential");
+                        ? "every account of Secret " + secretName
+                                + " needs a new login (POST /collab/accounts/{owner}/login, or upload new credentials)"
+                        : "the credential Secret " + secretName + " holds no usable (enabled) Anthropic credential");
     }
 
     /** Whether a request that failed on the accounts in {@code tried} has another account to go to now. */
@@ -191,6 +194,7 @@ final class AccountPool {
      */
     List<AccountPoolState.Entry> merged(List<AccountPoolState.Entry> current, Instant now, boolean takeCounts) {
         List<AccountPoolState.Entry> out = new ArrayList<>();
+        String day = AccountPoolState.day(now);
         for (Account a : accounts.list()) {
             AccountPoolState.Entry old = current.stream()
                     .filter(e -> a.name().equals(e.name()))
@@ -221,7 +225,8 @@ final class AccountPool {
                     credential,
                     old.requests() + req,
                     old.inputTokens() + in,
-                    old.outputTokens() + outTokens));
+                    old.outputTokens() + outTokens,
+                    old.todayOn(day).plus(req, in, outTokens)));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.collab.gateway;
 
+import dev.collab.api.SecretWrites;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;

@@ -211,7 +211,7 @@ public record GatewaySettings(
     /** @param bindHost the address the egress proxy listens on (the HTTP server's: quarkus.http.host) */
     public static GatewaySettings from(CollabConfig config, String clientNamespace, String bindHost) {
         CollabConfig.Gateway g = config.gateway();
-        CollabConfig.Accounts a = g.accounts();
+        dev.collab.config.AccountsConfig a = g.accounts();
         return new GatewaySettings(
                 config.namespaces().orElse(List.of()).stream()
                         .filter(s -> !s.isBlank())

@@ -6,6 +6,7 @@ import dev.collab.api.AccountPoolState;
 import dev.collab.api.AccountStatus;
 import dev.collab.api.CredentialAccounts;
 import dev.collab.api.CredentialAccounts.Account;
+import dev.collab.api.SecretWrites;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -172,7 +173,8 @@ final class OAuthRefresher {
                     refresh == null ? a.refresh() : refresh,
                     expires,
                     a.sourceKey(),
-                    a.index());
+                    a.index(),
+                    a.disabled());
         }
         boolean revoked = (answer.statusCode() == 400 || answer.statusCode() == 401)
                 && (answer.statusCode() == 401
@@ -183,7 +185,10 @@ final class OAuthRefresher {
             throw new IllegalStateException("token endpoint answered HTTP " + answer.statusCode());
         }
         String message = "the provider refused the refresh token of account " + a.name() + " ("
-                + body.path("error").asText("HTTP " + answer.statusCode()) + "): upload new credentials";
+                + body.path("error").asText("HTTP " + answer.statusCode())
+                + "): log in again with POST /collab/accounts/"
+                + pool.owner() + "/login {\"account\": \"" + a.name() + "\"} (the accounts page), or upload new"
+                + " credentials";
         pool.reloginRequired(a, message);
         release(claimed, a.name(), pool);
         metrics.refresh("revoked");

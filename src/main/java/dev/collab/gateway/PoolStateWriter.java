@@ -1,6 +1,7 @@
 package dev.collab.gateway;
 
 import dev.collab.api.AccountPoolState;
+import dev.collab.api.SecretWrites;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.time.Clock;
 import java.util.List;

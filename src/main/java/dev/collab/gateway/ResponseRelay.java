@@ -77,7 +77,7 @@ final class ResponseRelay {
         resp.end();
         if (tap != null) {
             Usage usage = tap.result();
-            long cost = deps.ledger().record(target, usage);
+            long cost = deps.ledger().record(target, account.name(), usage);
             pool.count(account, usage);
             deps.budgets().add(target.owner(), usage, cost, deps.clock().instant());
             deps.metrics().accountUsage(target, account.name(), usage);

@@ -1,6 +1,7 @@
 package dev.collab.gateway;
 
 import dev.collab.api.AccountPoolState;
+import dev.collab.api.AccountUsage;
 import dev.collab.api.CollabSession;
 import dev.collab.api.SessionEgress;
 import dev.collab.api.SessionUsage;
@@ -41,9 +42,30 @@ final class UsageLedger implements AutoCloseable {
             long refused,
             long bytesUp,
             long bytesDown,
-            long costNanos) {
-        static Pending usage(long requests, long input, long output, long cacheRead, long cacheWrite, long costNanos) {
-            return new Pending(requests, input, output, cacheRead, cacheWrite, 0, 0, 0, 0, costNanos);
+            long costNanos,
+            String lastAccount,
+            Map<String, AccountUsage> accounts) {
+        static Pending usage(
+                long requests,
+                long input,
+                long output,
+                long cacheRead,
+                long cacheWrite,
+                long costNanos,
+                String account) {
+            return new Pending(
+                    requests,
+                    input,
+                    output,
+                    cacheRead,
+                    cacheWrite,
+                    0,
+                    0,
+                    0,
+                    0,
+                    costNanos,
+                    account,
+                    account == null ? Map.of() : Map.of(account, new AccountUsage(requests, input, output)));
         }
 
         Pending plus(Pending o) {
@@ -57,7 +79,19 @@ final class UsageLedger implements AutoCloseable {
                     refused + o.refused,
                     bytesUp + o.bytesUp,
                     bytesDown + o.bytesDown,
-                    costNanos + o.costNanos);
+                    costNanos + o.costNanos,
+                    o.lastAccount != null ? o.lastAccount : lastAccount, // o is the later delta
+                    plusAccounts(accounts, o.accounts));
+        }
+
+        static Map<String, AccountUsage> plusAccounts(Map<String, AccountUsage> a, Map<String, AccountUsage> b) {
+            if (b.isEmpty()) {
+                return a;
+            }
+            Map<String, AccountUsage> sum = new TreeMap<>(a);
+            b.forEach((name, u) ->
+                    sum.merge(name, u, (x, y) -> x.plus(y.getRequests(), y.getInputTokens(), y.getOutputTokens())));
+            return sum;
         }
 
         boolean hasUsage() {
@@ -109,26 +143,28 @@ final class UsageLedger implements AutoCloseable {
      * One answered provider request of this session (usage null when the response carried none); returns its cost in
      * nano-USD (0 for a model without a price), which the owner's budget adds up too.
      */
-    long record(GatewayDirectory.Target target, Usage usage) {
+    long record(GatewayDirectory.Target target, String account, Usage usage) {
         boolean priced = usage != null && prices.lookup(usage.model()).isPresent();
         long cost = prices.nanoUsd(usage);
         metrics.usage(target, usage, cost, priced);
         Pending delta = usage == null
-                ? Pending.usage(1, 0, 0, 0, 0, 0)
+                ? Pending.usage(1, 0, 0, 0, 0, 0, account)
                 : Pending.usage(
                         1,
                         usage.inputTokens(),
                         usage.outputTokens(),
                         usage.cacheReadTokens(),
                         usage.cacheWriteTokens(),
-                        cost);
+                        cost,
+                        account);
         pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
         return cost;
     }
 
     /** One connection of the session through the egress proxy (refused: opened nothing), with its bytes. */
     void recordEgress(GatewayDirectory.Target target, boolean refused, long bytesUp, long bytesDown) {
-        Pending delta = new Pending(0, 0, 0, 0, 0, refused ? 0 : 1, refused ? 1 : 0, bytesUp, bytesDown, 0);
+        Pending delta =
+                new Pending(0, 0, 0, 0, 0, refused ? 0 : 1, refused ? 1 : 0, bytesUp, bytesDown, 0, null, Map.of());
         pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
     }
 
@@ -231,6 +267,10 @@ final class UsageLedger implements AutoCloseable {
                 old.getCacheWriteTokens() + delta.cacheWrite(),
                 clock.instant().toString());
         next.setCostUSD(costTotal(old.getCostUSD(), delta.costNanos()));
+        next.setLastAccount(delta.lastAccount() != null ? delta.lastAccount() : old.getLastAccount());
+        Map<String, AccountUsage> accounts =
+                Pending.plusAccounts(old.getAccounts() == null ? Map.of() : old.getAccounts(), delta.accounts());
+        next.setAccounts(accounts.isEmpty() ? null : accounts);
         return next;
     }
 

@@ -16,6 +16,7 @@ import java.util.List;
  * @param defaultIdleTimeout idle timeout of sessions whose spec sets none (zero = never evicted)
  * @param sessionDomain      base domain of host-based routing ({@code <session>.<domain>}), or null: path routing only
  * @param allowedOrigins     origins besides the router's own accepted on cookie-authenticated requests
+ * @param login              the OAuth login of the accounts API (provider endpoints, client, timeout)
  */
 public record RouterSettings(
         List<String> namespaces,
@@ -27,7 +28,26 @@ public record RouterSettings(
         Duration upstreamTimeout,
         Duration defaultIdleTimeout,
         String sessionDomain,
-        List<String> allowedOrigins) {
+        List<String> allowedOrigins,
+        AccountLogin login) {
+
+    /** The OAuth login of POST /collab/accounts/{owner}/login (collab.gateway.accounts.oauth-*). */
+    public record AccountLogin(
+            String authorizeUrl,
+            String tokenUrl,
+            String clientId,
+            String redirectUri,
+            String scopes,
+            Duration timeout) {
+        /** Claude's public values, the ones opencode's Claude login uses (AccountsConfig's defaults). */
+        public static final AccountLogin CLAUDE = new AccountLogin(
+                "https://claude.ai/oauth/authorize",
+                "https://console.anthropic.com/v1/oauth/token",
+                "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
+                "https://console.anthropic.com/oauth/code/callback",
+                "org:create_api_key user:profile user:inference",
+                Duration.ofMinutes(10));
+    }
 
     /** A Secret holds at most 1 MiB; a credential file is a few KiB. */
     public static final long CREDENTIAL_BODY_LIMIT = 256 * 1024;
@@ -43,6 +63,32 @@ public record RouterSettings(
                         .map(String::trim)
                         .filter(o -> !o.isEmpty())
                         .toList();
+        login = login == null ? AccountLogin.CLAUDE : login;
+    }
+
+    public RouterSettings(
+            List<String> namespaces,
+            String routerNamespace,
+            String adminTokenSecret,
+            long maxBody,
+            long maxCredentialBody,
+            Duration wakeWait,
+            Duration upstreamTimeout,
+            Duration defaultIdleTimeout,
+            String sessionDomain,
+            List<String> allowedOrigins) {
+        this(
+                namespaces,
+                routerNamespace,
+                adminTokenSecret,
+                maxBody,
+                maxCredentialBody,
+                wakeWait,
+                upstreamTimeout,
+                defaultIdleTimeout,
+                sessionDomain,
+                allowedOrigins,
+                null);
     }
 
     /** Without host-based routing and extra origins. */
@@ -79,7 +125,8 @@ public record RouterSettings(
                 upstreamTimeout,
                 defaultIdleTimeout,
                 domain,
-                origins);
+                origins,
+                login);
     }
 
     public RouterSettings withWakeWait(Duration wait) {
@@ -93,7 +140,8 @@ public record RouterSettings(
                 upstreamTimeout,
                 defaultIdleTimeout,
                 sessionDomain,
-                allowedOrigins);
+                allowedOrigins,
+                login);
     }
 
     public RouterSettings withUpstreamTimeout(Duration timeout) {
@@ -107,6 +155,22 @@ public record RouterSettings(
                 timeout,
                 defaultIdleTimeout,
                 sessionDomain,
-                allowedOrigins);
+                allowedOrigins,
+                login);
+    }
+
+    public RouterSettings withLogin(AccountLogin accountLogin) {
+        return new RouterSettings(
+                namespaces,
+                routerNamespace,
+                adminTokenSecret,
+                maxBody,
+                maxCredentialBody,
+                wakeWait,
+                upstreamTimeout,
+                defaultIdleTimeout,
+                sessionDomain,
+                allowedOrigins,
+                accountLogin);
     }
 }

@@ -64,7 +64,18 @@ public class RouterWiring {
                         GoDuration.parse(config.session().idleTimeout()))
                 .withBrowser(
                         config.router().sessionDomain().orElse(null),
-                        config.router().allowedOrigins().orElse(java.util.List.of()));
+                        config.router().allowedOrigins().orElse(java.util.List.of()))
+                .withLogin(login(config.gateway().accounts()));
+    }
+
+    static RouterSettings.AccountLogin login(dev.collab.config.AccountsConfig a) {
+        return new RouterSettings.AccountLogin(
+                a.oauthAuthorizeUrl(),
+                a.oauthTokenUrl(),
+                a.oauthClientId(),
+                a.oauthRedirectUri(),
+                a.oauthScopes(),
+                a.loginTimeout());
     }
 
     /** The running router, or empty in the operator role (or before the HTTP router is built). */

@@ -8,7 +8,6 @@ import dev.collab.api.CredentialKey;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -16,7 +15,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -24,7 +22,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /** The collab app's endpoints under /collab/session/{session}. Request bodies are never logged. */
@@ -53,15 +50,16 @@ class SessionApi {
     }
 
     /** Names the method-not-allowed route of each path (it matches every method the path does not serve). */
-    static final String NOT_ALLOWED = "method-not-allowed";
+    static final String NOT_ALLOWED = ApiRoutes.NOT_ALLOWED;
 
     /** The OpenAPI document (docs/openapi.yaml, packaged beside this class by the build). */
     static final String OPENAPI_RESOURCE = "openapi.yaml";
 
     void mount(Router router) {
+        ApiRoutes routes = new ApiRoutes(metrics);
         Buffer openapi = openApiDocument();
         // no token: the document says nothing a client cannot learn by calling
-        endpoint(
+        routes.endpoint(
                 router,
                 "/collab/openapi.yaml",
                 Map.of(
@@ -69,34 +67,16 @@ class SessionApi {
                         ctx -> ctx.response()
                                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml; charset=utf-8")
                                 .end(openapi)));
-        endpoint(
+        routes.endpoint(
                 router, "/collab/session/:session", Map.of(HttpMethod.GET, this::get, HttpMethod.DELETE, this::delete));
-        endpoint(
+        routes.endpoint(
                 router,
                 "/collab/session/:session/credentials/:key",
                 Map.of(HttpMethod.PUT, ctx -> upload(ctx, ctx.pathParam("key"))));
-        endpoint(
+        routes.endpoint(
                 router,
                 "/collab/session/:session/claude-creds",
                 Map.of(HttpMethod.PUT, ctx -> upload(ctx, CredentialKey.CLAUDE_CREDENTIALS.secretKey())));
-    }
-
-    /**
-     * One route per path and its methods (so the router's route table says what it serves: OpenApiContractTest reads
-     * it), then a JSON 405 for the other methods.
-     */
-    private void endpoint(Router router, String path, Map<HttpMethod, Handler<RoutingContext>> methods) {
-        Route route = router.route(path).setName(path);
-        methods.keySet().forEach(route::method);
-        route.handler(ctx -> {
-            begin(ctx);
-            methods.get(ctx.request().method()).handle(ctx);
-        });
-        String allow = methods.keySet().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-        router.route(path).setName(NOT_ALLOWED).handler(ctx -> {
-            begin(ctx);
-            notAllowed(ctx, allow);
-        });
     }
 
     private static Buffer openApiDocument() {
@@ -108,17 +88,6 @@ class SessionApi {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private void begin(RoutingContext ctx) {
-        ctx.request().pause();
-        HttpServerResponse resp = ctx.response();
-        ctx.addEndHandler(v -> metrics.request(resp.getStatusCode()));
-    }
-
-    private static void notAllowed(RoutingContext ctx, String allow) {
-        ctx.response().putHeader(HttpHeaders.ALLOW, allow);
-        HttpErrors.send(ctx.response(), 405, "method not allowed", ctx.pathParam("session"));
     }
 
     /** Authenticates; answers the error and returns null when the request may not go on. */

@@ -217,6 +217,13 @@ public class SessionDirectory implements AutoCloseable {
         return !suspended && !stopped;
     }
 
+    /** The sessions whose spec.owner is {@code owner} (the accounts API: whose token may manage that owner's pool). */
+    public List<CollabSession> ownedBy(String owner) {
+        return all().stream()
+                .filter(cs -> cs.getSpec() != null && owner.equals(cs.getSpec().getOwner()))
+                .toList();
+    }
+
     private List<CollabSession> all() {
         List<CollabSession> all = new ArrayList<>();
         sessions.values().forEach(byNs -> all.addAll(byNs.values()));

@@ -33,6 +33,7 @@ public class SessionRouter implements AutoCloseable {
 
     private final ProxyHandler proxy;
     private final SessionApi api;
+    private final AccountsApi accounts;
 
     public SessionRouter(
             Vertx vertx, KubernetesClient client, RouterSettings settings, MeterRegistry registry, Clock clock) {
@@ -54,6 +55,7 @@ public class SessionRouter implements AutoCloseable {
                 RouteTable.opencode(),
                 List.of(new SecretRedaction()));
         this.api = new SessionApi(vertx, client, sessions, settings, metrics);
+        this.accounts = new AccountsApi(vertx, client, sessions, settings.login(), clock);
     }
 
     private HttpClient httpClient() {
@@ -83,6 +85,7 @@ public class SessionRouter implements AutoCloseable {
         router.route("/s/:session/*").handler(proxy);
         router.route("/s/:session").handler(proxy);
         api.mount(router);
+        accounts.mount(router, new ApiRoutes(metrics));
     }
 
     public boolean ready() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.collab.api.AccountPoolState;
 import dev.collab.api.AccountStatus;
+import dev.collab.api.CredentialAccounts.Account;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.vertx.core.MultiMap;
@@ -123,6 +124,37 @@ class RotationRulesTest {
                 .containsExactly("Active", "Active");
         p.update(secret(uploaded, annotation));
         assertThat(use(p, Set.of("a"))).isEqualTo("b");
+    }
+
+    @Test
+    void aDisabledAccountIsNeverChosenAndShowsDisabledAndUsageTodayIsKeptPerUtcDay() {
+        String pool = "{\"accounts\":[{\"name\":\"a\",\"type\":\"api\",\"key\":\"k1\",\"disabled\":true},"
+                + "{\"name\":\"b\",\"type\":\"api\",\"key\":\"k2\"}]}";
+        AccountPool p = new AccountPool("ns", "s", "o");
+        p.update(secret(pool, null));
+        assertThat(use(p, Set.of())).as("the owner turned a off").isEqualTo("b");
+        assertThat(p.choose(RealCredentials.Kind.API_KEY, Set.of("b"), NOW))
+                .isInstanceOf(AccountPool.Choice.Unusable.class);
+        assertThat(AccountPoolState.effective(secret(pool, null), NOW))
+                .extracting(AccountStatus::getState)
+                .containsExactly(AccountStatus.DISABLED, AccountStatus.ACTIVE);
+
+        Account b = p.accounts().list().get(1);
+        p.count(b, new Usage("m", 10, 20, 0, 0));
+        List<AccountPoolState.Entry> first = p.merged(List.of(), NOW, true);
+        assertThat(first.get(1).todayOn(AccountPoolState.day(NOW)))
+                .isEqualTo(new AccountPoolState.Today("2026-11-30", 1, 10, 20));
+        p.count(b, new Usage("m", 1, 2, 0, 0));
+        List<AccountPoolState.Entry> sameDay = p.merged(first, NOW.plusSeconds(60), true);
+        assertThat(sameDay.get(1).today()).isEqualTo(new AccountPoolState.Today("2026-11-30", 2, 11, 22));
+        p.count(b, new Usage("m", 1, 2, 0, 0));
+        java.time.Instant tomorrow = java.time.Instant.parse("2026-12-01T00:00:01Z");
+        List<AccountPoolState.Entry> nextDay = p.merged(sameDay, tomorrow, true);
+        assertThat(nextDay.get(1).today()).isEqualTo(new AccountPoolState.Today("2026-12-01", 1, 1, 2));
+        assertThat(nextDay.get(1).requests()).as("the total goes on").isEqualTo(3);
+        assertThat(AccountPoolState.read(secret(pool, AccountPoolState.write(nextDay))))
+                .as("today survives the annotation's round trip")
+                .isEqualTo(nextDay);
     }
 
     private static String use(AccountPool pool, Set<String> tried) {

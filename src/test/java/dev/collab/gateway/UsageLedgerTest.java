@@ -95,7 +95,7 @@ class UsageLedgerTest {
         ledger.flush();
         assertThat(ledger.pendingRequests()).isEqualTo(Map.of("team/b", 1L));
         assertThat(requests("a")).isEqualTo(2);
-        ledger.record(B, new Usage("m", 5, 6, 0, 0));
+        ledger.record(B, "spare", new Usage("m", 5, 6, 0, 0));
         ledger.flush();
         assertThat(ledger.pendingRequests()).isEmpty();
         assertThat(requests("b"))
@@ -109,14 +109,28 @@ class UsageLedgerTest {
                         .getUsage()
                         .getOutputTokens())
                 .isEqualTo(6 + 2);
+        var usage = client.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withName("b")
+                .get()
+                .getStatus()
+                .getUsage();
+        assertThat(usage.getLastAccount())
+                .as("which account served the latest request")
+                .isEqualTo("spare");
+        assertThat(usage.getAccounts())
+                .as("the session's requests and tokens by account")
+                .isEqualTo(Map.of(
+                        "work", new dev.collab.api.AccountUsage(1, 1, 2),
+                        "spare", new dev.collab.api.AccountUsage(1, 5, 6)));
         noRetries.close();
     }
 
     private static void recordAll(UsageLedger ledger) {
-        ledger.record(A, new Usage("m", 1, 2, 0, 0));
-        ledger.record(A, null);
-        ledger.record(B, new Usage("m", 1, 2, 0, 0));
-        ledger.record(C, new Usage("m", 1, 2, 0, 0));
+        ledger.record(A, "work", new Usage("m", 1, 2, 0, 0));
+        ledger.record(A, "work", null);
+        ledger.record(B, "work", new Usage("m", 1, 2, 0, 0));
+        ledger.record(C, "work", new Usage("m", 1, 2, 0, 0));
     }
 
     /**
@@ -126,7 +140,7 @@ class UsageLedgerTest {
     private static Map<String, Long> recordMany(UsageLedger ledger) {
         Map<String, Long> expected = new java.util.TreeMap<>();
         for (int i = 0; i < 40; i++) {
-            ledger.record(target("s" + i), new Usage("m", 1, 2, 0, 0));
+            ledger.record(target("s" + i), "work", new Usage("m", 1, 2, 0, 0));
             expected.put("team/s" + i, 1L);
         }
         return expected;

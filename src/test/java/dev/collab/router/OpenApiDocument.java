@@ -97,6 +97,9 @@ final class OpenApiDocument {
                 return out;
             }
         }
+        for (JsonNode part : schema.path("allOf")) {
+            out.addAll(violations(part, value, at));
+        }
         if (schema.has("const") && !schema.get("const").equals(value)) {
             out.add(at + ": " + value + " is not " + schema.get("const"));
         }

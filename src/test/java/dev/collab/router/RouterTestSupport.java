@@ -105,13 +105,18 @@ final class RouterTestSupport {
     /** Creates a session, its access Secret (as the operator would) and an empty credential Secret; returns the token. */
     static String createSession(
             KubernetesClient client, String ns, String name, String idleTimeout, String serverPassword) {
+        return createSession(client, ns, name, "alice@example.com", idleTimeout, serverPassword);
+    }
+
+    static String createSession(
+            KubernetesClient client, String ns, String name, String owner, String idleTimeout, String serverPassword) {
         client.resource(new NamespaceBuilder()
                         .withNewMetadata()
                         .withName(ns)
                         .endMetadata()
                         .build())
                 .createOr(r -> r.update());
-        CollabSessionSpec spec = new CollabSessionSpec("alice@example.com", name + "-creds");
+        CollabSessionSpec spec = new CollabSessionSpec(owner, name + "-creds");
         spec.setIdleTimeout(idleTimeout);
         client.resource(new CollabSession(ns, name, spec)).create();
         String token = "tok-" + name + "-abcdefghijklmnopqrstuvwxyz";

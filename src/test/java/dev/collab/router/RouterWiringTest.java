@@ -76,6 +76,15 @@ class RouterWiringTest {
         assertEquals("collab-system", s.routerNamespace());
         assertEquals("sessions.example.com", s.sessionDomain());
         assertEquals(List.of("https://portal.example.com"), s.allowedOrigins());
+        assertEquals(
+                new RouterSettings.AccountLogin(
+                        "https://login.example.com/authorize",
+                        "https://login.example.com/token",
+                        "client-1",
+                        "https://router.example.com/collab/oauth/callback",
+                        "user:inference",
+                        Duration.ofMinutes(5)),
+                s.login());
     }
 
     private static RouterWiring wiring(Role role, Vertx vertx) {
@@ -108,6 +117,25 @@ class RouterWiringTest {
                     case "idleTimeout" -> "30m";
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
+        dev.collab.config.AccountsConfig accounts = (dev.collab.config.AccountsConfig) Proxy.newProxyInstance(
+                RouterWiringTest.class.getClassLoader(),
+                new Class<?>[] {dev.collab.config.AccountsConfig.class},
+                (p, m, a) -> switch (m.getName()) {
+                    case "oauthAuthorizeUrl" -> "https://login.example.com/authorize";
+                    case "oauthTokenUrl" -> "https://login.example.com/token";
+                    case "oauthClientId" -> "client-1";
+                    case "oauthRedirectUri" -> "https://router.example.com/collab/oauth/callback";
+                    case "oauthScopes" -> "user:inference";
+                    case "loginTimeout" -> Duration.ofMinutes(5);
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
+        CollabConfig.Gateway gateway = (CollabConfig.Gateway) Proxy.newProxyInstance(
+                RouterWiringTest.class.getClassLoader(),
+                new Class<?>[] {CollabConfig.Gateway.class},
+                (p, m, a) -> switch (m.getName()) {
+                    case "accounts" -> accounts;
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
         return (CollabConfig) Proxy.newProxyInstance(
                 RouterWiringTest.class.getClassLoader(),
                 new Class<?>[] {CollabConfig.class},
@@ -116,6 +144,7 @@ class RouterWiringTest {
                     case "namespaces" -> Optional.of(List.of("team-a"));
                     case "router" -> router;
                     case "session" -> session;
+                    case "gateway" -> gateway;
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
     }
