@@ -10,6 +10,19 @@ export type SessionStatus = Json<"getSession", 200>;
 export type UploadResult = Json<"putCredentials", 200>;
 export type Deleted = Json<"deleteSession", 200>;
 export type CredentialKey = components["schemas"]["CredentialKey"];
+export type AccountPool = components["schemas"]["AccountPool"];
+export type PoolAccount = components["schemas"]["PoolAccount"];
+export type LoginStarted = components["schemas"]["LoginStarted"];
+export type LoginFinished = Json<"finishLogin", 200>;
+
+/**
+ * Who calls the accounts API: the admin token (the client's default) or `token`, a session token of one of the
+ * owner's own sessions; `secret` picks the pool when the owner's sessions name several credential Secrets.
+ */
+export interface AccountsCall {
+  token?: string;
+  secret?: string;
+}
 export type ErrorBody = components["schemas"]["Error"];
 
 /** A documented error answer of the router: status, its JSON body, and Retry-After (503) when given. */
@@ -96,6 +109,45 @@ export class CollabClient {
       await new Promise((r) => setTimeout(r, intervalMs));
     }
     throw new Error(`session ${session} not ready within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+  }
+
+  /** The owner's account pool: states, cooldowns, last errors and usage (today and total); never a credential. */
+  listAccounts(owner: string, call: AccountsCall = {}): Promise<AccountPool> {
+    return this.accounts<AccountPool>("GET", owner, "", call);
+  }
+
+  /** Starts an OAuth login: open `authorizeUrl`, then finishLogin with the code the provider shows. */
+  startLogin(owner: string, account?: string, call: AccountsCall = {}): Promise<LoginStarted> {
+    return this.accounts<LoginStarted>("POST", owner, "/login", call, account === undefined ? {} : { account });
+  }
+
+  /** Finishes a login with the code as the provider showed it (`code#state` is fine). */
+  finishLogin(owner: string, state: string, code: string, call: AccountsCall = {}): Promise<LoginFinished> {
+    return this.accounts<LoginFinished>("POST", owner, `/login/${enc(state)}`, call, { code });
+  }
+
+  removeAccount(owner: string, account: string, call: AccountsCall = {}): Promise<AccountPool> {
+    return this.accounts<AccountPool>("DELETE", owner, `/accounts/${enc(account)}`, call);
+  }
+
+  setAccountDisabled(owner: string, account: string, disabled: boolean, call: AccountsCall = {}): Promise<AccountPool> {
+    return this.accounts<AccountPool>("PATCH", owner, `/accounts/${enc(account)}`, call, { disabled });
+  }
+
+  /** Every account once, preferred first. */
+  orderAccounts(owner: string, order: string[], call: AccountsCall = {}): Promise<AccountPool> {
+    return this.accounts<AccountPool>("PUT", owner, "/order", call, { order });
+  }
+
+  /** The accounts page for a person; the token rides in the fragment, which no server sees. */
+  accountsPageUrl(owner: string, token: string, secret?: string): string {
+    const query = secret === undefined ? "" : `?secret=${encodeURIComponent(secret)}`;
+    return `${this.baseUrl}/collab/accounts/${enc(owner)}/page${query}#token=${encodeURIComponent(token)}`;
+  }
+
+  private accounts<T>(method: string, owner: string, path: string, call: AccountsCall, body?: object): Promise<T> {
+    const query = call.secret === undefined ? "" : `?secret=${encodeURIComponent(call.secret)}`;
+    return this.call<T>(method, `/collab/accounts/${enc(owner)}${path}${query}`, call.token ?? this.adminToken, body);
   }
 
   /** The OpenAPI document the router serves (no token). */

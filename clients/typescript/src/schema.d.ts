@@ -90,6 +90,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/collab/accounts/{owner}": {
+        parameters: {
+            query?: {
+                /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+                secret?: components["parameters"]["poolSecret"];
+            };
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+            };
+            cookie?: never;
+        };
+        /** The owner's account pool with states, cooldowns, last errors and usage (today and total); no credential */
+        get: operations["listAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collab/accounts/{owner}/order": {
+        parameters: {
+            query?: {
+                /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+                secret?: components["parameters"]["poolSecret"];
+            };
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets the order the gateway tries the accounts in (preferred first); every account named once */
+        put: operations["orderAccounts"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collab/accounts/{owner}/login": {
+        parameters: {
+            query?: {
+                /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+                secret?: components["parameters"]["poolSecret"];
+            };
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts an OAuth login (PKCE) of a new account, or of an existing one again (re-login)
+         * @description Answers the provider's authorize URL and a sealed `state` (bound to this owner, the pool Secret and the
+         *     account; expires after collab.gateway.accounts.login-timeout; finishes at most once). Open the URL; finish
+         *     with the code the provider shows (`POST .../login/{state}`), or let the provider redirect to
+         *     `GET /collab/oauth/callback`. Without `account`, the account gets the first free name `account-N`.
+         */
+        post: operations["startLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collab/accounts/{owner}/login/{state}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+                /** @description The state startLogin answered */
+                state: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finishes a login with the code the provider showed; adds the account, or replaces the one of that name
+         * @description The code may be pasted as the provider shows it (`<code>#<state>`). The account is written in one guarded
+         *     update of the pool Secret together with the login's nonce; nothing restarts, and a re-login clears
+         *     ReloginRequired everywhere.
+         */
+        post: operations["finishLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collab/accounts/{owner}/accounts/{account}": {
+        parameters: {
+            query?: {
+                /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+                secret?: components["parameters"]["poolSecret"];
+            };
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+                account: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes an account from the pool */
+        delete: operations["removeAccount"];
+        options?: never;
+        head?: never;
+        /** Disables an account (kept, never chosen) or enables it again */
+        patch: operations["setAccountDisabled"];
+        trace?: never;
+    };
+    "/collab/accounts/{owner}/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+            };
+            cookie?: never;
+        };
+        /** The accounts page (HTML; give it the token as `#token=...`, which never reaches a server) */
+        get: operations["getAccountsPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collab/oauth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the provider may redirect a login (collab.gateway.accounts.oauth-redirect-uri); finishes it */
+        get: operations["loginCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/s/{session}/{path}": {
         parameters: {
             query?: never;
@@ -692,6 +856,8 @@ export interface components {
             /** @description What went wrong, for a person (never a secret) */
             error: string;
             session?: string;
+            /** @description The accounts API names the owner instead of a session */
+            owner?: string;
         };
         /** @enum {string} */
         CredentialKey: "auth.json" | "claude-credentials.json" | "opencode.json" | "accounts.json";
@@ -717,7 +883,7 @@ export interface components {
             name: string;
             type?: string;
             /** @enum {string} */
-            state?: "Active" | "CoolingDown" | "ReloginRequired";
+            state?: "Active" | "CoolingDown" | "ReloginRequired" | "Disabled";
             until?: string;
             message?: string;
             requests?: number;
@@ -741,6 +907,51 @@ export interface components {
             accounts?: components["schemas"]["Account"][];
             /** @description Gateway mode - names of accounts needing a new login */
             reloginRequired?: string[];
+        };
+        /** @description One account of an owner's pool as the accounts API shows it (never a credential) */
+        PoolAccount: {
+            name: string;
+            /** @enum {string} */
+            type: "ApiKey" | "OAuth";
+            /** @enum {string} */
+            state: "Active" | "CoolingDown" | "ReloginRequired" | "Disabled";
+            /** @description CoolingDown: RFC 3339 */
+            until?: string;
+            /** @description The last error (why it cools down, why it needs a login) */
+            message?: string;
+            /** @description OAuth: when the access token expires (RFC 3339) */
+            expiresAt?: string;
+            requests: number;
+            inputTokens: number;
+            outputTokens: number;
+            today: {
+                /** @description UTC day (yyyy-MM-dd) */
+                day: string;
+                requests: number;
+                inputTokens: number;
+                outputTokens: number;
+            };
+        };
+        AccountPool: {
+            owner: string;
+            namespace: string;
+            /** @description The credential Secret holding the pool */
+            secret: string;
+            /** @description The Secret holds accounts.json (false - single-account keys */
+            pool: boolean;
+            accounts: components["schemas"]["PoolAccount"][];
+        };
+        LoginStarted: {
+            owner: string;
+            namespace: string;
+            secret: string;
+            account: string;
+            /** @description Opaque; finishes the login once */
+            state: string;
+            /** @description The provider's login page for this login */
+            authorizeUrl: string;
+            /** @description RFC 3339 */
+            expiresAt: string;
         };
         ProviderError: {
             /** @constant */
@@ -898,10 +1109,113 @@ export interface components {
                 "application/json": components["schemas"]["ProviderError"];
             };
         };
+        /** @description The owner's pool */
+        AccountPool: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AccountPool"];
+            };
+        };
+        /** @description No token (Authorization Bearer) */
+        OwnerTokenRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Neither the admin token nor a session token of this owner (the same answer when the owner is unknown); or a login state started for another owner */
+        OwnerWrongToken: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The owner has no session naming a credential Secret, `secret` names none of theirs, the pool Secret does not exist yet (edits), or no account of that name */
+        UnknownOwner: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The owner's sessions name several Secrets (choose with `secret`), the Secret is not opted in for this owner, the order does not name every account once, or the login was already finished */
+        AccountConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A body that is not the documented JSON object, an invalid account name, an unknown or altered login state, or a code the provider refused */
+        BadAccountRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A body larger than 16 KiB */
+        AccountBodyTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The login was started longer than collab.gateway.accounts.login-timeout ago */
+        LoginExpired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The Kubernetes API refused the read or write, or the provider's token endpoint failed */
+        OwnerKubernetesRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The router is starting, the admin token is not configured (logins), or the Secret kept changing */
+        OwnerStarting: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A short HTML page saying whether the login finished */
+        LoginPage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/html": string;
+            };
+        };
     };
     parameters: {
         /** @description The CollabSession's name (unique across the router's namespaces) */
         session: string;
+        /** @description The owner (spec.owner of their CollabSessions) */
+        owner: string;
+        /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+        poolSecret: string;
     };
     requestBodies: {
         /** @description A JSON object (the file's content, e.g. Claude's credentials or accounts.json) */
@@ -1045,6 +1359,245 @@ export interface operations {
             415: components["responses"]["NotJson"];
             502: components["responses"]["KubernetesRefused"];
             503: components["responses"]["Starting"];
+        };
+    };
+    listAccounts: {
+        parameters: {
+            query?: {
+                /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+                secret?: components["parameters"]["poolSecret"];
+            };
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AccountPool"];
+            401: components["responses"]["OwnerTokenRequired"];
+            403: components["responses"]["OwnerWrongToken"];
+            404: components["responses"]["UnknownOwner"];
+            409: components["responses"]["AccountConflict"];
+            502: components["responses"]["OwnerKubernetesRefused"];
+            503: components["responses"]["OwnerStarting"];
+        };
+    };
+    orderAccounts: {
+        parameters: {
+            query?: {
+                /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+                secret?: components["parameters"]["poolSecret"];
+            };
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    order: string[];
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["AccountPool"];
+            400: components["responses"]["BadAccountRequest"];
+            401: components["responses"]["OwnerTokenRequired"];
+            403: components["responses"]["OwnerWrongToken"];
+            404: components["responses"]["UnknownOwner"];
+            409: components["responses"]["AccountConflict"];
+            413: components["responses"]["AccountBodyTooLarge"];
+            502: components["responses"]["OwnerKubernetesRefused"];
+            503: components["responses"]["OwnerStarting"];
+        };
+    };
+    startLogin: {
+        parameters: {
+            query?: {
+                /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+                secret?: components["parameters"]["poolSecret"];
+            };
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    account?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Started */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginStarted"];
+                };
+            };
+            400: components["responses"]["BadAccountRequest"];
+            401: components["responses"]["OwnerTokenRequired"];
+            403: components["responses"]["OwnerWrongToken"];
+            404: components["responses"]["UnknownOwner"];
+            409: components["responses"]["AccountConflict"];
+            413: components["responses"]["AccountBodyTooLarge"];
+            502: components["responses"]["OwnerKubernetesRefused"];
+            503: components["responses"]["OwnerStarting"];
+        };
+    };
+    finishLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+                /** @description The state startLogin answered */
+                state: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Logged in; the pool afterwards and the account's name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountPool"] & {
+                        account: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadAccountRequest"];
+            401: components["responses"]["OwnerTokenRequired"];
+            403: components["responses"]["OwnerWrongToken"];
+            409: components["responses"]["AccountConflict"];
+            410: components["responses"]["LoginExpired"];
+            413: components["responses"]["AccountBodyTooLarge"];
+            502: components["responses"]["OwnerKubernetesRefused"];
+            503: components["responses"]["OwnerStarting"];
+        };
+    };
+    removeAccount: {
+        parameters: {
+            query?: {
+                /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+                secret?: components["parameters"]["poolSecret"];
+            };
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AccountPool"];
+            401: components["responses"]["OwnerTokenRequired"];
+            403: components["responses"]["OwnerWrongToken"];
+            404: components["responses"]["UnknownOwner"];
+            409: components["responses"]["AccountConflict"];
+            502: components["responses"]["OwnerKubernetesRefused"];
+            503: components["responses"]["OwnerStarting"];
+        };
+    };
+    setAccountDisabled: {
+        parameters: {
+            query?: {
+                /** @description The pool's credential Secret (`<namespace>/<name>` or `<name>`), needed only when the owner's sessions name several */
+                secret?: components["parameters"]["poolSecret"];
+            };
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    disabled: boolean;
+                };
+            };
+        };
+        responses: {
+            200: components["responses"]["AccountPool"];
+            400: components["responses"]["BadAccountRequest"];
+            401: components["responses"]["OwnerTokenRequired"];
+            403: components["responses"]["OwnerWrongToken"];
+            404: components["responses"]["UnknownOwner"];
+            409: components["responses"]["AccountConflict"];
+            413: components["responses"]["AccountBodyTooLarge"];
+            502: components["responses"]["OwnerKubernetesRefused"];
+            503: components["responses"]["OwnerStarting"];
+        };
+    };
+    getAccountsPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The owner (spec.owner of their CollabSessions) */
+                owner: components["parameters"]["owner"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page; it carries no data, its script calls the operations above with the token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    loginCallback: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["LoginPage"];
+            400: components["responses"]["LoginPage"];
+            403: components["responses"]["LoginPage"];
+            409: components["responses"]["LoginPage"];
+            410: components["responses"]["LoginPage"];
+            502: components["responses"]["LoginPage"];
+            503: components["responses"]["LoginPage"];
         };
     };
     openSession: {

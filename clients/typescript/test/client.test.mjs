@@ -15,6 +15,7 @@ function env(name) {
 const baseUrl = env("COLLAB_ROUTER_URL");
 const session = env("COLLAB_SESSION");
 const sessionToken = env("COLLAB_SESSION_TOKEN");
+const owner = env("COLLAB_OWNER");
 const admin = new CollabClient({ baseUrl, adminToken: env("COLLAB_ADMIN_TOKEN") });
 
 async function rejectsWith(promise, status) {
@@ -83,4 +84,21 @@ test("bad uploads get their documented status", async () => {
   });
   assert.equal(notJson.status, 415);
   assert.equal(typeof (await notJson.json()).error, "string");
+});
+
+test("the owner's accounts: listed with the owner's session token, disabled and enabled, a login started", async () => {
+  const pool = await admin.listAccounts(owner, { token: sessionToken });
+  assert.equal(pool.owner, owner);
+  assert.deepEqual(pool.accounts.map((a) => a.name), ["api-key"], "the uploaded auth.json key, as one account");
+  assert.ok(!JSON.stringify(pool).includes("sk-ts-client"), "no credential in the listing");
+  const off = await admin.setAccountDisabled(owner, "api-key", true);
+  assert.equal(off.pool, true, "the first edit makes accounts.json");
+  assert.equal(off.accounts[0].state, "Disabled");
+  assert.equal((await admin.setAccountDisabled(owner, "api-key", false)).accounts[0].state, "Active");
+  const started = await admin.startLogin(owner, undefined, { token: sessionToken });
+  assert.equal(started.account, "account-1");
+  assert.match(started.authorizeUrl, /code_challenge_method=S256/);
+  await rejectsWith(admin.finishLogin(owner, started.state + "x", "code"), 400);
+  await rejectsWith(admin.listAccounts("someone-else@example.com", { token: sessionToken }), 403);
+  assert.ok(admin.accountsPageUrl(owner, sessionToken).includes("/page#token="));
 });

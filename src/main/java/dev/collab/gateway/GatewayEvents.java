@@ -21,6 +21,17 @@ final class GatewayEvents {
         this.clock = clock;
     }
 
+    /**
+     * The owner as the accounts API names it (spec.owner of a session using the pool; the Secret carries only the
+     * owner label's value, which may be a digest), or "{owner}" when no session uses it now.
+     */
+    String ownerName(AccountPool pool) {
+        return directory.sessionsUsing(pool.namespace(), pool.secretName(), pool.owner()).stream()
+                .map(cs -> cs.getSpec().getOwner())
+                .findFirst()
+                .orElse("{owner}");
+    }
+
     /** On every Gateway-mode session that uses the pool's Secret. */
     void reloginRequired(AccountPool pool, String account, String message) {
         for (CollabSession cs : directory.sessionsUsing(pool.namespace(), pool.secretName(), pool.owner())) {

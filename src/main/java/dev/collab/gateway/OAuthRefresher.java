@@ -187,7 +187,8 @@ final class OAuthRefresher {
         String message = "the provider refused the refresh token of account " + a.name() + " ("
                 + body.path("error").asText("HTTP " + answer.statusCode())
                 + "): log in again with POST /collab/accounts/"
-                + pool.owner() + "/login {\"account\": \"" + a.name() + "\"} (the accounts page), or upload new"
+                + events.ownerName(pool) + "/login {\"account\": \"" + a.name()
+                + "\"} (the accounts page), or upload new"
                 + " credentials";
         pool.reloginRequired(a, message);
         release(claimed, a.name(), pool);

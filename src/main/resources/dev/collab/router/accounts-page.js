@@ -63,7 +63,12 @@
       cell(tr, a.name);
       cell(tr, a.type);
       const state = cell(tr, a.state + (a.until ? " until " + a.until : ""), "state state-" + a.state);
-      if (a.message) { state.title = a.message; }
+      if (a.message && a.state !== "Active") {
+        const why = document.createElement("div");
+        why.className = "muted";
+        why.textContent = a.message; // the last error: why it cools down or needs a login
+        state.appendChild(why);
+      }
       cell(tr, a.today.requests + " / " + a.requests, "num");
       cell(tr, (a.today.inputTokens + a.today.outputTokens) + " / " + (a.inputTokens + a.outputTokens), "num");
       const actions = cell(tr, "");

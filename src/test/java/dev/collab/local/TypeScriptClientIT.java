@@ -74,7 +74,9 @@ class TypeScriptClientIT {
                         "COLLAB_SESSION",
                         SESSION,
                         "COLLAB_SESSION_TOKEN",
-                        token),
+                        token,
+                        "COLLAB_OWNER",
+                        "ts@example.com"),
                 "npm-test.log");
     }
 
