@@ -178,6 +178,17 @@ class ChartTest {
                                 .anyMatch(p -> p.getIpBlock() != null
                                         && "203.0.113.10/32"
                                                 .equals(p.getIpBlock().getCidr()))));
+        // account logins: the provider's token endpoint stays reachable on 443, the private ranges never
+        assertTrue(
+                router.getSpec().getEgress().stream()
+                        .anyMatch(r -> r.getPorts() != null
+                                && r.getPorts().size() == 1
+                                && r.getPorts().get(0).getPort().getIntVal() == 443
+                                && r.getTo().stream()
+                                        .anyMatch(p -> p.getIpBlock() != null
+                                                && "0.0.0.0/0".equals(p.getIpBlock().getCidr())
+                                                && p.getIpBlock().getExcept().contains("10.0.0.0/8"))),
+                "router egress to the OAuth token endpoint: " + router.getSpec().getEgress());
     }
 
     @Test
