@@ -106,6 +106,13 @@ class ShardingControlPlaneIT {
                         .pollInterval(Duration.ofSeconds(1))
                         .until(() -> running(admin, first) == first.size());
                 assertLabelledByHash(admin, first);
+                // what a shard sees: its leader's session gauges count only the sessions labelled with it
+                assertThat(sessionsCounted(shard1))
+                        .as("sessions shard 1 counts")
+                        .isEqualTo(labelled(admin, "1"));
+                assertThat(sessionsCounted(holder(admin, 0).equals("shard0-a") ? shard0a : shard0b))
+                        .as("sessions shard 0 counts")
+                        .isEqualTo(labelled(admin, "0"));
                 assertThat(podUids(admin, before))
                         .as("pods of before sharding, kept")
                         .isEqualTo(podUids);
@@ -291,6 +298,14 @@ class ShardingControlPlaneIT {
             String agent = ShardUserAgent.userAgent(OperatorShard.of(k, 2));
             assertThat(perAgent).as("writes by " + agent).containsKey(agent);
         }
+        Map<String, Long> creates = writes.stream()
+                .filter(e -> e.verb().equals("create")
+                        && e.code() == 201
+                        && e.subresource().isEmpty())
+                .collect(Collectors.groupingBy(e -> e.resource() + "/" + e.name(), Collectors.counting()));
+        assertThat(creates)
+                .as("children created more than once")
+                .allSatisfy((k, n) -> assertThat(n).isEqualTo(1L));
         for (AuditLog.Event e : writes) {
             String session = sessionOf(e.name());
             int expected = Shards.of(NS, session, 2);
@@ -298,6 +313,25 @@ class ShardingControlPlaneIT {
                     .as(e.toString())
                     .isEqualTo(ShardUserAgent.userAgent(OperatorShard.of(expected, 2)));
         }
+    }
+
+    /** The sum of collab_sessions{phase} on a leader: the sessions in its primary informer's cache. */
+    static long sessionsCounted(PackagedApp app) throws java.io.IOException {
+        return Math.round(app.get("/q/metrics")
+                .body()
+                .lines()
+                .filter(l -> l.startsWith("collab_sessions{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum());
+    }
+
+    static long labelled(KubernetesClient admin, String shard) {
+        return admin.resources(CollabSession.class)
+                .inNamespace(NS)
+                .withLabel(Shards.LABEL, shard)
+                .list()
+                .getItems()
+                .size();
     }
 
     /** The session a child name belongs to: sh-<i>, sh-pre-<i> and their -home, -access, -gateway-home. */
