@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
+import dev.collab.api.CollabSessionPool;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.Shards;
@@ -118,6 +119,7 @@ class ShardingControlPlaneIT {
                         .isEqualTo(podUids);
                 assertEachShardWroteOnlyItsOwn(plane.auditLog(), mark);
                 assertThat(plane.auditLog().forbidden(mark, OPERATOR_USER)).isEmpty();
+                claimAcrossShards(admin);
 
                 // SIGKILL shard 0's leader: shard 1 carries on alone, shard 0's standby takes over
                 String leader0 = holder(admin, 0);
@@ -152,6 +154,14 @@ class ShardingControlPlaneIT {
                 assertThat(shard1.log()).doesNotContain("is forbidden");
             }
         } finally {
+            admin.resources(CollabSessionPool.class)
+                    .inNamespace(NS)
+                    .withName(POOL)
+                    .delete();
+            CLAIMERS.forEach(name -> admin.resources(CollabSession.class)
+                    .inNamespace(NS)
+                    .withName(name)
+                    .delete());
             all.forEach(name -> admin.resources(CollabSession.class)
                     .inNamespace(NS)
                     .withName(name)
@@ -159,7 +169,95 @@ class ShardingControlPlaneIT {
             await().atMost(Duration.ofMinutes(3))
                     .pollInterval(Duration.ofSeconds(2))
                     .until(() -> admin.pods().inNamespace(NS).list().getItems().stream()
-                            .noneMatch(p -> p.getMetadata().getName().startsWith("sh-")));
+                            .noneMatch(p -> p.getMetadata().getName().startsWith("sh-")
+                                    || p.getMetadata().getName().startsWith(POOL + "-")));
+        }
+    }
+
+    static final String POOL = "warm";
+    /** One session per shard, each claiming a warm worker of the one pool: at least one claim crosses shards. */
+    static final List<String> CLAIMERS = List.of(claimerOf(0), claimerOf(1));
+
+    static String claimerOf(int shard) {
+        return IntStream.range(0, 100)
+                .mapToObj(i -> "sh-claim-" + i)
+                .filter(n -> Shards.of(NS, n, 2) == shard)
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /**
+     * A Gateway pool (labelled with its hash's shard, reconciled there) and a session of each shard claiming one of
+     * its workers: the claimed pod, its HOME claim and access Secret end up labelled with the claiming session's shard
+     * (so that shard's informers see them) and adopted by it.
+     */
+    static void claimAcrossShards(KubernetesClient admin) {
+        admin.resources(CollabSessionPool.class)
+                .resource(new CollabSessionPool(NS, POOL, new dev.collab.api.CollabSessionPoolSpec(2)))
+                .create();
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            CollabSessionPool p = admin.resources(CollabSessionPool.class)
+                    .inNamespace(NS)
+                    .withName(POOL)
+                    .get();
+            return p.getStatus() != null
+                    && p.getStatus().getReady() != null
+                    && p.getStatus().getReady() == 2;
+        });
+        assertThat(label(
+                        admin.resources(CollabSessionPool.class)
+                                .inNamespace(NS)
+                                .withName(POOL)
+                                .get(),
+                        Shards.LABEL))
+                .isEqualTo(Integer.toString(Shards.of(NS, POOL, 2)));
+        admin.secrets()
+                .inNamespace(NS)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("sh-credentials-key")
+                        .withLabels(CollabLabels.credentialSecretLabels("owner-key"))
+                        .endMetadata()
+                        .withStringData(Map.of("auth.json", "{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-test\"}}"))
+                        .build())
+                .createOr(s -> s.update());
+        for (String name : CLAIMERS) {
+            CollabSessionSpec spec = new CollabSessionSpec("owner-key", "sh-credentials-key");
+            spec.setPoolRef(POOL);
+            admin.resources(CollabSession.class)
+                    .resource(new CollabSession(NS, name, spec))
+                    .create();
+        }
+        await().atMost(Duration.ofSeconds(90)).until(() -> running(admin, CLAIMERS) == CLAIMERS.size());
+        for (String name : CLAIMERS) {
+            CollabSession session = admin.resources(CollabSession.class)
+                    .inNamespace(NS)
+                    .withName(name)
+                    .get();
+            String shard = Integer.toString(Shards.of(NS, name, 2));
+            String worker = session.getStatus().getPodName();
+            assertThat(worker).as(name + " runs on a warm worker").startsWith(POOL + "-");
+            WorkerNames names = WorkerNames.of(worker);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                for (HasMetadata child : List.of(
+                        admin.pods().inNamespace(NS).withName(names.pod()).get(),
+                        admin.persistentVolumeClaims()
+                                .inNamespace(NS)
+                                .withName(names.homeClaim())
+                                .get(),
+                        admin.secrets()
+                                .inNamespace(NS)
+                                .withName(names.accessSecret())
+                                .get())) {
+                    assertThat(child.getMetadata().getLabels())
+                            .as(child.getKind() + " " + child.getMetadata().getName() + " of " + name)
+                            .containsEntry(Shards.LABEL, shard)
+                            .containsEntry(CollabLabels.SESSION, name);
+                    assertThat(ChildOwnership.isSessions(child, session))
+                            .as("adopted")
+                            .isTrue();
+                }
+            });
         }
     }
 
