@@ -74,7 +74,7 @@ final class ShardLabeler implements AutoCloseable {
                     try {
                         unlabelled.get().forEach(this::offer);
                     } catch (RuntimeException e) {
-                        LOG.debugf("shard labeler scan: %s", e.getMessage());
+                        LOG.warnf("shard labeler: could not list the unlabelled objects: %s", e.toString());
                     }
                 },
                 SCAN.toMillis(),
@@ -104,9 +104,14 @@ final class ShardLabeler implements AutoCloseable {
 
     private void run(HasMetadata resource, String ns, String name) {
         try {
-            if (resource instanceof CollabSession session) {
+            // A session no operator has reconciled yet (no status) has no children: one patch, no lists. A session
+            // with status (an unsharded operator's, before an upgrade) may have some: they move first.
+            if (resource instanceof CollabSession session && session.getStatus() != null) {
                 List<HasMetadata> moved = relabelChildren(session);
                 awaitCached(moved);
+                if (!moved.isEmpty()) {
+                    LOG.infof("%d children of session %s/%s labelled for %s", moved.size(), ns, name, shard);
+                }
             }
             client.resource(resource).patch(PatchContext.of(PatchType.JSON_MERGE), labelPatch(shard.labelValue()));
             queued.remove(key(resource));

@@ -354,8 +354,15 @@ class ShardingControlPlaneIT {
         return lease == null ? null : lease.getSpec().getHolderIdentity();
     }
 
-    /** Every session carries the shard of its hash, and each of its children (pod, claim, Secrets) the same. */
+    /**
+     * Every session carries the shard of its hash, and each of its children (pod, claim, Secrets) the same (within
+     * a few seconds: sessions of before sharding are labelled by their shard's labeler thread).
+     */
     static void assertLabelledByHash(KubernetesClient admin, List<String> names) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertLabelledByHashNow(admin, names));
+    }
+
+    static void assertLabelledByHashNow(KubernetesClient admin, List<String> names) {
         var wanted = new java.util.HashSet<>(names);
         Map<String, String> shards = new HashMap<>();
         admin.resources(CollabSession.class).inNamespace(NS).list().getItems().stream()
