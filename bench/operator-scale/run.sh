@@ -4,6 +4,8 @@
 #   bench/operator-scale/run.sh            # N = 100 1000 5000
 #   bench/operator-scale/run.sh 1000 5000  # chosen sizes
 #   BENCH_APIS=mock bench/operator-scale/run.sh 1000   # only one API server (mock or real)
+#   BENCH_SHARDS=2 bench/operator-scale/run.sh 1000    # 2 operator shards on the real control plane: sessions,
+#                                                      # CPU and RSS per shard (ShardScaleBench; -Dbench.steadySeconds)
 # Env: OPERATOR_JAVA_OPTS (operator JVM flags), OPERATOR_PROPS (extra -D for the operator),
 #      BENCH_OPTS (-Dbench.steadySeconds=60 -Dbench.idleTimeoutSeconds=20 -Dbench.kubeletDelayMs=200 ...),
 #      REBUILD=1 to force ./mvnw package.
@@ -28,7 +30,7 @@ if [ -z "${OPERATOR_JAVA_OPTS:-}" ]; then
   shipped=$(grep -A1 'name: JDK_JAVA_OPTIONS' deploy/operator-deployment.yaml | sed -n 's/.*value: "\(.*\)"/\1/p')
   export OPERATOR_JAVA_OPTS="-XX:MaxRAM=512m $shipped"
 fi
-if [[ "$apis" == *real* ]] && [ -z "${COLLAB_CONTROL_PLANE_BIN:-}" ]; then
+if { [[ "$apis" == *real* ]] || [ -n "${BENCH_SHARDS:-}" ]; } && [ -z "${COLLAB_CONTROL_PLANE_BIN:-}" ]; then
   COLLAB_CONTROL_PLANE_BIN=$(tools/control-plane/build.sh)
   export COLLAB_CONTROL_PLANE_BIN
 fi
@@ -39,6 +41,10 @@ mkdir -p "$classes"
 cp="$app/lib/main/*:target/classes:target/test-classes"
 javac -nowarn -d "$classes" -cp "$cp" bench/operator-scale/src/dev/collab/bench/*.java
 
+if [ -n "${BENCH_SHARDS:-}" ]; then
+  exec java -Xmx1g -XX:+UseParallelGC -Djava.util.logging.manager=java.util.logging.LogManager \
+    -Dbench.shards="$BENCH_SHARDS" ${BENCH_OPTS:-} -cp "$classes:$cp" dev.collab.bench.ShardScaleBench "$app" "$out" "${sizes[@]}"
+fi
 # The launcher holds the mock API server (every object as JSON) or starts the control plane, and its own informers.
 exec java -Xmx1g -XX:+UseParallelGC -Djava.util.logging.manager=java.util.logging.LogManager \
   -Dbench.apis="$apis" ${BENCH_OPTS:-} -cp "$classes:$cp" dev.collab.bench.OperatorScaleBench "$app" "$out" "${sizes[@]}"

@@ -64,6 +64,24 @@ public interface CollabConfig {
 
     Gateway gateway();
 
+    /** How the operator role splits the sessions among processes (docs/DESIGN.md section 12). */
+    Operator operator();
+
+    /**
+     * Sharding: {@code shards} operator Deployments, each the leader of its own Lease, each watching only sessions,
+     * pools and children labelled collab.dev/shard=&lt;shard&gt;. 1 (the default) is one operator for every session and
+     * no shard label anywhere, as before sharding existed.
+     */
+    interface Operator {
+        /** How many shards the sessions are split into; every operator process of one install must agree. */
+        @WithDefault("1")
+        int shards();
+
+        /** This process's shard, 0 to shards - 1 (ignored when shards is 1). */
+        @WithDefault("0")
+        int shard();
+    }
+
     interface Credentials {
         /**
          * Mode of sessions whose spec.credentials.mode is unset (DESIGN.md section 8): Gateway, the mode that keeps

@@ -3,6 +3,8 @@ package dev.collab.operator;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.OwnerReferences;
+import dev.collab.api.Shards;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 
@@ -15,8 +17,7 @@ final class ChildMetadata {
         ObjectMetaBuilder meta = new ObjectMetaBuilder()
                 .withName(name)
                 .withNamespace(session.getMetadata().getNamespace())
-                .withLabels(CollabLabels.childLabels(
-                        session.getMetadata().getName(), session.getSpec().getOwner(), role));
+                .withLabels(labels(session, role));
         if (owned) {
             meta.withOwnerReferences(OwnerReferences.controller(session));
         }
@@ -41,8 +42,27 @@ final class ChildMetadata {
     static void labelFor(ObjectMeta meta, CollabSession session, String role) {
         java.util.Map<String, String> labels =
                 new java.util.HashMap<>(meta.getLabels() == null ? java.util.Map.of() : meta.getLabels());
-        labels.putAll(CollabLabels.childLabels(
-                session.getMetadata().getName(), session.getSpec().getOwner(), role));
+        labels.putAll(labels(session, role));
         meta.setLabels(labels);
+    }
+
+    /**
+     * The labels of a child: those of every child (section 3) and, when the session is sharded, its shard label, so
+     * the child informers of its shard's operator (which select by that label) see it.
+     */
+    static java.util.Map<String, String> labels(CollabSession session, String role) {
+        var labels = new java.util.HashMap<>(CollabLabels.childLabels(
+                session.getMetadata().getName(), session.getSpec().getOwner(), role));
+        String shard = shardOf(session);
+        if (shard != null) {
+            labels.put(Shards.LABEL, shard);
+        }
+        return labels;
+    }
+
+    /** The session's shard label value, or null when it has none (an unsharded operator's session). */
+    static String shardOf(HasMetadata resource) {
+        var labels = resource.getMetadata().getLabels();
+        return labels == null ? null : labels.get(Shards.LABEL);
     }
 }

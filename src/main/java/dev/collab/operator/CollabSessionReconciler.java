@@ -3,7 +3,10 @@ package dev.collab.operator;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionPool;
+import dev.collab.api.Shards;
 import dev.collab.config.CollabConfig;
+import dev.collab.config.OperatorShard;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -47,10 +50,12 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
     private final BusyProbe busyProbe;
     private final MeterRegistry registry;
     private final CredentialDelivery delivery;
+    private final OperatorShard shard;
 
     private OperatorMetrics metrics;
     private SessionReconciliation reconciliation;
     private SessionProbes probes;
+    private ShardLabeler labeler;
 
     @Inject
     public CollabSessionReconciler(CollabConfig config, MeterRegistry registry) {
@@ -59,7 +64,8 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                 Clock.systemUTC(),
                 new OpencodeBusyProbe(Duration.ofSeconds(3)),
                 new OpencodeCredentialDelivery(Duration.ofSeconds(5)),
-                registry);
+                registry,
+                OperatorShard.from(config));
     }
 
     /** With opencode's own credential API for claimed warm workers. */
@@ -74,6 +80,18 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
             BusyProbe busyProbe,
             CredentialDelivery delivery,
             MeterRegistry registry) {
+        this(settings, clock, busyProbe, delivery, registry, OperatorShard.SINGLE);
+    }
+
+    /** As one shard of several (docs/DESIGN.md section 12): the children and sessions labelled with it. */
+    public CollabSessionReconciler(
+            OperatorSettings settings,
+            Clock clock,
+            BusyProbe busyProbe,
+            CredentialDelivery delivery,
+            MeterRegistry registry,
+            OperatorShard shard) {
+        this.shard = shard;
         this.settings = settings;
         this.clock = clock;
         this.busyProbe = busyProbe;
@@ -100,7 +118,8 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
                                 .withName("worker-pods")
                                 .withNamespacesInheritedFromController()
-                                .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER)
+                                .withLabelSelector(shard.narrow(
+                                        managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER))
                                 .withSecondaryToPrimaryMapper(Children::sessionOf)
                                 .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
                                 .build(),
@@ -116,7 +135,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         .withName("home-claims")
                         .withItemStore(new ManagedFieldsFreeStore<>())
                         .withNamespacesInheritedFromController()
-                        .withLabelSelector(managed)
+                        .withLabelSelector(shard.narrow(managed))
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
                         .build(),
                 context);
@@ -125,7 +144,8 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         .withName("access-secrets")
                         .withItemStore(new ManagedFieldsFreeStore<>())
                         .withNamespacesInheritedFromController()
-                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS)
+                        .withLabelSelector(
+                                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS))
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
                         .build(),
                 context);
@@ -154,7 +174,8 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         .withName("gateway-home-secrets")
                         .withItemStore(new ManagedFieldsFreeStore<>())
                         .withNamespacesInheritedFromController()
-                        .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_GATEWAY_HOME)
+                        .withLabelSelector(
+                                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_GATEWAY_HOME))
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
                         .build(),
                 context);
@@ -166,6 +187,20 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         .withSecondaryToPrimaryMapper(pool -> Set.of())
                         .build(),
                 context);
+        // Sharded: warm workers are any shard's to claim (they carry no shard label until claimed), so they come
+        // from an informer of their own; unsharded, the worker pods' informer holds them.
+        InformerEventSource<Pod, CollabSession> warmPods = shard.sharded()
+                ? new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(Pod.class, CollabSession.class)
+                                .withName("warm-pods")
+                                .withNamespacesInheritedFromController()
+                                .withLabelSelector(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_WORKER
+                                        + "," + CollabLabels.POOL + ",!" + CollabLabels.SESSION)
+                                .withSecondaryToPrimaryMapper(pod -> Set.of())
+                                .withItemStore(podStore(context.getClient().getKubernetesSerialization()))
+                                .build(),
+                        context)
+                : pods;
         metrics = new OperatorMetrics(registry, sessions::list);
         this.probes = probes;
         reconciliation = new SessionReconciliation(new SessionCollaborators(
@@ -182,12 +217,67 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                 new CapacityLedger(),
                 metrics,
                 new WorkerLookup(pods, claims),
-                new WarmWorkerClaim(pods, pools, settings),
+                new WarmWorkerClaim(pods, warmPods, pools, settings),
                 delivery));
         // A probe or delivery that finished off the reconcile thread brings its session back to a reconcile.
         var probeResults = new SimpleInboundEventSource<CollabSession>("probe-results");
         probes.calls().wakeWith(probeResults::propagateEvent);
-        return List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools, probeResults);
+        List<EventSource<?, CollabSession>> sources = new java.util.ArrayList<>(
+                List.of(pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools, probeResults));
+        if (shard.sharded()) {
+            sources.add(warmPods);
+            List<InformerEventSource<? extends HasMetadata, CollabSession>> children =
+                    List.of(pods, claims, accessSecrets, gatewayHomeSecrets);
+            labeler = new ShardLabeler(
+                    shard,
+                    context.getClient(),
+                    child -> children.stream().anyMatch(source -> isCachedIn(source, child)),
+                    leading(context));
+            var unsharded = unshardedSessions(context, labeler);
+            labeler.scanEvery(() -> unsharded.list().toList());
+            sources.add(unsharded);
+        }
+        return sources;
+    }
+
+    /**
+     * Sharded: the sessions no shard label names yet (created since, or there before sharding), for the labeler; they
+     * trigger no reconcile here. The set empties as fast as sessions are labelled.
+     */
+    private static InformerEventSource<CollabSession, CollabSession> unshardedSessions(
+            EventSourceContext<CollabSession> context, ShardLabeler labeler) {
+        return new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(CollabSession.class, CollabSession.class)
+                        .withName("unsharded-sessions")
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector("!" + Shards.LABEL)
+                        .withItemStore(new ManagedFieldsFreeStore<>())
+                        .withSecondaryToPrimaryMapper(session -> Set.of())
+                        .build(),
+                context) {
+            @Override
+            public void onAdd(CollabSession session) {
+                super.onAdd(session);
+                labeler.offer(session);
+            }
+
+            @Override
+            public void onUpdate(CollabSession old, CollabSession session) {
+                super.onUpdate(old, session);
+                labeler.offer(session);
+            }
+        };
+    }
+
+    /** Whether this source's cache holds {@code child} under its shard label (after the labeler's relabel). */
+    private static boolean isCachedIn(
+            InformerEventSource<? extends HasMetadata, CollabSession> source, HasMetadata child) {
+        if (!source.resourceType().isInstance(child)) {
+            return false;
+        }
+        return source.get(ResourceID.fromResource(child))
+                .map(cached -> child.getMetadata().getLabels().get(Shards.LABEL).equals(ChildMetadata.shardOf(cached)))
+                .orElse(false);
     }
 
     /**
@@ -213,6 +303,10 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
 
     @Override
     public UpdateControl<CollabSession> reconcile(CollabSession session, Context<CollabSession> context) {
+        if (!isMine(session, shard)) {
+            // the primary informer's selector keeps other shards' sessions out; this guards a misconfigured one
+            return UpdateControl.noUpdate();
+        }
         return reconciliation.reconcile(session, context);
     }
 
@@ -221,6 +315,23 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
             CollabSession session, Context<CollabSession> context, Exception e) {
         metrics.reconcileError();
         return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+
+    /**
+     * Whether this process may write now: it holds its Lease, or runs without leader election (tests, local mode).
+     * Informers run on standby replicas too; only reconciles wait for the Lease.
+     */
+    static java.util.function.BooleanSupplier leading(EventSourceContext<?> context) {
+        boolean elected = context.getControllerConfiguration()
+                .getConfigurationService()
+                .getLeaderElectionConfiguration()
+                .isPresent();
+        return elected ? OperatorStarter::leading : () -> true;
+    }
+
+    /** Not sharded: every session; sharded: only those labelled with this shard. */
+    static boolean isMine(HasMetadata resource, OperatorShard shard) {
+        return !shard.sharded() || shard.labelValue().equals(ChildMetadata.shardOf(resource));
     }
 
     /** How many sessions the network probes hold memory for (tests: deleted sessions leave none). */

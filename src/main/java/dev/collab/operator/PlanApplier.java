@@ -142,6 +142,23 @@ final class PlanApplier {
             }
             Secret access = with.accessSecret().current(session, names);
             PersistentVolumeClaim claim = with.homeClaim().current(session, names);
+            if (ChildMetadata.shardOf(session) != null) {
+                // Sharded: the pool's children carry no shard label until adopted, so no cache of this shard holds
+                // them; read them (two GETs per claim).
+                String ns = session.getMetadata().getNamespace();
+                access = access != null
+                        ? access
+                        : client.secrets()
+                                .inNamespace(ns)
+                                .withName(names.accessSecret())
+                                .get();
+                claim = claim != null
+                        ? claim
+                        : client.persistentVolumeClaims()
+                                .inNamespace(ns)
+                                .withName(names.homeClaim())
+                                .get();
+            }
             // The warm pool's rule: adopt only what the pool made for this worker (or this session already owns).
             for (HasMetadata child : new HasMetadata[] {access, claim}) {
                 if (child != null && !ChildOwnership.usable(child, session, true)) {

@@ -2,7 +2,9 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSessionPool;
+import dev.collab.api.Shards;
 import dev.collab.config.CollabConfig;
+import dev.collab.config.OperatorShard;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -39,15 +41,26 @@ public class PoolReconciler implements Reconciler<CollabSessionPool> {
     private InformerEventSource<Secret, CollabSessionPool> secrets;
     private GatewayKeySource gatewayKey;
     private final WorkerWarmUp warmUp = new WorkerWarmUp();
+    private final OperatorShard shard;
 
     @Inject
     public PoolReconciler(CollabConfig config) {
-        this(OperatorSettings.from(config), Clock.systemUTC());
+        this(OperatorSettings.from(config), Clock.systemUTC(), OperatorShard.from(config));
     }
 
     public PoolReconciler(OperatorSettings settings, Clock clock) {
+        this(settings, clock, OperatorShard.SINGLE);
+    }
+
+    /**
+     * As one shard of several: reconciles the pools labelled with its shard (the primary informer's selector, set by
+     * configuration) and labels the unlabelled pools the hash gives it. A pool's workers carry no shard label: any
+     * shard's session may claim them, and this controller's informers see them all.
+     */
+    public PoolReconciler(OperatorSettings settings, Clock clock, OperatorShard shard) {
         this.settings = settings;
         this.clock = clock;
+        this.shard = shard;
     }
 
     @Override
@@ -80,11 +93,41 @@ public class PoolReconciler implements Reconciler<CollabSessionPool> {
                         .build(),
                 context);
         gatewayKey = new GatewayKeySource(settings.gateway().keySecret(), context.getClient());
-        return List.of(pods, claims, secrets);
+        if (!shard.sharded()) {
+            return List.of(pods, claims, secrets);
+        }
+        ShardLabeler labeler =
+                new ShardLabeler(shard, context.getClient(), child -> true, CollabSessionReconciler.leading(context));
+        var unsharded =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(CollabSessionPool.class, CollabSessionPool.class)
+                                .withName("unsharded-pools")
+                                .withNamespacesInheritedFromController()
+                                .withLabelSelector("!" + Shards.LABEL)
+                                .withSecondaryToPrimaryMapper(pool -> Set.of())
+                                .build(),
+                        context) {
+                    @Override
+                    public void onAdd(CollabSessionPool pool) {
+                        super.onAdd(pool);
+                        labeler.offer(pool);
+                    }
+
+                    @Override
+                    public void onUpdate(CollabSessionPool old, CollabSessionPool pool) {
+                        super.onUpdate(old, pool);
+                        labeler.offer(pool);
+                    }
+                };
+        labeler.scanEvery(() -> unsharded.list().toList());
+        return List.of(pods, claims, secrets, unsharded);
     }
 
     @Override
     public UpdateControl<CollabSessionPool> reconcile(CollabSessionPool pool, Context<CollabSessionPool> context) {
+        if (!CollabSessionReconciler.isMine(pool, shard)) {
+            return UpdateControl.noUpdate();
+        }
         PoolReconciliation run = new PoolReconciliation(
                 pool, context, settings, clock.instant(), pods, claims, secrets, gatewayKey, warmUp);
         return run.execute();

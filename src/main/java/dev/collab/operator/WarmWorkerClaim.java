@@ -38,6 +38,7 @@ final class WarmWorkerClaim {
     static final int MAX_ATTEMPTS = 3;
 
     private final InformerEventSource<Pod, CollabSession> pods;
+    private final InformerEventSource<Pod, CollabSession> warmPods;
     private final InformerEventSource<CollabSessionPool, CollabSession> pools;
     private final OperatorSettings settings;
 
@@ -45,7 +46,21 @@ final class WarmWorkerClaim {
             InformerEventSource<Pod, CollabSession> pods,
             InformerEventSource<CollabSessionPool, CollabSession> pools,
             OperatorSettings settings) {
+        this(pods, pods, pools, settings);
+    }
+
+    /**
+     * @param pods     the session's worker pods: a claimed pod is put in this cache
+     * @param warmPods where warm workers are found: {@code pods} when not sharded, else an informer of every shard's
+     *                 unclaimed workers (the claim gives the pod the session's shard label)
+     */
+    WarmWorkerClaim(
+            InformerEventSource<Pod, CollabSession> pods,
+            InformerEventSource<Pod, CollabSession> warmPods,
+            InformerEventSource<CollabSessionPool, CollabSession> pools,
+            OperatorSettings settings) {
         this.pods = pods;
+        this.warmPods = warmPods;
         this.pools = pools;
         this.settings = settings;
     }
@@ -63,7 +78,7 @@ final class WarmWorkerClaim {
      */
     List<Pod> candidates(CollabSession session, CollabSessionPool pool) {
         String poolName = pool.getMetadata().getName();
-        List<Pod> warm = new ArrayList<>(pods.list(
+        List<Pod> warm = new ArrayList<>(warmPods.list(
                         session.getMetadata().getNamespace(),
                         p -> isWarm(p, poolName) && p.getMetadata().getDeletionTimestamp() == null)
                 .toList());
@@ -116,7 +131,13 @@ final class WarmWorkerClaim {
                     session.getMetadata().getNamespace(),
                     read.getMetadata().getName(),
                     claimPatch(read, session, desired, now));
-            pods.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, cached);
+            ResourceID id = ResourceID.fromResource(updated);
+            if (pods == warmPods || pods.get(id).isPresent()) {
+                pods.handleRecentResourceUpdate(id, updated, cached);
+            } else {
+                // sharded: the claim moved the pod into this shard's worker pods, whose cache never held it
+                pods.handleRecentResourceCreate(id, updated);
+            }
             return updated;
         } catch (KubernetesClientException e) {
             if (!Children.isConflict(e)) {

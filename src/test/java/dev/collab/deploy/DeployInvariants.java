@@ -352,7 +352,7 @@ final class DeployInvariants {
         Map<String, Set<String>> rules = new TreeMap<>();
         rules.put("collab.dev/collabsessions", verbs("get", "list", "watch", "patch", "update"));
         rules.put("collab.dev/collabsessions/status", verbs("get", "patch", "update"));
-        rules.put("collab.dev/collabsessionpools", verbs("get", "list", "watch"));
+        rules.put("collab.dev/collabsessionpools", verbs("get", "list", "watch", "patch"));
         rules.put("collab.dev/collabsessionpools/status", verbs("get", "patch", "update"));
         rules.put("/pods", verbs("get", "list", "watch", "create", "delete", "update", "patch"));
         rules.put("/persistentvolumeclaims", verbs("get", "list", "watch", "create", "delete", "update", "patch"));

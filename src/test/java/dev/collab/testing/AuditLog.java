@@ -34,7 +34,8 @@ public final class AuditLog {
             String namespace,
             String name,
             int code,
-            String auditId) {
+            String auditId,
+            String userAgent) {
         public boolean isWrite() {
             return WRITE_VERBS.contains(verb);
         }
@@ -115,7 +116,8 @@ public final class AuditLog {
                     ref.path("namespace").asText(),
                     ref.path("name").asText(),
                     e.path("responseStatus").path("code").asInt(),
-                    e.path("auditID").asText());
+                    e.path("auditID").asText(),
+                    e.path("userAgent").asText());
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable audit line: " + line, e);
         }
