@@ -186,7 +186,8 @@ class ChartTest {
                                 && r.getPorts().get(0).getPort().getIntVal() == 443
                                 && r.getTo().stream()
                                         .anyMatch(p -> p.getIpBlock() != null
-                                                && "0.0.0.0/0".equals(p.getIpBlock().getCidr())
+                                                && "0.0.0.0/0"
+                                                        .equals(p.getIpBlock().getCidr())
                                                 && p.getIpBlock().getExcept().contains("10.0.0.0/8"))),
                 "router egress to the OAuth token endpoint: " + router.getSpec().getEgress());
     }
