@@ -5,11 +5,8 @@ import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.SessionPhase;
 import dev.collab.api.Shards;
-import dev.collab.config.OperatorShard;
 import dev.collab.testing.StatusSubresourceKubelet;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.File;
 import java.io.IOException;
@@ -61,7 +58,7 @@ public final class ShardScaleBench {
         try (RealScaleApi api = new RealScaleApi();
                 StatusSubresourceKubelet kubelet = new StatusSubresourceKubelet(api.client(), NS)) {
             KubernetesClient admin = api.client();
-            grantShardLeases(admin);
+            dev.collab.testing.CollabInstall.grantShardLeases(admin, SHARDS);
             for (int k = 0; k < SHARDS; k++) {
                 shards.add(start(app, out, api, k, n));
             }
@@ -127,39 +124,6 @@ public final class ShardScaleBench {
                 }
             }
         }
-    }
-
-    /** The chart's per-shard Lease rule (deploy/ names only the unsharded Lease). */
-    static void grantShardLeases(KubernetesClient admin) {
-        List<String> leases = IntStream.range(0, SHARDS)
-                .mapToObj(k -> OperatorShard.of(k, SHARDS).leaseName())
-                .toList();
-        admin.resource(new RoleBuilder()
-                        .withNewMetadata()
-                        .withName("collab-operator-shard-leases")
-                        .withNamespace(SYSTEM_NS)
-                        .endMetadata()
-                        .addNewRule()
-                        .withApiGroups("coordination.k8s.io")
-                        .withResources("leases")
-                        .withResourceNames(leases)
-                        .withVerbs("get", "update", "patch")
-                        .endRule()
-                        .build())
-                .createOr(r -> r.update());
-        admin.resource(new RoleBindingBuilder()
-                        .withNewMetadata()
-                        .withName("collab-operator-shard-leases")
-                        .withNamespace(SYSTEM_NS)
-                        .endMetadata()
-                        .withNewRoleRef("rbac.authorization.k8s.io", "Role", "collab-operator-shard-leases")
-                        .addNewSubject()
-                        .withKind("ServiceAccount")
-                        .withName("collab-operator")
-                        .withNamespace(SYSTEM_NS)
-                        .endSubject()
-                        .build())
-                .createOr(r -> r.update());
     }
 
     static Shard start(Path app, Path out, RealScaleApi api, int k, int n) throws IOException {

@@ -9,8 +9,6 @@ import dev.collab.api.AccountStatus;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
-import dev.collab.api.CredentialsMode;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.URI;
@@ -140,11 +138,7 @@ class AccountPoolProofIT {
                         .addToData("accounts.json", LocalModeRun.b64(accounts))
                         .build())
                 .create();
-        CollabSessionSpec spec = new CollabSessionSpec("carol@example.com", "carol-credentials");
-        spec.getCredentials().setMode(CredentialsMode.Gateway);
-        spec.setEnv(List.of(
-                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        CollabSessionSpec spec = dev.collab.testing.Specs.offlineGateway("carol@example.com", "carol-credentials");
         app.client()
                 .resources(CollabSession.class)
                 .inNamespace(NS)

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
-import dev.collab.api.CredentialsMode;
 import dev.collab.api.EventReasons;
 import dev.collab.api.SessionUsage;
 import dev.collab.testing.FakeAuthorizationServer;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.InputStreamReader;
@@ -156,11 +154,7 @@ class AccountsPageIT {
     }
 
     private static void createSessionWithoutCredentials() {
-        CollabSessionSpec spec = new CollabSessionSpec(OWNER, NAME + "-credentials");
-        spec.getCredentials().setMode(CredentialsMode.Gateway);
-        spec.setEnv(List.of(
-                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        CollabSessionSpec spec = dev.collab.testing.Specs.offlineGateway(OWNER, NAME + "-credentials");
         app.client()
                 .resources(CollabSession.class)
                 .inNamespace(NS)

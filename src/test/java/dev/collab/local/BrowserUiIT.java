@@ -8,7 +8,6 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.testing.Specs;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.vertx.core.json.JsonObject;
@@ -76,10 +75,7 @@ class BrowserUiIT {
                 .build();
         local.client().secrets().inNamespace(NS).resource(secret).create();
         CollabSessionSpec spec = Specs.seeded("ui@example.com", NAME + "-credentials");
-        // offline: a models.dev fetch that hangs on an unreachable network would stall the UI's provider list
-        spec.setEnv(List.of(
-                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        spec.setEnv(dev.collab.testing.Specs.OFFLINE_OPENCODE);
         local.client()
                 .resources(CollabSession.class)
                 .inNamespace(NS)

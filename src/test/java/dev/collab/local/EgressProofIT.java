@@ -10,7 +10,6 @@ import dev.collab.api.CollabSessionSpec;
 import dev.collab.api.CredentialsMode;
 import dev.collab.api.EgressSpec;
 import dev.collab.api.SessionEgress;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.InetAddress;
@@ -149,9 +148,7 @@ class EgressProofIT {
         CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
         spec.getCredentials().setMode(CredentialsMode.Gateway);
         spec.setEgress(new EgressSpec(allow));
-        spec.setEnv(List.of(
-                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        spec.setEnv(dev.collab.testing.Specs.OFFLINE_OPENCODE);
         app.client()
                 .resources(CollabSession.class)
                 .inNamespace(NS)

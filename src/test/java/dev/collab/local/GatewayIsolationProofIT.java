@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
-import dev.collab.api.CredentialsMode;
 import dev.collab.api.Placeholders;
 import dev.collab.api.SessionUsage;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -211,11 +209,7 @@ class GatewayIsolationProofIT {
                 .addToData("opencode.json", LocalModeRun.b64(config));
         files.forEach((k, v) -> secret.addToData(k, LocalModeRun.b64(v)));
         app.client().secrets().inNamespace(NS).resource(secret.build()).create();
-        CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
-        spec.getCredentials().setMode(CredentialsMode.Gateway);
-        spec.setEnv(List.of(
-                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        CollabSessionSpec spec = dev.collab.testing.Specs.offlineGateway(name + "@example.com", name + "-credentials");
         app.client()
                 .resources(CollabSession.class)
                 .inNamespace(NS)

@@ -13,7 +13,6 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.testing.Specs;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -287,10 +286,7 @@ class IsolationProofIT {
                 .build();
         client.secrets().inNamespace(NS).resource(secret).create();
         CollabSessionSpec spec = Specs.seeded(name + "@example.com", name + "-credentials");
-        // offline like the fake endpoint: a models.dev fetch that hangs on an unreachable network stalls a prompt
-        spec.setEnv(List.of(
-                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        spec.setEnv(dev.collab.testing.Specs.OFFLINE_OPENCODE);
         client.resources(CollabSession.class)
                 .inNamespace(NS)
                 .resource(new CollabSession(NS, name, spec))

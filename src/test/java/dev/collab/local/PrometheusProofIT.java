@@ -7,12 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
-import dev.collab.api.CredentialsMode;
 import dev.collab.api.SessionPhase;
 import dev.collab.monitoring.MonitoringFiles;
 import dev.collab.monitoring.PrometheusServer;
 import dev.collab.testing.Tiers;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -236,11 +234,7 @@ class PrometheusProofIT {
                                 LocalModeRun.b64("{\"anthropic\":{\"type\":\"api\",\"key\":\"sk-" + name + "-prom\"}}"))
                         .build())
                 .create();
-        CollabSessionSpec spec = new CollabSessionSpec(name + "@example.com", name + "-credentials");
-        spec.getCredentials().setMode(CredentialsMode.Gateway);
-        spec.setEnv(List.of(
-                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        CollabSessionSpec spec = dev.collab.testing.Specs.offlineGateway(name + "@example.com", name + "-credentials");
         app.client()
                 .resources(CollabSession.class)
                 .inNamespace(NS)

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
-import dev.collab.api.CredentialsMode;
 import dev.collab.testing.Tiers;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,11 +49,7 @@ class TypeScriptClientIT {
 
     @Test
     void theClientsTestsPassAgainstTheRunningRouter() throws Exception {
-        CollabSessionSpec spec = new CollabSessionSpec("ts@example.com", SESSION + "-credentials");
-        spec.getCredentials().setMode(CredentialsMode.Gateway);
-        spec.setEnv(List.of(
-                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        CollabSessionSpec spec = dev.collab.testing.Specs.offlineGateway("ts@example.com", SESSION + "-credentials");
         app.client()
                 .resources(CollabSession.class)
                 .inNamespace(LocalModeRun.NS)

@@ -8,7 +8,6 @@ import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.testing.Specs;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -127,10 +126,7 @@ class UploadLosesNothingIT {
                         .build())
                 .create();
         CollabSessionSpec spec = Specs.seeded(NAME + "@example.com", NAME + "-credentials");
-        // offline like the fake endpoint: a models.dev fetch that hangs on an unreachable network stalls a prompt
-        spec.setEnv(List.of(
-                new EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
-                new EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null)));
+        spec.setEnv(dev.collab.testing.Specs.OFFLINE_OPENCODE);
         local.client()
                 .resources(CollabSession.class)
                 .inNamespace(LocalModeRun.NS)

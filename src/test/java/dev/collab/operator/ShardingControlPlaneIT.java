@@ -15,6 +15,7 @@ import dev.collab.api.Shards;
 import dev.collab.config.OperatorShard;
 import dev.collab.config.ShardUserAgent;
 import dev.collab.testing.AuditLog;
+import dev.collab.testing.CollabInstall;
 import dev.collab.testing.ControlPlane;
 import dev.collab.testing.ControlPlaneExtension;
 import dev.collab.testing.PackagedApp;
@@ -22,8 +23,6 @@ import dev.collab.testing.StatusSubresourceKubelet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,7 +58,7 @@ class ShardingControlPlaneIT {
                 PackagedApp.built(), "target/quarkus-app missing: run the package phase first");
         dev.collab.testing.CollabInstall.deployRbac(plane);
         KubernetesClient admin = plane.admin();
-        grantShardLeases(admin, 2);
+        CollabInstall.grantShardLeases(admin, 2);
         for (int owner = 0; owner < OWNERS; owner++) {
             admin.secrets()
                     .inNamespace(NS)
@@ -274,39 +273,6 @@ class ShardingControlPlaneIT {
             props.put("collab.operator.shard", shard.toString());
         }
         return props;
-    }
-
-    /** The per-shard Lease rule of the chart's leader-election Role for operator.shards=count. */
-    static void grantShardLeases(KubernetesClient admin, int count) {
-        List<String> leases = IntStream.range(0, count)
-                .mapToObj(k -> OperatorShard.of(k, count).leaseName())
-                .toList();
-        admin.resource(new RoleBuilder()
-                        .withNewMetadata()
-                        .withName("collab-operator-shard-leases")
-                        .withNamespace(SYSTEM_NS)
-                        .endMetadata()
-                        .addNewRule()
-                        .withApiGroups("coordination.k8s.io")
-                        .withResources("leases")
-                        .withResourceNames(leases)
-                        .withVerbs("get", "update", "patch")
-                        .endRule()
-                        .build())
-                .createOr(r -> r.update());
-        admin.resource(new RoleBindingBuilder()
-                        .withNewMetadata()
-                        .withName("collab-operator-shard-leases")
-                        .withNamespace(SYSTEM_NS)
-                        .endMetadata()
-                        .withNewRoleRef("rbac.authorization.k8s.io", "Role", "collab-operator-shard-leases")
-                        .addNewSubject()
-                        .withKind("ServiceAccount")
-                        .withName("collab-operator")
-                        .withNamespace(SYSTEM_NS)
-                        .endSubject()
-                        .build())
-                .createOr(r -> r.update());
     }
 
     /** Session names sh-<i>, split by the shard the hash gives them, {@code n} per shard. */

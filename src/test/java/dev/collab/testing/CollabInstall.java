@@ -14,6 +14,42 @@ public final class CollabInstall {
     private CollabInstall() {}
 
     /**
+     * The per-shard Lease rule of the chart's leader-election Role for operator.shards=count (deploy/ names only the
+     * unsharded Lease); shared by ShardingControlPlaneIT and bench/operator-scale's ShardScaleBench.
+     */
+    public static void grantShardLeases(io.fabric8.kubernetes.client.KubernetesClient admin, int count) {
+        java.util.List<String> leases = java.util.stream.IntStream.range(0, count)
+                .mapToObj(k -> dev.collab.config.OperatorShard.of(k, count).leaseName())
+                .toList();
+        admin.resource(new io.fabric8.kubernetes.api.model.rbac.RoleBuilder()
+                        .withNewMetadata()
+                        .withName("collab-operator-shard-leases")
+                        .withNamespace("collab-system")
+                        .endMetadata()
+                        .addNewRule()
+                        .withApiGroups("coordination.k8s.io")
+                        .withResources("leases")
+                        .withResourceNames(leases)
+                        .withVerbs("get", "update", "patch")
+                        .endRule()
+                        .build())
+                .createOr(r -> r.update());
+        admin.resource(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName("collab-operator-shard-leases")
+                        .withNamespace("collab-system")
+                        .endMetadata()
+                        .withNewRoleRef("rbac.authorization.k8s.io", "Role", "collab-operator-shard-leases")
+                        .addNewSubject()
+                        .withKind("ServiceAccount")
+                        .withName("collab-operator")
+                        .withNamespace("collab-system")
+                        .endSubject()
+                        .build())
+                .createOr(r -> r.update());
+    }
+
+    /**
      * Applies the committed CRDs (sessions and pools, idempotent) and waits until the API server serves them.
      * Returns kubectl's output for the CollabSession CRD.
      */

@@ -17,6 +17,22 @@ public final class Specs {
         return spec;
     }
 
+    /**
+     * What the real-opencode tests give every worker: offline, as their fake endpoints are (a models.dev fetch that
+     * hangs on an unreachable network stalls a prompt and the UI's provider list), and no self-update.
+     */
+    public static final java.util.List<io.fabric8.kubernetes.api.model.EnvVar> OFFLINE_OPENCODE = java.util.List.of(
+            new io.fabric8.kubernetes.api.model.EnvVar("OPENCODE_DISABLE_MODELS_FETCH", "true", null),
+            new io.fabric8.kubernetes.api.model.EnvVar("OPENCODE_DISABLE_AUTOUPDATE", "true", null));
+
+    /** A Gateway-mode spec with {@link #OFFLINE_OPENCODE} (the real-opencode tests' Gateway session). */
+    public static CollabSessionSpec offlineGateway(String owner, String credentialsSecret) {
+        CollabSessionSpec spec = new CollabSessionSpec(owner, credentialsSecret);
+        spec.getCredentials().setMode(CredentialsMode.Gateway);
+        spec.setEnv(OFFLINE_OPENCODE);
+        return spec;
+    }
+
     /** A pool of Seeded warm workers (its template names the mode, as the sessions that claim from it do). */
     public static CollabSessionPoolSpec seededPool(int replicas) {
         CollabSessionPoolSpec spec = new CollabSessionPoolSpec(replicas);
