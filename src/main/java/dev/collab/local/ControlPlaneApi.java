@@ -92,6 +92,8 @@ public final class ControlPlaneApi implements LocalApi {
                     .waitUntilCondition(
                             c -> c != null
                                     && c.getStatus() != null
+                                    // a status can be written before its first condition (seen in a CI rehearsal)
+                                    && c.getStatus().getConditions() != null
                                     && c.getStatus().getConditions().stream()
                                             .anyMatch(x ->
                                                     "Established".equals(x.getType()) && "True".equals(x.getStatus())),
