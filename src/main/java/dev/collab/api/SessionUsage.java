@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.math.BigDecimal;
+import java.util.Map;
 import java.util.Objects;
 
 /** Provider usage of one session as counted by the credential gateway (Gateway mode only). */
@@ -29,7 +30,7 @@ public class SessionUsage {
     private String lastAccount;
 
     @JsonPropertyDescription("Requests and tokens of this session by the account that answered them.")
-    private java.util.Map<String, AccountUsage> accounts;
+    private Map<String, AccountUsage> accounts;
 
     public SessionUsage() {}
 
@@ -114,11 +115,11 @@ public class SessionUsage {
         this.lastAccount = lastAccount;
     }
 
-    public java.util.Map<String, AccountUsage> getAccounts() {
+    public Map<String, AccountUsage> getAccounts() {
         return accounts;
     }
 
-    public void setAccounts(java.util.Map<String, AccountUsage> accounts) {
+    public void setAccounts(Map<String, AccountUsage> accounts) {
         this.accounts = accounts;
     }
 

@@ -8,12 +8,14 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
@@ -121,8 +123,7 @@ final class AccountsApi {
         }
     }
 
-    private io.vertx.core.json.JsonObject edited(
-            RoutingContext ctx, String owner, String what, java.util.function.UnaryOperator<Map<String, String>> edit) {
+    private JsonObject edited(RoutingContext ctx, String owner, String what, UnaryOperator<Map<String, String>> edit) {
         OwnerPools.Pool pool = requests.pool(ctx, owner);
         Secret written =
                 writes.edit(pool, owner, false, c -> new PoolWrites.Contents(edit.apply(c.data()), c.annotations()));
