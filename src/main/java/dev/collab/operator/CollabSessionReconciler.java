@@ -233,40 +233,11 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                     context.getClient(),
                     child -> children.stream().anyMatch(source -> isCachedIn(source, child)),
                     leading(context));
-            var unsharded = unshardedSessions(context, labeler);
+            var unsharded = labeler.unlabelled(CollabSession.class, "unsharded-sessions", context);
             labeler.scanEvery(() -> unsharded.list().toList());
             sources.add(unsharded);
         }
         return sources;
-    }
-
-    /**
-     * Sharded: the sessions no shard label names yet (created since, or there before sharding), for the labeler; they
-     * trigger no reconcile here. The set empties as fast as sessions are labelled.
-     */
-    private static InformerEventSource<CollabSession, CollabSession> unshardedSessions(
-            EventSourceContext<CollabSession> context, ShardLabeler labeler) {
-        return new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(CollabSession.class, CollabSession.class)
-                        .withName("unsharded-sessions")
-                        .withNamespacesInheritedFromController()
-                        .withLabelSelector("!" + Shards.LABEL)
-                        .withItemStore(new ManagedFieldsFreeStore<>())
-                        .withSecondaryToPrimaryMapper(session -> Set.of())
-                        .build(),
-                context) {
-            @Override
-            public void onAdd(CollabSession session) {
-                super.onAdd(session);
-                labeler.offer(session);
-            }
-
-            @Override
-            public void onUpdate(CollabSession old, CollabSession session) {
-                super.onUpdate(old, session);
-                labeler.offer(session);
-            }
-        };
     }
 
     /** Whether this source's cache holds {@code child} under its shard label (after the labeler's relabel). */

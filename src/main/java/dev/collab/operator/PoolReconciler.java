@@ -2,7 +2,6 @@ package dev.collab.operator;
 
 import dev.collab.api.CollabLabels;
 import dev.collab.api.CollabSessionPool;
-import dev.collab.api.Shards;
 import dev.collab.config.CollabConfig;
 import dev.collab.config.OperatorShard;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -98,27 +97,7 @@ public class PoolReconciler implements Reconciler<CollabSessionPool> {
         }
         ShardLabeler labeler =
                 new ShardLabeler(shard, context.getClient(), child -> true, CollabSessionReconciler.leading(context));
-        var unsharded =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(CollabSessionPool.class, CollabSessionPool.class)
-                                .withName("unsharded-pools")
-                                .withNamespacesInheritedFromController()
-                                .withLabelSelector("!" + Shards.LABEL)
-                                .withSecondaryToPrimaryMapper(pool -> Set.of())
-                                .build(),
-                        context) {
-                    @Override
-                    public void onAdd(CollabSessionPool pool) {
-                        super.onAdd(pool);
-                        labeler.offer(pool);
-                    }
-
-                    @Override
-                    public void onUpdate(CollabSessionPool old, CollabSessionPool pool) {
-                        super.onUpdate(old, pool);
-                        labeler.offer(pool);
-                    }
-                };
+        var unsharded = labeler.unlabelled(CollabSessionPool.class, "unsharded-pools", context);
         labeler.scanEvery(() -> unsharded.list().toList());
         return List.of(pods, claims, secrets, unsharded);
     }

@@ -10,6 +10,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +42,37 @@ import org.jboss.logging.Logger;
  */
 final class ShardLabeler implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ShardLabeler.class);
+
+    /**
+     * The objects of {@code type} no shard label names yet (created since, or there before sharding), each offered to
+     * this labeler as it is added or changes; they trigger no reconcile. The set empties as fast as they are labelled.
+     * One source for sessions and pools.
+     */
+    <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> unlabelled(
+            Class<R> type, String name, EventSourceContext<P> context) {
+        return new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
+                        .withName(name)
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector("!" + Shards.LABEL)
+                        .withItemStore(new ManagedFieldsFreeStore<>())
+                        .withSecondaryToPrimaryMapper(object -> Set.of())
+                        .build(),
+                context) {
+            @Override
+            public void onAdd(R object) {
+                super.onAdd(object);
+                offer(object);
+            }
+
+            @Override
+            public void onUpdate(R old, R object) {
+                super.onUpdate(old, object);
+                offer(object);
+            }
+        };
+    }
+
     static final Duration CACHE_WAIT = Duration.ofSeconds(10);
     static final Duration RETRY = Duration.ofSeconds(5);
     static final Duration SCAN = Duration.ofSeconds(2);
