@@ -1,15 +1,10 @@
 package dev.collab.gateway;
 
 import dev.collab.api.AccountPoolState;
-import dev.collab.api.AccountUsage;
 import dev.collab.api.CollabSession;
-import dev.collab.api.SessionEgress;
-import dev.collab.api.SessionUsage;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -31,84 +26,12 @@ final class UsageLedger implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UsageLedger.class);
     private static final int ATTEMPTS = 3;
 
-    /** What a session used since the last write: provider usage, and egress (status.egress) in the same write. */
-    private record Pending(
-            long requests,
-            long input,
-            long output,
-            long cacheRead,
-            long cacheWrite,
-            long connections,
-            long refused,
-            long bytesUp,
-            long bytesDown,
-            long costNanos,
-            String lastAccount,
-            Map<String, AccountUsage> accounts) {
-        static Pending usage(
-                long requests,
-                long input,
-                long output,
-                long cacheRead,
-                long cacheWrite,
-                long costNanos,
-                String account) {
-            return new Pending(
-                    requests,
-                    input,
-                    output,
-                    cacheRead,
-                    cacheWrite,
-                    0,
-                    0,
-                    0,
-                    0,
-                    costNanos,
-                    account,
-                    account == null ? Map.of() : Map.of(account, new AccountUsage(requests, input, output)));
-        }
-
-        Pending plus(Pending o) {
-            return new Pending(
-                    requests + o.requests,
-                    input + o.input,
-                    output + o.output,
-                    cacheRead + o.cacheRead,
-                    cacheWrite + o.cacheWrite,
-                    connections + o.connections,
-                    refused + o.refused,
-                    bytesUp + o.bytesUp,
-                    bytesDown + o.bytesDown,
-                    costNanos + o.costNanos,
-                    o.lastAccount != null ? o.lastAccount : lastAccount, // o is the later delta
-                    plusAccounts(accounts, o.accounts));
-        }
-
-        static Map<String, AccountUsage> plusAccounts(Map<String, AccountUsage> a, Map<String, AccountUsage> b) {
-            if (b.isEmpty()) {
-                return a;
-            }
-            Map<String, AccountUsage> sum = new TreeMap<>(a);
-            b.forEach((name, u) ->
-                    sum.merge(name, u, (x, y) -> x.plus(y.getRequests(), y.getInputTokens(), y.getOutputTokens())));
-            return sum;
-        }
-
-        boolean hasUsage() {
-            return requests != 0 || input != 0 || output != 0 || cacheRead != 0 || cacheWrite != 0;
-        }
-
-        boolean hasEgress() {
-            return connections != 0 || refused != 0 || bytesUp != 0 || bytesDown != 0;
-        }
-    }
-
     private final KubernetesClient client;
     private final GatewayDirectory directory;
     private final GatewayMetrics metrics;
     private final PriceTable prices;
     private final Clock clock;
-    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final Map<String, UsageDelta> pending = new ConcurrentHashMap<>();
     private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "collab-gateway-usage");
         t.setDaemon(true);
@@ -147,9 +70,9 @@ final class UsageLedger implements AutoCloseable {
         boolean priced = usage != null && prices.lookup(usage.model()).isPresent();
         long cost = prices.nanoUsd(usage);
         metrics.usage(target, usage, cost, priced);
-        Pending delta = usage == null
-                ? Pending.usage(1, 0, 0, 0, 0, 0, account)
-                : Pending.usage(
+        UsageDelta delta = usage == null
+                ? UsageDelta.usage(1, 0, 0, 0, 0, 0, account)
+                : UsageDelta.usage(
                         1,
                         usage.inputTokens(),
                         usage.outputTokens(),
@@ -157,15 +80,15 @@ final class UsageLedger implements AutoCloseable {
                         usage.cacheWriteTokens(),
                         cost,
                         account);
-        pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
+        pending.merge(target.namespace() + "/" + target.name(), delta, UsageDelta::plus);
         return cost;
     }
 
     /** One connection of the session through the egress proxy (refused: opened nothing), with its bytes. */
     void recordEgress(GatewayDirectory.Target target, boolean refused, long bytesUp, long bytesDown) {
-        Pending delta =
-                new Pending(0, 0, 0, 0, 0, refused ? 0 : 1, refused ? 1 : 0, bytesUp, bytesDown, 0, null, Map.of());
-        pending.merge(target.namespace() + "/" + target.name(), delta, Pending::plus);
+        UsageDelta delta =
+                new UsageDelta(0, 0, 0, 0, 0, refused ? 0 : 1, refused ? 1 : 0, bytesUp, bytesDown, 0, null, Map.of());
+        pending.merge(target.namespace() + "/" + target.name(), delta, UsageDelta::plus);
     }
 
     /**
@@ -176,17 +99,17 @@ final class UsageLedger implements AutoCloseable {
      */
     void flush() {
         for (String key : List.copyOf(pending.keySet())) {
-            Pending delta = pending.remove(key);
+            UsageDelta delta = pending.remove(key);
             if (delta == null) {
                 continue;
             }
             String[] nsName = key.split("/", 2);
             try {
                 if (!write(nsName[0], nsName[1], delta)) {
-                    pending.merge(key, delta, Pending::plus);
+                    pending.merge(key, delta, UsageDelta::plus);
                 }
             } catch (RuntimeException e) {
-                pending.merge(key, delta, Pending::plus);
+                pending.merge(key, delta, UsageDelta::plus);
                 if (!(e instanceof KubernetesClientException k) || k.getCode() <= 0) {
                     LOG.debugf(
                             "usage not written, API server not reachable (%d sessions pending): %s",
@@ -207,7 +130,7 @@ final class UsageLedger implements AutoCloseable {
     }
 
     /** True when written, or when the session is gone (nothing to write to). */
-    private boolean write(String namespace, String name, Pending delta) {
+    private boolean write(String namespace, String name, UsageDelta delta) {
         CollabSession cs = directory.session(namespace, name).orElse(null);
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             if (attempt > 0 || cs == null) {
@@ -224,10 +147,14 @@ final class UsageLedger implements AutoCloseable {
             }
             CollabSession next = Serialization.clone(cs);
             if (delta.hasUsage()) {
-                next.getStatus().setUsage(usageTotal(cs.getStatus().getUsage(), delta));
+                next.getStatus()
+                        .setUsage(delta.addedTo(
+                                cs.getStatus().getUsage(), clock.instant().toString()));
             }
             if (delta.hasEgress()) {
-                next.getStatus().setEgress(egressTotal(cs.getStatus().getEgress(), delta));
+                next.getStatus()
+                        .setEgress(delta.egressAddedTo(
+                                cs.getStatus().getEgress(), clock.instant().toString()));
             }
             // The pool's counts ride on this write (the operator writes status.accounts only when a state changes):
             // one status write per session per interval in all (issue 30).
@@ -255,40 +182,6 @@ final class UsageLedger implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    private SessionUsage usageTotal(SessionUsage current, Pending delta) {
-        SessionUsage old = current == null ? new SessionUsage() : current;
-        SessionUsage next = new SessionUsage(
-                old.getRequests() + delta.requests(),
-                old.getInputTokens() + delta.input(),
-                old.getOutputTokens() + delta.output(),
-                old.getCacheReadTokens() + delta.cacheRead(),
-                old.getCacheWriteTokens() + delta.cacheWrite(),
-                clock.instant().toString());
-        next.setCostUSD(costTotal(old.getCostUSD(), delta.costNanos()));
-        next.setLastAccount(delta.lastAccount() != null ? delta.lastAccount() : old.getLastAccount());
-        Map<String, AccountUsage> accounts =
-                Pending.plusAccounts(old.getAccounts() == null ? Map.of() : old.getAccounts(), delta.accounts());
-        next.setAccounts(accounts.isEmpty() ? null : accounts);
-        return next;
-    }
-
-    /** The session's USD total after {@code nanos} more: nano-USD precision, no trailing zeros ("0.0123"). */
-    static BigDecimal costTotal(BigDecimal old, long nanos) {
-        BigDecimal sum = (old == null ? BigDecimal.ZERO : old).add(PriceTable.usd(nanos));
-        sum = sum.setScale(9, RoundingMode.HALF_UP).stripTrailingZeros();
-        return sum.scale() < 0 ? sum.setScale(0) : sum;
-    }
-
-    private SessionEgress egressTotal(SessionEgress current, Pending delta) {
-        SessionEgress old = current == null ? new SessionEgress() : current;
-        return new SessionEgress(
-                old.getConnections() + delta.connections(),
-                old.getRefused() + delta.refused(),
-                old.getBytesUp() + delta.bytesUp(),
-                old.getBytesDown() + delta.bytesDown(),
-                clock.instant().toString());
     }
 
     @Override

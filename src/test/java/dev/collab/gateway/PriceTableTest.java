@@ -58,9 +58,9 @@ class PriceTableTest {
 
     @Test
     void theSessionTotalKeepsNanoUsdAndNoTrailingZeros() {
-        assertThat(UsageLedger.costTotal(null, 135_000)).isEqualTo(new BigDecimal("0.000135"));
-        assertThat(UsageLedger.costTotal(new BigDecimal("0.000135"), 865_000)).isEqualTo(new BigDecimal("0.001"));
-        assertThat(UsageLedger.costTotal(new BigDecimal("1.5"), 500_000_000)).isEqualTo(new BigDecimal("2"));
-        assertThat(UsageLedger.costTotal(null, 0)).isEqualTo(new BigDecimal("0"));
+        assertThat(UsageDelta.costTotal(null, 135_000)).isEqualTo(new BigDecimal("0.000135"));
+        assertThat(UsageDelta.costTotal(new BigDecimal("0.000135"), 865_000)).isEqualTo(new BigDecimal("0.001"));
+        assertThat(UsageDelta.costTotal(new BigDecimal("1.5"), 500_000_000)).isEqualTo(new BigDecimal("2"));
+        assertThat(UsageDelta.costTotal(null, 0)).isEqualTo(new BigDecimal("0"));
     }
 }
