@@ -40,7 +40,7 @@ class AccountsPageIT {
     private static final String NAME = "dora";
     private static final String OWNER = "dora@example.com";
     private static final Path WORK = Path.of("target/accounts-page").toAbsolutePath();
-    private static final Path TOOL = Path.of("tools/browser-test").toAbsolutePath();
+    private static final Path TOOL = BrowserTool.DIR;
 
     private static FakeAuthorizationServer provider;
     private static FakeAnthropic anthropic;
@@ -48,13 +48,7 @@ class AccountsPageIT {
 
     @BeforeAll
     static void startLocalMode() throws Exception {
-        String chromium = System.getProperty("collab.it.chromium", "/usr/bin/chromium");
-        String missing = !Files.isExecutable(Path.of(chromium))
-                ? "no chromium at " + chromium + " (apt-get install chromium)"
-                : !Files.isDirectory(TOOL.resolve("node_modules/playwright-core"))
-                        ? "no playwright-core (npm ci in " + TOOL + ")"
-                        : null;
-        dev.collab.testing.Tiers.assumeAvailable(missing == null, "AccountsPageIT: " + missing);
+        BrowserTool.assumeAvailable("AccountsPageIT");
         provider = new FakeAuthorizationServer();
         // an access token always inside refresh-ahead (5 min): every request makes the gateway refresh it
         provider.expiresIn(120);

@@ -44,7 +44,7 @@ class BrowserUiIT {
     private static final String CONFIG_KEY = "sk-ant-browser-config-0002";
     private static final Duration DEADLINE = LocalModeRun.DEADLINE;
     private static final Path WORK = Path.of("target/browser-ui").toAbsolutePath();
-    private static final Path TOOL = Path.of("tools/browser-test").toAbsolutePath();
+    private static final Path TOOL = BrowserTool.DIR;
 
     private static LocalModeRun local;
     private static int port;
@@ -52,13 +52,7 @@ class BrowserUiIT {
 
     @BeforeAll
     static void startLocalMode() throws Exception {
-        String chromium = System.getProperty("collab.it.chromium", "/usr/bin/chromium");
-        String missing = !Files.isExecutable(Path.of(chromium))
-                ? "no chromium at " + chromium + " (apt-get install chromium)"
-                : !Files.isDirectory(TOOL.resolve("node_modules/playwright-core"))
-                        ? "no playwright-core (npm ci in " + TOOL + ")"
-                        : !onPath("node") ? "no node on the PATH" : null;
-        dev.collab.testing.Tiers.assumeAvailable(missing == null, "BrowserUiIT: " + missing);
+        BrowserTool.assumeAvailable("BrowserUiIT");
         local = LocalModeRun.start(WORK, Map.of());
         port = URI.create(local.routerUrl()).getPort();
         String config = "{\"$schema\":\"https://opencode.ai/config.json\",\"autoupdate\":false,\"share\":\"disabled\","
@@ -199,12 +193,5 @@ class BrowserUiIT {
                 node.exitValue(),
                 "browser check failed: " + String.join("\n", lines).replace(withToken, "<url>"));
         return new JsonObject(lines.get(lines.size() - 1));
-    }
-
-    private static boolean onPath(String command) {
-        String path = System.getenv("PATH");
-        return path != null
-                && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
-                        .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
     }
 }

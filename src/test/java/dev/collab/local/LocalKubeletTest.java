@@ -63,7 +63,7 @@ class LocalKubeletTest {
     @BeforeEach
     void start() throws IOException {
         dev.collab.testing.Tiers.assumeAvailable(
-                onPath("node"), "node is not installed: the fake opencode is a node script");
+                BrowserTool.onPath("node"), "node is not installed: the fake opencode is a node script");
         Path script = bin.resolve("fake-opencode.js");
         try (InputStream in = getClass().getResourceAsStream("fake-opencode.js")) {
             Files.copy(in, script);
@@ -427,12 +427,5 @@ class LocalKubeletTest {
             Thread.sleep(100);
         }
         throw new AssertionError("timed out waiting for " + what);
-    }
-
-    static boolean onPath(String command) {
-        String path = System.getenv("PATH");
-        return path != null
-                && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
-                        .anyMatch(d -> Files.isExecutable(Path.of(d, command)));
     }
 }

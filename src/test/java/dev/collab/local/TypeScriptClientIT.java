@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.collab.api.CollabSession;
 import dev.collab.api.CollabSessionSpec;
 import dev.collab.testing.Tiers;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +34,7 @@ class TypeScriptClientIT {
     @BeforeAll
     static void startLocalMode() throws Exception {
         Tiers.assumeAvailable(
-                onPath("node") && onPath("npm"),
+                BrowserTool.onPath("node") && BrowserTool.onPath("npm"),
                 "node and npm (Node.js 20+) are needed for the TypeScript client's tests (clients/typescript)");
         app = LocalModeRun.start(WORK, Map.of());
     }
@@ -102,14 +101,5 @@ class TypeScriptClientIT {
         } catch (IOException e) {
             return "(no output: " + e.getMessage() + ")";
         }
-    }
-
-    private static boolean onPath(String binary) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, binary))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
