@@ -411,10 +411,11 @@ public final class OperatorScaleBench implements AutoCloseable {
     }
 
     // ---- the operator: the packaged application in its own JVM
-    private void startOperator() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            httpPort = socket.getLocalPort();
-        }
+    /**
+     * The packaged operator's command line, shared by this bench and ShardScaleBench: OPERATOR_JAVA_OPTS (run.sh sets
+     * the flags deploy/ ships), the API's flags, {@code props}, and OPERATOR_PROPS.
+     */
+    static List<String> operatorCommand(Path app, ScaleApi api, int httpPort, List<String> props) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String opts = System.getenv()
@@ -428,9 +429,9 @@ public final class OperatorScaleBench implements AutoCloseable {
             }
         }
         cmd.addAll(api.operatorFlags());
+        cmd.addAll(List.of("-Dcollab.role=operator", "-Dcollab.namespaces=" + NS));
+        cmd.addAll(props);
         cmd.addAll(List.of(
-                "-Dcollab.role=operator",
-                "-Dcollab.namespaces=" + NS,
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + httpPort,
                 "-jar",
@@ -442,6 +443,14 @@ public final class OperatorScaleBench implements AutoCloseable {
                 cmd.add(jar++, p);
             }
         }
+        return cmd;
+    }
+
+    private void startOperator() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            httpPort = socket.getLocalPort();
+        }
+        List<String> cmd = operatorCommand(app, api, httpPort, List.of());
         File log = out.resolve("operator-" + api.label() + "-" + n + ".log").toFile();
         System.out.println("operator: " + String.join(" ", cmd).replaceAll("token=\\S+", "token=<redacted>"));
         ProcessBuilder builder =

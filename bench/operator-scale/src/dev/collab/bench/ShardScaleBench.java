@@ -131,26 +131,15 @@ public final class ShardScaleBench {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String opts = System.getenv().getOrDefault("OPERATOR_JAVA_OPTS", "-XX:MaxRAM=512m -XX:+UseSerialGC");
-        for (String o : opts.trim().split("\\s+")) {
-            if (!o.isEmpty()) {
-                cmd.add(o);
-            }
-        }
-        cmd.addAll(api.operatorFlags());
-        cmd.addAll(List.of(
-                "-Dcollab.role=operator",
-                "-Dcollab.namespaces=" + NS,
-                "-Dcollab.operator.shards=" + SHARDS,
-                "-Dcollab.operator.shard=" + k,
-                "-Dcollab.gateway.url=http://collab-gateway.collab-system:8080",
-                "-Dcollab.gateway.egress.url=http://collab-gateway.collab-system:3128",
-                "-Dquarkus.http.host=127.0.0.1",
-                "-Dquarkus.http.port=" + port,
-                "-jar",
-                app.resolve("quarkus-run.jar").toString()));
+        List<String> cmd = OperatorScaleBench.operatorCommand(
+                app,
+                api,
+                port,
+                List.of(
+                        "-Dcollab.operator.shards=" + SHARDS,
+                        "-Dcollab.operator.shard=" + k,
+                        "-Dcollab.gateway.url=http://collab-gateway.collab-system:8080",
+                        "-Dcollab.gateway.egress.url=http://collab-gateway.collab-system:3128"));
         File log = out.resolve("operator-shard-" + k + "-" + n + ".log").toFile();
         ProcessBuilder builder =
                 new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log);
