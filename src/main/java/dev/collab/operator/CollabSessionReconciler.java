@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(
         name = CollabSessionReconciler.NAME,
         generationAwareEventProcessing = false,
-        informer = @Informer(itemStore = ManagedFieldsFreeStore.class))
+        informer = @Informer(itemStore = ManagedFieldsFreeStore.class, onUpdateFilter = OwnStatusEchoes.class))
 public class CollabSessionReconciler implements Reconciler<CollabSession> {
     public static final String NAME = "collabsession";
     static final String BY_CREDENTIALS_SECRET = "by-credentials-secret";
@@ -111,6 +111,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                                 cs.getSpec().getCredentials().getSecretName())));
         String managed = CollabLabels.MANAGED_BY + "=" + CollabLabels.MANAGED_BY_VALUE;
         SessionProbes probes = new SessionProbes(busyProbe);
+        DesiredSpecHashes specHashes = new DesiredSpecHashes(settings);
         // What the probes remember is about a session's current pod: it goes with the pod. A deleted session gets no
         // reconcile (no finalizer), but the garbage collector deletes its pod, so this is where its memory is pruned.
         var pods =
@@ -127,7 +128,10 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                     @Override
                     public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
                         super.onDelete(pod, deletedFinalStateUnknown);
-                        Children.sessionOf(pod).forEach(probes::podGone);
+                        Children.sessionOf(pod).forEach(session -> {
+                            probes.podGone(session);
+                            specHashes.podGone(session);
+                        });
                     }
                 };
         var claims = new InformerEventSource<>(
@@ -203,22 +207,24 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                 : pods;
         metrics = new OperatorMetrics(registry, sessions::list);
         this.probes = probes;
-        reconciliation = new SessionReconciliation(new SessionCollaborators(
-                settings,
-                clock,
-                credentialSecrets,
-                new AccessSecretDependent(accessSecrets),
-                new GatewayHomeDependent(
-                        gatewayHomeSecrets,
-                        new GatewayKeySource(settings.gateway().keySecret(), context.getClient())),
-                new HomeClaimDependent(claims),
-                new WorkerPodDependent(pods),
-                probes,
-                new CapacityLedger(),
-                metrics,
-                new WorkerLookup(pods, claims),
-                new WarmWorkerClaim(pods, warmPods, pools, settings),
-                delivery));
+        reconciliation = new SessionReconciliation(
+                new SessionCollaborators(
+                        settings,
+                        clock,
+                        credentialSecrets,
+                        new AccessSecretDependent(accessSecrets),
+                        new GatewayHomeDependent(
+                                gatewayHomeSecrets,
+                                new GatewayKeySource(settings.gateway().keySecret(), context.getClient())),
+                        new HomeClaimDependent(claims),
+                        new WorkerPodDependent(pods),
+                        probes,
+                        new CapacityLedger(),
+                        metrics,
+                        new WorkerLookup(pods, claims),
+                        new WarmWorkerClaim(pods, warmPods, pools, settings),
+                        delivery),
+                specHashes);
         // A probe or delivery that finished off the reconcile thread brings its session back to a reconcile.
         var probeResults = new SimpleInboundEventSource<CollabSession>("probe-results");
         probes.calls().wakeWith(probeResults::propagateEvent);

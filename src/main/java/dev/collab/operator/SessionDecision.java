@@ -28,9 +28,15 @@ final class SessionDecision {
     static final Duration PROBE_RETRY = Duration.ofSeconds(10);
 
     private final OperatorSettings settings;
+    private final DesiredSpecHashes specHashes;
 
     SessionDecision(OperatorSettings settings) {
+        this(settings, new DesiredSpecHashes(settings));
+    }
+
+    SessionDecision(OperatorSettings settings, DesiredSpecHashes specHashes) {
         this.settings = settings;
+        this.specHashes = specHashes;
     }
 
     SessionPlan decide(Observation in, ProbeFindings found) {
@@ -133,10 +139,10 @@ final class SessionDecision {
                     : SessionStates.isStoppedFor(session.getStatus(), stop.reason()) ? null : stop.event();
             view = null;
         } else if (runnable && in.credentials().ready()) {
-            Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials(), in.names());
-            desired.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
-            plan.desiredPod = desired;
             if (in.pod() == null) {
+                Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials(), in.names());
+                desired.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
+                plan.desiredPod = desired;
                 plan.podAction = PodAction.CREATE;
                 plan.admitUnderCaps = settings.maxRunning() > 0 || settings.maxRunningPerOwner() > 0;
                 plan.event = waking
@@ -158,8 +164,7 @@ final class SessionDecision {
                 }
             } else if (view.terminating()) {
                 plan.podAction = PodAction.KEEP;
-            } else if (!Objects.equals(
-                    view.specHash(), desired.getMetadata().getAnnotations().get(CollabLabels.SPEC_HASH))) {
+            } else if (!Objects.equals(view.specHash(), specHashes.of(session, in.credentials(), in.names()))) {
                 PodDrain.Step step = PodDrain.next(
                         session.getStatus(),
                         view,

@@ -15,7 +15,7 @@ import java.util.List;
  * @param claimOwned        non-null: set the claim's owner reference to follow spec.storage.retainOnDelete
  * @param admitUnderCaps    a pod is about to be created under running-session caps: admit it first (may evict)
  * @param podAction         what happens to the worker pod
- * @param desiredPod        the pod to create (CREATE), or whose spec hash differed (REPLACE)
+ * @param desiredPod        the pod to create (CREATE), else null (a running pod is compared by its spec hash alone)
  * @param event             announced with the pod action; for CREATE only when the pod was created
  * @param stop              why the session must have no pod, or null; also what status reports
  * @param lastActivity      last activity as status reports it (a busy agent counts as activity now)

@@ -22,9 +22,9 @@ final class SessionReconciliation {
     private final PlanApplier applier;
     private final StatusRecorder status;
 
-    SessionReconciliation(SessionCollaborators with) {
+    SessionReconciliation(SessionCollaborators with, DesiredSpecHashes specHashes) {
         this.with = with;
-        this.decision = new SessionDecision(with.settings());
+        this.decision = new SessionDecision(with.settings(), specHashes);
         this.applier = new PlanApplier(with);
         this.status = new StatusRecorder(with);
     }

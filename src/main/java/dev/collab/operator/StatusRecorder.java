@@ -136,11 +136,11 @@ final class StatusRecorder {
         // (DESIGN.md section 8): they always come from the version being patched, never from the one this status was
         // computed from, or the retry would put
         // back the usage the gateway had just added (measured on the real API server: 150 additions, 4 left).
-        PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(copy, context, r -> {
+        OwnStatusEchoes.patched(PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(copy, context, r -> {
             keepGatewayFields(status, r.getStatus());
             r.setStatus(status);
             return r;
-        });
+        }));
         if (status.getPhase() == SessionPhase.Stopped) {
             with.capacity().settled(ResourceID.fromResource(session));
         }

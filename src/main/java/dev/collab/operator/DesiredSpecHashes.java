@@ -1,0 +1,64 @@
+package dev.collab.operator;
+
+import dev.collab.api.CollabLabels;
+import dev.collab.api.CollabSession;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The spec hash of each session's desired worker pod, remembered by what the pod is built from: the session
+ * (uid and generation: the spec only changes with the generation), the credentials hash and the worker's name; the
+ * operator's settings are fixed for the process. Every reconcile of a running session compares its pod's hash with
+ * the desired one; building the pod and hashing its JSON was a fifth of the reconcile threads' CPU in
+ * bench/operator-scale's profile (bench/operator-scale/RESULTS.md). The pod itself is built only to be created.
+ * Forgotten with the session's pod (like the probes' memory) and bounded.
+ */
+final class DesiredSpecHashes {
+    static final int MAX_REMEMBERED = 100_000;
+
+    private record Entry(String inputs, String hash) {}
+
+    private final Map<ResourceID, Entry> remembered = new ConcurrentHashMap<>();
+    private final OperatorSettings settings;
+
+    DesiredSpecHashes(OperatorSettings settings) {
+        this.settings = settings;
+    }
+
+    /** The spec hash {@link WorkerPodBuilder#desired} would annotate the pod with for these inputs. */
+    String of(CollabSession session, CredentialsState credentials, WorkerNames names) {
+        Long generation = session.getMetadata().getGeneration();
+        String uid = session.getMetadata().getUid();
+        if (generation == null || uid == null) {
+            return build(session, credentials, names);
+        }
+        String inputs = uid + "/" + generation + "/" + credentials.hash() + "/" + names.pod();
+        ResourceID id = ResourceID.fromResource(session);
+        Entry known = remembered.get(id);
+        if (known != null && known.inputs().equals(inputs)) {
+            return known.hash();
+        }
+        String hash = build(session, credentials, names);
+        if (remembered.size() >= MAX_REMEMBERED) {
+            remembered.clear();
+        }
+        remembered.put(id, new Entry(inputs, hash));
+        return hash;
+    }
+
+    private String build(CollabSession session, CredentialsState credentials, WorkerNames names) {
+        return WorkerPodBuilder.desired(session, settings, credentials, names)
+                .getMetadata()
+                .getAnnotations()
+                .get(CollabLabels.SPEC_HASH);
+    }
+
+    void podGone(ResourceID session) {
+        remembered.remove(session);
+    }
+
+    int remembered() {
+        return remembered.size();
+    }
+}
