@@ -530,6 +530,12 @@ public final class OperatorScaleBench implements AutoCloseable {
         String info = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
         Files.writeString(out.resolve("heap-" + n + ".txt"), info);
+        // what the live heap is made of (the top classes), for the memory figures in RESULTS.md
+        new ProcessBuilder(jcmd, pid, "GC.class_histogram")
+                .redirectErrorStream(true)
+                .redirectOutput(out.resolve("histogram-" + n + ".txt").toFile())
+                .start()
+                .waitFor(60, TimeUnit.SECONDS);
         long used = 0;
         long meta = 0;
         Matcher m = Pattern.compile(
