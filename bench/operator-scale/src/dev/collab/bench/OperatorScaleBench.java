@@ -146,9 +146,11 @@ public final class OperatorScaleBench implements AutoCloseable {
         double reconcilesBefore = reconciles();
         double cpu0 = api.serverCpuSeconds();
         double operatorCpu0 = ProcessCpu.seconds(operator.pid());
+        double operatorJit0 = ProcessCpu.jitSeconds(operator.pid());
         long t0 = System.nanoTime();
         createAll();
-        r.createSeconds = (System.nanoTime() - t0) / 1e9;
+        long created = System.nanoTime();
+        r.createSeconds = (created - t0) / 1e9;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(300, n / 5));
         while (runningAt.size() < n && System.nanoTime() < deadline) {
             Thread.sleep(100);
@@ -157,6 +159,8 @@ public final class OperatorScaleBench implements AutoCloseable {
         r.runningSeconds = (lastRunningNanos.get() - t0) / 1e9;
         r.serverCpuSeconds = cpu0 < 0 ? -1 : api.serverCpuSeconds() - cpu0;
         r.operatorCpuSeconds = ProcessCpu.seconds(operator.pid()) - operatorCpu0;
+        r.operatorJitSeconds = ProcessCpu.jitSeconds(operator.pid()) - operatorJit0;
+        r.afterLastCreateSeconds = (lastRunningNanos.get() - created) / 1e9;
         Thread.sleep(3000); // let trailing reconciles (the Running transition's own follow-ups) finish
         Map<String, Long> ramp = diff(before, api.snapshot());
         r.ramp = ramp;
