@@ -93,7 +93,7 @@ done
 if [ "${PROFILE:-0}" = 1 ]; then
   jcmd $GATEWAY_PID JFR.stop name=bench filename="$WORK/gateway.jfr" >/dev/null
   jfr print --json --stack-depth 64 --events jdk.ExecutionSample "$WORK/gateway.jfr" >"$WORK/samples.json"
-  python3 "$ROOT/bench/gateway/hot_frames.py" "$WORK/samples.json" | tee "$WORK/profile.txt"
+  python3 "$ROOT/bench/hot_frames.py" "$WORK/samples.json" | tee "$WORK/profile.txt"
 fi
 METRICS=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/q/metrics" | grep '^collab_gateway_egress_connections_total' | awk '{s+=$2} END {print s+0}')
 

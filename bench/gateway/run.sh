@@ -104,7 +104,7 @@ grep -h 'Non-2xx\|Socket errors' "$WORK"/wrk-*.txt || true
 if [ "${PROFILE:-0}" = 1 ]; then
   jcmd $GATEWAY_PID JFR.stop name=bench filename="$WORK/gateway.jfr" >/dev/null
   jfr print --json --stack-depth 64 --events jdk.ExecutionSample "$WORK/gateway.jfr" >"$WORK/samples.json"
-  python3 "$ROOT/bench/gateway/hot_frames.py" "$WORK/samples.json" | tee "$WORK/profile.txt"
+  python3 "$ROOT/bench/hot_frames.py" "$WORK/samples.json" | tee "$WORK/profile.txt"
 fi
 
 # 4. Time to the first streamed byte: sequential SSE requests on one keep-alive connection per target.
