@@ -8,7 +8,8 @@
 #                                                      # CPU and RSS per shard (ShardScaleBench; -Dbench.steadySeconds)
 # Env: OPERATOR_JAVA_OPTS (operator JVM flags), OPERATOR_PROPS (extra -D for the operator),
 #      BENCH_OPTS (-Dbench.steadySeconds=60 -Dbench.idleTimeoutSeconds=20 -Dbench.kubeletDelayMs=200 ...),
-#      REBUILD=1 to force ./mvnw package.
+#      REBUILD=1 to force ./mvnw package, PROFILE=1 for a JFR recording of each ramp (real API only) and its hot
+#      frames: target/operator-scale/ramp-real-N.jfr and profile-real-N.txt (bench/hot_frames.py).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -45,6 +46,20 @@ if [ -n "${BENCH_SHARDS:-}" ]; then
   exec java -Xmx1g -XX:+UseParallelGC -Djava.util.logging.manager=java.util.logging.LogManager \
     -Dbench.shards="$BENCH_SHARDS" ${BENCH_OPTS:-} -cp "$classes:$cp" dev.collab.bench.ShardScaleBench "$app" "$out" "${sizes[@]}"
 fi
+profile=()
+if [ "${PROFILE:-0}" = 1 ]; then
+  profile=(-Dbench.profile=true)
+  # Jackson's and the model builders' stacks are deeper than JFR's default 64 frames.
+  export OPERATOR_JAVA_OPTS="$OPERATOR_JAVA_OPTS -XX:FlightRecorderOptions:stackdepth=512"
+fi
 # The launcher holds the mock API server (every object as JSON) or starts the control plane, and its own informers.
-exec java -Xmx1g -XX:+UseParallelGC -Djava.util.logging.manager=java.util.logging.LogManager \
-  -Dbench.apis="$apis" ${BENCH_OPTS:-} -cp "$classes:$cp" dev.collab.bench.OperatorScaleBench "$app" "$out" "${sizes[@]}"
+java -Xmx1g -XX:+UseParallelGC -Djava.util.logging.manager=java.util.logging.LogManager \
+  -Dbench.apis="$apis" "${profile[@]}" ${BENCH_OPTS:-} -cp "$classes:$cp" dev.collab.bench.OperatorScaleBench "$app" "$out" "${sizes[@]}"
+if [ "${PROFILE:-0}" = 1 ]; then
+  for f in "$out"/ramp-real-*.jfr; do
+    [ -f "$f" ] || continue
+    jfr print --json --events jdk.ExecutionSample "$f" >"${f%.jfr}.json"
+    python3 bench/hot_frames.py "${f%.jfr}.json" --prefixes dev.collab,io.fabric8,io.javaoperatorsdk,io.vertx,com.fasterxml,com.sun.crypto,sun.security \
+      | tee "$out/profile-$(basename "${f%.jfr}" | sed 's/^ramp-//').txt"
+  done
+fi

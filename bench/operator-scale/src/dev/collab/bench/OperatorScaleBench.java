@@ -147,6 +147,11 @@ public final class OperatorScaleBench implements AutoCloseable {
         double cpu0 = api.serverCpuSeconds();
         double operatorCpu0 = ProcessCpu.seconds(operator.pid());
         double operatorJit0 = ProcessCpu.jitSeconds(operator.pid());
+        jcmd(
+                "JFR.start",
+                "name=ramp",
+                "settings=profile",
+                "filename=" + out.resolve("ramp-" + api.label() + "-" + n + ".jfr"));
         long t0 = System.nanoTime();
         createAll();
         long created = System.nanoTime();
@@ -161,6 +166,7 @@ public final class OperatorScaleBench implements AutoCloseable {
         r.operatorCpuSeconds = ProcessCpu.seconds(operator.pid()) - operatorCpu0;
         r.operatorJitSeconds = ProcessCpu.jitSeconds(operator.pid()) - operatorJit0;
         r.afterLastCreateSeconds = (lastRunningNanos.get() - created) / 1e9;
+        jcmd("JFR.stop", "name=ramp");
         Thread.sleep(3000); // let trailing reconciles (the Running transition's own follow-ups) finish
         Map<String, Long> ramp = diff(before, api.snapshot());
         r.ramp = ramp;
@@ -519,6 +525,26 @@ public final class OperatorScaleBench implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /**
+     * With -Dbench.profile=true, a JFR recording of the ramp alone (run.sh PROFILE=1 also deepens the operator's
+     * stacks and prints the hot frames); otherwise nothing.
+     */
+    private void jcmd(String command, String... args) throws IOException, InterruptedException {
+        if (!Boolean.getBoolean("bench.profile")) {
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(operator.pid()),
+                command));
+        cmd.addAll(List.of(args));
+        new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start()
+                .waitFor(60, TimeUnit.SECONDS);
     }
 
     private String heapAfterFullGc() throws IOException, InterruptedException {

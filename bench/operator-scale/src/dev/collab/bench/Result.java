@@ -21,6 +21,7 @@ final class Result {
     double operatorJitSeconds;
     /** The last session Running, seconds after the bench's last create returned. */
     double afterLastCreateSeconds;
+
     double runningSeconds;
     int running;
     Map<String, Long> ramp;
@@ -107,7 +108,9 @@ final class Result {
                 operatorJitSeconds,
                 (operatorCpuSeconds - operatorJitSeconds) * 1000 / n));
         b.append(String.format(
-                Locale.ROOT, "last session Running %.1f s after the last create (goal < 3 s)%n", afterLastCreateSeconds));
+                Locale.ROOT,
+                "last session Running %.1f s after the last create (goal < 3 s)%n",
+                afterLastCreateSeconds));
         if (serverCpuSeconds >= 0) {
             b.append(String.format(
                     Locale.ROOT, "kube-apiserver + etcd CPU during the ramp: %.1f s%n", serverCpuSeconds));
