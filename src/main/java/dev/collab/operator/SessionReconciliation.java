@@ -69,9 +69,10 @@ final class SessionReconciliation {
                         WarmGatewayHome.fits(real, with.settings().gateway());
             }
         }
-        WorkerNames names = with.workers().names(session);
+        WorkerLookup.Found worker = with.workers().find(session, with.workerPod());
+        WorkerNames names = worker.names();
         Secret access = with.accessSecret().current(session, names);
-        Pod pod = with.workerPod().current(session, names);
+        Pod pod = worker.pod();
         PersistentVolumeClaim claim = with.homeClaim().current(session, names);
         SpecProblem foreign = problem != null
                 ? null
@@ -103,7 +104,7 @@ final class SessionReconciliation {
                 with.capacity().pendingStop(ResourceID.fromResource(session)),
                 names,
                 problem == null ? with.warmWorkers().pool(session).orElse(null) : null,
-                with.workers().duplicates(session, names),
+                worker.duplicates(),
                 gatewayHome,
                 fitsWarmGatewayWorker && gatewayHome != null);
     }

@@ -34,7 +34,7 @@ final class WorkerLookup {
      * The names of the session's worker: those of the pod, else of the HOME claim, labelled with the session (a
      * claimed warm worker keeps its own names), else the session's name. Sorted, so that should two operators
      * overlapping in a failover each have started or claimed a worker for the session, every process keeps the
-     * same one ({@link #duplicates} lists the others).
+     * same one ({@link #find} lists the others as duplicates).
      */
     WorkerNames names(CollabSession session) {
         var podNames = ownPods(session).stream()
@@ -44,6 +44,30 @@ final class WorkerLookup {
         if (!podNames.isEmpty()) {
             return WorkerNames.of(podNames.get(0));
         }
+        return claimNames(session);
+    }
+
+    /** What one observation needs of the worker, from one read of the pod cache: names, pod, duplicates. */
+    record Found(WorkerNames names, Pod pod, List<Pod> duplicates) {}
+
+    /**
+     * {@link #names}, the cached pod under those names (whoever's: {@link ChildOwnership} judges it) and the
+     * session's own pods besides that one (never a pod someone else labelled with the session), reading the
+     * session's pods once (the pod cache rebuilds each pod it hands out).
+     */
+    Found find(CollabSession session, WorkerPodDependent podsByName) {
+        List<Pod> own = ownPods(session).stream()
+                .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+                .toList();
+        if (!own.isEmpty()) {
+            return new Found(
+                    WorkerNames.of(own.get(0).getMetadata().getName()), own.get(0), own.subList(1, own.size()));
+        }
+        WorkerNames names = claimNames(session);
+        return new Found(names, podsByName.current(session, names), List.of());
+    }
+
+    private WorkerNames claimNames(CollabSession session) {
         return claims.getSecondaryResources(session).stream()
                 .filter(c ->
                         ChildOwnership.isSessions(c, session) || ChildOwnership.isUnmarkedRetainedClaim(c, session))
@@ -51,12 +75,5 @@ final class WorkerLookup {
                 .filter(Objects::nonNull)
                 .min(Comparator.comparing(WorkerNames::pod))
                 .orElse(WorkerNames.of(session.getMetadata().getName()));
-    }
-
-    /** The session's own pods besides the one it uses (never a pod someone else labelled with the session). */
-    List<Pod> duplicates(CollabSession session, WorkerNames names) {
-        return ownPods(session).stream()
-                .filter(p -> !p.getMetadata().getName().equals(names.pod()))
-                .toList();
     }
 }
