@@ -71,8 +71,8 @@ public class PoolReconciler implements Reconciler<CollabSessionPool> {
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(selector)
                         .withSecondaryToPrimaryMapper(PoolReconciler::poolOf)
-                        .withItemStore(CollabSessionReconciler.podStore(
-                                context.getClient().getKubernetesSerialization()))
+                        .withItemStore(
+                                SessionInformers.podStore(context.getClient().getKubernetesSerialization()))
                         .build(),
                 context);
         claims = new InformerEventSource<>(

@@ -15,19 +15,29 @@ class PodStoreTest {
 
     @Test
     void keepsWhatPodViewReadsAndDropsTheSpec() {
-        Pod pod = WorkerPodBuilder.desired(WorkerPodBuilderTest.session("alice"), OperatorSettings.defaults(),
+        Pod pod = WorkerPodBuilder.desired(
+                WorkerPodBuilderTest.session("alice"),
+                OperatorSettings.defaults(),
                 WorkerPodBuilderTest.creds(Map.of("auth.json", "{}")));
         pod.getMetadata().setResourceVersion("7");
         pod.getMetadata().setCreationTimestamp("2026-11-23T10:00:00Z");
         pod.getMetadata().setDeletionTimestamp("2026-11-23T10:05:00Z");
         pod.getMetadata().getAnnotations().put("collab.dev/endpoint-port", "5000");
-        pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP("10.0.0.9").withStartTime("2026-11-23T10:00:02Z")
-                .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").build())
-                .withContainerStatuses(new ContainerStatusBuilder().withName(WorkerPodBuilder.CONTAINER).withRestartCount(2)
+        pod.setStatus(new PodStatusBuilder()
+                .withPhase("Running")
+                .withPodIP("10.0.0.9")
+                .withStartTime("2026-11-23T10:00:02Z")
+                .withConditions(new PodConditionBuilder()
+                        .withType("Ready")
+                        .withStatus("True")
+                        .build())
+                .withContainerStatuses(new ContainerStatusBuilder()
+                        .withName(WorkerPodBuilder.CONTAINER)
+                        .withRestartCount(2)
                         .build())
                 .build());
 
-        var store = CollabSessionReconciler.podStore(new KubernetesSerialization());
+        var store = SessionInformers.podStore(new KubernetesSerialization());
         store.put(store.getKey(pod), pod);
         Pod cached = store.get(store.getKey(pod));
 
