@@ -102,7 +102,9 @@ public final class OperatorScaleBench implements AutoCloseable {
     private final KubernetesClient client;
     private final HttpServer opencode;
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
-    private final ExecutorService kubeletWorkers = Executors.newFixedThreadPool(2);
+    // A cluster has a kubelet per node: the fake one must not be what sessions wait for (2 threads were, at 1,000).
+    private final ExecutorService kubeletWorkers =
+            Executors.newFixedThreadPool(Integer.getInteger("bench.kubeletThreads", 8));
     private final ExecutorService opencodeWorkers = Executors.newFixedThreadPool(2);
     private final Map<String, Instant> runningAt = new ConcurrentHashMap<>();
     private final Map<String, Instant> idleStoppedAt = new ConcurrentHashMap<>();
@@ -360,10 +362,10 @@ public final class OperatorScaleBench implements AutoCloseable {
                     Pod annotated = client.pods()
                             .inNamespace(NS)
                             .withName(pod.getMetadata().getName())
-                            .edit(p -> {
-                                p.getMetadata().getAnnotations().put(CollabLabels.ENDPOINT_PORT, port);
-                                return p;
-                            });
+                            .patch(
+                                    PatchContext.of(PatchType.JSON_MERGE),
+                                    "{\"metadata\":{\"annotations\":{\"" + CollabLabels.ENDPOINT_PORT + "\":\"" + port
+                                            + "\"}}}");
                     annotated.setStatus(pod.getStatus());
                     client.pods().inNamespace(NS).resource(annotated).updateStatus();
                 } else {
