@@ -562,12 +562,16 @@ public final class OperatorScaleBench implements AutoCloseable {
         String info = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
         Files.writeString(out.resolve("heap-" + n + ".txt"), info);
-        // what the live heap is made of (the top classes), for the memory figures in RESULTS.md
-        new ProcessBuilder(jcmd, pid, "GC.class_histogram")
-                .redirectErrorStream(true)
-                .redirectOutput(out.resolve("histogram-" + n + ".txt").toFile())
-                .start()
-                .waitFor(60, TimeUnit.SECONDS);
+        // what the live heap is made of (the top classes) and, with -XX:NativeMemoryTracking=summary in
+        // OPERATOR_JAVA_OPTS, the memory outside it: for the memory figures in RESULTS.md
+        for (String[] dump : List.of(
+                new String[] {"GC.class_histogram", "histogram"}, new String[] {"VM.native_memory", "native-memory"})) {
+            new ProcessBuilder(jcmd, pid, dump[0])
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.resolve(dump[1] + "-" + n + ".txt").toFile())
+                    .start()
+                    .waitFor(60, TimeUnit.SECONDS);
+        }
         long used = 0;
         long meta = 0;
         Matcher m = Pattern.compile(
