@@ -58,7 +58,7 @@ java -Xmx1g -XX:+UseParallelGC -Djava.util.logging.manager=java.util.logging.Log
 if [ "${PROFILE:-0}" = 1 ]; then
   for f in "$out"/ramp-real-*.jfr; do
     [ -f "$f" ] || continue
-    jfr print --json --events jdk.ExecutionSample "$f" >"${f%.jfr}.json"
+    jfr print --json --stack-depth 256 --events jdk.ExecutionSample "$f" >"${f%.jfr}.json"
     python3 bench/hot_frames.py "${f%.jfr}.json" --prefixes dev.collab,io.fabric8,io.javaoperatorsdk,io.vertx,com.fasterxml,com.sun.crypto,sun.security \
       | tee "$out/profile-$(basename "${f%.jfr}" | sed 's/^ramp-//').txt"
   done
