@@ -140,7 +140,7 @@ final class SessionDecision {
             view = null;
         } else if (runnable && in.credentials().ready()) {
             if (in.pod() == null) {
-                Pod desired = WorkerPodBuilder.desired(session, settings, in.credentials(), in.names());
+                Pod desired = specHashes.pod(session, in.credentials(), in.names());
                 desired.getMetadata().getAnnotations().put(CollabLabels.CREATED_AT, now.toString());
                 plan.desiredPod = desired;
                 plan.podAction = PodAction.CREATE;

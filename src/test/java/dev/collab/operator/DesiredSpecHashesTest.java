@@ -63,6 +63,18 @@ class DesiredSpecHashesTest {
     }
 
     @Test
+    void theHashOfAPodBuiltToBeCreatedIsRemembered() {
+        CollabSession s = atGeneration("s4", 1);
+        CredentialsState c = creds(Map.of("auth.json", "{}"));
+        String created = hashes.pod(s, c, WorkerNames.of("s4"))
+                .getMetadata()
+                .getAnnotations()
+                .get(CollabLabels.SPEC_HASH);
+        assertThat(hashes.remembered()).isEqualTo(1);
+        assertThat(hashes.of(s, c, WorkerNames.of("s4"))).isEqualTo(created);
+    }
+
+    @Test
     void aSessionWithoutGenerationIsNotRememberedAndAGonePodIsForgotten() {
         CollabSession noGeneration = session("s2");
         CredentialsState c = creds(Map.of("auth.json", "{}"));
