@@ -65,8 +65,9 @@ final class SessionReconciliation {
                         .desired(session, real, credentials, with.settings().gateway());
                 credentials = placeholders.credentials();
                 gatewayHome = placeholders.secret();
-                fitsWarmGatewayWorker =
-                        WarmGatewayHome.fits(real, with.settings().gateway());
+                // only a session with a pool to claim from asks (it parses the credential files)
+                fitsWarmGatewayWorker = with.warmWorkers().pool(session).isPresent()
+                        && WarmGatewayHome.fits(real, with.settings().gateway());
             }
         }
         WorkerLookup.Found worker = with.workers().find(session, with.workerPod());
