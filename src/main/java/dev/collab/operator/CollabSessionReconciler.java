@@ -121,7 +121,7 @@ public class CollabSessionReconciler implements Reconciler<CollabSession> {
                         new AccessSecretDependent(accessSecrets),
                         new GatewayHomeDependent(
                                 gatewayHomeSecrets,
-                                new GatewayKeySource(settings.gateway().keySecret(), context.getClient())),
+                                new GatewayKeySource(settings.gateway().keySecret(), context.getClient())::get),
                         new HomeClaimDependent(claims),
                         new WorkerPodDependent(pods),
                         probes,

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Gateway mode: the `<name>-gateway-home` Secret holds the placeholder credential files that seed-home copies into
@@ -26,9 +28,9 @@ import java.util.Objects;
  */
 final class GatewayHomeDependent {
     private final InformerEventSource<Secret, CollabSession> secrets;
-    private final GatewayKeySource key;
+    private final Supplier<Optional<byte[]>> key;
 
-    GatewayHomeDependent(InformerEventSource<Secret, CollabSession> secrets, GatewayKeySource key) {
+    GatewayHomeDependent(InformerEventSource<Secret, CollabSession> secrets, Supplier<Optional<byte[]>> key) {
         this.secrets = secrets;
         this.key = key;
     }
@@ -42,6 +44,46 @@ final class GatewayHomeDependent {
      */
     Desired desired(CollabSession session, Secret real, CredentialsState realState, GatewayLink link) {
         byte[] gatewayKey = key.get().orElse(null);
+        // A starting session is reconciled several times within seconds with the same inputs: the placeholder files
+        // (two HMACs, the credential files parsed, a digest) are built once for them.
+        String inputs = gatewayKey == null ? null : inputs(session, real, realState);
+        Remembered known = inputs == null ? null : recent.get(inputs);
+        if (known != null && known.gatewayKey() == gatewayKey) {
+            return known.desired();
+        }
+        Desired built = build(session, real, realState, link, gatewayKey);
+        if (inputs != null) {
+            recent.put(inputs, new Remembered(gatewayKey, built));
+        }
+        return built;
+    }
+
+    /** The session's version of its spec (owner), the credential Secret's version and its state, or null. */
+    private static String inputs(CollabSession session, Secret real, CredentialsState realState) {
+        var meta = session.getMetadata();
+        var secretMeta = real.getMetadata();
+        if (meta.getUid() == null || meta.getGeneration() == null || secretMeta.getResourceVersion() == null) {
+            return null;
+        }
+        return meta.getUid() + "/" + meta.getGeneration() + "/" + secretMeta.getUid() + "/"
+                + secretMeta.getResourceVersion() + "/" + realState.hash() + "/" + realState.message();
+    }
+
+    private record Remembered(byte[] gatewayKey, Desired desired) {}
+
+    /** Bounded: enough for the sessions starting at once; a running session is rarely reconciled. */
+    static final int RECENT = 256;
+
+    private final Map<String, Remembered> recent =
+            java.util.Collections.synchronizedMap(new LinkedHashMap<>(RECENT, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
+                    return size() > RECENT;
+                }
+            });
+
+    private Desired build(
+            CollabSession session, Secret real, CredentialsState realState, GatewayLink link, byte[] gatewayKey) {
         if (gatewayKey == null) {
             return new Desired(
                     null,

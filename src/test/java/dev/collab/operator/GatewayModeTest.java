@@ -240,6 +240,33 @@ class GatewayModeTest {
         assertThat(seeded).extracting(EnvVar::getName).doesNotContain("HTTP_PROXY");
     }
 
+    @Test
+    void placeholdersAreBuiltOncePerInputsAndAgainForANewSecretVersionOrKey() {
+        java.util.concurrent.atomic.AtomicReference<byte[]> key =
+                new java.util.concurrent.atomic.AtomicReference<>(KEY);
+        // no informer: desired() reads none (only ensure/current do)
+        GatewayHomeDependent homes = new GatewayHomeDependent(null, () -> java.util.Optional.of(key.get()));
+        CollabSession s = session();
+        s.getMetadata().setGeneration(1L);
+        Secret real = real();
+        real.getMetadata().setUid("uid-creds");
+        real.getMetadata().setResourceVersion("10");
+        var first = homes.desired(s, real, state(real), settings.gateway());
+        assertThat(homes.desired(s, real, state(real), settings.gateway())).isSameAs(first);
+
+        Secret uploaded = real();
+        uploaded.getMetadata().setUid("uid-creds");
+        uploaded.getMetadata().setResourceVersion("11");
+        var afterUpload = homes.desired(s, uploaded, state(uploaded), settings.gateway());
+        assertThat(afterUpload).isNotSameAs(first);
+        assertThat(afterUpload.secret().getData()).isEqualTo(first.secret().getData());
+
+        key.set("another-key-another-key-another-".getBytes(StandardCharsets.UTF_8));
+        var underNewKey = homes.desired(s, uploaded, state(uploaded), settings.gateway());
+        assertThat(underNewKey.secret().getData())
+                .isNotEqualTo(afterUpload.secret().getData());
+    }
+
     /** alice's session with no mode of its own: the default, Gateway, applies. */
     private static CollabSession session() {
         CollabSession s = WorkerPodBuilderTest.session("alice");
