@@ -27,7 +27,6 @@ const UserAgent = "collab-reference-controller/client-go-v0.36.3"
 func main() {
 	server := flag.String("server", "", "API server URL")
 	caFile := flag.String("ca-file", "", "CA certificate of the API server")
-	tokenFile := flag.String("token-file", "", "file holding the bearer token (the operator's ServiceAccount)")
 	namespace := flag.String("namespace", "collab", "namespace of the sessions")
 	leaseNamespace := flag.String("lease-namespace", "collab-system", "namespace of the leader Lease")
 	leaseName := flag.String("lease-name", "collab-session-operator", "name of the leader Lease")
@@ -36,9 +35,10 @@ func main() {
 	seedScript := flag.String("seed-script", "", "the seed-home init container's script (the operator's seed-home.sh)")
 	flag.Parse()
 
-	token, err := os.ReadFile(*tokenFile)
-	if err != nil {
-		klog.Fatalf("token: %v", err)
+	// From the environment, so that it shows neither in ps nor on disk.
+	token := os.Getenv("COLLAB_REFERENCE_TOKEN")
+	if token == "" {
+		klog.Fatal("COLLAB_REFERENCE_TOKEN (a bearer token: the operator's ServiceAccount's) is not set")
 	}
 	script := "true"
 	if *seedScript != "" {
@@ -50,7 +50,7 @@ func main() {
 	}
 	cfg := &rest.Config{
 		Host:            *server,
-		BearerToken:     string(token),
+		BearerToken:     token,
 		TLSClientConfig: rest.TLSClientConfig{CAFile: *caFile},
 		UserAgent:       UserAgent,
 		// Fabric8 (the operator's client) has no client-side rate limit; client-go's default (5 QPS) would make
