@@ -4,6 +4,10 @@
 #   bench/operator-scale/run.sh            # N = 100 1000 5000
 #   bench/operator-scale/run.sh 1000 5000  # chosen sizes
 #   BENCH_APIS=mock bench/operator-scale/run.sh 1000   # only one API server (mock or real)
+#   BENCH_REFERENCE=go BENCH_APIS=real bench/operator-scale/run.sh 1000   # after the operator's round on the real
+#                                                      # control plane, the same ramp on a fresh one with the Go
+#                                                      # reference controller (reference/): CPU per session, writes,
+#                                                      # RSS beside the operator's, and the ratio (ReferenceScaleRun)
 #   BENCH_SHARDS=2 bench/operator-scale/run.sh 1000    # 2 operator shards on the real control plane: sessions,
 #                                                      # CPU and RSS per shard (ShardScaleBench; -Dbench.steadySeconds)
 # Env: OPERATOR_JAVA_OPTS (operator JVM flags), OPERATOR_PROPS (extra -D for the operator),
@@ -36,6 +40,13 @@ if { [[ "$apis" == *real* ]] || [ -n "${BENCH_SHARDS:-}" ]; } && [ -z "${COLLAB_
   export COLLAB_CONTROL_PLANE_BIN
 fi
 
+reference_bin=
+case "${BENCH_REFERENCE:-}" in
+  "") ;;
+  go) reference_bin=$(bench/operator-scale/reference/build.sh) ;;
+  *) echo "BENCH_REFERENCE=${BENCH_REFERENCE}: only 'go' is known" >&2; exit 2 ;;
+esac
+
 out=target/operator-scale
 classes="$out/classes"
 mkdir -p "$classes"
@@ -54,7 +65,7 @@ if [ "${PROFILE:-0}" = 1 ]; then
 fi
 # The launcher holds the mock API server (every object as JSON) or starts the control plane, and its own informers.
 java -Xmx1g -XX:+UseParallelGC -Djava.util.logging.manager=java.util.logging.LogManager \
-  -Dbench.apis="$apis" "${profile[@]}" ${BENCH_OPTS:-} -cp "$classes:$cp" dev.collab.bench.OperatorScaleBench "$app" "$out" "${sizes[@]}"
+  -Dbench.apis="$apis" -Dbench.referenceBin="$reference_bin" "${profile[@]}" ${BENCH_OPTS:-} -cp "$classes:$cp" dev.collab.bench.OperatorScaleBench "$app" "$out" "${sizes[@]}"
 if [ "${PROFILE:-0}" = 1 ]; then
   for f in "$out"/ramp-real-*.jfr; do
     [ -f "$f" ] || continue

@@ -78,19 +78,25 @@ public final class OperatorScaleBench implements AutoCloseable {
         Path out = Path.of(args[1]);
         Files.createDirectories(out);
         List<Result> results = new ArrayList<>();
+        List<ReferenceScaleRun.Pair> referenced = new ArrayList<>();
         for (int i = 2; i < args.length; i++) {
             int n = Integer.parseInt(args[i]);
             for (String which : APIS) {
+                Result r;
                 try (ScaleApi api = "real".equals(which) ? new RealScaleApi() : new MockScaleApi();
                         OperatorScaleBench bench = new OperatorScaleBench(app, out, n, api)) {
-                    Result r = bench.run();
+                    r = bench.run();
                     results.add(r);
                     System.out.println(r.report());
                 }
+                if ("real".equals(which) && ReferenceScaleRun.BINARY != null) {
+                    referenced.add(new ReferenceScaleRun.Pair(r, ReferenceScaleRun.run(out, n)));
+                }
             }
         }
-        System.out.println(Result.table(results));
-        Files.writeString(out.resolve("table.md"), Result.table(results));
+        String table = Result.table(results) + ReferenceScaleRun.table(referenced);
+        System.out.println(table);
+        Files.writeString(out.resolve("table.md"), table);
         // Vert.x (mock server, client) leaves non-daemon threads behind: the bench is done.
         System.exit(0);
     }
@@ -137,41 +143,13 @@ public final class OperatorScaleBench implements AutoCloseable {
 
     Result run() throws Exception {
         Result r = new Result(n, api.label());
-        startKubelet();
-        startObserver();
+        startHarness();
         startOperator();
         awaitOperatorReady();
         Thread.sleep(2000);
 
-        // ---- ramp: N credential Secrets and CollabSessions, until every session is Running
-        Map<String, Long> before = api.snapshot();
         double reconcilesBefore = reconciles();
-        double cpu0 = api.serverCpuSeconds();
-        double operatorCpu0 = ProcessCpu.seconds(operator.pid());
-        double operatorJit0 = ProcessCpu.jitSeconds(operator.pid());
-        jcmd(
-                "JFR.start",
-                "name=ramp",
-                "settings=profile",
-                "filename=" + out.resolve("ramp-" + api.label() + "-" + n + ".jfr"));
-        long t0 = System.nanoTime();
-        createAll();
-        long created = System.nanoTime();
-        r.createSeconds = (created - t0) / 1e9;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(300, n / 5));
-        while (runningAt.size() < n && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        r.running = runningAt.size();
-        r.runningSeconds = (lastRunningNanos.get() - t0) / 1e9;
-        r.serverCpuSeconds = cpu0 < 0 ? -1 : api.serverCpuSeconds() - cpu0;
-        r.operatorCpuSeconds = ProcessCpu.seconds(operator.pid()) - operatorCpu0;
-        r.operatorJitSeconds = ProcessCpu.jitSeconds(operator.pid()) - operatorJit0;
-        r.afterLastCreateSeconds = (lastRunningNanos.get() - created) / 1e9;
-        jcmd("JFR.stop", "name=ramp");
-        Thread.sleep(3000); // let trailing reconciles (the Running transition's own follow-ups) finish
-        Map<String, Long> ramp = diff(before, api.snapshot());
-        r.ramp = ramp;
+        ramp(r, operator.pid());
         double rampReconciles = reconciles() - reconcilesBefore;
         r.reconciles = rampReconciles;
         r.reconcilesPerSecond = rampReconciles / Math.max(0.001, r.runningSeconds);
@@ -248,6 +226,46 @@ public final class OperatorScaleBench implements AutoCloseable {
         r.idle = diff(i0, api.snapshot());
         r.rssEndKb = procStatus("VmRSS");
         return r;
+    }
+
+    /** The fake kubelet and the bench's view of the sessions: what any controller under test runs against. */
+    void startHarness() {
+        startKubelet();
+        startObserver();
+    }
+
+    /**
+     * The ramp, for the controller process {@code pid} (the operator, or ReferenceScaleRun's Go controller): N
+     * credential Secrets and CollabSessions until every session is Running; its CPU, the API server's, the requests.
+     */
+    void ramp(Result r, long pid) throws InterruptedException, IOException {
+        Map<String, Long> before = api.snapshot();
+        double cpu0 = api.serverCpuSeconds();
+        double operatorCpu0 = ProcessCpu.seconds(pid);
+        double operatorJit0 = ProcessCpu.jitSeconds(pid);
+        boolean profiled = operator != null && operator.pid() == pid; // the JVM operator, not the Go reference
+        if (profiled) {
+            jcmd("JFR.start", "name=ramp", "settings=profile", "filename=" + out.resolve("ramp-" + api.label() + "-" + n + ".jfr"));
+        }
+        long t0 = System.nanoTime();
+        createAll();
+        long created = System.nanoTime();
+        r.createSeconds = (created - t0) / 1e9;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(300, n / 5));
+        while (runningAt.size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        r.running = runningAt.size();
+        r.runningSeconds = (lastRunningNanos.get() - t0) / 1e9;
+        r.serverCpuSeconds = cpu0 < 0 ? -1 : api.serverCpuSeconds() - cpu0;
+        r.operatorCpuSeconds = ProcessCpu.seconds(pid) - operatorCpu0;
+        r.operatorJitSeconds = ProcessCpu.jitSeconds(pid) - operatorJit0;
+        r.afterLastCreateSeconds = (lastRunningNanos.get() - created) / 1e9;
+        if (profiled) {
+            jcmd("JFR.stop", "name=ramp");
+        }
+        Thread.sleep(3000); // let trailing reconciles (the Running transition's own follow-ups) finish
+        r.ramp = diff(before, api.snapshot());
     }
 
     static String name(int i) {
@@ -521,12 +539,7 @@ public final class OperatorScaleBench implements AutoCloseable {
     }
 
     private long procStatus(String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(operator.pid()), "status"))) {
-            if (line.startsWith(field + ":")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
+        return ProcessCpu.statusKb(operator.pid(), field);
     }
 
     /**

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** CPU seconds a process (or its JIT threads) used so far: utime + stime from /proc/PID/stat (fields 14 and 15). */
+/** CPU seconds a process (or its JIT threads) used so far (utime + stime from /proc/PID/stat, fields 14 and 15), and its memory. */
 final class ProcessCpu {
     private static final double TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -41,5 +41,15 @@ final class ProcessCpu {
         } catch (IOException | RuntimeException e) {
             return 0;
         }
+    }
+
+    /** A kB field of /proc/PID/status (VmRSS, VmHWM), -1 when absent. */
+    static long statusKb(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
     }
 }

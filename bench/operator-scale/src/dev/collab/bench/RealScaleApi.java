@@ -69,6 +69,27 @@ final class RealScaleApi implements ScaleApi {
         return counts;
     }
 
+    /** Flags of the Go reference controller (bench/operator-scale/reference): this API server, the Lease's namespace. */
+    List<String> referenceFlags() {
+        return List.of("--server=" + plane.url(), "--ca-file=" + plane.caCert(), "--lease-namespace=" + SYSTEM_NS);
+    }
+
+    /** Its environment: the operator's ServiceAccount token, so it has the operator's RBAC and audit-log identity. */
+    Map<String, String> referenceEnv() {
+        return Map.of("COLLAB_REFERENCE_TOKEN", plane.token(SYSTEM_NS, "collab-operator"));
+    }
+
+    /** Requests of the operator's ServiceAccount by User-Agent product (the part before the first '/'). */
+    Map<String, Long> userAgents() {
+        Map<String, Long> counts = new TreeMap<>();
+        for (AuditLog.Event e : plane.auditLog().events()) {
+            if (e.by(OPERATOR)) {
+                counts.merge(e.userAgent().split("/", 2)[0], 1L, Long::sum);
+            }
+        }
+        return counts;
+    }
+
     @Override
     public double serverCpuSeconds() {
         return ProcessHandle.current()
