@@ -245,7 +245,11 @@ public final class OperatorScaleBench implements AutoCloseable {
         double operatorJit0 = ProcessCpu.jitSeconds(pid);
         boolean profiled = operator != null && operator.pid() == pid; // the JVM operator, not the Go reference
         if (profiled) {
-            jcmd("JFR.start", "name=ramp", "settings=profile", "filename=" + out.resolve("ramp-" + api.label() + "-" + n + ".jfr"));
+            jcmd(
+                    "JFR.start",
+                    "name=ramp",
+                    "settings=profile",
+                    "filename=" + out.resolve("ramp-" + api.label() + "-" + n + ".jfr"));
         }
         long t0 = System.nanoTime();
         createAll();
