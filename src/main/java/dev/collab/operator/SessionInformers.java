@@ -54,25 +54,12 @@ record SessionInformers(
                         Children.sessionOf(pod).forEach(podGone);
                     }
                 };
-        var claims = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, CollabSession.class)
-                        .withName("home-claims")
-                        .withItemStore(new ManagedFieldsFreeStore<>())
-                        .withNamespacesInheritedFromController()
-                        .withLabelSelector(shard.narrow(managed))
-                        .withSecondaryToPrimaryMapper(Children::sessionOf)
-                        .build(),
-                context);
-        var accessSecrets = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
-                        .withName("access-secrets")
-                        .withItemStore(new ManagedFieldsFreeStore<>())
-                        .withNamespacesInheritedFromController()
-                        .withLabelSelector(
-                                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS))
-                        .withSecondaryToPrimaryMapper(Children::sessionOf)
-                        .build(),
-                context);
+        var claims = child(context, PersistentVolumeClaim.class, "home-claims", shard.narrow(managed));
+        var accessSecrets = child(
+                context,
+                Secret.class,
+                "access-secrets",
+                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS));
         // Only Secrets opted in for sessions are cached (never every Secret of the namespace); one maps to the
         // sessions naming it through the primary-cache index.
         var credentialSecrets = new InformerEventSource<>(
@@ -94,16 +81,11 @@ record SessionInformers(
                         .build(),
                 context);
         // Gateway mode: the operator's own placeholder Secrets (`<name>-gateway-home`), by label.
-        var gatewayHomeSecrets = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Secret.class, CollabSession.class)
-                        .withName("gateway-home-secrets")
-                        .withItemStore(new ManagedFieldsFreeStore<>())
-                        .withNamespacesInheritedFromController()
-                        .withLabelSelector(
-                                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_GATEWAY_HOME))
-                        .withSecondaryToPrimaryMapper(Children::sessionOf)
-                        .build(),
-                context);
+        var gatewayHomeSecrets = child(
+                context,
+                Secret.class,
+                "gateway-home-secrets",
+                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_GATEWAY_HOME));
         // Pools only inform the claim of a new session: a pool change triggers no session reconcile.
         var pools = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(CollabSessionPool.class, CollabSession.class)
@@ -128,6 +110,20 @@ record SessionInformers(
                 : pods;
         return new SessionInformers(
                 pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools, warmPods);
+    }
+
+    /** A child kind the operator labels with its session: managedFields dropped, mapped back by the label. */
+    private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> InformerEventSource<R, CollabSession> child(
+            EventSourceContext<CollabSession> context, Class<R> kind, String name, String selector) {
+        return new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(kind, CollabSession.class)
+                        .withName(name)
+                        .withItemStore(new ManagedFieldsFreeStore<>())
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(selector)
+                        .withSecondaryToPrimaryMapper(Children::sessionOf)
+                        .build(),
+                context);
     }
 
     /**
