@@ -31,7 +31,7 @@ def ticks(stat_path):
         data = f.read()
     comm = data[data.index("(") + 1:data.rindex(")")]
     fields = data[data.rindex(")") + 2:].split()
-    return comm, int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return comm, int(fields[11]) + int(fields[12]), int(fields[12])  # utime+stime, stime (fields 14, 15 of stat)
 
 
 def category(thread_name):
@@ -57,15 +57,16 @@ def snapshot(group):
                             pids.append(int(p))
                 except OSError:
                     pass
-    total = sum(ticks(f"/proc/{p}/stat")[1] for p in pids)
+    stats = [ticks(f"/proc/{p}/stat") for p in pids]
+    total, system = sum(s[1] for s in stats), sum(s[2] for s in stats)
     threads = {}
     if group.get("jvm"):
         for tid in os.listdir(f"/proc/{pid}/task"):
             try:
-                threads[tid] = ticks(f"/proc/{pid}/task/{tid}/stat")
+                threads[tid] = ticks(f"/proc/{pid}/task/{tid}/stat")[:2]
             except OSError:
                 pass
-    return total, threads
+    return total, threads, system
 
 
 def split(before, after):
@@ -113,6 +114,7 @@ def run_once(plan, target, conns, duration):
     if target["proxy"]:
         g = target["proxy"]
         row["proxy_us"] = per_req(after[g][0] - before[g][0])
+        row["proxy_sys_us"] = per_req(after[g][2] - before[g][2])
         if groups[g].get("jvm"):
             row["proxy_split_us"] = {k: per_req(v) for k, v in split(before[g], after[g]).items()}
     return row
@@ -137,11 +139,13 @@ def report(data, header):
     print(header)
     print(f"\nMedians of {rounds} interleaved rounds. CPU = utime+stime of the process(es) during the wrk run / requests "
           "(proxy: the router JVM or the nginx proxy's master and workers; backend: the server answering).\n")
-    print("| backend | conns | route | req/s | p50 ms | p99 ms | proxy CPU us/req | backend CPU us/req | wrk CPU us/req |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| backend | conns | route | req/s | p50 ms | p99 ms | proxy CPU us/req | of which kernel | backend CPU us/req "
+          "| wrk CPU us/req |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for (b, c, v), rs in cell.items():
         proxy = f"{med(rs, 'proxy_us'):.1f}" if v != "direct" else "-"
-        print(f"| {b} | {c} | {v} | {med(rs, 'rps'):.0f} | {med(rs, 'p50'):.3f} | {med(rs, 'p99'):.3f} | {proxy} | "
+        kernel = f"{med(rs, 'proxy_sys_us'):.1f}" if v != "direct" else "-"
+        print(f"| {b} | {c} | {v} | {med(rs, 'rps'):.0f} | {med(rs, 'p50'):.3f} | {med(rs, 'p99'):.3f} | {proxy} | {kernel} | "
               f"{med(rs, 'server_us'):.1f} | {med(rs, 'wrk_us'):.1f} |")
     print("\n| backend | conns | CPU per request | req/s | p50 added ms: router, nginx | "
           "p99 added ms: router, nginx |")

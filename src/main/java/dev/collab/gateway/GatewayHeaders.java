@@ -71,10 +71,12 @@ final class GatewayHeaders {
         return null;
     }
 
-    /** The client's headers minus hop-by-hop, forwarding and every credential header, plus the real credential. */
-    static MultiMap upstreamHeaders(MultiMap in, RealCredentials.Credential credential) {
+    /**
+     * The client's headers minus hop-by-hop, forwarding and every credential header, plus the real credential, written
+     * into {@code out}: the upstream request's own (empty) headers, as options.setHeaders would copy a map built for it.
+     */
+    static void upstreamHeaders(MultiMap in, RealCredentials.Credential credential, MultiMap out) {
         Set<String> connectionTokens = connectionTokens(in);
-        MultiMap out = MultiMap.caseInsensitiveMultiMap();
         for (Map.Entry<String, String> e : in) {
             String h = e.getKey();
             if (!DROPPED_REQUEST_NAMES.contains(h)
@@ -94,7 +96,6 @@ final class GatewayHeaders {
                 out.set("anthropic-beta", beta == null || beta.isBlank() ? OAUTH_BETA : beta + "," + OAUTH_BETA);
             }
         }
-        return out;
     }
 
     /**

@@ -51,10 +51,11 @@ final class HeaderRewrite {
 
     private HeaderRewrite() {}
 
-    static MultiMap upstream(HttpServerRequest req, String prefix, SessionDirectory.Access access, boolean upgrade) {
+    /** Writes the request headers for opencode into {@code out} (the upstream request's own, empty, headers). */
+    static void upstream(
+            HttpServerRequest req, String prefix, SessionDirectory.Access access, boolean upgrade, MultiMap out) {
         MultiMap in = req.headers();
         Set<String> connectionTokens = connectionTokens(in);
-        MultiMap out = MultiMap.caseInsensitiveMultiMap();
         for (Map.Entry<String, String> e : in) {
             if (!DROPPED_REQUEST_HEADERS.contains(e.getKey()) && !listed(connectionTokens, e.getKey())) {
                 out.add(e.getKey(), e.getValue());
@@ -83,7 +84,6 @@ final class HeaderRewrite {
         if (!prefix.isEmpty()) {
             out.set("X-Forwarded-Prefix", prefix);
         }
-        return out;
     }
 
     /**
