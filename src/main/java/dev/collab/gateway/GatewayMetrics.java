@@ -121,14 +121,28 @@ final class GatewayMetrics {
                         .tag("owner", k.owner())
                         .tag("model", k.model())
                         .register(registry),
-                // registered on first use: a priced model never shows an unpriced series
-                () -> Counter.builder("collab.gateway.unpriced.tokens")
+                // registered on first use (a priced model never shows an unpriced series), then kept: a registry
+                // lookup per unpriced response was profiled
+                once(() -> Counter.builder("collab.gateway.unpriced.tokens")
                         .description(
                                 "Tokens of models without a price (counted as 0 USD), by namespace, owner and model")
                         .tag("namespace", k.namespace())
                         .tag("owner", k.owner())
                         .tag("model", k.model())
-                        .register(registry));
+                        .register(registry)));
+    }
+
+    private static Supplier<Counter> once(Supplier<Counter> register) {
+        java.util.concurrent.atomic.AtomicReference<Counter> counter =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        return () -> {
+            Counter c = counter.get();
+            if (c == null) {
+                c = register.get(); // the registry returns the same counter to a racing second caller
+                counter.set(c);
+            }
+            return c;
+        };
     }
 
     private Counter tokens(UsageKey k, String type) {
