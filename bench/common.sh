@@ -49,8 +49,9 @@ bench_gateway_env() {
   PLACEHOLDER=$(sed -n 's/^READY placeholder=//p' "$WORK/env.log")
 }
 
-# bench_gateway API_PORT BACKEND_PORT GATEWAY_PORT [-Dkey=value...]: the packaged gateway against that environment;
-# sets GATEWAY_PID (the caller waits for what it needs).
+# bench_gateway API_PORT BACKEND_PORT GATEWAY_PORT [-Dkey=value...]: the packaged gateway (GATEWAY_APP, the
+# quarkus-app directory to run, default target/quarkus-app) against that environment; sets GATEWAY_PID (the caller
+# waits for what it needs).
 bench_gateway() {
   local api=$1 backend=$2 port=$3
   shift 3
@@ -59,7 +60,7 @@ bench_gateway() {
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
     -Dquarkus.kubernetes-client.api-server-url="http://127.0.0.1:$api" \
     -Dquarkus.kubernetes-client.namespace=collab-system -Dquarkus.log.level=WARN "$@" \
-    -jar target/quarkus-app/quarkus-run.jar >"$WORK/gateway.log" 2>&1 &
+    -jar "${GATEWAY_APP:-target/quarkus-app}/quarkus-run.jar" >"$WORK/gateway${GATEWAY_LOG_SUFFIX:-}.log" 2>&1 &
   GATEWAY_PID=$!
   PIDS+=($GATEWAY_PID)
 }

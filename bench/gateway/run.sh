@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
 # Gateway benchmark: a fake Anthropic endpoint that requires the real key, the credential gateway (packaged app,
 # collab.role=gateway, against a Fabric8 mock API holding one Gateway-mode session), and nginx as a plain reverse
-# proxy that sets the same key; all on loopback, measured in the same run:
-#  - wrk POST /v1/messages (small JSON answer with usage): requests/s, p50, p99, CPU per request of the proxy;
+# proxy that sets the same key (the reference: as many workers as the gateway has event loops, keep-alive on both
+# sides, access_log off, unbuffered like the gateway); all on loopback, measured in the same run:
+#  - CPU per request of the gateway and of nginx (bench/router/rounds.py: interleaved rounds, utime+stime from /proc
+#    of each proxy's processes / requests), at 64 and at 1 connection, for two answers: a small JSON message with
+#    usage (POST /v1/messages) and a streamed one (SSE, chunked: POST /v1/messages?stream=now); both are parsed for
+#    usage by the gateway;
 #  - time to the first streamed byte of an SSE answer (sequential requests, python client);
 #  - RSS per open stream through the gateway.
+# Run it on an idle machine: a proxy starved of CPU pays more per request (bench/router/RESULTS.md).
 # Not part of ./mvnw verify. Usage: bench/gateway/run.sh  (from anywhere)
-# Env: DURATION (wrk seconds, default 15), CONNECTIONS (64), ROUNDS (3), FIRST_BYTE_REQUESTS (300), STREAMS (2000), SKIP_BUILD=1,
-#      PROFILE=1: record the gateway with Java Flight Recorder during the wrk rounds and print where its CPU goes
-#      (hottest frames by own samples, and by samples that include them).
+# Env: WARMUP (seconds of load on the gateway before the rounds, default 30), ROUNDS (3), DURATION (seconds per run
+#      at 64 connections, 10), DURATION_C1 (at 1 connection, 5), LOOPS (event loops of the gateway = nginx workers,
+#      default the number of CPUs), FIRST_BYTE_REQUESTS (300), STREAMS (2000), SKIP_BUILD=1, GATEWAY_APP (the
+#      quarkus-app directory to run, default target/quarkus-app), GATEWAY_B_APP (a second gateway, "gateway-b",
+#      from another build's quarkus-app directory, measured in the same rounds: before and after in one run),
+#      PROFILE=1: record the gateway with Java Flight Recorder during the rounds (after the warm-up) and print where
+#      its CPU goes (hottest frames by own samples, and by samples that include them).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-DURATION="${DURATION:-15}"
-CONNECTIONS="${CONNECTIONS:-64}"
+WARMUP="${WARMUP:-30}"
+DURATION="${DURATION:-10}"
+DURATION_C1="${DURATION_C1:-5}"
 ROUNDS="${ROUNDS:-3}"
+LOOPS="${LOOPS:-$(nproc)}"
+IDLE_LOAD=$(cut -d' ' -f1 /proc/loadavg)
 FIRST_BYTE_REQUESTS="${FIRST_BYTE_REQUESTS:-300}"
 STREAMS="${STREAMS:-2000}"
-API_PORT=17101 BACKEND_PORT=17102 GATEWAY_PORT=17180 NGINX_PORT=17181
+API_PORT=17101 BACKEND_PORT=17102 GATEWAY_PORT=17180 NGINX_PORT=17181 GATEWAY_B_PORT=17190
 REAL_KEY=sk-ant-bench-real-key-0123456789
 # shellcheck source=bench/common.sh
 . "$ROOT/bench/common.sh"
@@ -28,24 +40,43 @@ bench_build
 # 1. Fabric8 mock API + fake provider (one JVM; the test code plays the operator).
 bench_gateway_env $API_PORT $BACKEND_PORT $REAL_KEY
 
-# 2. The gateway (packaged app).
-bench_gateway $API_PORT $BACKEND_PORT $GATEWAY_PORT
-for _ in $(seq 1 300); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "x-api-key: $PLACEHOLDER" -d '{}' "http://127.0.0.1:$GATEWAY_PORT/v1/messages" || true)
-  [ "$code" = 200 ] && break
-  sleep 0.2
-done
-[ "$code" = 200 ] || { echo "gateway did not answer 200 ($code)"; tail -20 "$WORK/gateway.log"; exit 1; }
+# 2. The gateway (packaged app); optionally a second build in the same rounds.
+wait_gateway() { # port
+  for _ in $(seq 1 300); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "x-api-key: $PLACEHOLDER" -d '{}' "http://127.0.0.1:$1/v1/messages" || true)
+    [ "$code" = 200 ] && return 0
+    sleep 0.2
+  done
+  echo "gateway on :$1 did not answer 200 ($code)"; tail -20 "$WORK"/gateway*.log; exit 1
+}
+bench_gateway $API_PORT $BACKEND_PORT $GATEWAY_PORT -Dquarkus.vertx.event-loops-pool-size="$LOOPS"
+wait_gateway $GATEWAY_PORT
+GATEWAY_B="" GATEWAY_B_TARGETS=""
+if [ -n "${GATEWAY_B_APP:-}" ]; then
+  MAIN_PID=$GATEWAY_PID
+  GATEWAY_APP="$GATEWAY_B_APP" GATEWAY_LOG_SUFFIX=-b bench_gateway $API_PORT $BACKEND_PORT $GATEWAY_B_PORT \
+    -Dquarkus.vertx.event-loops-pool-size="$LOOPS" -Dcollab.gateway.egress.port=0
+  wait_gateway $GATEWAY_B_PORT
+  GATEWAY_B=", \"gateway-b\": {\"pid\": $GATEWAY_PID, \"jvm\": true}"
+  GB="http://127.0.0.1:$GATEWAY_B_PORT/v1/messages"
+  GATEWAY_B_TARGETS=",
+  {\"backend\": \"json\", \"via\": \"gateway-b\", \"url\": \"$GB\", \"header\": \"x-api-key: $PLACEHOLDER\", \"proxy\": \"gateway-b\", \"server\": \"env\", \"script\": \"$WORK/post.lua\"},
+  {\"backend\": \"sse\", \"via\": \"gateway-b\", \"url\": \"$GB\", \"header\": \"x-api-key: $PLACEHOLDER\", \"proxy\": \"gateway-b\", \"server\": \"env\", \"script\": \"$WORK/stream.lua\"}"
+  GATEWAY_PID=$MAIN_PID
+fi
 
-# 3. nginx: a plain reverse proxy that replaces the client's key with the real one, unbuffered like the gateway.
+# 3. nginx: a plain reverse proxy that replaces the client's key with the real one, unbuffered like the gateway; as
+#    many workers as the gateway's event loops, keep-alive connections that are never closed after N requests (the
+#    default of 1000 closes wrk's and the upstream connections every 1000 requests, a cost the gateway never pays).
 cat >"$WORK/nginx.conf" <<NGINX
-worker_processes auto;
+worker_processes $LOOPS;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 128; }
+  keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 128; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:$NGINX_PORT;
     location / {
@@ -63,48 +94,41 @@ NGINX
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 for _ in $(seq 1 100); do curl -sf -o /dev/null -X POST -d '{}' "http://127.0.0.1:$NGINX_PORT/v1/messages" && break; sleep 0.1; done
 
-cat >"$WORK/post.lua" <<'LUA'
+post_script() { # file, path: a POST of a small Messages request (streamed when the path asks for it)
+  cat >"$1" <<LUA
 wrk.method = "POST"
+wrk.path = "$2"
 wrk.body = '{"model":"claude-bench","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["anthropic-version"] = "2023-06-01"
 LUA
-
-nginx_pids() { pgrep -f "nginx: .*" | tr '\n' ' '; }
-to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n=n/1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n=n*1000; printf "%.3f", n }'; }
-run_wrk() { # name url header pids...
-  local name=$1 url=$2 header=$3; shift 3
-  local before after
-  before=$(bench_ticks "$@")
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" -H "$header" "$url" >"$WORK/wrk-$name.txt"
-  after=$(bench_ticks "$@")
-  local reqs rps p50 p99
-  reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$WORK/wrk-$name.txt")
-  p50=$(awk '$1=="50%" {print $2}' "$WORK/wrk-$name.txt")
-  p99=$(awk '$1=="99%" {print $2}' "$WORK/wrk-$name.txt")
-  echo "$name $rps $(to_ms "$p50") $(to_ms "$p99") $reqs $((after - before))" >>"$WORK/results.txt"
 }
+post_script "$WORK/post.lua" /v1/messages
+post_script "$WORK/stream.lua" "/v1/messages?stream=now"
 
-echo "warming up (JIT) ..."
-wrk -t2 -c"$CONNECTIONS" -d10s -s "$WORK/post.lua" -H "x-api-key: $PLACEHOLDER" "http://127.0.0.1:$GATEWAY_PORT/v1/messages" >/dev/null
-wrk -t2 -c"$CONNECTIONS" -d3s -s "$WORK/post.lua" -H "x-api-key: $REAL_KEY" "http://127.0.0.1:$BACKEND_PORT/v1/messages" >/dev/null
-wrk -t2 -c"$CONNECTIONS" -d3s -s "$WORK/post.lua" -H "x-api-key: none" "http://127.0.0.1:$NGINX_PORT/v1/messages" >/dev/null
-: >"$WORK/results.txt"
-# Only the measured rounds are recorded (not start-up, not the warm-up).
-[ "${PROFILE:-0}" = 1 ] && jcmd $GATEWAY_PID JFR.start name=bench settings=profile >/dev/null
-for round in $(seq 1 "$ROUNDS"); do
-  echo "round $round/$ROUNDS ..."
-  run_wrk direct "http://127.0.0.1:$BACKEND_PORT/v1/messages" "x-api-key: $REAL_KEY" $ENV_PID
-  # shellcheck disable=SC2046
-  run_wrk nginx "http://127.0.0.1:$NGINX_PORT/v1/messages" "x-api-key: none" $(nginx_pids)
-  run_wrk gateway "http://127.0.0.1:$GATEWAY_PORT/v1/messages" "x-api-key: $PLACEHOLDER" $GATEWAY_PID
-done
-grep -h 'Non-2xx\|Socket errors' "$WORK"/wrk-*.txt || true
+# Warm-up (the gateway in 5 s slices, JSON and streamed alternating), then interleaved rounds; PROFILE=1 records
+# the gateway after the warm-up.
+if [ "${PROFILE:-0}" = 1 ]; then
+  jcmd $GATEWAY_PID JFR.start name=bench settings=profile delay="$((WARMUP + 10))s" >/dev/null
+fi
+G="http://127.0.0.1:$GATEWAY_PORT/v1/messages" N="http://127.0.0.1:$NGINX_PORT/v1/messages" D="http://127.0.0.1:$BACKEND_PORT/v1/messages"
+python3 bench/router/rounds.py <<JSON
+{"rounds": $ROUNDS, "warmup": $WARMUP, "out": "$WORK/rounds.json",
+ "runs": [{"conns": 64, "duration": $DURATION}, {"conns": 1, "duration": $DURATION_C1}],
+ "groups": {"gateway": {"pid": $GATEWAY_PID, "jvm": true}, "env": {"pid": $ENV_PID},
+            "nginx": {"pid": $(cat "$WORK/nginx.pid"), "children": true}$GATEWAY_B},
+ "targets": [
+  {"backend": "json", "via": "direct", "url": "$D", "header": "x-api-key: $REAL_KEY", "proxy": null, "server": "env", "script": "$WORK/post.lua"},
+  {"backend": "json", "via": "nginx", "url": "$N", "header": "x-api-key: none", "proxy": "nginx", "server": "env", "script": "$WORK/post.lua"},
+  {"backend": "json", "via": "gateway", "url": "$G", "header": "x-api-key: $PLACEHOLDER", "proxy": "gateway", "server": "env", "script": "$WORK/post.lua"},
+  {"backend": "sse", "via": "direct", "url": "$D", "header": "x-api-key: $REAL_KEY", "proxy": null, "server": "env", "script": "$WORK/stream.lua"},
+  {"backend": "sse", "via": "nginx", "url": "$N", "header": "x-api-key: none", "proxy": "nginx", "server": "env", "script": "$WORK/stream.lua"},
+  {"backend": "sse", "via": "gateway", "url": "$G", "header": "x-api-key: $PLACEHOLDER", "proxy": "gateway", "server": "env", "script": "$WORK/stream.lua"}$GATEWAY_B_TARGETS]}
+JSON
 if [ "${PROFILE:-0}" = 1 ]; then
   jcmd $GATEWAY_PID JFR.stop name=bench filename="$WORK/gateway.jfr" >/dev/null
   jfr print --json --stack-depth 64 --events jdk.ExecutionSample "$WORK/gateway.jfr" >"$WORK/samples.json"
-  python3 "$ROOT/bench/hot_frames.py" "$WORK/samples.json" | tee "$WORK/profile.txt"
+  python3 "$ROOT/bench/hot_frames.py" "$WORK/samples.json" >"$WORK/profile.txt"
 fi
 
 # 4. Time to the first streamed byte: sequential SSE requests on one keep-alive connection per target.
@@ -147,36 +171,26 @@ OPEN=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/q/metrics" | awk '/^collab_gatewa
 kill $SSE_PID 2>/dev/null || true
 TOKENS=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/q/metrics" | awk '/^collab_gateway_tokens_total.*type="output"/ {print $2}' | head -1)
 
-python3 - "$WORK/results.txt" "$WORK/first-byte.txt" "$CONNECTIONS" "$DURATION" "$STREAMS" "$SSE_RESULT" "$OPEN" \
-  "$RSS_BEFORE" "$RSS_STREAMS" "$(getconf CLK_TCK)" "$(git rev-parse --short HEAD)" "${TOKENS:-?}" <<'PY'
+COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml || echo '+changes')"
+python3 bench/router/rounds.py report "$WORK/rounds.json" "## Gateway benchmark: commit $COMMIT, $(date -u +%F), \
+load average before the run $IDLE_LOAD, warm-up ${WARMUP}s, wrk -t2 POST /v1/messages on loopback (${DURATION}s at \
+64 connections, ${DURATION_C1}s at 1; json: one small JSON answer, sse: a streamed answer in four chunks), \
+$(nproc) cores, gateway event loops = nginx workers = $LOOPS${GATEWAY_B_APP:+; gateway-b: $GATEWAY_B_APP}"
+python3 - "$WORK/first-byte.txt" "$STREAMS" "$SSE_RESULT" "$OPEN" "$RSS_BEFORE" "$RSS_STREAMS" "${TOKENS:-?}" <<'PY'
 import sys
-path, fb_path, conns, dur, streams, sse, open_streams, rss0, rss1, hz, commit, tokens = sys.argv[1:]
-hz = int(hz)
-runs = {}
-for line in open(path):
-    name, rps, p50, p99, reqs, ticks = line.split()
-    runs.setdefault(name, []).append((float(rps), float(p50), float(p99), int(reqs), int(ticks)))
-best = {n: max(r) for n, r in runs.items()}
-cpu = {n: sum(t for *_, t in r) / hz * 1e6 / max(1, sum(q for *_, q, t in r)) for n, r in runs.items()}
+fb_path, streams, sse, open_streams, rss0, rss1, tokens = sys.argv[1:]
 fb = dict((l.split()[0], float(l.split()[1])) for l in open(fb_path))
-print(f"## Gateway benchmark (commit {commit}; wrk -t2 -c{conns} -d{dur}s POST /v1/messages, loopback, 2 shared cores)\n")
-print(f"Best of {len(runs['gateway'])} alternating rounds per target; CPU per request over all rounds.\n")
-print("| target | requests/s | p50 ms | p99 ms | CPU µs/request (proxy process) | first streamed byte, p50 ms |")
-print("|---|---:|---:|---:|---:|---:|")
-for n in ("direct", "nginx", "gateway"):
-    r = best[n]
-    label = "direct (the fake provider's own CPU)" if n == "direct" else n
-    print(f"| {label} | {r[0]:.0f} | {r[1]:.3f} | {r[2]:.3f} | {cpu[n]:.0f} | {fb[n]:.3f} |")
-d, g, w = best["direct"], best["nginx"], best["gateway"]
-print()
-print(f"- added p50 latency over direct: gateway {w[1]-d[1]:.3f} ms, nginx {g[1]-d[1]:.3f} ms (at {conns} connections: "
-      "queueing included; the sequential first-byte column is the unloaded figure)")
-print(f"- first streamed byte added over direct: gateway {fb['gateway']-fb['direct']:.3f} ms, nginx {fb['nginx']-fb['direct']:.3f} ms")
-print(f"- CPU per request: gateway/nginx {cpu['gateway']/cpu['nginx']:.1f}x; throughput gateway/nginx {w[0]/g[0]:.2f}x")
-print(f"- open streams through the gateway: {streams} requested ({sse}); gauge collab_gateway_open_requests={open_streams}; "
-      f"RSS {int(rss0)/1024:.0f} MiB before, {int(rss1)/1024:.0f} MiB with them open: "
-      f"{(int(rss1)-int(rss0))/max(1,int(streams)):.1f} KiB per stream")
-print(f"- usage counted by the gateway during the run: collab_gateway_tokens_total(output) = {tokens}")
-print("- all rounds (requests/s, p50 ms, p99 ms): " + "; ".join(
-    f"{n}: " + ", ".join(f"({a:.0f}, {b:.3f}, {c:.3f})" for a, b, c, *_ in runs[n]) for n in ("direct", "nginx", "gateway")))
+print(f"\nFirst streamed byte (sequential, p50 ms): direct {fb['direct']:.3f}, nginx {fb['nginx']:.3f}, gateway "
+      f"{fb['gateway']:.3f}; added over direct: gateway {fb['gateway'] - fb['direct']:.3f} ms, nginx "
+      f"{fb['nginx'] - fb['direct']:.3f} ms.")
+print(f"\nOpen streams through the gateway: {streams} requested ({sse}); gauge collab_gateway_open_requests="
+      f"{open_streams}; RSS {int(rss0) / 1024:.0f} MiB before, {int(rss1) / 1024:.0f} MiB with them open: "
+      f"{(int(rss1) - int(rss0)) / max(1, int(streams)):.1f} KiB per stream. Usage counted by the gateway: "
+      f"collab_gateway_tokens_total(output) = {tokens}.")
 PY
+if [ "${PROFILE:-0}" = 1 ]; then
+  echo
+  echo "JFR execution samples of the gateway during the rounds (bench/hot_frames.py):"
+  echo
+  sed 's/^/    /' "$WORK/profile.txt"
+fi

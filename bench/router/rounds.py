@@ -5,12 +5,14 @@ Called by run.sh with a JSON plan on stdin:
   {"rounds": 5, "runs": [{"conns": 64, "duration": 10}, {"conns": 1, "duration": 5}],
    "groups": {"router": {"pid": 123, "jvm": true}, "nginx": {"pid": 456, "children": true}, ...},
    "targets": [{"backend": "vertx", "via": "router", "url": "...", "header": "...", "proxy": "router",
-                "server": "env"}, ...],
+                "server": "env", "script": "optional wrk -s Lua file (a POST)"}, ...],
    "out": "/tmp/.../rounds.json"}
 Every round runs every (connections, target) pair once; the target order rotates from round to round so that
-load from other processes on the machine spreads over all targets. The CPU of a target's proxy and of its backend
-is the utime+stime those processes accumulated during the wrk run, divided by the requests wrk completed: on a
-shared machine this stays put while requests/s moves with the load. For JVM groups the CPU is also split by thread
+load from other processes on the machine spreads over all targets. Routes other than "direct" and "nginx" (the
+router, the gateway, a second build) are the subjects: they are warmed up and compared with nginx. The CPU of a
+target's proxy and of its backend is the utime+stime those processes accumulated during the wrk run, divided by the
+requests wrk completed. It moves less with other load than requests/s does, but it does move: a proxy starved of
+CPU handles one request per wake-up and pays more per request (see RESULTS.md), so run on an idle machine. For JVM groups the CPU is also split by thread
 (event loops, JIT compiler threads, GC threads, the rest) from /proc/<pid>/task/*/stat.
 """
 import json
@@ -29,7 +31,7 @@ def ticks(stat_path):
         data = f.read()
     comm = data[data.index("(") + 1:data.rindex(")")]
     fields = data[data.rindex(")") + 2:].split()
-    return comm, int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return comm, int(fields[11]) + int(fields[12]), int(fields[12])  # utime+stime, stime (fields 14, 15 of stat)
 
 
 def category(thread_name):
@@ -55,15 +57,16 @@ def snapshot(group):
                             pids.append(int(p))
                 except OSError:
                     pass
-    total = sum(ticks(f"/proc/{p}/stat")[1] for p in pids)
+    stats = [ticks(f"/proc/{p}/stat") for p in pids]
+    total, system = sum(s[1] for s in stats), sum(s[2] for s in stats)
     threads = {}
     if group.get("jvm"):
         for tid in os.listdir(f"/proc/{pid}/task"):
             try:
-                threads[tid] = ticks(f"/proc/{pid}/task/{tid}/stat")
+                threads[tid] = ticks(f"/proc/{pid}/task/{tid}/stat")[:2]
             except OSError:
                 pass
-    return total, threads
+    return total, threads, system
 
 
 def split(before, after):
@@ -94,8 +97,9 @@ def run_once(plan, target, conns, duration):
     names = [target["proxy"], target["server"]] if target["proxy"] else [target["server"]]
     before = {g: snapshot(groups[g]) for g in names}
     threads = min(2, conns)
-    proc = subprocess.Popen(["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--latency", "-H", target["header"],
-                             target["url"]], stdout=subprocess.PIPE, text=True)
+    script = ["-s", target["script"]] if target.get("script") else []
+    proc = subprocess.Popen(["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--latency", *script,
+                             "-H", target["header"], target["url"]], stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     after = {g: snapshot(groups[g]) for g in names}
@@ -110,9 +114,15 @@ def run_once(plan, target, conns, duration):
     if target["proxy"]:
         g = target["proxy"]
         row["proxy_us"] = per_req(after[g][0] - before[g][0])
+        row["proxy_sys_us"] = per_req(after[g][2] - before[g][2])
         if groups[g].get("jvm"):
             row["proxy_split_us"] = {k: per_req(v) for k, v in split(before[g], after[g]).items()}
     return row
+
+
+def subject(via):
+    """The proxies under test: every route but the backend alone and the nginx reference."""
+    return via not in ("direct", "nginx")
 
 
 def med(rows, key):
@@ -129,26 +139,28 @@ def report(data, header):
     print(header)
     print(f"\nMedians of {rounds} interleaved rounds. CPU = utime+stime of the process(es) during the wrk run / requests "
           "(proxy: the router JVM or the nginx proxy's master and workers; backend: the server answering).\n")
-    print("| backend | conns | route | req/s | p50 ms | p99 ms | proxy CPU us/req | backend CPU us/req | wrk CPU us/req |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| backend | conns | route | req/s | p50 ms | p99 ms | proxy CPU us/req | of which kernel | backend CPU us/req "
+          "| wrk CPU us/req |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for (b, c, v), rs in cell.items():
         proxy = f"{med(rs, 'proxy_us'):.1f}" if v != "direct" else "-"
-        print(f"| {b} | {c} | {v} | {med(rs, 'rps'):.0f} | {med(rs, 'p50'):.3f} | {med(rs, 'p99'):.3f} | {proxy} | "
+        kernel = f"{med(rs, 'proxy_sys_us'):.1f}" if v != "direct" else "-"
+        print(f"| {b} | {c} | {v} | {med(rs, 'rps'):.0f} | {med(rs, 'p50'):.3f} | {med(rs, 'p99'):.3f} | {proxy} | {kernel} | "
               f"{med(rs, 'server_us'):.1f} | {med(rs, 'wrk_us'):.1f} |")
     print("\n| backend | conns | CPU per request | req/s | p50 added ms: router, nginx | "
           "p99 added ms: router, nginx |")
     print("|---|---:|---:|---:|---|---|")
     for (b, c, v), rs in cell.items():
-        if not v.startswith("router") or (b, c, "nginx") not in cell:
+        if not subject(v) or (b, c, "nginx") not in cell:
             continue
         ng, d = cell[(b, c, "nginx")], cell[(b, c, "direct")]
         print(f"| {b} | {c} | {v}/nginx: {med(rs, 'proxy_us') / med(ng, 'proxy_us'):.2f}x | {med(rs, 'rps') / med(ng, 'rps'):.2f}x | "
               f"{med(rs, 'p50') - med(d, 'p50'):.3f}, {med(ng, 'p50') - med(d, 'p50'):.3f} | "
               f"{med(rs, 'p99') - med(d, 'p99'):.3f}, {med(ng, 'p99') - med(d, 'p99'):.3f} |")
-    print("\nRouter CPU per request by thread (us, median): ", end="")
+    print("\nCPU per request of the JVM proxies by thread (us, median): ", end="")
     parts = []
     for (b, c, v), rs in cell.items():
-        if v.startswith("router"):
+        if subject(v) and "proxy_split_us" in rs[0]:
             cats = {k: statistics.median(r["proxy_split_us"][k] for r in rs) for k in rs[0]["proxy_split_us"]}
             parts.append(f"{v} {b} c{c}: " + ", ".join(f"{k} {x:.1f}" for k, x in cats.items()))
     print("; ".join(parts) + ".")
@@ -172,16 +184,16 @@ def main():
     plan = json.load(sys.stdin)
     targets = plan["targets"]
     rows = []
-    # Warm-up: the router in 5 s slices (alternating backends), each measured like a run: shows how long the JIT needs.
-    routed = [t for t in targets if t["via"].startswith("router")]
+    # Warm-up: the subjects in 5 s slices (alternating targets), each measured like a run: shows how long the JIT needs.
+    routed = [t for t in targets if subject(t["via"])]
     slices = []
-    for i in range(max(1, plan["warmup"] // 5) * len(routed) // 2):
+    for i in range(max(1, plan["warmup"] // 5) * max(1, len(routed) // 2)):
         row = run_once(plan, routed[i % len(routed)], 64, 5)
         slices.append(row)
         print(f"warm-up slice {i + 1}: {row['via']} {row['rps']:.0f} req/s, {row['proxy_us']:.1f} us/req "
               f"(JIT threads {row['proxy_split_us']['jit']:.1f})", file=sys.stderr, flush=True)
     for t in targets:
-        if not t["via"].startswith("router"):
+        if not subject(t["via"]):
             run_once(plan, t, 64, 2)
     for r in range(plan["rounds"]):
         for run in plan["runs"]:

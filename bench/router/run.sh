@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Router benchmark: the router (packaged app, collab.role=router, against a Fabric8 mock API) and nginx as a plain
-# reverse proxy, each in front of two backends: the Vert.x fake opencode and an nginx `return 200`. wrk at 64 and at
+# reverse proxy (the reference: as many workers as the router has event loops, keep-alive on both sides, access_log
+# off), each in front of two backends: the Vert.x fake opencode and an nginx `return 200`. wrk at 64 and at
 # 1 connection on loopback, rounds interleaved; CPU per request of the router, of the nginx proxy and of the backend
 # from /proc (bench/router/rounds.py), medians and every round; then idle SSE streams through the router with its RSS.
-# Not part of ./mvnw verify. Usage: bench/router/run.sh  (from anywhere)
+# Run it on an idle machine: a proxy starved of CPU pays more per request (RESULTS.md); the header gives the load
+# average before the run. Not part of ./mvnw verify. Usage: bench/router/run.sh  (from anywhere)
 # Env: WARMUP (seconds of load on the router before the rounds, default 30), ROUNDS (5), DURATION (seconds per run
-#      at 64 connections, 10), DURATION_C1 (seconds per run at 1 connection, 5), SSE_STREAMS (10000, capped by the
+#      at 64 connections, 10), DURATION_C1 (seconds per run at 1 connection, 5), LOOPS (event loops of the router =
+#      worker processes of both nginx, default the number of CPUs), SSE_STREAMS (10000, capped by the
 #      fd limit), ROUTER_JAVA_OPTS (default: the image's flags with the chart's 768Mi memory limit), SKIP_BUILD=1,
 #      ROUTER_APP (the quarkus-app directory to run, default target/quarkus-app),
 #      ROUTER_B_JAVA_OPTS and/or ROUTER_B_APP (a second router, "router-b", with other JVM flags or another build's
@@ -18,6 +21,8 @@ ROUNDS="${ROUNDS:-5}"
 DURATION="${DURATION:-10}"
 DURATION_C1="${DURATION_C1:-5}"
 SSE_STREAMS="${SSE_STREAMS:-10000}"
+LOOPS="${LOOPS:-$(nproc)}"
+IDLE_LOAD=$(cut -d' ' -f1 /proc/loadavg)
 # src/main/docker/Dockerfile.jvm: MaxRAMPercentage=60 of the chart's 768Mi limit, SerialGC.
 ROUTER_JAVA_OPTS="${ROUTER_JAVA_OPTS:--Xms154m -Xmx460m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}"
 API_PORT=17001 VERTX_PORT=17002 NGBACK_PORT=17003 ROUTER_PORT=17080 NGINX_VERTX_PORT=17081 NGINX_NGBACK_PORT=17082
@@ -38,7 +43,7 @@ wait_for() { # url [header]
 }
 start_nginx() { # name, then the http{} body
   cat >"$WORK/nginx-$1.conf" <<NGINX
-worker_processes auto;
+worker_processes $LOOPS;
 pid $WORK/nginx-$1.pid;
 error_log $WORK/nginx-$1-error.log warn;
 events { worker_connections 8192; }
@@ -69,7 +74,7 @@ start_nginx backend "server { listen 127.0.0.1:$NGBACK_PORT; location / { defaul
 # 3. The router (packaged app), with the image's JVM flags; optionally a second one to compare.
 start_router() { # port, quarkus-app dir, JVM options
   # shellcheck disable=SC2086
-  java $3 -Dcollab.role=router -Dcollab.namespaces=bench \
+  java $3 -Dquarkus.vertx.event-loops-pool-size="$LOOPS" -Dcollab.role=router -Dcollab.namespaces=bench \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$1 \
     -Dquarkus.kubernetes-client.api-server-url=http://127.0.0.1:$API_PORT \
     -Dquarkus.kubernetes-client.namespace=collab-system -Dquarkus.log.level=WARN \
@@ -145,8 +150,8 @@ kill $SSE_PID 2>/dev/null || true
 
 COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml || echo '+changes')"
 python3 bench/router/rounds.py report "$WORK/rounds.json" "## Router benchmark: commit $COMMIT, $(date -u +%F), \
-warm-up ${WARMUP}s, wrk -t2 GET /global/health on loopback (${DURATION}s at 64 connections, ${DURATION_C1}s at 1), \
-2 shared cores, router JVM: $ROUTER_JAVA_OPTS${ROUTER_B:+; router-b: ${ROUTER_B_APP:-target/quarkus-app} ${ROUTER_B_JAVA_OPTS:-$ROUTER_JAVA_OPTS}}"
+load average before the run $IDLE_LOAD, router event loops = nginx workers = $LOOPS, warm-up ${WARMUP}s, wrk -t2 GET /global/health on loopback (${DURATION}s at 64 connections, ${DURATION_C1}s at 1), \
+$(nproc) cores, router JVM: $ROUTER_JAVA_OPTS${ROUTER_B:+; router-b: ${ROUTER_B_APP:-target/quarkus-app} ${ROUTER_B_JAVA_OPTS:-$ROUTER_JAVA_OPTS}}"
 python3 - "$STREAMS" "$SSE_RESULT" "$OPEN" "$RSS_BEFORE" "$RSS_SSE" "$LIMIT" <<'PY'
 import sys
 streams, sse, open_streams, rss0, rss1, limit = sys.argv[1:]

@@ -77,6 +77,10 @@ public class CredentialGateway implements AutoCloseable {
     }
 
     private HttpClient httpClient() {
+        HttpClient known = httpClients.get(Thread.currentThread()); // first: computeIfAbsent allocates its lambda
+        if (known != null) {
+            return known;
+        }
         return httpClients.computeIfAbsent(
                 Thread.currentThread(),
                 t -> vertx.createHttpClient(

@@ -145,7 +145,15 @@ public class GatewayDirectory implements AutoCloseable {
     }
 
     public boolean synced() {
-        return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+        if (informers.isEmpty()) {
+            return false;
+        }
+        for (SharedIndexInformer<?> informer : informers) { // asked on every request: no stream
+            if (!informer.hasSynced()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public int gatewaySessions() {

@@ -1,5 +1,6 @@
 package dev.collab.gateway;
 
+import dev.collab.api.HeaderNameSet;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -42,6 +43,11 @@ final class GatewayHeaders {
     /** Hop-by-hop headers of the provider's answer, and cookies (the provider has no business with the pod). */
     static final Set<String> DROPPED_RESPONSE_HEADERS = union(HOP_BY_HOP, Set.of("set-cookie"));
 
+    /** The same two sets, matched without allocating (every header of every request and response is tested). */
+    private static final HeaderNameSet DROPPED_REQUEST_NAMES = new HeaderNameSet(DROPPED_REQUEST_HEADERS);
+
+    private static final HeaderNameSet DROPPED_RESPONSE_NAMES = new HeaderNameSet(DROPPED_RESPONSE_HEADERS);
+
     /** The beta flag the Messages API requires with an OAuth access token. */
     static final String OAUTH_BETA = "oauth-2025-04-20";
 
@@ -65,18 +71,16 @@ final class GatewayHeaders {
         return null;
     }
 
-    /** The client's headers minus hop-by-hop, forwarding and every credential header, plus the real credential. */
-    static MultiMap upstreamHeaders(MultiMap in, RealCredentials.Credential credential) {
-        Set<String> connectionTokens = new HashSet<>();
-        for (String c : in.getAll(HttpHeaders.CONNECTION)) {
-            for (String t : c.split(",")) {
-                connectionTokens.add(t.trim().toLowerCase(Locale.ROOT));
-            }
-        }
-        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    /**
+     * The client's headers minus hop-by-hop, forwarding and every credential header, plus the real credential, written
+     * into {@code out}: the upstream request's own (empty) headers, as options.setHeaders would copy a map built for it.
+     */
+    static void upstreamHeaders(MultiMap in, RealCredentials.Credential credential, MultiMap out) {
+        Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> e : in) {
-            String h = e.getKey().toLowerCase(Locale.ROOT);
-            if (!DROPPED_REQUEST_HEADERS.contains(h) && !connectionTokens.contains(h)) {
+            String h = e.getKey();
+            if (!DROPPED_REQUEST_NAMES.contains(h)
+                    && (connectionTokens.isEmpty() || !connectionTokens.contains(h.toLowerCase(Locale.ROOT)))) {
                 out.add(e.getKey(), e.getValue());
             }
         }
@@ -92,13 +96,32 @@ final class GatewayHeaders {
                 out.set("anthropic-beta", beta == null || beta.isBlank() ? OAUTH_BETA : beta + "," + OAUTH_BETA);
             }
         }
-        return out;
+    }
+
+    /**
+     * Header names listed in Connection (hop-by-hop too). None when there is no Connection header or it says only
+     * keep-alive, a name dropped anyway: the common case allocates nothing.
+     */
+    private static Set<String> connectionTokens(MultiMap in) {
+        java.util.List<String> values = in.getAll(HttpHeaders.CONNECTION);
+        if (values.isEmpty()
+                || values.size() == 1
+                        && values.get(0).trim().toLowerCase(Locale.ROOT).equals("keep-alive")) {
+            return Set.of();
+        }
+        Set<String> tokens = new HashSet<>();
+        for (String c : values) {
+            for (String t : c.split(",")) {
+                tokens.add(t.trim().toLowerCase(Locale.ROOT));
+            }
+        }
+        return tokens;
     }
 
     /** The provider's response headers minus hop-by-hop headers and cookies. */
     static void copyResponseHeaders(MultiMap from, MultiMap to) {
         for (Map.Entry<String, String> e : from) {
-            if (!DROPPED_RESPONSE_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+            if (!DROPPED_RESPONSE_NAMES.contains(e.getKey())) {
                 to.add(e.getKey(), e.getValue());
             }
         }

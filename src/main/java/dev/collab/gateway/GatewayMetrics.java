@@ -21,6 +21,8 @@ final class GatewayMetrics {
     private final Counter clientClosed;
     private final Timer firstByte;
     private final Map<UsageKey, UsageCounters> usageCounters = new ConcurrentHashMap<>();
+    private final Map<AccountKey, Counter> accountRequests = new ConcurrentHashMap<>();
+    private final Map<AccountKey, Counter> accountTokens = new ConcurrentHashMap<>();
 
     GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -119,14 +121,28 @@ final class GatewayMetrics {
                         .tag("owner", k.owner())
                         .tag("model", k.model())
                         .register(registry),
-                // registered on first use: a priced model never shows an unpriced series
-                () -> Counter.builder("collab.gateway.unpriced.tokens")
+                // registered on first use (a priced model never shows an unpriced series), then kept: a registry
+                // lookup per unpriced response was profiled
+                once(() -> Counter.builder("collab.gateway.unpriced.tokens")
                         .description(
                                 "Tokens of models without a price (counted as 0 USD), by namespace, owner and model")
                         .tag("namespace", k.namespace())
                         .tag("owner", k.owner())
                         .tag("model", k.model())
-                        .register(registry));
+                        .register(registry)));
+    }
+
+    private static Supplier<Counter> once(Supplier<Counter> register) {
+        java.util.concurrent.atomic.AtomicReference<Counter> counter =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        return () -> {
+            Counter c = counter.get();
+            if (c == null) {
+                c = register.get(); // the registry returns the same counter to a racing second caller
+                counter.set(c);
+            }
+            return c;
+        };
     }
 
     private Counter tokens(UsageKey k, String type) {
@@ -163,26 +179,42 @@ final class GatewayMetrics {
         clientClosed.increment();
     }
 
-    /** Per account of a pool (names are the owner's, few per Secret): requests and tokens answered with it. */
+    /**
+     * Per account of a pool (names are the owner's, few per Secret): requests and tokens answered with it. The
+     * counters are registered on first use and then kept (a registry lookup per request was profiled).
+     */
     void accountUsage(GatewayDirectory.Target t, String account, Usage usage) {
-        Counter.builder("collab.gateway.account.requests")
-                .description("Provider requests answered, by namespace, owner, credential Secret and account")
-                .tag("namespace", t.namespace())
-                .tag("owner", t.owner())
-                .tag("secret", t.secretName())
-                .tag("account", account)
-                .register(registry)
+        AccountKey k = new AccountKey(t.namespace(), t.owner(), t.secretName(), account);
+        accountRequests
+                .computeIfAbsent(
+                        k,
+                        x -> accountCounter(
+                                x,
+                                "collab.gateway.account.requests",
+                                "Provider requests answered, by namespace, owner, credential Secret and account"))
                 .increment();
         if (usage != null && usage.inputTokens() + usage.outputTokens() > 0) {
-            Counter.builder("collab.gateway.account.tokens")
-                    .description("Input plus output tokens, by namespace, owner, credential Secret and account")
-                    .tag("namespace", t.namespace())
-                    .tag("owner", t.owner())
-                    .tag("secret", t.secretName())
-                    .tag("account", account)
-                    .register(registry)
+            accountTokens
+                    .computeIfAbsent(
+                            k,
+                            x -> accountCounter(
+                                    x,
+                                    "collab.gateway.account.tokens",
+                                    "Input plus output tokens, by namespace, owner, credential Secret and account"))
                     .increment(usage.inputTokens() + usage.outputTokens());
         }
+    }
+
+    private record AccountKey(String namespace, String owner, String secret, String account) {}
+
+    private Counter accountCounter(AccountKey k, String name, String description) {
+        return Counter.builder(name)
+                .description(description)
+                .tag("namespace", k.namespace())
+                .tag("owner", k.owner())
+                .tag("secret", k.secret())
+                .tag("account", k.account())
+                .register(registry);
     }
 
     /** An account marked cooling down (reason: http-429, http-529, rate_limit_error, overloaded_error). */

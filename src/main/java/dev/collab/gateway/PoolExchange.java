@@ -150,14 +150,15 @@ final class PoolExchange {
                 .setHost(upstream.getHost())
                 .setPort(upstream.getPort() != -1 ? upstream.getPort() : tls ? 443 : 80)
                 .setSsl(tls)
-                .setURI(upstreamBase + req.path() + (req.query() == null ? "" : "?" + req.query()))
-                .setHeaders(GatewayHeaders.upstreamHeaders(req.headers(), credential));
+                .setURI(upstreamBase + req.path() + (req.query() == null ? "" : "?" + req.query()));
         deps.clients().get().request(options).onComplete(ar -> {
             if (ar.failed()) {
                 upstreamFailed(ar.cause());
                 return;
             }
             HttpClientRequest up = ar.result();
+            // straight into the request's own headers: options.setHeaders would copy a map built for it
+            GatewayHeaders.upstreamHeaders(req.headers(), credential, up.headers());
             up.exceptionHandler(err -> LOG.debugf("upstream request of %s ended: %s", target.name(), err.toString()));
             long timer = deps.vertx()
                     .setTimer(Math.max(1, deps.settings().upstreamTimeout().toMillis()), id -> {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * USD list prices per million tokens by model-id prefix, and what a response cost. Pure: built once from the shipped
@@ -74,11 +75,28 @@ public final class PriceTable {
         return new PriceTable(merged);
     }
 
+    /** Looked-up models (few): normalising an id per response showed in the gateway's profile (bench/gateway). */
+    private final Map<String, Optional<Price>> byModel = new ConcurrentHashMap<>();
+
+    private static final int MAX_CACHED_MODELS = 1_000;
+
     /** The price of the longest prefix of {@code model}, empty when none matches. */
     public Optional<Price> lookup(String model) {
         if (model == null) {
             return Optional.empty();
         }
+        Optional<Price> known = byModel.get(model);
+        if (known == null) {
+            known = find(model);
+            if (byModel.size() >= MAX_CACHED_MODELS) {
+                byModel.clear(); // model ids come from responses: a bound keeps odd ones from piling up
+            }
+            byModel.put(model, known);
+        }
+        return known;
+    }
+
+    private Optional<Price> find(String model) {
         String id = normalise(model);
         return entries.stream()
                 .filter(e -> id.startsWith(e.prefix()))

@@ -53,17 +53,17 @@ final class ResponseRelay {
             finish(resp, tap);
             return;
         }
+        ChunkBatch batch = new ChunkBatch(resp, upResp);
         upResp.handler(buf -> {
-            resp.write(buf); // first: the client's bytes never wait for the usage reader
+            batch.add(buf); // first: the client's bytes never wait for the usage reader
             if (tap != null) {
                 tap.feed(buf);
             }
-            if (resp.writeQueueFull()) {
-                upResp.pause();
-                resp.drainHandler(v -> upResp.resume());
-            }
         });
-        upResp.endHandler(v -> finish(resp, tap));
+        upResp.endHandler(v -> {
+            batch.flush();
+            finish(resp, tap);
+        });
         upResp.exceptionHandler(err -> {
             done.run();
             if (!resp.ended() && !resp.closed()) {

@@ -67,7 +67,7 @@ abstract class UsageTap {
 
     /** Splits the stream into lines; parses only data lines of message_start and message_delta events. */
     private static final class Sse extends UsageTap {
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+        private final LineBuffer line = new LineBuffer();
         private boolean overlong;
 
         @Override
@@ -97,7 +97,7 @@ abstract class UsageTap {
         }
 
         private void endLine() {
-            if (!overlong && line.size() > 5) {
+            if (!overlong && line.size() > 5 && line.startsWithData()) { // event: and id: lines are not decoded
                 String text = line.toString(StandardCharsets.UTF_8);
                 if (text.startsWith("data:")
                         && (text.contains("\"message_start\"") || text.contains("\"message_delta\""))) {
@@ -124,6 +124,27 @@ abstract class UsageTap {
             } catch (IOException e) {
                 // not JSON: nothing to count
             }
+        }
+    }
+
+    /** One SSE line's bytes; says whether it is a data line without decoding it. */
+    private static final class LineBuffer extends ByteArrayOutputStream {
+        private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+
+        LineBuffer() {
+            super(256);
+        }
+
+        boolean startsWithData() {
+            if (count < DATA.length) {
+                return false;
+            }
+            for (int i = 0; i < DATA.length; i++) {
+                if (buf[i] != DATA[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

@@ -69,6 +69,10 @@ public class ActivityTracker implements AutoCloseable {
 
     private long intervalMillis(CollabSession cs) {
         String spec = cs.getSpec() == null ? null : cs.getSpec().getIdleTimeout();
+        Long known = intervals.get(spec == null ? "" : spec); // first: computeIfAbsent allocates its lambda per call
+        if (known != null) {
+            return known;
+        }
         return intervals.computeIfAbsent(spec == null ? "" : spec, t -> {
             Duration idle = GoDuration.parseOr(t, settings.defaultIdleTimeout());
             if (idle.isZero() || idle.isNegative()) {
@@ -143,9 +147,15 @@ public class ActivityTracker implements AutoCloseable {
     }
 
     private State state(CollabSession cs) {
-        return states.computeIfAbsent(
-                cs.getMetadata().getNamespace() + "/" + cs.getMetadata().getName(),
-                k -> new State(cs.getMetadata().getNamespace(), cs.getMetadata().getName()));
+        String key = cs.getMetadata().getNamespace() + "/" + cs.getMetadata().getName();
+        State known = states.get(key); // first: computeIfAbsent allocates its lambda per call
+        return known != null
+                ? known
+                : states.computeIfAbsent(
+                        key,
+                        k -> new State(
+                                cs.getMetadata().getNamespace(),
+                                cs.getMetadata().getName()));
     }
 
     private void write(State st) {

@@ -1,5 +1,6 @@
 package dev.collab.router;
 
+import dev.collab.api.HeaderNameSet;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -17,7 +18,7 @@ import java.util.Set;
  */
 final class HeaderRewrite {
     /** Hop-by-hop headers (RFC 9110 section 7.6.1) plus those the router sets itself. */
-    private static final Set<String> DROPPED_REQUEST_HEADERS = Set.of(
+    private static final HeaderNameSet DROPPED_REQUEST_HEADERS = new HeaderNameSet(Set.of(
             "connection",
             "keep-alive",
             "proxy-authenticate",
@@ -35,9 +36,9 @@ final class HeaderRewrite {
             "x-forwarded-proto",
             "x-forwarded-host",
             "x-forwarded-prefix",
-            "forwarded");
+            "forwarded"));
 
-    private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of(
+    private static final HeaderNameSet DROPPED_RESPONSE_HEADERS = new HeaderNameSet(Set.of(
             "connection",
             "keep-alive",
             "proxy-authenticate",
@@ -46,17 +47,17 @@ final class HeaderRewrite {
             "te",
             "trailer",
             "transfer-encoding",
-            "upgrade");
+            "upgrade"));
 
     private HeaderRewrite() {}
 
-    static MultiMap upstream(HttpServerRequest req, String prefix, SessionDirectory.Access access, boolean upgrade) {
+    /** Writes the request headers for opencode into {@code out} (the upstream request's own, empty, headers). */
+    static void upstream(
+            HttpServerRequest req, String prefix, SessionDirectory.Access access, boolean upgrade, MultiMap out) {
         MultiMap in = req.headers();
         Set<String> connectionTokens = connectionTokens(in);
-        MultiMap out = MultiMap.caseInsensitiveMultiMap();
         for (Map.Entry<String, String> e : in) {
-            String h = e.getKey().toLowerCase(Locale.ROOT);
-            if (!DROPPED_REQUEST_HEADERS.contains(h) && !connectionTokens.contains(h)) {
+            if (!DROPPED_REQUEST_HEADERS.contains(e.getKey()) && !listed(connectionTokens, e.getKey())) {
                 out.add(e.getKey(), e.getValue());
             }
         }
@@ -83,7 +84,6 @@ final class HeaderRewrite {
         if (!prefix.isEmpty()) {
             out.set("X-Forwarded-Prefix", prefix);
         }
-        return out;
     }
 
     /**
@@ -102,14 +102,17 @@ final class HeaderRewrite {
         }
         Set<String> connectionTokens = connectionTokens(upResp.headers());
         for (Map.Entry<String, String> e : upResp.headers()) {
-            String h = e.getKey().toLowerCase(Locale.ROOT);
-            if (!DROPPED_RESPONSE_HEADERS.contains(h) && !connectionTokens.contains(h)) {
+            if (!DROPPED_RESPONSE_HEADERS.contains(e.getKey()) && !listed(connectionTokens, e.getKey())) {
                 resp.headers().add(e.getKey(), e.getValue());
             }
         }
         if (!prefix.isEmpty()) {
             resp.headers().add("Content-Security-Policy", PATH_ROUTING_CSP);
         }
+    }
+
+    private static boolean listed(Set<String> connectionTokens, String header) {
+        return !connectionTokens.isEmpty() && connectionTokens.contains(header.toLowerCase(Locale.ROOT));
     }
 
     /** Header names listed in Connection: hop-by-hop too (RFC 9110 section 7.6.1). */

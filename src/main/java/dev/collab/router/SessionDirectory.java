@@ -194,7 +194,15 @@ public class SessionDirectory implements AutoCloseable {
     }
 
     public boolean synced() {
-        return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+        if (informers.isEmpty()) {
+            return false;
+        }
+        for (SharedIndexInformer<?> informer : informers) { // asked on every request: no stream
+            if (!informer.hasSynced()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Sessions that should run: not suspended and not stopped. */

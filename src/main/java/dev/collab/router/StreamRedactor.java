@@ -54,7 +54,19 @@ final class StreamRedactor {
         }
         int query = upstreamUri.indexOf('?');
         String path = query < 0 ? upstreamUri : upstreamUri.substring(0, query);
-        return type.startsWith("application/json") && MESSAGES.matcher(path).matches();
+        return type.startsWith("application/json")
+                && mentionsMessage(path)
+                && MESSAGES.matcher(path).matches();
+    }
+
+    /** A cheap necessary condition of {@link #MESSAGES} (asked for every JSON answer): the path names "message". */
+    private static boolean mentionsMessage(String path) {
+        for (int i = path.length() - 7; i >= 0; i--) {
+            if (path.regionMatches(true, i, "message", 0, 7)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final Pattern MESSAGES = Pattern.compile("(?i)/+session/+[^/]+/+message(/.*)?");

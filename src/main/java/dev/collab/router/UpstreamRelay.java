@@ -1,6 +1,5 @@
 package dev.collab.router;
 
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -85,12 +84,6 @@ final class UpstreamRelay {
                 .setHost(endpoint.getHost())
                 .setPort(endpoint.getPort() > 0 ? endpoint.getPort() : 80)
                 .setURI(ex.uri);
-        MultiMap headers = HeaderRewrite.upstream(req, ex.prefix, ex.access, upgrade);
-        if (ex.transform != null || !ex.secretValues.isEmpty()) {
-            // transforms and the stream redaction read the body as opencode writes it: never compressed
-            headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
-        }
-        options.setHeaders(headers);
         long started = System.nanoTime();
         clients.get().request(options).onComplete(ar -> {
             if (ar.failed()) {
@@ -98,6 +91,12 @@ final class UpstreamRelay {
                 return;
             }
             HttpClientRequest up = ar.result();
+            // Straight into the request's own headers: options.setHeaders would copy a map built for it.
+            HeaderRewrite.upstream(req, ex.prefix, ex.access, upgrade, up.headers());
+            if (ex.transform != null || !ex.secretValues.isEmpty()) {
+                // transforms and the stream redaction read the body as opencode writes it: never compressed
+                up.headers().set(HttpHeaders.ACCEPT_ENCODING, "identity");
+            }
             // Failures surface through the response future; resets we make ourselves are expected.
             up.exceptionHandler(err -> LOG.debugf("upstream request of %s ended: %s", name, err.toString()));
             if (upgrade) {

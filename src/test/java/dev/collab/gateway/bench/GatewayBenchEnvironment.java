@@ -17,6 +17,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -28,7 +29,8 @@ import java.util.List;
  * Gateway-mode CollabSession "bench" (pod IP 127.0.0.1), its credential Secret and the gateway key, and a fake
  * Anthropic endpoint on 127.0.0.1:{backendPort} that requires the real key: POST /v1/messages answers a small JSON
  * message with usage, POST /v1/messages?stream=1 an SSE completion whose first event goes out at once and the rest
- * 20 ms later, GET /v1/hold one event and then stays open. Prints "READY placeholder=...".
+ * 20 ms later, POST /v1/messages?stream=now the same events as four chunks at once (no wait: the CPU rounds' streaming
+ * case), GET /v1/hold one event and then stays open. Prints "READY placeholder=...".
  * Usage: GatewayBenchEnvironment apiPort backendPort realKey
  */
 public final class GatewayBenchEnvironment {
@@ -62,6 +64,17 @@ public final class GatewayBenchEnvironment {
                                 .setChunked(true)
                                 .putHeader("Content-Type", "text/event-stream")
                                 .write(start);
+                        return;
+                    }
+                    if ("now".equals(req.getParam("stream"))) {
+                        // the CPU rounds' streaming case: the same events as separate chunks, without the wait
+                        HttpServerResponse r =
+                                req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+                        r.write(start);
+                        for (String event : rest.split("(?<=\n\n)")) {
+                            r.write(event);
+                        }
+                        r.end();
                         return;
                     }
                     if ("1".equals(req.getParam("stream"))) {
