@@ -10,7 +10,7 @@
 #                                                      # RSS beside the operator's, and the ratio (ReferenceScaleRun)
 #   BENCH_SHARDS=2 bench/operator-scale/run.sh 1000    # 2 operator shards on the real control plane: sessions,
 #                                                      # CPU and RSS per shard (ShardScaleBench; -Dbench.steadySeconds)
-# Env: OPERATOR_JAVA_OPTS (operator JVM flags), OPERATOR_PROPS (extra -D for the operator),
+# Env: OPERATOR_JAVA_OPTS (operator JVM flags; MALLOC_ARENA_MAX too, both default to what deploy/ ships), OPERATOR_PROPS (extra -D for the operator),
 #      BENCH_OPTS (-Dbench.steadySeconds=60 -Dbench.idleTimeoutSeconds=20 -Dbench.kubeletDelayMs=200 ...),
 #      REBUILD=1 to force ./mvnw package, PROFILE=1 for a JFR recording of each ramp (real API only) and its hot
 #      frames: target/operator-scale/ramp-real-N.jfr and profile-real-N.txt (bench/hot_frames.py).
@@ -34,6 +34,11 @@ apis="${BENCH_APIS:-mock,real}"
 if [ -z "${OPERATOR_JAVA_OPTS:-}" ]; then
   shipped=$(grep -A1 'name: JDK_JAVA_OPTIONS' deploy/operator-deployment.yaml | sed -n 's/.*value: "\(.*\)"/\1/p')
   export OPERATOR_JAVA_OPTS="-XX:MaxRAM=512m $shipped"
+fi
+# ... and the malloc arenas it ships
+if [ -z "${MALLOC_ARENA_MAX:-}" ]; then
+  MALLOC_ARENA_MAX=$(grep -A1 'name: MALLOC_ARENA_MAX' deploy/operator-deployment.yaml | sed -n 's/.*value: "\(.*\)"/\1/p')
+  [ -n "$MALLOC_ARENA_MAX" ] && export MALLOC_ARENA_MAX
 fi
 if { [[ "$apis" == *real* ]] || [ -n "${BENCH_SHARDS:-}" ]; } && [ -z "${COLLAB_CONTROL_PLANE_BIN:-}" ]; then
   COLLAB_CONTROL_PLANE_BIN=$(tools/control-plane/build.sh)

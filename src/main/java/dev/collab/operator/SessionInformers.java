@@ -54,12 +54,18 @@ record SessionInformers(
                         Children.sessionOf(pod).forEach(podGone);
                     }
                 };
-        var claims = child(context, PersistentVolumeClaim.class, "home-claims", shard.narrow(managed));
+        var claims = child(
+                context,
+                PersistentVolumeClaim.class,
+                "home-claims",
+                shard.narrow(managed),
+                new ManagedFieldsFreeStore<>());
         var accessSecrets = child(
                 context,
                 Secret.class,
                 "access-secrets",
-                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS));
+                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_ACCESS),
+                new TokenFreeAccessSecretStore());
         // Only Secrets opted in for sessions are cached (never every Secret of the namespace); one maps to the
         // sessions naming it through the primary-cache index.
         var credentialSecrets = new InformerEventSource<>(
@@ -85,7 +91,8 @@ record SessionInformers(
                 context,
                 Secret.class,
                 "gateway-home-secrets",
-                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_GATEWAY_HOME));
+                shard.narrow(managed + "," + CollabLabels.ROLE + "=" + CollabLabels.ROLE_GATEWAY_HOME),
+                new ManagedFieldsFreeStore<>());
         // Pools only inform the claim of a new session: a pool change triggers no session reconcile.
         var pools = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(CollabSessionPool.class, CollabSession.class)
@@ -112,13 +119,17 @@ record SessionInformers(
                 pods, claims, accessSecrets, credentialSecrets, gatewayHomeSecrets, pools, warmPods);
     }
 
-    /** A child kind the operator labels with its session: managedFields dropped, mapped back by the label. */
+    /** A child kind the operator labels with its session, cached in {@code store}, mapped back by the label. */
     private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> InformerEventSource<R, CollabSession> child(
-            EventSourceContext<CollabSession> context, Class<R> kind, String name, String selector) {
+            EventSourceContext<CollabSession> context,
+            Class<R> kind,
+            String name,
+            String selector,
+            ItemStore<R> store) {
         return new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(kind, CollabSession.class)
                         .withName(name)
-                        .withItemStore(new ManagedFieldsFreeStore<>())
+                        .withItemStore(store)
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(selector)
                         .withSecondaryToPrimaryMapper(Children::sessionOf)
