@@ -145,15 +145,7 @@ public class GatewayDirectory implements AutoCloseable {
     }
 
     public boolean synced() {
-        if (informers.isEmpty()) {
-            return false;
-        }
-        for (SharedIndexInformer<?> informer : informers) { // asked on every request: no stream
-            if (!informer.hasSynced()) {
-                return false;
-            }
-        }
-        return true;
+        return InformerHandlers.allSynced(informers);
     }
 
     public int gatewaySessions() {

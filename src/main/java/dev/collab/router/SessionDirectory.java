@@ -194,15 +194,7 @@ public class SessionDirectory implements AutoCloseable {
     }
 
     public boolean synced() {
-        if (informers.isEmpty()) {
-            return false;
-        }
-        for (SharedIndexInformer<?> informer : informers) { // asked on every request: no stream
-            if (!informer.hasSynced()) {
-                return false;
-            }
-        }
-        return true;
+        return InformerHandlers.allSynced(informers);
     }
 
     /** Sessions that should run: not suspended and not stopped. */
