@@ -35,13 +35,16 @@ final class DesiredSpecHashes {
         if (known != null && known.inputs().equals(inputs)) {
             return known.hash();
         }
-        return hashOf(pod(session, credentials, names));
+        return hashOf(build(session, credentials, names, inputs));
     }
 
     /** The desired pod, to be created: its hash is remembered for the reconciles that follow. */
     Pod pod(CollabSession session, CredentialsState credentials, WorkerNames names) {
+        return build(session, credentials, names, inputs(session, credentials, names));
+    }
+
+    private Pod build(CollabSession session, CredentialsState credentials, WorkerNames names, String inputs) {
         Pod pod = WorkerPodBuilder.desired(session, settings, credentials, names);
-        String inputs = inputs(session, credentials, names);
         if (inputs != null) {
             if (remembered.size() >= MAX_REMEMBERED) {
                 remembered.clear();

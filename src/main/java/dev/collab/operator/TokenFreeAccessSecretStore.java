@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * How the operator caches access Secrets: without the session token. The token is what the router checks for every
  * request to the session; the operator never reads it (it reads the server password, to ask opencode whether it is
- * busy), so a heap dump of the operator holds no session's token. Adopting a warm worker's Secret edits labels and
+ * busy), so its cache keeps no session's token: the operator holds one only while it creates the Secret, and JOSDK's
+ * temporary cache keeps that created copy until the watch event replaces it with this store's. Adopting a warm worker's Secret edits labels and
  * owner only: an edit's diff of two token-free copies leaves the stored token untouched.
  */
 public class TokenFreeAccessSecretStore extends ManagedFieldsFreeStore<Secret> {
